@@ -1,0 +1,77 @@
+"""The customer self-service portal: a Flask app built by create_app()."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import build_config
+from portal.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` overrides environment-derived settings (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(build_config(config))
+    configure_logging(app)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_templates(app)
+    configure_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def configure_extensions(app: Flask) -> None:
+    from portal import i18n, visitor
+    from portal.indexing import backend as search_backend
+
+    db.init_app(app)
+    # Batch mode lets later migrations alter SQLite tables (it cannot ALTER most things).
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.user_loader(visitor.load_user)
+    search_backend.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from portal import errors
+    from portal.admin import bp as admin_bp
+    from portal.api import bp as api_bp
+    from portal.auth import bp as auth_bp
+    from portal.editor import bp as editor_bp
+    from portal.kb import bp as kb_bp
+    from portal.searching import bp as search_bp
+
+    for bp in (kb_bp, editor_bp, auth_bp, admin_bp, search_bp, api_bp):
+        app.register_blueprint(bp)
+    errors.init_app(app)
+
+
+def configure_templates(app: Flask) -> None:
+    from portal import template_helpers
+
+    template_helpers.init_app(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from portal import cli
+
+    cli.init_app(app)

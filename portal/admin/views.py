@@ -1,0 +1,60 @@
+"""User administration: list and search users, change a role, disable or enable an account."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from portal.admin import bp
+from portal.auth.services import AccountError, set_active, set_role
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.models import ROLES, User
+from portal.permissions import admin_required
+
+PER_PAGE = 50
+
+
+@bp.route("/users")
+@admin_required
+def users():
+    text = (request.args.get("q") or "").strip()[:100]
+    role = request.args.get("role") or ""
+    query = select(User).order_by(User.created_at.desc())
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(or_(User.email.like(like), func.lower(User.display_name).like(like)))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/users.html", page=page, q=text, role=role, roles=ROLES,
+                           form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@admin_required
+def change_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        set_role(user, request.form.get("role", ""), current_user)
+    except AccountError as error:
+        return render_template("errors/error.html", code=400, message=str(error)), 400
+    flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_required
+def change_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        set_active(user, active, current_user)
+    except AccountError as error:
+        return render_template("errors/error.html", code=400, message=str(error)), 400
+    flash(_("Account enabled.") if active else _("Account disabled."), "success")
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,69 @@
+"""GET /api/v1/search and GET /healthz."""
+
+from flask import jsonify, request, url_for
+from sqlalchemy import text
+
+from portal.api import bp
+from portal.extensions import csrf, db
+from portal.indexing.backend import get_backend
+from portal.indexing.outbox import pending_count
+from portal.searching.params import SearchParamError, parse_search_params
+from portal.searching.service import hit_url, run_search
+from portal.visitor import current_identity
+
+csrf.exempt(bp)  # read-only GET endpoints; nothing here changes state for the caller
+
+
+@bp.route("/api/v1/search")
+def search():
+    try:
+        params = parse_search_params(request.args)
+    except SearchParamError as error:
+        return jsonify({"error": str(error), "status": 400}), 400
+    if not params.q:
+        return jsonify({"error": "q is required", "status": 400}), 400
+    user_id, anon_id = current_identity()
+    logged = run_search(params, user_id, anon_id, "api", request.user_agent.string)
+    results = logged.results
+    return jsonify(
+        {
+            "total": results.total,
+            "page": results.page,
+            "pages": results.pages,
+            "search_id": logged.log.id,
+            "results": [
+                {
+                    "id": hit.doc_id,
+                    "type": hit.doc_type,
+                    "slug": hit.slug,
+                    "title": hit.title,
+                    "url": hit_url(hit.doc_type, hit.doc_id, hit.slug),
+                    "click_url": url_for("search.click", search_id=logged.log.id, key=hit.key,
+                                         rank=hit.rank),
+                    "snippet": hit.snippet,
+                    "score": round(hit.score, 4),
+                    "rank": hit.rank,
+                }
+                for hit in results.hits
+            ],
+        }
+    )
+
+
+@bp.route("/healthz")
+def healthz():
+    """Database and index state, for load balancers and people."""
+    status, body = 200, {"status": "ok"}
+    try:
+        db.session.execute(text("SELECT 1"))
+        body["database"] = {"ok": True, "pending_index_tasks": pending_count()}
+    except Exception as error:  # report, don't crash: this is what health checks are for
+        db.session.rollback()
+        status, body["status"] = 503, "degraded"
+        body["database"] = {"ok": False, "error": error.__class__.__name__}
+    try:
+        body["index"] = {"ok": True, "documents": get_backend().document_count()}
+    except Exception as error:
+        status, body["status"] = 503, "degraded"
+        body["index"] = {"ok": False, "error": error.__class__.__name__}
+    return jsonify(body), status

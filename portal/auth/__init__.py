@@ -1,0 +1,7 @@
+"""Accounts: register, log in/out, profile, password."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from portal.auth import views  # noqa: E402,F401

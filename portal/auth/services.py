@@ -1,0 +1,103 @@
+"""Account logic, free of requests so it can be tested and used from the CLI."""
+
+import re
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import ROLES, User
+from portal.models._time import utcnow
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be done; the message says why."""
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def check_password_rules(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
+
+
+def create_user(email: str, password: str, display_name: str = "", role: str = "customer",
+                locale: str = "zh_CN") -> User:
+    email = normalize_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise AccountError(_l("Please enter a valid e-mail address."))
+    if role not in ROLES:
+        raise AccountError(_l("Unknown role."))
+    if find_user(email) is not None:
+        raise AccountError(_l("An account with this e-mail address already exists."))
+    check_password_rules(password)
+    user = User(email=email, display_name=(display_name or email.split("@")[0]).strip()[:80],
+                role=role, locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the e-mail and password match an active account, else None."""
+    user = find_user(email)
+    if user is None or not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise AccountError(_l("The current password is not correct."))
+    check_password_rules(new)
+    user.set_password(new)
+    db.session.commit()
+
+
+def update_profile(user: User, display_name: str, locale: str) -> None:
+    user.display_name = display_name.strip()[:80] or user.display_name
+    user.locale = locale
+    db.session.commit()
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def active_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
+    )
+
+
+def set_role(user: User, role: str, acting: User) -> None:
+    if role not in ROLES:
+        raise AccountError(_l("Unknown role."))
+    if user.role == "admin" and role != "admin" and active_admin_count() <= 1:
+        raise AccountError(_l("The last administrator cannot lose the admin role."))
+    if user.id == acting.id and role != "admin":
+        raise AccountError(_l("You cannot remove your own admin role."))
+    user.role = role
+    db.session.commit()
+
+
+def set_active(user: User, active: bool, acting: User) -> None:
+    if user.id == acting.id and not active:
+        raise AccountError(_l("You cannot disable your own account."))
+    user.active = active
+    db.session.commit()

@@ -1,0 +1,105 @@
+"""Account views: thin wrappers over auth.services."""
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth import bp
+from portal.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from portal.auth.services import (
+    AccountError,
+    authenticate,
+    change_password,
+    create_user,
+    update_profile,
+)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, never another host (open-redirect guard)."""
+    if target:
+        parts = urlsplit(target)
+        same_site = not parts.scheme and not parts.netloc
+        if same_site and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("kb.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
+            return redirect(_safe_next(form.next.data))
+        flash(_("The e-mail or password is not correct, or the account is disabled."), "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("kb.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(form.email.data, form.password.data, form.display_name.data or "")
+        except AccountError as error:
+            flash(str(error), "error")
+            return render_template("auth/register.html", form=form), 400
+        login_user(user)
+        flash(_("Your account is ready."), "success")
+        return redirect(url_for("kb.home"))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        update_profile(current_user, form.display_name.data, form.locale.data)
+        session["lang"] = form.locale.data
+        flash(_("Profile saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, password_form=PasswordForm()), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current.data, form.new.data)
+        except AccountError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Password changed."), "success")
+            return redirect(url_for("auth.profile"))
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+    return render_template("auth/profile.html", form=ProfileForm(obj=current_user),
+                           password_form=form), 400
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    from flask import current_app
+
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))

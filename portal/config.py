@@ -1,0 +1,55 @@
+"""Configuration: safe defaults, then PORTAL_* environment variables, then explicit overrides."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def data_dir_from_env() -> Path:
+    """The directory holding the SQLite file, the search index and the generated secret key."""
+    return Path(os.environ.get("PORTAL_DATA_DIR", "instance")).resolve()
+
+
+def load_secret_key(data_dir: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once and kept in the data dir."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    # O_EXCL: if two processes start at once, the first one's key wins for both.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def build_config(overrides: dict | None = None) -> dict:
+    """Build the app configuration; ``overrides`` (tests) win over the environment."""
+    overrides = dict(overrides or {})
+    data_dir = Path(overrides.pop("DATA_DIR", None) or data_dir_from_env())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = {
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": overrides.pop("SECRET_KEY", None) or load_secret_key(data_dir),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("PORTAL_DATABASE_URL")
+        or f"sqlite:///{data_dir / 'portal.db'}",
+        "SEARCH_BACKEND": os.environ.get("PORTAL_SEARCH_BACKEND", "whoosh"),
+        "SEARCH_INDEX_DIR": str(data_dir / "index"),
+        "SEARCH_PER_PAGE": 10,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,194 @@
+"""Writing articles: every save is a revision, and every change reaches the index."""
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.indexing.outbox import commit_and_index, enqueue
+from portal.models import Article, ArticleRevision, Category, Tag
+from portal.models._time import utcnow
+from portal.models.kb import ARTICLE_STATUSES, LANGUAGES
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class ArticleError(ValueError):
+    """A save that cannot be accepted; the message is shown to the editor."""
+
+
+class EditConflict(ArticleError):
+    """Someone else saved the article after this editor opened it."""
+
+
+@dataclass
+class ArticleData:
+    title: str
+    slug: str
+    body_md: str
+    category_id: int | None
+    language: str = "zh-CN"
+    status: str = "draft"
+    summary: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def clean_tags(names) -> list[str]:
+    """Trimmed, de-duplicated tag names (order kept); commas and Chinese commas split."""
+    seen: list[str] = []
+    for raw in names:
+        for name in re.split(r"[,，、]", raw):
+            name = name.strip()[:50]
+            if name and name.lower() not in [s.lower() for s in seen]:
+                seen.append(name)
+    return seen
+
+
+def validate(data: ArticleData, article: Article | None) -> None:
+    if not data.title.strip():
+        raise ArticleError("A title is required.")
+    if not SLUG_RE.match(data.slug or ""):
+        raise ArticleError("The slug may hold only lower-case letters, digits and hyphens.")
+    clash = db.session.scalar(select(Article).where(Article.slug == data.slug))
+    if clash is not None and clash is not article:
+        raise ArticleError(f"The slug “{data.slug}” is already used by another article.")
+    if data.status not in ARTICLE_STATUSES:
+        raise ArticleError(f"Unknown status: {data.status}.")
+    if data.language not in LANGUAGES:
+        raise ArticleError(f"Unknown language: {data.language}.")
+    if data.category_id is not None and db.session.get(Category, data.category_id) is None:
+        raise ArticleError("That category does not exist.")
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    tags = []
+    for name in clean_tags(names):
+        tag = db.session.scalar(select(Tag).where(func.lower(Tag.name) == name.lower()))
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _snapshot(article: Article) -> tuple:
+    return (article.title, article.summary, article.body_md, article.language, article.status,
+            article.category_id, sorted(article.tag_names), article.slug)
+
+
+def latest_revision_number(article: Article) -> int:
+    if article.id is None:
+        return 0
+    number = db.session.scalar(
+        select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article.id)
+    )
+    return number or 0
+
+
+def save_article(
+    article: Article | None,
+    data: ArticleData,
+    author_id: int | None,
+    note: str = "",
+    base_revision: int | None = None,
+    index_now: bool = True,
+) -> tuple[Article, bool]:
+    """Create or update an article; returns (article, changed). An unchanged save writes
+    nothing. ``base_revision`` is the revision the editor started from: if someone saved
+    since, the save is refused rather than silently overwriting their work."""
+    validate(data, article)
+    if article is not None and base_revision is not None:
+        if latest_revision_number(article) != base_revision:
+            raise EditConflict(
+                "Someone else saved this article after you opened it. Your text is kept "
+                "below; open the revision list to compare, then save again."
+            )
+    creating = article is None
+    if creating:
+        article = Article(author_id=author_id)
+        db.session.add(article)
+    before = None if creating else _snapshot(article)
+    with db.session.no_autoflush:
+        article.title = data.title.strip()
+        article.slug = data.slug
+        article.summary = (data.summary or "").strip()
+        article.body_md = data.body_md
+        article.language = data.language
+        article.category_id = data.category_id
+        article.tags = _tags(data.tags)
+        _set_status(article, data.status)
+    if not creating and _snapshot(article) == before:
+        db.session.rollback()
+        return article, False
+    _add_revision(article, author_id, note)
+    _finish(index_now)
+    return article, True
+
+
+def _set_status(article: Article, status: str) -> None:
+    if status == "published" and article.status != "published":
+        article.published_at = utcnow()
+    article.status = status
+
+
+def _add_revision(article: Article, author_id: int | None, note: str) -> ArticleRevision:
+    db.session.flush()  # gives a new article its id
+    article.updated_at = utcnow()
+    revision = ArticleRevision(
+        article_id=article.id,
+        number=latest_revision_number(article) + 1,
+        title=article.title,
+        summary=article.summary,
+        body_md=article.body_md,
+        language=article.language,
+        status=article.status,
+        category_id=article.category_id,
+        tags=",".join(article.tag_names),
+        note=(note or "").strip()[:300],
+        author_id=author_id,
+    )
+    db.session.add(revision)
+    enqueue("article", article.id)
+    return revision
+
+
+def _finish(index_now: bool) -> None:
+    if index_now:
+        commit_and_index()
+    else:
+        db.session.commit()
+
+
+def change_status(article: Article, status: str, author_id: int | None, note: str = "") -> bool:
+    """Publish, archive or send back to draft; recorded as a revision. False if unchanged."""
+    if status not in ARTICLE_STATUSES:
+        raise ArticleError(f"Unknown status: {status}.")
+    if article.status == status:
+        return False
+    _set_status(article, status)
+    _add_revision(article, author_id, note or f"Status: {status}")
+    _finish(True)
+    return True
+
+
+def restore_revision(article: Article, number: int, author_id: int | None) -> ArticleRevision:
+    """Make an old revision's content current again, as a new revision (history is kept)."""
+    old = db.session.scalar(
+        select(ArticleRevision).where(
+            ArticleRevision.article_id == article.id, ArticleRevision.number == number
+        )
+    )
+    if old is None:
+        raise ArticleError(f"Revision {number} does not exist.")
+    with db.session.no_autoflush:
+        article.title = old.title
+        article.summary = old.summary
+        article.body_md = old.body_md
+        article.language = old.language
+        if old.category_id is None or db.session.get(Category, old.category_id) is not None:
+            article.category_id = old.category_id
+        article.tags = _tags(old.tags.split(",") if old.tags else [])
+    revision = _add_revision(article, author_id, f"Restored revision {number}")
+    _finish(True)
+    return revision

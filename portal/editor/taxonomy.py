@@ -1,0 +1,106 @@
+"""Categories (one tree shared by the KB and, later, the forum) and tags."""
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.indexing.outbox import commit_and_index, enqueue
+from portal.kb.queries import category_tree, descendant_ids
+from portal.models import Article, Category, Tag, article_tags
+
+
+class TaxonomyError(ValueError):
+    """A change to categories or tags that cannot be accepted."""
+
+
+def category_choices(exclude: Category | None = None) -> list[tuple[int | None, str]]:
+    """(id, indented name) for select boxes; ``exclude`` drops a category and its subtree."""
+    banned = set(descendant_ids(exclude)) if exclude is not None else set()
+    choices: list[tuple[int | None, str]] = [(None, "—")]
+
+    def walk(nodes, depth):
+        for node in nodes:
+            if node.category.id in banned:
+                continue
+            choices.append((node.category.id, "　" * depth + node.category.name))
+            walk(node.children, depth + 1)
+
+    walk(category_tree(), 0)
+    return choices
+
+
+def save_category(category: Category | None, *, name: str, name_en: str, slug: str,
+                  parent_id: int | None, description: str, position: int) -> Category:
+    clash = db.session.scalar(select(Category).where(Category.slug == slug))
+    if clash is not None and clash is not category:
+        raise TaxonomyError(f"The slug “{slug}” is already used.")
+    if category is not None and parent_id in descendant_ids(category):
+        raise TaxonomyError("A category cannot be moved under itself.")
+    if parent_id is not None and db.session.get(Category, parent_id) is None:
+        raise TaxonomyError("That parent category does not exist.")
+    moved = category is not None and category.parent_id != parent_id
+    if category is None:
+        category = Category()
+        db.session.add(category)
+    category.name, category.name_en, category.slug = name.strip(), name_en.strip(), slug
+    category.parent_id, category.description = parent_id, description.strip()
+    category.position = position or 0
+    if moved:
+        # Articles below carry their category path in the index: refresh them.
+        ids = descendant_ids(category)
+        below = select(Article.id).where(Article.category_id.in_(ids))
+        for article_id in db.session.scalars(below):
+            enqueue("article", article_id)
+    commit_and_index()
+    return category
+
+
+def delete_category(category: Category) -> None:
+    """Only an empty category (no sub-categories, no articles) may be deleted."""
+    if category.children:
+        raise TaxonomyError("Move or delete its sub-categories first.")
+    used = db.session.scalar(select(func.count()).where(Article.category_id == category.id))
+    if used:
+        raise TaxonomyError(f"{used} articles are still in this category.")
+    db.session.delete(category)
+    db.session.commit()
+
+
+def tags_with_counts() -> list[tuple[Tag, int]]:
+    rows = db.session.execute(
+        select(Tag, func.count(article_tags.c.article_id))
+        .outerjoin(article_tags, article_tags.c.tag_id == Tag.id)
+        .group_by(Tag.id)
+        .order_by(Tag.name)
+    ).all()
+    return [(tag, count) for tag, count in rows]
+
+
+def _reindex_tagged(tag: Tag) -> None:
+    for article_id in db.session.scalars(
+        select(article_tags.c.article_id).where(article_tags.c.tag_id == tag.id)
+    ):
+        enqueue("article", article_id)
+
+
+def rename_tag(tag: Tag, new_name: str) -> Tag:
+    """Rename; renaming onto an existing tag merges the two."""
+    new_name = new_name.strip()[:50]
+    other = db.session.scalar(select(Tag).where(func.lower(Tag.name) == new_name.lower()))
+    _reindex_tagged(tag)
+    if other is not None and other is not tag:
+        for article in db.session.scalars(select(Article).where(Article.tags.contains(tag))):
+            if other not in article.tags:
+                article.tags.append(other)
+            article.tags.remove(tag)
+        db.session.delete(tag)
+        tag = other
+    else:
+        tag.name = new_name
+    commit_and_index()
+    return tag
+
+
+def delete_tag(tag: Tag) -> None:
+    _reindex_tagged(tag)
+    db.session.delete(tag)
+    commit_and_index()

@@ -1,0 +1,179 @@
+"""Article authoring views: list, create, edit, publish/archive, revisions, preview."""
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from portal.editor import bp
+from portal.editor.diff import diff_fields, diff_text
+from portal.editor.forms import ArticleForm
+from portal.editor.services import (
+    ArticleData,
+    ArticleError,
+    EditConflict,
+    change_status,
+    clean_tags,
+    latest_revision_number,
+    restore_revision,
+    save_article,
+)
+from portal.editor.taxonomy import category_choices
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.markup import render_markdown
+from portal.models import Article
+from portal.permissions import editor_required
+
+REVISION_FIELDS = ("title", "summary", "status", "language", "category_id", "tags")
+
+
+def _article_or_404(article_id: int) -> Article:
+    return db.get_or_404(Article, article_id)
+
+
+@bp.route("/")
+@editor_required
+def articles():
+    status = request.args.get("status", "")
+    text = request.args.get("q", "").strip()[:100]
+    query = select(Article).order_by(Article.updated_at.desc())
+    if status in ("draft", "published", "archived"):
+        query = query.where(Article.status == status)
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(Article.title.ilike(like), Article.slug.ilike(like)))
+    return render_template(
+        "editor/articles.html",
+        articles=db.session.scalars(query.limit(300)).all(),
+        status=status,
+        q=text,
+    )
+
+
+def _form_data(form: ArticleForm) -> ArticleData:
+    return ArticleData(
+        title=form.title.data or "",
+        slug=(form.slug.data or "").strip(),
+        body_md=form.body_md.data or "",
+        category_id=form.category_id.data,
+        language=form.language.data,
+        status=form.status.data,
+        summary=form.summary.data or "",
+        tags=clean_tags([form.tags.data or ""]),
+    )
+
+
+def _render_form(form: ArticleForm, article: Article | None, status: int = 200):
+    return render_template("editor/edit.html", form=form, article=article), status
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@editor_required
+def new_article():
+    form = ArticleForm()
+    form.category_id.choices = category_choices()
+    if form.validate_on_submit():
+        try:
+            article, _changed = save_article(None, _form_data(form), current_user.id,
+                                             form.note.data or _("Created"))
+        except ArticleError as error:
+            flash(str(error), "error")
+            return _render_form(form, None, 400)
+        flash(_("Article saved."), "success")
+        return redirect(url_for("editor.edit_article", article_id=article.id))
+    return _render_form(form, None, 400 if form.errors else 200)
+
+
+@bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_article(article_id: int):
+    article = _article_or_404(article_id)
+    form = ArticleForm(obj=article) if request.method == "GET" else ArticleForm()
+    form.category_id.choices = category_choices()
+    if request.method == "GET":
+        form.tags.data = ", ".join(article.tag_names)
+        form.base_revision.data = str(latest_revision_number(article))
+        form.note.data = ""
+    if form.validate_on_submit():
+        base = form.base_revision.data
+        try:
+            _article, changed = save_article(
+                article, _form_data(form), current_user.id, form.note.data or "",
+                base_revision=int(base) if base and base.isdigit() else None,
+            )
+        except ArticleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return _render_form(form, article, 409 if isinstance(error, EditConflict) else 400)
+        flash(_("Article saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("editor.edit_article", article_id=article.id))
+    return _render_form(form, article, 400 if form.errors else 200)
+
+
+@bp.route("/articles/<int:article_id>/status", methods=["POST"])
+@editor_required
+def set_status(article_id: int):
+    article = _article_or_404(article_id)
+    form = ConfirmForm()
+    status = request.form.get("status", "")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = change_status(article, status, current_user.id)
+    except ArticleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("editor.edit_article", article_id=article.id)), 303
+    if changed:
+        flash(_("Status changed to %(status)s.", status=status), "success")
+    return redirect(url_for("editor.edit_article", article_id=article.id))
+
+
+@bp.route("/articles/<int:article_id>/revisions")
+@editor_required
+def revisions(article_id: int):
+    article = _article_or_404(article_id)
+    return render_template("editor/revisions.html", article=article, form=ConfirmForm())
+
+
+@bp.route("/articles/<int:article_id>/revisions/<int:number>")
+@editor_required
+def revision(article_id: int, number: int):
+    article = _article_or_404(article_id)
+    revs = {r.number: r for r in article.revisions}
+    current = revs.get(number) or abort(404)
+    against = request.args.get("against", type=int)
+    previous = revs.get(against if against is not None else number - 1)
+    body_rows = diff_text(previous.body_md if previous else "", current.body_md)
+    field_changes = diff_fields(previous, current, REVISION_FIELDS) if previous else []
+    return render_template(
+        "editor/revision.html", article=article, revision=current, previous=previous,
+        rows=body_rows, field_changes=field_changes, form=ConfirmForm(),
+    )
+
+
+@bp.route("/articles/<int:article_id>/revisions/<int:number>/restore", methods=["POST"])
+@editor_required
+def restore(article_id: int, number: int):
+    article = _article_or_404(article_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        restore_revision(article, number, current_user.id)
+    except ArticleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("editor.revisions", article_id=article.id))
+    flash(_("Revision %(number)d restored as a new revision.", number=number), "success")
+    return redirect(url_for("editor.edit_article", article_id=article.id))
+
+
+@bp.route("/preview", methods=["POST"])
+@editor_required
+def preview():
+    """Live preview: the same renderer and sanitiser as the article page (CSRF via header)."""
+    payload = request.get_json(silent=True) or {}
+    source = payload.get("markdown", request.form.get("markdown", ""))
+    if not isinstance(source, str) or len(source) > 200_000:
+        return jsonify({"error": _("The preview text is missing or too long.")}), 400
+    rendered = render_markdown(source)
+    return jsonify({"html": rendered.html, "toc": rendered.toc_html})

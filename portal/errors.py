@@ -1,0 +1,65 @@
+"""One place that turns errors into friendly pages or JSON, and never shows a traceback."""
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    accepted = request.accept_mimetypes
+    return best == "application/json" and accepted[best] > accepted["text/html"]
+
+
+def _respond(code: int, message: str):
+    if wants_json():
+        return jsonify({"error": message, "status": code}), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def _message_for(error: HTTPException) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in first."),
+        403: _("You do not have permission to see this page."),
+        404: _("We could not find that page."),
+        405: _("That action is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many requests. Please wait a moment."),
+    }
+    return messages.get(error.code, error.name)
+
+
+def handle_http_error(error: HTTPException):
+    message = _message_for(error)
+    if error.code == 400 and error.description and error.description != error.__class__.description:
+        message = error.description
+    if error.code == 403 and error.description and error.description != error.__class__.description:
+        message = _("This page needs one of these roles: %(roles)s.", roles=error.description)
+    return _respond(error.code or 500, message)
+
+
+def handle_csrf_error(error: CSRFError):
+    return _respond(400, _("The form expired or was not sent from this site. Please try again."))
+
+
+def handle_unexpected_error(error: Exception):
+    db.session.rollback()
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _respond(500, _("Something went wrong on our side. Please try again later."))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)
+    app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,53 @@
+"""One search backend object per process, reused by every request."""
+
+import os
+import threading
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from search.backend import SearchBackend
+
+_BACKENDS = ("whoosh",)
+
+
+@dataclass
+class _State:
+    backend: SearchBackend | None = None
+    pid: int = 0
+
+
+_lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    name = app.config["SEARCH_BACKEND"]
+    if name not in _BACKENDS:
+        raise ValueError(f"PORTAL_SEARCH_BACKEND must be one of {_BACKENDS}, not {name!r}")
+    app.extensions["search_backend"] = _State()
+
+
+def _create(app: Flask) -> SearchBackend:
+    from search.whoosh_backend import WhooshBackend
+
+    return WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+
+
+def get_backend(app: Flask | None = None) -> SearchBackend:
+    """The backend for this process. Created lazily, and again after a fork, because open
+    index files must not be shared between pre-forked server workers."""
+    app = app or current_app._get_current_object()
+    state: _State = app.extensions["search_backend"]
+    if state.backend is None or state.pid != os.getpid():
+        with _lock:
+            if state.backend is None or state.pid != os.getpid():
+                state.backend = _create(app)
+                state.pid = os.getpid()
+    return state.backend
+
+
+def close_backend(app: Flask) -> None:
+    state: _State = app.extensions["search_backend"]
+    if state.backend is not None and state.pid == os.getpid():
+        state.backend.close()
+    state.backend = None

@@ -1,0 +1,36 @@
+"""Where index documents come from: each content type registers how to build its documents."""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from search.backend import IndexDocument
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    doc_type: str
+    # ids -> {id: document} for the ids that should be searchable; absent ids are deleted.
+    load: Callable[[set[int]], dict[int, IndexDocument]]
+    iter_all: Callable[[], Iterator[IndexDocument]]
+    count_all: Callable[[], int]
+    # (doc_id, slug) -> the page that shows the document
+    url: Callable[[int, str], str]
+
+
+_SOURCES: dict[str, DocumentSource] = {}
+
+
+def register(source: DocumentSource) -> None:
+    _SOURCES[source.doc_type] = source
+
+
+def get_source(doc_type: str) -> DocumentSource:
+    return _SOURCES[doc_type]
+
+
+def all_sources() -> Iterable[DocumentSource]:
+    return list(_SOURCES.values())
+
+
+def key_for(doc_type: str, doc_id: int) -> str:
+    return f"{doc_type}:{doc_id}"

@@ -1,0 +1,119 @@
+"""The durable outbox: enqueue in the content transaction, drain with a single writer."""
+
+import fcntl
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from portal.extensions import db
+from portal.indexing.backend import get_backend
+from portal.indexing.documents import all_sources, get_source, key_for
+from portal.models import IndexTask
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(doc_type: str, doc_id: int) -> None:
+    """Record that a document changed. Call before the commit of that change."""
+    db.session.add(IndexTask(doc_type=doc_type, doc_id=doc_id))
+
+
+def pending_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(IndexTask)) or 0
+
+
+@contextmanager
+def writer_lock(timeout: float = 30.0):
+    """An inter-process lock so only one process writes the index at a time."""
+    path = Path(current_app.config["DATA_DIR"]) / "index-writer.lock"
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the search index writer is busy") from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def drain(batch_size: int = 500) -> int:
+    """Apply every pending IndexTask to the index; return how many were applied.
+
+    Never raises for an index failure: the tasks stay queued and the next drain retries,
+    so a saved article is never lost from search for good."""
+    applied = 0
+    try:
+        with writer_lock():
+            while True:
+                tasks = db.session.scalars(
+                    select(IndexTask).order_by(IndexTask.id).limit(batch_size)
+                ).all()
+                if not tasks:
+                    break
+                try:
+                    _apply(tasks)
+                except Exception as exc:  # keep the tasks; report and retry later
+                    logger.exception("index update failed; %d tasks kept for retry", len(tasks))
+                    for task in tasks:
+                        task.attempts += 1
+                        task.last_error = repr(exc)[:1000]
+                    db.session.commit()
+                    break
+                for task in tasks:
+                    db.session.delete(task)
+                db.session.commit()
+                applied += len(tasks)
+    except TimeoutError:
+        logger.warning("index writer busy; pending changes stay queued")
+    return applied
+
+
+def _apply(tasks: list[IndexTask]) -> None:
+    ids_by_type: dict[str, set[int]] = defaultdict(set)
+    for task in tasks:
+        ids_by_type[task.doc_type].add(task.doc_id)
+    upserts, deletes = [], []
+    for doc_type, ids in ids_by_type.items():
+        docs = get_source(doc_type).load(ids)
+        upserts.extend(docs.values())
+        deletes.extend(key_for(doc_type, i) for i in ids if i not in docs)
+    get_backend().apply(upserts, deletes)
+
+
+def reindex_all(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database. Tasks queued before the rebuild started
+    are covered by it and removed; later ones stay queued."""
+    last_task_id = db.session.scalar(select(func.max(IndexTask.id))) or 0
+
+    def documents():
+        for source in all_sources():
+            yield from source.iter_all()
+
+    with writer_lock(timeout=300):
+        count = get_backend().rebuild(documents(), progress)
+        db.session.execute(delete(IndexTask).where(IndexTask.id <= last_task_id))
+        db.session.commit()
+    return count
+
+
+def total_documents() -> int:
+    return sum(source.count_all() for source in all_sources())
+
+
+def commit_and_index() -> None:
+    """Commit the content change with its IndexTask rows, then bring the index up to date,
+    so the change is searchable when the request returns."""
+    db.session.commit()
+    drain()

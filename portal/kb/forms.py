@@ -1,0 +1,11 @@
+"""Customer-side KB forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class FeedbackForm(FlaskForm):
+    helpful = RadioField(choices=[("yes", "yes"), ("no", "no")], validators=[DataRequired()])
+    comment = TextAreaField(validators=[Optional(), Length(max=1000)])
+    sid = HiddenField()

@@ -1,0 +1,169 @@
+"""Import and export the knowledge base as Markdown files with YAML front matter.
+
+Import upserts by slug: a changed file makes a new revision, an unchanged one does nothing,
+and nothing is ever duplicated. Export writes the same format back."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from portal.editor.services import ArticleData, ArticleError, save_article
+from portal.extensions import db
+from portal.indexing.outbox import drain
+from portal.models import Article, Category
+
+logger = logging.getLogger(__name__)
+CATEGORIES_FILE = "_categories.yaml"
+
+
+class FrontMatterError(ValueError):
+    pass
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def parse_markdown_file(text: str) -> tuple[dict, str]:
+    """Split '---' YAML front matter from the Markdown body."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.startswith("---"):
+        raise FrontMatterError("no front matter (the file must start with ---)")
+    try:
+        _start, front, body = text.split("---", 2)
+        meta = yaml.safe_load(front) or {}
+    except (ValueError, yaml.YAMLError) as error:
+        raise FrontMatterError(f"unreadable front matter: {error}") from None
+    if not isinstance(meta, dict):
+        raise FrontMatterError("front matter must be a mapping")
+    return meta, body.strip() + "\n"
+
+
+def import_categories(path: Path) -> int:
+    """Upsert the category tree from _categories.yaml; returns the number of categories."""
+    nodes = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    count = 0
+
+    def walk(items, parent_id):
+        nonlocal count
+        for position, item in enumerate(items):
+            category = db.session.scalar(select(Category).where(Category.slug == item["slug"]))
+            if category is None:
+                category = Category(slug=item["slug"])
+                db.session.add(category)
+            values = dict(name=item["name"], name_en=item.get("name_en", ""),
+                          description=item.get("description", ""), parent_id=parent_id,
+                          position=position)
+            for key, value in values.items():
+                if getattr(category, key) != value:
+                    setattr(category, key, value)
+            db.session.flush()
+            count += 1
+            walk(item.get("children") or [], category.id)
+
+    walk(nodes, None)
+    db.session.commit()
+    return count
+
+
+def _article_data(meta: dict, body: str) -> ArticleData:
+    missing = [key for key in ("slug", "title") if not meta.get(key)]
+    if missing:
+        raise FrontMatterError(f"missing {', '.join(missing)}")
+    category_id = None
+    if meta.get("category"):
+        category = db.session.scalar(select(Category).where(Category.slug == str(meta["category"])))
+        if category is None:
+            raise FrontMatterError(f"unknown category {meta['category']!r}")
+        category_id = category.id
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        tags = [tags]
+    return ArticleData(
+        title=str(meta["title"]), slug=str(meta["slug"]), body_md=body, category_id=category_id,
+        language=str(meta.get("language", "zh-CN")), status=str(meta.get("status", "published")),
+        summary=str(meta.get("summary", "") or ""), tags=[str(t) for t in tags],
+    )
+
+
+def markdown_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.md") if not p.name.startswith("_"))
+
+
+def import_directory(
+    directory: Path, progress: Callable[[int], None] | None = None, author_id: int | None = None
+) -> ImportReport:
+    """Import every *.md under ``directory`` (and _categories.yaml if present)."""
+    report = ImportReport()
+    if (directory / CATEGORIES_FILE).exists():
+        import_categories(directory / CATEGORIES_FILE)
+    for path in markdown_files(directory):
+        name = path.relative_to(directory)
+        try:
+            meta, body = parse_markdown_file(path.read_text(encoding="utf-8"))
+            data = _article_data(meta, body)
+            existing = db.session.scalar(select(Article).where(Article.slug == data.slug))
+            _article, changed = save_article(existing, data, author_id, f"Imported from {name}",
+                                             index_now=False)
+        except (FrontMatterError, ArticleError, UnicodeDecodeError) as error:
+            db.session.rollback()
+            report.errors.append(f"{name}: {error}")
+        else:
+            if existing is None:
+                report.created += 1
+            elif changed:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        if progress:
+            progress(1)
+    drain()
+    return report
+
+
+def _category_nodes(parent_id: int | None) -> list[dict]:
+    children = db.session.scalars(
+        select(Category).where(Category.parent_id.is_(parent_id) if parent_id is None
+                               else Category.parent_id == parent_id)
+        .order_by(Category.position, Category.id)
+    )
+    nodes = []
+    for category in children:
+        node = {"slug": category.slug, "name": category.name, "name_en": category.name_en,
+                "description": category.description}
+        sub = _category_nodes(category.id)
+        if sub:
+            node["children"] = sub
+        nodes.append(node)
+    return nodes
+
+
+def export_directory(directory: Path, progress: Callable[[int], None] | None = None) -> int:
+    """Write every article as <slug>.md plus _categories.yaml; returns the article count."""
+    directory.mkdir(parents=True, exist_ok=True)
+    dump = dict(allow_unicode=True, sort_keys=False, default_flow_style=None, width=1000)
+    (directory / CATEGORIES_FILE).write_text(yaml.safe_dump(_category_nodes(None), **dump),
+                                             encoding="utf-8")
+    count = 0
+    for article in db.session.scalars(select(Article).order_by(Article.slug)):
+        meta = {"slug": article.slug, "title": article.title,
+                "category": article.category.slug if article.category else None,
+                "tags": article.tag_names, "language": article.language,
+                "summary": article.summary, "status": article.status}
+        meta = {k: v for k, v in meta.items() if v not in (None, "")}
+        front = yaml.safe_dump(meta, **dump)
+        (directory / f"{article.slug}.md").write_text(
+            f"---\n{front}---\n\n{article.body_md.strip()}\n", encoding="utf-8")
+        count += 1
+        if progress:
+            progress(1)
+    return count

@@ -1,0 +1,99 @@
+"""Read-side queries for the knowledge base pages."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Article, Category, Tag, article_tags
+
+
+@dataclass
+class CategoryNode:
+    category: Category
+    children: list["CategoryNode"] = field(default_factory=list)
+    article_count: int = 0  # published articles here and below
+
+
+def published():
+    return select(Article).where(Article.status == "published")
+
+
+def category_tree() -> list[CategoryNode]:
+    """All categories as a tree, with published-article counts that include sub-categories."""
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    counts = dict(
+        db.session.execute(
+            select(Article.category_id, func.count())
+            .where(Article.status == "published")
+            .group_by(Article.category_id)
+        ).all()
+    )
+    nodes = {c.id: CategoryNode(c, article_count=counts.get(c.id, 0)) for c in categories}
+    roots = []
+    for c in categories:
+        parent = nodes.get(c.parent_id) if c.parent_id else None
+        (parent.children if parent else roots).append(nodes[c.id])
+
+    def total(node: CategoryNode) -> int:
+        node.article_count += sum(total(child) for child in node.children)
+        return node.article_count
+
+    for root in roots:
+        total(root)
+    return roots
+
+
+def descendant_ids(category: Category) -> list[int]:
+    ids, frontier = [category.id], [category]
+    while frontier:
+        node = frontier.pop()
+        for child in node.children:
+            if child.id not in ids:
+                ids.append(child.id)
+                frontier.append(child)
+    return ids
+
+
+def popular_articles(limit: int = 8) -> list[Article]:
+    query = published().order_by(Article.view_count.desc(), Article.id).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def recent_articles(limit: int = 8) -> list[Article]:
+    return list(db.session.scalars(published().order_by(Article.updated_at.desc()).limit(limit)))
+
+
+def articles_in(category: Category) -> list[Article]:
+    query = published().where(Article.category_id == category.id).order_by(Article.title)
+    return list(db.session.scalars(query))
+
+
+def related_articles(article: Article, limit: int = 5) -> list[Article]:
+    """Published articles sharing the most tags, then the same category, most viewed first."""
+    tag_ids = [t.id for t in article.tags]
+    shared = (
+        select(article_tags.c.article_id, func.count().label("shared"))
+        .where(article_tags.c.tag_id.in_(tag_ids or [-1]))
+        .group_by(article_tags.c.article_id)
+        .subquery()
+    )
+    same_category = (Article.category_id == article.category_id) if article.category_id else False
+    query = (
+        published()
+        .outerjoin(shared, shared.c.article_id == Article.id)
+        .where(Article.id != article.id)
+        .where((shared.c.shared > 0) | same_category)
+        .order_by(func.coalesce(shared.c.shared, 0).desc(), Article.view_count.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def tag_by_name(name: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.name == name))
+
+
+def articles_tagged(tag: Tag) -> list[Article]:
+    query = published().where(Article.tags.contains(tag)).order_by(Article.updated_at.desc())
+    return list(db.session.scalars(query))

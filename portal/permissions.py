@@ -1,0 +1,38 @@
+"""Who may do what: one decorator family guards every view."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from portal.extensions import login_manager
+
+EDITOR_ROLES = ("editor", "admin")
+
+
+def role_required(*roles: str):
+    """Allow the view only to logged-in users holding one of ``roles``.
+
+    Anonymous visitors are sent to the login page (JSON callers get 401); logged-in users
+    without the role get the 403 page that explains what is missing."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403, description=", ".join(roles))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+editor_required = role_required(*EDITOR_ROLES)
+admin_required = role_required("admin")
+
+
+def can_edit_articles(user) -> bool:
+    return bool(user.is_authenticated and user.role in EDITOR_ROLES)

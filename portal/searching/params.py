@@ -1,0 +1,58 @@
+"""Validating search parameters from a query string (page and API share this)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Category
+from portal.models.kb import LANGUAGES
+
+DOC_TYPES = ("article", "forum")
+MAX_QUERY_CHARS = 200
+MAX_PAGE = 100
+
+
+class SearchParamError(ValueError):
+    """A parameter the caller must fix; the message says which and how."""
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    doc_type: str | None = None
+    category: Category | None = None
+    language: str | None = None
+    page: int = 1
+
+    def filters(self) -> dict:
+        return {
+            key: value
+            for key, value in (
+                ("type", self.doc_type),
+                ("category", self.category.slug if self.category else None),
+                ("lang", self.language),
+            )
+            if value
+        }
+
+
+def parse_search_params(args) -> SearchParams:
+    """Read q, type, category, lang and page; raise SearchParamError on a bad value."""
+    q = " ".join((args.get("q") or "").split())[:MAX_QUERY_CHARS]
+    doc_type = args.get("type") or None
+    if doc_type is not None and doc_type not in DOC_TYPES:
+        raise SearchParamError(f"type must be one of: {', '.join(DOC_TYPES)}")
+    language = args.get("lang") or None
+    if language is not None and language not in LANGUAGES:
+        raise SearchParamError(f"lang must be one of: {', '.join(LANGUAGES)}")
+    category = None
+    category_slug = args.get("category") or None
+    if category_slug is not None:
+        category = db.session.scalar(select(Category).where(Category.slug == category_slug[:80]))
+        if category is None:
+            raise SearchParamError(f"unknown category: {category_slug[:80]}")
+    raw_page = args.get("page") or "1"
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+        raise SearchParamError(f"page must be a whole number from 1 to {MAX_PAGE}")
+    return SearchParams(q, doc_type, category, language, int(raw_page))

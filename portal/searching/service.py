@@ -1,0 +1,65 @@
+"""Run a search for a visitor and log it; log clicks on results."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from portal.extensions import db
+from portal.indexing.backend import get_backend
+from portal.indexing.documents import get_source
+from portal.models import SearchClick, SearchLog
+from portal.searching.params import SearchParams
+from search.analyzer import normalize_query, tokenize
+from search.backend import SearchRequest, SearchResults
+
+
+@dataclass
+class LoggedSearch:
+    results: SearchResults
+    log: SearchLog
+
+
+def run_search(
+    params: SearchParams,
+    user_id: int | None,
+    anon_id: str | None,
+    source: str,
+    user_agent: str | None = None,
+) -> LoggedSearch:
+    """Search the index and write one SearchLog row (the data the insights pages mine)."""
+    per_page = current_app.config["SEARCH_PER_PAGE"]
+    request = SearchRequest(
+        text=params.q,
+        doc_type=params.doc_type,
+        category_id=params.category.id if params.category else None,
+        language=params.language,
+        page=params.page,
+        per_page=per_page,
+    )
+    results = get_backend().search(request)
+    log = SearchLog(
+        user_id=user_id,
+        anon_id=anon_id,
+        source=source,
+        query_raw=params.q[:500],
+        query_normalized=normalize_query(params.q)[:500],
+        tokens=" ".join(results.tokens or tokenize(params.q))[:1000],
+        filters=params.filters(),
+        result_count=results.total,
+        page=params.page,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    db.session.add(log)
+    db.session.commit()
+    return LoggedSearch(results, log)
+
+
+def hit_url(doc_type: str, doc_id: int, slug: str) -> str:
+    return get_source(doc_type).url(doc_id, slug)
+
+
+def record_click(search: SearchLog, doc_type: str, doc_id: int, rank: int) -> SearchClick:
+    click = SearchClick(search_id=search.id, doc_type=doc_type, doc_id=doc_id, rank=rank)
+    db.session.add(click)
+    db.session.commit()
+    return click

@@ -1,0 +1,59 @@
+"""The search results page and the click-through redirect."""
+
+from flask import abort, redirect, render_template, request
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.indexing.documents import get_source
+from portal.kb.queries import category_tree, popular_articles
+from portal.models import SearchLog
+from portal.searching import bp
+from portal.searching.params import SearchParamError, SearchParams, parse_search_params
+from portal.searching.service import hit_url, record_click, run_search
+from portal.visitor import current_identity
+
+
+@bp.route("/search")
+def results():
+    try:
+        params = parse_search_params(request.args)
+    except SearchParamError as error:
+        return _render(SearchParams(q=(request.args.get("q") or "")[:200]), error=str(error)), 400
+    if not params.q:
+        return _render(params)
+    user_id, anon_id = current_identity()
+    logged = run_search(params, user_id, anon_id, "page", request.user_agent.string)
+    return _render(params, logged=logged)
+
+
+def _render(params: SearchParams, logged=None, error: str | None = None):
+    results = logged.results if logged else None
+    return render_template(
+        "search/results.html",
+        params=params,
+        results=results,
+        search_id=logged.log.id if logged else None,
+        hit_url=hit_url,
+        suggestions=popular_articles(6) if not results or not results.total else [],
+        categories=category_tree(),
+        error=error,
+    )
+
+
+@bp.route("/search/click/<int:search_id>")
+def click(search_id: int):
+    """Record which result was opened, at which rank, for which search; then go there."""
+    search = db.session.get(SearchLog, search_id) or abort(404)
+    doc_type, _sep, raw_id = (request.args.get("key") or "").partition(":")
+    rank = request.args.get("rank", type=int)
+    if not raw_id.isdigit() or rank is None or not 1 <= rank <= 10_000:
+        abort(400, description=_("The result link is incomplete."))
+    try:
+        source = get_source(doc_type)
+    except KeyError:
+        abort(400, description=_("The result link is incomplete."))
+    doc = source.load({int(raw_id)}).get(int(raw_id)) or abort(404)
+    record_click(search, doc_type, doc.doc_id, rank)
+    target = hit_url(doc_type, doc.doc_id, doc.slug)
+    separator = "&" if "?" in target else "?"
+    return redirect(f"{target}{separator}sid={search.id}")

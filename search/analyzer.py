@@ -1,0 +1,227 @@
+"""The single text analyzer (fold, segment, stop, stem) shared by indexing, querying and analytics."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from whoosh.lang.porter2 import stem as _porter2_stem
+
+from search.stopwords import STOP_WORDS
+
+__all__ = [
+    "Token",
+    "add_user_words",
+    "analyze",
+    "fold",
+    "normalize_query",
+    "tokenize",
+]
+
+
+class Token(NamedTuple):
+    """One analysed token; start/end are offsets into the ORIGINAL (unfolded) text."""
+
+    text: str
+    position: int
+    start: int
+    end: int
+
+
+# Simplified-script variants unified after the T->S table. TSCharacters maps 帳 to 帐, but
+# mainland text writes account as 账 (账号, 账户) while Taiwan writes 帳號; without this a
+# simplified query never meets a traditional document. 帐篷 (tent) becomes 账篷 on both
+# sides, which costs nothing because index and query are folded the same way.
+_VARIANT_OVERRIDES = {"帳": "账", "帐": "账"}
+
+_init_lock = threading.Lock()
+_fold_table: dict[int, str] | None = None
+_segmenter = None  # the rjieba module, imported lazily (it loads its dictionary on import)
+_user_words: set[str] = set()
+
+# Parts of one segmenter word that become tokens: dotted numbers such as 4.2.1 or v4.2.1,
+# otherwise runs of letters/digits (any script) with an optional ++ / # (c++, c#).
+# Everything else (punctuation, symbols, emoji, NUL, whitespace) separates or is dropped.
+_PART_RE = re.compile(r"[^\W_]*\d+(?:\.\d+)+|[^\W_]+(?:\+\+|#)?")
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    # Full-width ASCII variants U+FF01..U+FF5E map to U+0021..U+007E; U+3000 is a space.
+    for code in range(0xFF01, 0xFF5F):
+        table[code] = chr(code - 0xFEE0)
+    table[0x3000] = " "
+    # Lone surrogates cannot cross into the Rust segmenter; a space keeps the length.
+    for code in range(0xD800, 0xE000):
+        table[code] = " "
+    import opencc  # only for locating its data file; its converter is not used
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            source, _, targets = line.rstrip("\n").partition("\t")
+            candidates = targets.split()
+            # Only 1:1 character entries keep fold() length-preserving.
+            if len(source) == 1 and candidates and len(candidates[0]) == 1:
+                if candidates[0] != source:
+                    table[ord(source)] = candidates[0]
+    for source, target in _VARIANT_OVERRIDES.items():
+        table[ord(source)] = target
+    return table
+
+
+def _table() -> dict[int, str]:
+    global _fold_table
+    if _fold_table is None:
+        with _init_lock:
+            if _fold_table is None:
+                _fold_table = _build_fold_table()
+    return _fold_table
+
+
+def _jieba():
+    global _segmenter
+    if _segmenter is None:
+        with _init_lock:
+            if _segmenter is None:
+                import rjieba
+
+                _segmenter = rjieba
+    return _segmenter
+
+
+def fold(text: str) -> str:
+    """Normalise width, case and traditional->simplified script without changing the length.
+
+    Every output character corresponds to the input character at the same index, so
+    offsets computed on the folded text are valid for the original text.
+    """
+    if not text:
+        return ""
+    folded = text.translate(_table())
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        # No character expanded (each maps to >= 1 char), so the mapping is 1:1.
+        return lowered
+    # Rare: something like U+0130 lower-cases to two characters; keep those unchanged.
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in folded)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    # Porter2 (Snowball English) rather than whoosh.lang.porter: the latter leaves
+    # "shipping" as "shipp" while "ship" stays "ship", so the two never match.
+    if word.isascii() and word.isalpha():
+        return _porter2_stem(word)
+    return word
+
+
+def _parts(word: str, offset: int) -> list[tuple[str, int, int]]:
+    return [(m.group(), offset + m.start(), offset + m.end()) for m in _PART_RE.finditer(word)]
+
+
+def _whole_word_flags(raw: list[tuple[str, int, int]]) -> list[bool]:
+    # rjieba's search mode emits, for each ordinary word, its dictionary sub-words first and
+    # then the word itself; the ordinary words tile the text. Walking backwards, a token that
+    # ends at or before the start of the last whole word is the next whole word; anything
+    # else lies inside the current whole word and is one of its sub-words.
+    flags = [False] * len(raw)
+    cover_start = None
+    for i in range(len(raw) - 1, -1, -1):
+        _, start, end = raw[i]
+        if cover_start is None or end <= cover_start:
+            flags[i] = True
+            cover_start = start
+    return flags
+
+
+def analyze(text: str, mode: str = "query") -> list[Token]:
+    """Fold, segment, drop stop words and stem ``text``.
+
+    ``mode="index"`` also emits dictionary sub-words of long words (退货政策 -> 退货, 政策,
+    客户服务 -> 客户, 服务, 客户服务); sub-words share the position of their word so phrase
+    queries built from query-mode tokens still line up. Any other mode segments normally.
+    """
+    if not text:
+        return []
+    folded = fold(text)
+    index = mode == "index"
+    raw = _jieba().tokenize(folded, mode="search" if index else "default")
+    flags = _whole_word_flags(raw) if index else None
+    tokens: list[Token] = []
+    pending: list[tuple[str, int, int]] = []  # sub-words waiting for their whole word
+    position = 0
+    for i, (word, start, _end) in enumerate(raw):
+        if flags is not None and not flags[i]:
+            pending.append((word, start, _end))
+            continue
+        word_position = position
+        group: list[Token] = []
+        for part, pstart, pend in _parts(word, start):
+            if part in STOP_WORDS:
+                continue
+            group.append(Token(_stem(part), position, pstart, pend))
+            position += 1
+        if pending:
+            # Sub-words of a stop-listed word are dropped along with it.
+            if group:
+                group.extend(_sub_tokens(pending, word_position))
+            pending = []
+        if len(group) > 1:
+            group = _dedupe(group)
+        tokens.extend(group)
+    return tokens
+
+
+def _sub_tokens(pending: list[tuple[str, int, int]], position: int) -> list[Token]:
+    out = []
+    for word, start, _end in pending:
+        for part, pstart, pend in _parts(word, start):
+            if part not in STOP_WORDS:
+                out.append(Token(_stem(part), position, pstart, pend))
+    return out
+
+
+def _dedupe(group: list[Token]) -> list[Token]:
+    # Sort so positions never decrease (whoosh stores per-term position deltas) and keep a
+    # term once per position, so repeated sub-words (哈哈 in 哈哈哈哈) do not inflate tf.
+    group.sort(key=lambda t: (t.position, t.start, -t.end))
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for token in group:
+        key = (token.text, token.position)
+        if key not in seen:
+            seen.add(key)
+            out.append(token)
+    return out
+
+
+def tokenize(text: str, mode: str = "query") -> list[str]:
+    """Return just the token texts of :func:`analyze`."""
+    return [token.text for token in analyze(text, mode)]
+
+
+def normalize_query(text: str) -> str:
+    """Fold ``text`` and collapse whitespace; the canonical form stored in the search log."""
+    return " ".join(fold(text).split())
+
+
+def add_user_words(words: Iterable[str]) -> None:
+    """Teach the segmenter product terms (e.g. 青禾笔记) so they are never cut apart.
+
+    Words are folded first because segmentation runs on folded text. Call before indexing;
+    documents indexed earlier keep their old segmentation until re-indexed.
+    """
+    seg = _jieba()
+    with _init_lock:
+        for word in words:
+            folded = fold(word).strip()
+            if not folded or folded in _user_words or any(ch.isspace() for ch in folded):
+                continue
+            # suggest_freq gives a frequency high enough for the word to win segmentation.
+            seg.add_word(folded, max(int(seg.suggest_freq(folded)), 1), None)
+            _user_words.add(folded)

@@ -1,0 +1,132 @@
+"""Whoosh query building from a ParsedQuery, request filters and the portal's scoring model."""
+
+from __future__ import annotations
+
+from whoosh import query as wq
+from whoosh.matching import WrappingMatcher
+from whoosh.query.wrappers import WrappingQuery
+from whoosh.scoring import BM25F
+from whoosh.searching import SearchContext
+
+from search.backend import SearchRequest
+from search.query import Clause, ParsedQuery
+
+__all__ = ["SEARCH_FIELDS", "PortalQuery", "PortalWeighting", "build_filter", "build_query"]
+
+SEARCH_FIELDS = ("title", "tags", "body")
+
+
+class PortalWeighting(BM25F):
+    """BM25F multiplied by each document's stored ``boost`` column (IndexDocument.boost).
+
+    Whoosh's ``_boost`` only scales term frequencies, which BM25 then saturates, so a
+    boost of 2 does not double a score; multiplying the final score does.
+    """
+
+    use_final = True
+
+    def __init__(self, **kwargs: float) -> None:
+        super().__init__(**kwargs)
+        self._reader = None
+        self._boosts: list[float] = []
+
+    def final(self, searcher, docnum: int, score: float) -> float:
+        """Scale the BM25F score by the document's boost (1.0 when absent)."""
+        reader = searcher.reader()
+        if reader is not self._reader:
+            # Loaded once per index generation; the backend refreshes under a lock.
+            self._boosts = list(reader.column_reader("boost")) if reader.has_column("boost") else []
+            self._reader = reader
+        boosts = self._boosts
+        return score * boosts[docnum] if docnum < len(boosts) else score
+
+
+class _PortalMatcher(WrappingMatcher):
+    # Two jobs: (1) never let whoosh prune sub-matchers by "quality", because final() can
+    # raise a score above the quality bound (boost > 1) and pruning would also make the
+    # hit count inexact; (2) optional coordination: multiply by matched/total query terms.
+
+    def __init__(self, child, n_terms: int = 0) -> None:
+        super().__init__(child)
+        self._n_terms = n_terms
+
+    def _replacement(self, newchild):
+        return self.__class__(newchild, self._n_terms)
+
+    def replace(self, minquality=0):
+        return super().replace(0)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def score(self) -> float:
+        child = self.child
+        score = child.score()
+        if self._n_terms > 1:
+            matched = {text for _field, text in child.matching_terms(child.id())}
+            score *= len(matched) / self._n_terms
+        return score
+
+
+class PortalQuery(WrappingQuery):
+    """Wraps a query in :class:`_PortalMatcher` (no pruning; optional coordination)."""
+
+    def __init__(self, child: wq.Query, n_terms: int = 0) -> None:
+        super().__init__(child)
+        self.n_terms = n_terms
+
+    def _rewrap(self, child: wq.Query) -> PortalQuery:
+        return self.__class__(child, self.n_terms)
+
+    def matcher(self, searcher, context=None):
+        if context is None:
+            context = SearchContext(weighting=searcher.weighting)
+        # Coordination inspects which sub-matchers sit on the current document, so rule
+        # out the pre-loaded array matchers whoosh otherwise picks for small indexes.
+        context = context.set(needs_current=True)
+        return _PortalMatcher(self.child.matcher(searcher, context), self.n_terms)
+
+
+def _clause(tokens: Clause) -> wq.Query:
+    if len(tokens) == 1:
+        return wq.Or([wq.Term(name, tokens[0]) for name in SEARCH_FIELDS])
+    return wq.Or([wq.Phrase(name, list(tokens)) for name in SEARCH_FIELDS])
+
+
+def build_query(parsed: ParsedQuery) -> wq.Query | None:
+    """Return the Whoosh query for ``parsed``, or None when nothing positive remains.
+
+    Should-terms are OR-ed with coordination so documents matching more of the terms rank
+    first; must/phrase clauses are required; must_not clauses exclude.
+    """
+    if parsed.is_empty:
+        return None
+    required = [_clause(clause) for clause in [*parsed.must, *parsed.phrases]]
+    optional = None
+    if parsed.should:
+        terms = wq.Or([_clause((token,)) for token in parsed.should])
+        optional = PortalQuery(terms, n_terms=len(parsed.should))
+    if required:
+        positive: wq.Query = wq.And(required) if len(required) > 1 else required[0]
+        if optional is not None:
+            positive = wq.AndMaybe(positive, optional)
+    else:
+        assert optional is not None
+        positive = optional
+    if parsed.must_not:
+        positive = wq.AndNot(positive, wq.Or([_clause(c) for c in parsed.must_not]))
+    return PortalQuery(positive)
+
+
+def build_filter(request: SearchRequest) -> wq.Query | None:
+    """Return a filter query for the request's doc_type / language / category, or None."""
+    terms: list[wq.Query] = []
+    if request.doc_type:
+        terms.append(wq.Term("doc_type", str(request.doc_type)))
+    if request.language:
+        terms.append(wq.Term("language", str(request.language)))
+    if request.category_id is not None:
+        terms.append(wq.Term("category_ids", str(int(request.category_id))))
+    if not terms:
+        return None
+    return wq.And(terms) if len(terms) > 1 else terms[0]
