@@ -1,4 +1,4 @@
-"""The single text analyzer (fold, segment, stop, stem) shared by indexing, querying and analytics."""
+"""The one text analyzer (fold, segment, stop, stem) for indexing, querying and analytics."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from whoosh import index
@@ -20,7 +20,7 @@ from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResult
 from search.query import MAX_QUERY_CHARS, parse_user_query
 from search.schema import build_schema
 from search.whoosh_highlight import snippet_html, title_html
-from search.whoosh_query import PortalWeighting, PortalQuery, build_filter, build_query
+from search.whoosh_query import PortalQuery, PortalWeighting, build_filter, build_query
 
 __all__ = ["WhooshBackend"]
 
@@ -99,12 +99,16 @@ class WhooshBackend:
     # -- reading ---------------------------------------------------------------------
 
     def _fresh_searcher(self):
-        # Caller holds self._lock. refresh() returns the same object when the index
-        # generation is unchanged and reuses unchanged segment readers otherwise.
-        if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=self._weighting)
-        else:
-            self._searcher = self._searcher.refresh()
+        # Caller holds self._lock. Keep the searcher while the index generation is
+        # unchanged (one TOC lookup); otherwise open a new one. Not Searcher.refresh():
+        # in whoosh3 3.54.0 its reader reuse appends the OLD segments to the new list, so
+        # updated and deleted documents come back (2 hits after one update_document).
+        searcher = self._searcher
+        if searcher is not None:
+            if searcher.up_to_date():
+                return searcher
+            searcher.close()
+        self._searcher = self._ix.searcher(weighting=self._weighting)
         return self._searcher
 
     def search(self, request: SearchRequest) -> SearchResults:

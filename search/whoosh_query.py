@@ -46,12 +46,18 @@ class _PortalMatcher(WrappingMatcher):
     # raise a score above the quality bound (boost > 1) and pruning would also make the
     # hit count inexact; (2) optional coordination: multiply by matched/total query terms.
 
-    def __init__(self, child, n_terms: int = 0) -> None:
+    def __init__(self, child, n_terms: int = 0, leaves=None) -> None:
         super().__init__(child)
         self._n_terms = n_terms
+        if leaves is None and n_terms > 1:
+            # (leaf matcher, token) pairs, collected once: leaf objects survive the tree
+            # rewrites done by replace(), and checking them directly is much cheaper than
+            # whoosh's recursive matching_terms() on every scored document.
+            leaves = [(m, m.term()[1]) for m in child.term_matchers() if m.term()]
+        self._leaves = leaves or []
 
     def _replacement(self, newchild):
-        return self.__class__(newchild, self._n_terms)
+        return self.__class__(newchild, self._n_terms, self._leaves)
 
     def replace(self, minquality=0):
         return super().replace(0)
@@ -63,7 +69,8 @@ class _PortalMatcher(WrappingMatcher):
         child = self.child
         score = child.score()
         if self._n_terms > 1:
-            matched = {text for _field, text in child.matching_terms(child.id())}
+            docnum = child.id()
+            matched = {text for m, text in self._leaves if m.is_active() and m.id() == docnum}
             score *= len(matched) / self._n_terms
         return score
 

@@ -7,6 +7,7 @@ import re
 import shutil
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 
 from portal import create_app
@@ -56,10 +57,18 @@ class Client:
         self.app = app
         self.http = app.test_client()
 
+    @staticmethod
+    def _fresh_g():
+        # The test's app context stays pushed, so requests would share `g` (the logged-in
+        # user, the CSRF token). Each real request has its own: clear it.
+        g.__dict__.clear()
+
     def get(self, *args, **kwargs):
+        self._fresh_g()
         return self.http.get(*args, **kwargs)
 
     def csrf_token(self) -> str:
+        self._fresh_g()
         page = self.http.get("/").get_data(as_text=True)
         return self.TOKEN_RE.search(page).group(1)
 
@@ -67,10 +76,12 @@ class Client:
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self.csrf_token())
+        self._fresh_g()
         return self.http.post(url, data=data, **kwargs)
 
     def post_json(self, url, payload, csrf=True):
         headers = {"X-CSRFToken": self.csrf_token()} if csrf else {}
+        self._fresh_g()
         return self.http.post(url, json=payload, headers=headers)
 
     def login(self, user, password="password123"):

@@ -1,0 +1,110 @@
+"""Accounts: register, log in/out, remember me, profile, password, hashing, CSRF."""
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import User
+
+
+def test_register_logs_in_and_hashes_with_argon2(client):
+    response = client.post("/register", {"email": "Li.Wei@Example.com", "display_name": "李伟",
+                                         "password": "s3cret-pass", "confirm": "s3cret-pass"})
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "li.wei@example.com"))
+    assert user.role == "customer"
+    assert user.password_hash.startswith("$argon2id$")
+    assert "s3cret-pass" not in user.password_hash
+    assert "李伟" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "confirm", "message"),
+    [
+        ("not-an-email", "password123", "password123", "valid e-mail"),
+        ("a@example.com", "short", "short", "8"),
+        ("a@example.com", "password123", "different1", "differ"),
+    ],
+)
+def test_register_rejects_bad_input_with_400(client, email, password, confirm, message):
+    response = client.post("/register", {"email": email, "password": password, "confirm": confirm},
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    client.post("/lang/en")
+    response = client.post("/register", {"email": email, "password": password, "confirm": confirm})
+    assert message in response.get_data(as_text=True)
+
+
+def test_register_duplicate_email_is_refused(client, make):
+    make.user(email="dup@example.com")
+    client.post("/lang/en")
+    response = client.post("/register", {"email": "DUP@example.com", "password": "password123",
+                                         "confirm": "password123"})
+    assert response.status_code == 400
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_login_logout_and_wrong_password(client, make):
+    user = make.user()
+    assert client.post("/login", {"email": user.email, "password": "wrong-password"}).status_code == 401
+    client.login(user)
+    assert user.display_name in client.get("/").get_data(as_text=True)
+    client.logout()
+    assert "/login" in client.get("/").get_data(as_text=True)
+
+
+def test_remember_me_sets_a_long_lived_cookie(client, make):
+    user = make.user()
+    response = client.post("/login", {"email": user.email, "password": "password123",
+                                       "remember": "y"})
+    assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_disabled_account_cannot_log_in(client, make):
+    user = make.user()
+    user.active = False
+    db.session.commit()
+    assert client.post("/login", {"email": user.email, "password": "password123"}).status_code == 401
+
+
+def test_login_next_must_stay_on_site(client, make):
+    user = make.user()
+    response = client.post("/login", {"email": user.email, "password": "password123",
+                                       "next": "https://evil.example/steal"})
+    assert response.headers["Location"] == "/"
+    client.logout()
+    response = client.post("/login", {"email": user.email, "password": "password123",
+                                       "next": "/account"})
+    assert response.headers["Location"] == "/account"
+
+
+def test_change_password_and_profile(client, make):
+    user = make.user()
+    client.login(user)
+    bad = client.post("/account/password", {"current": "nope-nope", "new": "newpassword1",
+                                            "confirm": "newpassword1"})
+    assert bad.status_code == 400
+    ok = client.post("/account/password", {"current": "password123", "new": "newpassword1",
+                                           "confirm": "newpassword1"})
+    assert ok.status_code == 302
+    db.session.refresh(user)
+    assert user.check_password("newpassword1") and not user.check_password("password123")
+    client.post("/account", {"display_name": "王芳", "locale": "en"})
+    db.session.refresh(user)
+    assert (user.display_name, user.locale) == ("王芳", "en")
+    assert "Log out" in client.get("/").get_data(as_text=True)
+
+
+def test_forms_without_csrf_token_are_rejected(client, make):
+    user = make.user()
+    response = client.post("/login", {"email": user.email, "password": "password123"}, csrf=False)
+    assert response.status_code == 400
+    response = client.post("/login", {"email": user.email, "password": "password123",
+                                       "csrf_token": "forged"}, csrf=False)
+    assert response.status_code == 400
+
+
+def test_language_switch_defaults_to_chinese(client):
+    assert "帮助中心" in client.get("/").get_data(as_text=True)
+    client.post("/lang/en", {"next": "/"})
+    assert "Help Center" in client.get("/").get_data(as_text=True)

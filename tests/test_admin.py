@@ -1,0 +1,81 @@
+"""Roles and user administration."""
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import User
+
+
+@pytest.mark.parametrize("url", ["/admin/users", "/editor/", "/editor/articles/new",
+                                 "/editor/categories", "/editor/tags"])
+def test_customer_gets_403_that_explains(client, make, url):
+    client.login(make.user("customer"))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "editor" in response.get_data(as_text=True) or "admin" in response.get_data(as_text=True)
+
+
+def test_anonymous_is_sent_to_login_with_next(client):
+    response = client.get("/admin/users")
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+
+
+def test_editor_is_not_admin(client, make):
+    client.login(make.user("editor"))
+    assert client.get("/editor/").status_code == 200
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_admin_lists_searches_and_changes_roles(client, make):
+    admin = make.user("admin")
+    target = make.user("customer", email="zhang.san@example.com", name="张三")
+    client.login(admin)
+    page = client.get("/admin/users?q=zhang").get_data(as_text=True)
+    assert "zhang.san@example.com" in page and admin.email not in page
+    assert client.post(f"/admin/users/{target.id}/role", {"role": "expert"}).status_code == 302
+    db.session.refresh(target)
+    assert target.role == "expert"
+    assert client.post(f"/admin/users/{target.id}/role", {"role": "king"}).status_code == 400
+    assert client.post(f"/admin/users/{target.id}/active", {"active": "0"}).status_code == 302
+    db.session.refresh(target)
+    assert target.active is False
+
+
+def test_admin_cannot_lock_themselves_out(client, make):
+    admin = make.user("admin")
+    client.login(admin)
+    assert client.post(f"/admin/users/{admin.id}/role", {"role": "customer"}).status_code == 400
+    assert client.post(f"/admin/users/{admin.id}/active", {"active": "0"}).status_code == 400
+    db.session.refresh(admin)
+    assert admin.role == "admin" and admin.active
+
+
+def test_role_change_requires_csrf(client, make):
+    client.login(make.user("admin"))
+    target = make.user()
+    response = client.post(f"/admin/users/{target.id}/role", {"role": "admin"}, csrf=False)
+    assert response.status_code == 400
+    db.session.refresh(target)
+    assert target.role == "customer"
+
+
+def test_cli_users_create(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "Editor@Example.com", "--role", "editor"])
+    assert result.exit_code == 0, result.output
+    assert "One-time password" in result.output
+    user = db.session.scalar(select(User).where(User.email == "editor@example.com"))
+    assert user.role == "editor"
+    again = runner.invoke(args=["users", "create", "editor@example.com"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_cli_ensure_admin_is_idempotent(app, monkeypatch):
+    monkeypatch.setenv("PORTAL_ADMIN_EMAIL", "boss@example.com")
+    monkeypatch.setenv("PORTAL_ADMIN_PASSWORD", "boss-password")
+    runner = app.test_cli_runner()
+    assert "Created admin" in runner.invoke(args=["users", "ensure-admin"]).output
+    assert "nothing to do" in runner.invoke(args=["users", "ensure-admin"]).output
+    admin = db.session.scalar(select(User).where(User.email == "boss@example.com"))
+    assert admin.role == "admin" and admin.check_password("boss-password")

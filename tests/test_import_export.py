@@ -1,0 +1,99 @@
+"""flask kb import / export: upsert by slug, idempotent, round trip, clear errors."""
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Article, ArticleRevision, Category
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ARTICLE = """---
+slug: {slug}
+title: {title}
+category: orders
+tags: [订单, 查询]
+language: zh-CN
+summary: 查询订单状态的方法。
+---
+
+## 步骤
+
+{body}
+"""
+CATEGORIES = """- slug: shop
+  name: 购物帮助
+  name_en: Shopping
+  children:
+    - slug: orders
+      name: 订单
+      name_en: Orders
+"""
+
+
+def _write(directory: Path, slug="track-order", title="如何查询订单", body="打开“我的订单”。"):
+    directory.mkdir(exist_ok=True)
+    (directory / "_categories.yaml").write_text(CATEGORIES, encoding="utf-8")
+    (directory / f"{slug}.md").write_text(ARTICLE.format(slug=slug, title=title, body=body),
+                                          encoding="utf-8")
+
+
+def _count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_import_is_idempotent_and_changed_file_makes_a_revision(app, client, tmp_path):
+    source = tmp_path / "articles"
+    _write(source)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["kb", "import", str(source)])
+    assert first.exit_code == 0 and "1 new" in first.output
+    second = runner.invoke(args=["kb", "import", str(source)])
+    assert "0 new, 0 updated, 1 unchanged" in second.output
+    assert (_count(Article), _count(ArticleRevision), _count(Category)) == (1, 1, 2)
+    _write(source, body="打开 App 的“我的订单”页面。")
+    third = runner.invoke(args=["kb", "import", str(source)])
+    assert "1 updated" in third.output
+    assert (_count(Article), _count(ArticleRevision)) == (1, 2)
+    assert client.get("/api/v1/search?q=App").json["total"] == 1
+
+
+def test_import_reports_bad_files_and_keeps_good_ones(app, tmp_path):
+    source = tmp_path / "articles"
+    _write(source)
+    (source / "no-front-matter.md").write_text("# 标题\n正文", encoding="utf-8")
+    (source / "bad-category.md").write_text(
+        ARTICLE.format(slug="x-1", title="t", body="b").replace("orders", "nowhere"),
+        encoding="utf-8")
+    (source / "broken-yaml.md").write_text("---\ntitle: [unclosed\n---\nbody", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["kb", "import", str(source)])
+    assert result.exit_code == 1
+    assert "1 new" in result.output and "3 errors" in result.output
+    assert "unknown category 'nowhere'" in result.output
+    assert _count(Article) == 1
+
+
+def test_export_then_import_round_trip_changes_nothing(app, tmp_path):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["kb", "import", str(ROOT / "kb_articles")])
+    before = (_count(Article), _count(ArticleRevision))
+    exported = tmp_path / "export"
+    result = runner.invoke(args=["kb", "export", str(exported)])
+    assert result.exit_code == 0
+    assert len(list(exported.glob("*.md"))) == before[0]
+    again = runner.invoke(args=["kb", "import", str(exported)])
+    assert f"0 new, 0 updated, {before[0]} unchanged, 0 errors" in again.output
+    assert (_count(Article), _count(ArticleRevision)) == before
+
+
+def test_shipped_articles_import_cleanly_and_are_searchable(app, client):
+    result = app.test_cli_runner().invoke(args=["kb", "import", str(ROOT / "kb_articles")])
+    assert result.exit_code == 0, result.output
+    assert _count(Article) >= 40
+    languages = dict(db.session.execute(
+        select(Article.language, func.count()).group_by(Article.language)).all())
+    assert languages["zh-TW"] >= 5 and languages["en"] >= 5
+    assert client.get("/api/v1/search?q=退货").json["total"] > 0
+    assert client.get("/api/v1/search?q=發票").json["total"] > 0
+    assert client.get("/api/v1/search?q=license activation").json["total"] > 0

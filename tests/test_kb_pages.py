@@ -1,0 +1,121 @@
+"""Customer-facing KB: home, categories, article rendering, votes, views."""
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import ArticleFeedback, ArticleView
+
+BODY = """引言段落。
+
+## 退货 步骤
+
+1. 打开订单
+2. 申请退货
+
+### 注意事项
+
+| 项目 | 时限 |
+|---|---|
+| 退款 | 1–3 个工作日 |
+
+```bash
+sudo apt install ./qinghe-notes_4.2.1_amd64.deb
+```
+
+<script>alert('xss')</script><img src=x onerror="alert(1)"><a href="javascript:alert(1)">链接</a>
+"""
+
+
+def test_home_shows_tree_popular_and_recent(client, make):
+    shop = make.category("shop", "购物帮助")
+    returns = make.category("returns", "退货与退款", parent=shop)
+    make.article("七天无理由退货", slug="seven-day", category=returns)
+    page = client.get("/").get_data(as_text=True)
+    assert 'name="q"' in page and "购物帮助" in page and "退货与退款" in page
+    assert "七天无理由退货" in page
+
+
+def test_category_page_has_breadcrumbs_and_subcategories(client, make):
+    shop = make.category("shop", "购物帮助")
+    returns = make.category("returns", "退货与退款", parent=shop)
+    make.article("退款到账时间", slug="refund-time", category=returns)
+    page = client.get("/c/shop").get_data(as_text=True)
+    assert "/c/returns" in page
+    page = client.get("/c/returns").get_data(as_text=True)
+    assert 'href="/c/shop"' in page and "退款到账时间" in page
+    assert client.get("/c/nope").status_code == 404
+
+
+def test_article_renders_markdown_safely(client, make):
+    make.article("退货指南", body=BODY, slug="guide", tags=["退货", "售后"])
+    page = client.get("/a/guide").get_data(as_text=True)
+    assert '<h2 id="退货-步骤">' in page and 'href="#退货-步骤"' in page  # anchor + TOC
+    assert "<table>" in page and 'class="codehilite"' in page
+    assert "<script>alert" not in page and "onerror" not in page and "javascript:" not in page
+    assert "#退货" in page and "/tag/" in page
+
+
+def test_drafts_are_hidden_from_customers(client, make):
+    make.article("草稿", slug="draft-one", status="draft")
+    assert client.get("/a/draft-one").status_code == 404
+    client.login(make.user("editor"))
+    assert client.get("/a/draft-one").status_code == 200
+
+
+def test_related_articles_share_tags(client, make):
+    make.article("退货流程", slug="a1", tags=["退货"])
+    make.article("退货运费", slug="a2", tags=["退货"])
+    make.article("安装软件", slug="a3", tags=["安装"])
+    page = client.get("/a/a1").get_data(as_text=True)
+    assert "退货运费" in page and "安装软件" not in page
+
+
+def test_one_vote_per_anonymous_session_and_change_of_mind(client, make):
+    article = make.article(slug="vote-me")
+    assert client.post("/a/vote-me/feedback", {"helpful": "yes"}).status_code == 303
+    client.post("/a/vote-me/feedback", {"helpful": "no", "comment": "缺少截图"})
+    db.session.refresh(article)
+    assert (article.helpful_yes, article.helpful_no) == (0, 1)
+    votes = db.session.scalars(select(ArticleFeedback)).all()
+    assert len(votes) == 1 and votes[0].comment == "缺少截图"
+    other = type(client)(client.app)  # a second browser session
+    other.post("/a/vote-me/feedback", {"helpful": "yes"})
+    db.session.refresh(article)
+    assert (article.helpful_yes, article.helpful_no) == (1, 1)
+
+
+def test_logged_in_vote_is_per_user(client, make):
+    article = make.article(slug="vote-user")
+    user = make.user()
+    client.login(user)
+    client.post("/a/vote-user/feedback", {"helpful": "yes"})
+    client.post("/a/vote-user/feedback", {"helpful": "yes"})
+    vote = db.session.scalar(select(ArticleFeedback))
+    assert vote.user_id == user.id and vote.anon_id is None
+    db.session.refresh(article)
+    assert article.helpful_yes == 1
+
+
+def test_bad_vote_gets_400_and_keeps_existing_vote(client, make):
+    article = make.article(slug="vote-bad")
+    client.post("/a/vote-bad/feedback", {"helpful": "yes"})
+    assert client.post("/a/vote-bad/feedback", {"helpful": "maybe"}).status_code == 400
+    assert client.post("/a/vote-bad/feedback", {"helpful": "no", "comment": "x" * 2000}).status_code == 400
+    db.session.refresh(article)
+    assert article.helpful_yes == 1
+    assert client.post("/a/vote-bad/feedback", {"helpful": "yes"}, csrf=False).status_code == 400
+
+
+def test_view_count_counts_a_visitor_once(client, make):
+    article = make.article(slug="viewed")
+    client.get("/a/viewed")
+    client.get("/a/viewed")
+    type(client)(client.app).get("/a/viewed")
+    db.session.refresh(article)
+    assert article.view_count == 2
+    assert db.session.scalar(select(func.count()).select_from(ArticleView)) == 2
+
+
+def test_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and "search" in response.get_data(as_text=True).lower()
