@@ -38,7 +38,7 @@ class Token(NamedTuple):
 # sides, which costs nothing because index and query are folded the same way.
 _VARIANT_OVERRIDES = {"帳": "账", "帐": "账"}
 
-_init_lock = threading.Lock()
+_init_lock = threading.RLock()  # re-entrant: add_user_words folds while holding it
 _fold_table: dict[int, str] | None = None
 _segmenter = None  # the rjieba module, imported lazily (it loads its dictionary on import)
 _user_words: set[str] = set()
@@ -120,8 +120,29 @@ def _stem(word: str) -> str:
     return word
 
 
-def _parts(word: str, offset: int) -> list[tuple[str, int, int]]:
-    return [(m.group(), offset + m.start(), offset + m.end()) for m in _PART_RE.finditer(word)]
+@lru_cache(maxsize=262144)
+def _word_terms(word: str) -> tuple[tuple[str, int, int], ...]:
+    # (term, start, end) relative to the segmenter word, stop words removed and stemmed.
+    # Cached: vocabularies are small next to corpora, so most words are seen before.
+    return tuple(
+        (_stem(m.group()), m.start(), m.end())
+        for m in _PART_RE.finditer(word)
+        if m.group() not in STOP_WORDS
+    )
+
+
+@lru_cache(maxsize=65536)
+def _long_subwords(word: str) -> tuple[tuple[str, int], ...]:
+    # rjieba's search mode only adds 2- and 3-character dictionary sub-words, so a query for
+    # a 4+ character word (客户服务) would miss a document where it sits inside a longer
+    # dictionary word. Add dictionary sub-words of length 4..len-1 as well.
+    has_word = _jieba().has_word
+    return tuple(
+        (word[i : i + n], i)
+        for n in range(4, len(word))
+        for i in range(len(word) - n + 1)
+        if has_word(word[i : i + n])
+    )
 
 
 def _whole_word_flags(raw: list[tuple[str, int, int]]) -> list[bool]:
@@ -155,35 +176,37 @@ def analyze(text: str, mode: str = "query") -> list[Token]:
     tokens: list[Token] = []
     pending: list[tuple[str, int, int]] = []  # sub-words waiting for their whole word
     position = 0
-    for i, (word, start, _end) in enumerate(raw):
-        if flags is not None and not flags[i]:
-            pending.append((word, start, _end))
+    for i, (word, start, end) in enumerate(raw):
+        if flags is not None:
+            if not flags[i]:
+                pending.append((word, start, end))
+                continue
+            if len(word) > 4 and not word.isascii():
+                pending.extend((sub, start + offset, 0) for sub, offset in _long_subwords(word))
+        terms = _word_terms(word)
+        if not pending and len(terms) == 1:  # the common case, kept cheap
+            term, rel_start, rel_end = terms[0]
+            tokens.append(Token(term, position, start + rel_start, start + rel_end))
+            position += 1
             continue
         word_position = position
         group: list[Token] = []
-        for part, pstart, pend in _parts(word, start):
-            if part in STOP_WORDS:
-                continue
-            group.append(Token(_stem(part), position, pstart, pend))
+        for term, rel_start, rel_end in terms:
+            group.append(Token(term, position, start + rel_start, start + rel_end))
             position += 1
         if pending:
             # Sub-words of a stop-listed word are dropped along with it.
             if group:
-                group.extend(_sub_tokens(pending, word_position))
+                for sub, sub_start, _sub_end in pending:
+                    for term, rel_start, rel_end in _word_terms(sub):
+                        group.append(
+                            Token(term, word_position, sub_start + rel_start, sub_start + rel_end)
+                        )
             pending = []
         if len(group) > 1:
             group = _dedupe(group)
         tokens.extend(group)
     return tokens
-
-
-def _sub_tokens(pending: list[tuple[str, int, int]], position: int) -> list[Token]:
-    out = []
-    for word, start, _end in pending:
-        for part, pstart, pend in _parts(word, start):
-            if part not in STOP_WORDS:
-                out.append(Token(_stem(part), position, pstart, pend))
-    return out
 
 
 def _dedupe(group: list[Token]) -> list[Token]:
@@ -225,3 +248,4 @@ def add_user_words(words: Iterable[str]) -> None:
             # suggest_freq gives a frequency high enough for the word to win segmentation.
             seg.add_word(folded, max(int(seg.suggest_freq(folded)), 1), None)
             _user_words.add(folded)
+        _long_subwords.cache_clear()  # it depends on the dictionary

@@ -3,20 +3,76 @@
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Iterable, Iterator
 
 from whoosh.highlight import (
-    ContextFragmenter,
+    BasicFragmentScorer,
     Formatter,
+    Fragment,
+    Fragmenter,
     Highlighter,
     WholeFragmenter,
     get_text,
 )
 
-__all__ = ["SNIPPET_FALLBACK_CHARS", "MarkFormatter", "snippet_html", "title_html"]
+__all__ = [
+    "SNIPPET_FALLBACK_CHARS",
+    "MarkFormatter",
+    "SentenceWindowFragmenter",
+    "snippet_html",
+    "title_html",
+]
 
 SNIPPET_FALLBACK_CHARS = 160
 # Highlighting re-analyses the stored body; long bodies are cut so one hit stays cheap.
 HIGHLIGHT_MAX_CHARS = 20_000
+_SENTENCE_ENDS = "。！？；!?;\n"
+_SPACES = re.compile(r"\s+")
+
+
+class SentenceWindowFragmenter(Fragmenter):
+    """Windows of raw characters around matches, trimmed to sentence boundaries.
+
+    Whoosh's ContextFragmenter budgets by summed token lengths, which ignores the
+    punctuation between tokens and counts overlapping CJK sub-words twice, so its
+    "200 chars" fragments came out 400+ characters long on Chinese text.
+    """
+
+    def __init__(self, surround: int = 50, maxchars: int = 160, charlimit: int = 0) -> None:
+        self.surround = surround
+        self.maxchars = maxchars
+        self.charlimit = charlimit
+
+    def fragment_tokens(self, text: str, tokens: Iterable) -> Iterator[Fragment]:
+        """Group matched tokens that fit in one window and yield a fragment per group."""
+        span = max(self.maxchars - 2 * self.surround, 1)
+        group: list = []
+        for token in tokens:
+            if self.charlimit and token.endchar > self.charlimit:
+                break
+            if not token.matched:
+                continue
+            if group and token.endchar - group[0].startchar > span:
+                yield self._fragment(text, group)
+                group = []
+            group.append(token.copy())
+        if group:
+            yield self._fragment(text, group)
+
+    def _fragment(self, text: str, group: list) -> Fragment:
+        first = min(t.startchar for t in group)
+        last = max(t.endchar for t in group)
+        start = max(0, first - self.surround)
+        # Start after the last sentence end before the first match, when there is one.
+        cut = max(text.rfind(mark, start, first) for mark in _SENTENCE_ENDS)
+        if cut >= 0:
+            start = cut + 1
+        end = min(len(text), last + self.surround)
+        ends = [i for i in (text.find(mark, last, end) for mark in _SENTENCE_ENDS) if i >= 0]
+        if ends:
+            end = min(ends) + 1
+        return Fragment(text, group, startchar=start, endchar=end)
 
 
 class MarkFormatter(Formatter):
@@ -25,15 +81,37 @@ class MarkFormatter(Formatter):
     between = " … "
 
     def _text(self, text: str) -> str:
-        return html.escape(text)
+        # Offsets are already resolved here, so collapsing whitespace is safe.
+        return html.escape(_SPACES.sub(" ", text))
 
     def format_token(self, text: str, token, replace: bool = False) -> str:
         """Return one escaped match wrapped in <mark>."""
         return "<mark>" + html.escape(get_text(text, token, replace)) + "</mark>"
 
+    def format(self, fragments, replace: bool = False) -> str:
+        """Join fragments; mark cut-off text at either end with an ellipsis."""
+        fragments = list(fragments)
+        if not fragments:
+            return ""
+        joined = super().format(fragments, replace=replace).strip()
+        if fragments[0].startchar > 0:
+            joined = "…" + joined
+        if fragments[-1].endchar < len(fragments[-1].text):
+            joined += "…"
+        return joined
+
+
+_basic_score = BasicFragmentScorer()
+
+
+def _score_earlier_first(fragment: Fragment) -> float:
+    # Whoosh's score, with ties going to the earlier fragment (whoosh picks the later one).
+    return _basic_score(fragment) - fragment.startchar * 1e-9
+
 
 _BODY = Highlighter(
-    fragmenter=ContextFragmenter(maxchars=200, surround=80, charlimit=HIGHLIGHT_MAX_CHARS),
+    fragmenter=SentenceWindowFragmenter(charlimit=HIGHLIGHT_MAX_CHARS),
+    scorer=_score_earlier_first,
     formatter=MarkFormatter(),
 )
 _TITLE = Highlighter(fragmenter=WholeFragmenter(), formatter=MarkFormatter())
@@ -41,8 +119,8 @@ _TITLE = Highlighter(fragmenter=WholeFragmenter(), formatter=MarkFormatter())
 
 def _fallback(text: str) -> str:
     if len(text) <= SNIPPET_FALLBACK_CHARS:
-        return html.escape(text)
-    return html.escape(text[:SNIPPET_FALLBACK_CHARS]) + "…"
+        return html.escape(_SPACES.sub(" ", text).strip())
+    return html.escape(_SPACES.sub(" ", text[:SNIPPET_FALLBACK_CHARS]).strip()) + "…"
 
 
 def snippet_html(hit) -> str:

@@ -86,6 +86,7 @@ class PortalQuery(WrappingQuery):
         return self.__class__(child, self.n_terms)
 
     def matcher(self, searcher, context=None):
+        """Return the child's matcher wrapped in :class:`_PortalMatcher`."""
         if context is None:
             context = SearchContext(weighting=searcher.weighting)
         # Coordination inspects which sub-matchers sit on the current document, so rule
@@ -133,7 +134,8 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
     if request.language:
         terms.append(wq.Term("language", str(request.language)))
     if request.category_id is not None:
-        terms.append(wq.Term("category_ids", str(int(request.category_id))))
+        # str() rather than int(): a malformed id simply matches nothing.
+        terms.append(wq.Term("category_ids", str(request.category_id)))
     if not terms:
         return None
     return wq.And(terms) if len(terms) > 1 else terms[0]

@@ -1,6 +1,9 @@
 """Tests for search.analyzer and the Whoosh tokenizer built on it."""
 
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,12 +13,21 @@ from search.backend import IndexDocument, SearchRequest
 from search.whoosh_analysis import PortalTokenizer, portal_analyzer
 from search.whoosh_backend import WhooshBackend
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_index_mode_emits_words_and_subwords():
     assert {"退货", "政策"} <= set(tokenize("退货政策", mode="index"))
     tokens = analyze("客户服务", mode="index")
     assert {t.text for t in tokens} == {"客户", "服务", "客户服务"}
     # Sub-words share the position of the word they came from.
+    assert {t.position for t in tokens} == {0}
+
+
+def test_index_mode_adds_long_dictionary_subwords():
+    # rjieba itself only adds 2- and 3-character sub-words.
+    tokens = analyze("中华人民共和国", mode="index")
+    assert "中华人民" in {t.text for t in tokens}
     assert {t.position for t in tokens} == {0}
 
 
@@ -160,3 +172,10 @@ def test_traditional_and_simplified_find_each_other(tmp_path):
         assert [h.key for h in backend.search(SearchRequest("ＡＢＣ")).hits] == []
     finally:
         backend.close()
+
+
+def test_add_user_words_as_first_call_in_a_fresh_process():
+    # Lazy initialisation happens inside add_user_words's lock; it must not deadlock.
+    code = "from search.analyzer import add_user_words, tokenize; add_user_words(['蓝鲸同步器']);"
+    code += "assert tokenize('蓝鲸同步器') == ['蓝鲸同步器']"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, cwd=ROOT)

@@ -111,6 +111,16 @@ def test_snippet_highlights_and_escapes(backend):
     assert hit.title_html == "&lt;b&gt;<mark>退货</mark>&lt;/b&gt; &amp; 政策"
 
 
+def test_snippet_is_short_even_with_many_matches(backend):
+    body = "。".join(f"第{n}条：发票抬头可以在订单页面修改，发票会重新开具" for n in range(60))
+    backend.apply([doc(1, "发票", body)], [])
+    snippet = backend.search(SearchRequest("发票 修改")).hits[0].snippet
+    assert "<mark>发票</mark>" in snippet and "<mark>修改</mark>" in snippet
+    visible = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert len(visible) <= 2 * 160 + 5
+    assert visible.endswith("…")
+
+
 def test_snippet_falls_back_to_escaped_start_of_body(backend):
     body = "<i>正文</i>" + "内容" * 200
     backend.apply([doc(1, "发票抬头", body)], [])
@@ -201,6 +211,35 @@ def test_searcher_is_reused_until_the_index_changes(backend):
     backend.apply([doc(2, "退货")], [])
     assert keys(backend, "退货") == ["article:2"]
     assert backend._searcher is not searcher
+
+
+def test_concurrent_searches_and_writes(backend):
+    backend.apply([doc(n, f"发票问题 {n}") for n in range(50)], [])
+    errors = []
+
+    def run(fn):
+        try:
+            fn()
+        except Exception as exc:  # collected and asserted in the main thread
+            errors.append(exc)
+
+    def searches():
+        for _ in range(20):
+            assert backend.search(SearchRequest("发票")).total >= 50
+            backend.suggest("发票")
+
+    def writes():
+        for n in range(50, 60):
+            backend.apply([doc(n, f"发票问题 {n}")], [])
+
+    threads = [threading.Thread(target=run, args=(searches,)) for _ in range(4)]
+    threads.append(threading.Thread(target=run, args=(writes,)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert backend.document_count() == 60
 
 
 def test_apply_waits_for_another_writer(backend, tmp_path):
