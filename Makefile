@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d $(TRANSLATIONS)
+	$(BIN)/pybabel compile --use-fuzzy -d $(TRANSLATIONS)
 
 # Migrate, import the shipped articles, build the index if missing, make the first admin.
 setup: install

@@ -68,7 +68,7 @@ def test_cli_users_create(app):
     user = db.session.scalar(select(User).where(User.email == "editor@example.com"))
     assert user.role == "editor"
     again = runner.invoke(args=["users", "create", "editor@example.com"])
-    assert again.exit_code != 0 and "already exists" in again.output
+    assert again.exit_code != 0 and "已注册" in again.output  # CLI speaks the default locale
 
 
 def test_cli_ensure_admin_is_idempotent(app, monkeypatch):
