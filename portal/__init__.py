@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_blueprints(app)
     configure_templates(app)
     configure_cli(app)
+    configure_background_jobs(app)
     return app
 
 
@@ -55,12 +56,19 @@ def configure_blueprints(app: Flask) -> None:
     from portal import errors
     from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
+    from portal.ask import bp as ask_bp
     from portal.auth import bp as auth_bp
     from portal.editor import bp as editor_bp
+    from portal.experts import bp as experts_bp
+    from portal.forum import bp as forum_bp
     from portal.kb import bp as kb_bp
+    from portal.me import bp as me_bp
+    from portal.notify import bp as notify_bp
     from portal.searching import bp as search_bp
 
-    for bp in (kb_bp, editor_bp, auth_bp, admin_bp, search_bp, api_bp):
+    blueprints = (kb_bp, editor_bp, auth_bp, admin_bp, search_bp, api_bp, ask_bp, forum_bp,
+                  experts_bp, me_bp, notify_bp)
+    for bp in blueprints:
         app.register_blueprint(bp)
     errors.init_app(app)
 
@@ -75,3 +83,9 @@ def configure_cli(app: Flask) -> None:
     from portal import cli
 
     cli.init_app(app)
+
+
+def configure_background_jobs(app: Flask) -> None:
+    from portal.experts import scheduler
+
+    scheduler.init_app(app)

@@ -119,5 +119,8 @@ def search_drain():
 
 
 def init_app(app: Flask) -> None:
-    for group in (users_cli, kb_cli, search_cli):
+    from portal.demo import demo_cli
+    from portal.experts.cli import experts_cli
+
+    for group in (users_cli, kb_cli, search_cli, experts_cli, demo_cli):
         app.cli.add_command(group)

@@ -50,6 +50,15 @@ def build_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Forum and routing
+        "FORUM_FIRST_RESPONSE_HOURS": int(os.environ.get("PORTAL_FIRST_RESPONSE_HOURS", "4")),
+        "NEW_ACCOUNT_DAYS": 7,  # accounts younger than this are throttled...
+        "NEW_ACCOUNT_POSTS_PER_HOUR": 5,  # ...to this many posts per hour (spam)
+        "ROUTER_INTERVAL_SECONDS": int(os.environ.get("PORTAL_ROUTER_INTERVAL", "60")),
+        # Mail: kept in the outbox table; sent only when an SMTP host is configured.
+        "SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "25")),
+        "MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "help@qinghe.example"),
     }
     config.update(overrides)
     return config

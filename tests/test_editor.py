@@ -140,3 +140,26 @@ def test_tags_rename_merges(client, make):
     client.post(f"/editor/tags/{old.id}/rename", {"name": "退货"})
     assert db.session.scalars(select(Tag.name)).all() == ["退货"]
     assert client.get("/api/v1/search?q=退货").json["total"] == 2
+
+
+def test_tag_merge_and_category_move_reach_forum_topics(client, make):
+    from portal.forum.services import create_topic
+    from portal.models import Topic
+
+    editor = make.user("editor")
+    shop = make.category("shop", "购物")
+    other = make.category("other", "其他")
+    orders = make.category("orders", "订单", parent=other)
+    asker = make.user()
+    topic = create_topic(asker, title="订单能合并发货吗", body_md="两个订单", category_id=orders.id,
+                         tags=["合单"])
+    client.login(editor)
+    old = db.session.scalar(select(Tag).where(Tag.name == "合单"))
+    client.post(f"/editor/tags/{old.id}/rename", {"name": "合并订单"})
+    assert [t.name for t in db.session.get(Topic, topic.id).tags] == ["合并订单"]
+    assert client.get("/api/v1/search?q=合并订单&type=forum").json["total"] == 1
+    client.post(f"/editor/categories/{orders.id}", {"name": "订单", "slug": "orders",
+                                                     "parent_id": str(shop.id), "position": "0"})
+    assert client.get("/api/v1/search?q=合并&type=forum&category=shop").json["total"] == 1
+    client.post(f"/editor/categories/{orders.id}/delete")
+    assert db.session.get(Category, orders.id) is not None  # a topic still uses it

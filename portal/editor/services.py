@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -47,18 +48,20 @@ def clean_tags(names) -> list[str]:
 
 def validate(data: ArticleData, article: Article | None) -> None:
     if not data.title.strip():
-        raise ArticleError("A title is required.")
+        raise ArticleError(_l("A title is required."))
     if not SLUG_RE.match(data.slug or ""):
-        raise ArticleError("The slug may hold only lower-case letters, digits and hyphens.")
+        raise ArticleError(_l("The slug may hold only lower-case letters, digits and hyphens."))
     clash = db.session.scalar(select(Article).where(Article.slug == data.slug))
     if clash is not None and clash is not article:
-        raise ArticleError(f"The slug “{data.slug}” is already used by another article.")
+        raise ArticleError(
+            _l("The slug “%(slug)s” is already used by another article.", slug=data.slug)
+        )
     if data.status not in ARTICLE_STATUSES:
-        raise ArticleError(f"Unknown status: {data.status}.")
+        raise ArticleError(_l("Unknown status: %(status)s.", status=data.status))
     if data.language not in LANGUAGES:
-        raise ArticleError(f"Unknown language: {data.language}.")
+        raise ArticleError(_l("Unknown language: %(language)s.", language=data.language))
     if data.category_id is not None and db.session.get(Category, data.category_id) is None:
-        raise ArticleError("That category does not exist.")
+        raise ArticleError(_l("That category does not exist."))
 
 
 def _tags(names: list[str]) -> list[Tag]:
@@ -101,8 +104,10 @@ def save_article(
     if article is not None and base_revision is not None:
         if latest_revision_number(article) != base_revision:
             raise EditConflict(
-                "Someone else saved this article after you opened it. Your text is kept "
-                "below; open the revision list to compare, then save again."
+                _l(
+                    "Someone else saved this article after you opened it. Your text is kept "
+                    "below; open the revision list to compare, then save again."
+                )
             )
     creating = article is None
     if creating:
@@ -163,7 +168,7 @@ def _finish(index_now: bool) -> None:
 def change_status(article: Article, status: str, author_id: int | None, note: str = "") -> bool:
     """Publish, archive or send back to draft; recorded as a revision. False if unchanged."""
     if status not in ARTICLE_STATUSES:
-        raise ArticleError(f"Unknown status: {status}.")
+        raise ArticleError(_l("Unknown status: %(status)s.", status=status))
     if article.status == status:
         return False
     _set_status(article, status)
@@ -180,7 +185,7 @@ def restore_revision(article: Article, number: int, author_id: int | None) -> Ar
         )
     )
     if old is None:
-        raise ArticleError(f"Revision {number} does not exist.")
+        raise ArticleError(_l("Revision %(number)d does not exist.", number=number))
     with db.session.no_autoflush:
         article.title = old.title
         article.summary = old.summary

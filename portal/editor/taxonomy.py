@@ -1,11 +1,15 @@
 """Categories (one tree shared by the KB and, later, the forum) and tags."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
 from portal.kb.queries import category_tree, descendant_ids
-from portal.models import Article, Category, Tag, article_tags
+from portal.models import Article, Category, Tag, Topic, article_tags
+
+# Everything that lives in the category tree and carries tags, with its index doc type.
+TAGGED_MODELS = (("article", Article), ("forum", Topic))
 
 
 class TaxonomyError(ValueError):
@@ -32,11 +36,11 @@ def save_category(category: Category | None, *, name: str, name_en: str, slug: s
                   parent_id: int | None, description: str, position: int) -> Category:
     clash = db.session.scalar(select(Category).where(Category.slug == slug))
     if clash is not None and clash is not category:
-        raise TaxonomyError(f"The slug “{slug}” is already used.")
+        raise TaxonomyError(_l("The slug “%(slug)s” is already used.", slug=slug))
     if category is not None and parent_id in descendant_ids(category):
-        raise TaxonomyError("A category cannot be moved under itself.")
+        raise TaxonomyError(_l("A category cannot be moved under itself."))
     if parent_id is not None and db.session.get(Category, parent_id) is None:
-        raise TaxonomyError("That parent category does not exist.")
+        raise TaxonomyError(_l("That parent category does not exist."))
     moved = category is not None and category.parent_id != parent_id
     if category is None:
         category = Category()
@@ -45,22 +49,25 @@ def save_category(category: Category | None, *, name: str, name_en: str, slug: s
     category.parent_id, category.description = parent_id, description.strip()
     category.position = position or 0
     if moved:
-        # Articles below carry their category path in the index: refresh them.
+        # Articles and topics below carry their category path in the index: refresh them.
         ids = descendant_ids(category)
-        below = select(Article.id).where(Article.category_id.in_(ids))
-        for article_id in db.session.scalars(below):
-            enqueue("article", article_id)
+        for doc_type, model in TAGGED_MODELS:
+            for doc_id in db.session.scalars(select(model.id).where(model.category_id.in_(ids))):
+                enqueue(doc_type, doc_id)
     commit_and_index()
     return category
 
 
 def delete_category(category: Category) -> None:
-    """Only an empty category (no sub-categories, no articles) may be deleted."""
+    """Only an empty category (no sub-categories, articles or topics) may be deleted."""
     if category.children:
-        raise TaxonomyError("Move or delete its sub-categories first.")
-    used = db.session.scalar(select(func.count()).where(Article.category_id == category.id))
+        raise TaxonomyError(_l("Move or delete its sub-categories first."))
+    used = sum(
+        db.session.scalar(select(func.count()).where(model.category_id == category.id))
+        for _doc_type, model in TAGGED_MODELS
+    )
     if used:
-        raise TaxonomyError(f"{used} articles are still in this category.")
+        raise TaxonomyError(_l("%(n)d articles or topics are still in this category.", n=used))
     db.session.delete(category)
     db.session.commit()
 
@@ -76,10 +83,9 @@ def tags_with_counts() -> list[tuple[Tag, int]]:
 
 
 def _reindex_tagged(tag: Tag) -> None:
-    for article_id in db.session.scalars(
-        select(article_tags.c.article_id).where(article_tags.c.tag_id == tag.id)
-    ):
-        enqueue("article", article_id)
+    for doc_type, model in TAGGED_MODELS:
+        for doc_id in db.session.scalars(select(model.id).where(model.tags.contains(tag))):
+            enqueue(doc_type, doc_id)
 
 
 def rename_tag(tag: Tag, new_name: str) -> Tag:
@@ -88,10 +94,11 @@ def rename_tag(tag: Tag, new_name: str) -> Tag:
     other = db.session.scalar(select(Tag).where(func.lower(Tag.name) == new_name.lower()))
     _reindex_tagged(tag)
     if other is not None and other is not tag:
-        for article in db.session.scalars(select(Article).where(Article.tags.contains(tag))):
-            if other not in article.tags:
-                article.tags.append(other)
-            article.tags.remove(tag)
+        for _doc_type, model in TAGGED_MODELS:
+            for item in db.session.scalars(select(model).where(model.tags.contains(tag))):
+                if other not in item.tags:
+                    item.tags.append(other)
+                item.tags.remove(tag)
         db.session.delete(tag)
         tag = other
     else:

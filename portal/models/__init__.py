@@ -1,5 +1,15 @@
 """Database models, one module per area; import them all so Alembic sees every table."""
 
+from portal.models.forum import (
+    AskSession,
+    Flag,
+    Post,
+    PostEdit,
+    PostVote,
+    Topic,
+    Watch,
+    topic_tags,
+)
 from portal.models.indexing import IndexTask
 from portal.models.kb import (
     Article,
@@ -10,11 +20,36 @@ from portal.models.kb import (
     Tag,
     article_tags,
 )
+from portal.models.notify import Notification, OutboxMail
+from portal.models.routing import (
+    Assignment,
+    ExpertProfile,
+    JobLease,
+    RoutingEvent,
+    expert_categories,
+    expert_tags,
+)
 from portal.models.search_log import SearchClick, SearchLog
 from portal.models.user import ROLES, User
 
 __all__ = [
     "ROLES",
+    "AskSession",
+    "Assignment",
+    "ExpertProfile",
+    "Flag",
+    "JobLease",
+    "Notification",
+    "OutboxMail",
+    "Post",
+    "PostEdit",
+    "PostVote",
+    "RoutingEvent",
+    "Topic",
+    "Watch",
+    "expert_categories",
+    "expert_tags",
+    "topic_tags",
     "Article",
     "ArticleFeedback",
     "ArticleRevision",

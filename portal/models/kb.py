@@ -29,6 +29,9 @@ class Category(db.Model):
     name_en: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(String(500), default="")
     position: Mapped[int] = mapped_column(default=0)
+    # Forum questions here should get a first expert response within this many hours
+    # (None: the portal-wide default).
+    first_response_hours: Mapped[int | None]
 
     parent: Mapped["Category | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Category"]] = relationship(

@@ -29,6 +29,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    banned_at: Mapped[datetime | None]  # banned from posting in the forum
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)

@@ -1,0 +1,53 @@
+"""Run the router sweep (and pending index/mail work) on a background schedule in the app.
+
+Started on the first request, so CLI commands never start it. Several server processes may
+each run one: the sweep's database lease lets only one of them work at a time."""
+
+import logging
+import threading
+
+from flask import Flask
+
+logger = logging.getLogger(__name__)
+_started: set[int] = set()
+_lock = threading.Lock()
+
+
+def _loop(app: Flask, interval: float, stop: threading.Event) -> None:
+    from portal.experts.sweep import sweep
+    from portal.extensions import db
+    from portal.indexing.outbox import drain
+    from portal.notify.services import send_outbox
+
+    while not stop.wait(interval):
+        with app.app_context():
+            try:
+                report = sweep()
+                if report.ran and (report.assigned or report.escalated):
+                    logger.info("router: %d assigned, %d escalated", report.assigned,
+                                report.escalated)
+                drain()  # forum changes, votes: anything a crashed request left queued
+                send_outbox()
+            except Exception:  # keep the schedule alive; the next run retries
+                db.session.rollback()
+                logger.exception("background sweep failed")
+            finally:
+                db.session.remove()
+
+
+def init_app(app: Flask) -> None:
+    interval = app.config.get("ROUTER_INTERVAL_SECONDS", 0)
+    if app.testing or not interval:
+        return
+    stop = threading.Event()
+    app.extensions["router_stop"] = stop
+
+    @app.before_request
+    def start_scheduler_once():
+        with _lock:
+            if id(app) in _started:
+                return
+            _started.add(id(app))
+        thread = threading.Thread(target=_loop, args=(app, interval, stop),
+                                  name="router-sweep", daemon=True)
+        thread.start()

@@ -1,0 +1,125 @@
+"""The router's periodic sweep, and the expert/editor actions that re-route a question."""
+
+from sqlalchemy import select
+
+from portal.clock import now
+from portal.experts.events import open_assignment
+from portal.experts.lease import lease
+from portal.experts.router import (
+    SWEEP_LEASE,
+    SweepReport,
+    assign_to,
+    commit_or_skip,
+    editor_ids,
+    needs_expert,
+    record_event,
+    route,
+    topic_link,
+)
+from portal.extensions import db
+from portal.models import Assignment, ExpertProfile, Topic, User
+from portal.notify.services import notify
+
+
+class RoutingError(ValueError):
+    """An action on an assignment that cannot be done; the message says why."""
+
+    status = 400
+
+
+class NotYourAssignment(RoutingError):
+    status = 403
+
+
+def sweep() -> SweepReport:
+    """Escalate overdue assignments, then route questions that need an expert.
+    Idempotent, and only one sweep runs at a time (a database lease)."""
+    with lease("router-sweep", SWEEP_LEASE) as held:
+        if not held:
+            return SweepReport(ran=False)
+        report = SweepReport()
+        _escalate_overdue(report)
+        _route_waiting(report)
+        return report
+
+
+def _escalate_overdue(report: SweepReport) -> None:
+    at = now()
+    overdue = db.session.scalars(
+        select(Assignment).where(Assignment.state == "open", Assignment.due_at <= at)
+        .order_by(Assignment.due_at)
+    ).all()
+    for assignment in overdue:
+        topic = assignment.topic
+        assignment.state, assignment.closed_at = "escalated", at
+        record_event(topic, "escalated", assignment.expert_id, detail="past due time")
+        notify(editor_ids(), "escalated", f"Overdue, reassigned: {topic.title}",
+               topic_link(topic))
+        db.session.flush()
+        route(topic, detail="after escalation")
+        if commit_or_skip():
+            report.escalated += 1
+            report.topics.append(topic.id)
+
+
+def _route_waiting(report: SweepReport) -> None:
+    at = now()
+    waiting = db.session.scalars(
+        select(Topic).where(
+            Topic.kind == "question", Topic.routing_state.in_(("waiting", "unrouted")),
+            Topic.accepted_post_id.is_(None), Topic.first_response_at.is_(None),
+        ).order_by(Topic.created_at)
+    ).all()
+    for topic in waiting:
+        if not needs_expert(topic, at) or open_assignment(topic) is not None:
+            continue
+        assignment = route(topic)
+        if commit_or_skip():
+            if assignment is not None:
+                report.assigned += 1
+                report.topics.append(topic.id)
+            else:
+                report.unrouted += 1
+
+
+def decline(assignment: Assignment, expert: User, reason: str) -> Assignment | None:
+    """The expert passes the question on; it moves to the next best expert."""
+    if assignment.expert_id != expert.id:
+        raise NotYourAssignment("Only the assigned expert can decline.")
+    if assignment.state != "open":
+        raise RoutingError("This assignment is no longer open.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RoutingError("Please give a reason.")
+    assignment.state, assignment.closed_at = "declined", now()
+    assignment.decline_reason = reason[:500]
+    topic = assignment.topic
+    record_event(topic, "declined", expert.id, expert.id, reason)
+    db.session.flush()
+    new = route(topic, detail="after decline")
+    db.session.commit()
+    return new
+
+
+def reassign(topic: Topic, expert_user: User, actor: User) -> Assignment:
+    """An editor hands the question to a chosen expert."""
+    if expert_user.id == topic.author_id:
+        raise RoutingError("The asker cannot be the expert.")
+    profile = db.session.scalar(
+        select(ExpertProfile).where(ExpertProfile.user_id == expert_user.id)
+    )
+    if profile is None or expert_user.role != "expert" or not expert_user.active:
+        raise RoutingError("Choose an active expert.")
+    current = open_assignment(topic)
+    if current is not None:
+        if current.expert_id == expert_user.id:
+            raise RoutingError("That expert already has this question.")
+        current.state, current.closed_at = "reassigned", now()
+        record_event(topic, "reassigned", current.expert_id, actor.id, f"by {actor.display_name}")
+        notify([current.expert_id], "reassigned", f"Reassigned to someone else: {topic.title}",
+               topic_link(topic), email=False)
+        db.session.flush()
+    assignment = assign_to(topic, profile, detail=f"by hand: {actor.display_name}",
+                           actor_id=actor.id)
+    db.session.commit()
+    return assignment
