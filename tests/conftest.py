@@ -5,6 +5,7 @@ database file is copied for each test (fast, and every test starts clean)."""
 
 import re
 import shutil
+from datetime import datetime, timedelta
 
 import pytest
 from flask import g
@@ -101,3 +102,24 @@ def client(app):
 @pytest.fixture
 def make(app):
     return Factories()
+
+
+class Clock:
+    """portal.clock.now() for the app; tests move it by hand."""
+
+    START = datetime(2026, 11, 2, 9, 0)
+
+    def __init__(self, start=START):
+        self.current = start
+
+    def __call__(self):
+        return self.current
+
+    def advance(self, **delta):
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(app):
+    app.config["CLOCK"] = clock = Clock()
+    return clock

@@ -2,7 +2,6 @@
 lists, watches and notifications, live preview, CSRF and bad input."""
 
 import re
-from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -45,23 +44,8 @@ def titles(client, url):
     return re.findall(r'class="topic-title" href="[^"]+">([^<]+)</a>', page(client, url))
 
 
-class Clock:
-    """portal.clock.now() for the app: tests move it by hand."""
-
-    def __init__(self, start):
-        self.current = start
-
-    def __call__(self):
-        return self.current
-
-    def advance(self, **delta):
-        self.current += timedelta(**delta)
 
 
-@pytest.fixture
-def clock(app):
-    app.config["CLOCK"] = clock = Clock(datetime(2026, 11, 2, 9, 0))
-    return clock
 
 
 @pytest.fixture

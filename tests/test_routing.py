@@ -1,7 +1,7 @@
 """Routing unanswered questions to experts, with a clock the tests move."""
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,26 +12,6 @@ from portal.experts.sweep import sweep
 from portal.extensions import db
 from portal.forum.services import accept_answer, create_topic, reply
 from portal.models import Article, Assignment, Notification, RoutingEvent, Topic
-
-T0 = datetime(2026, 11, 2, 9, 0)
-
-
-class Clock:
-    def __init__(self, start):
-        self.current = start
-
-    def __call__(self):
-        return self.current
-
-    def advance(self, **delta):
-        self.current += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock(T0)
-    app.config["CLOCK"] = clock
-    return clock
 
 
 @pytest.fixture

@@ -5,27 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.kb.queries import category_tree
-from portal.template_helpers import category_name
+from portal.forms import optional_int
+from portal.kb.queries import category_choices
 
 BODY_MAX_CHARS = 20_000
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-def category_choices() -> list[tuple[int | None, str]]:
-    """(id, indented name in the visitor's language) for the whole category tree."""
-    choices: list[tuple[int | None, str]] = [(None, "—")]
-
-    def walk(nodes, depth):
-        for node in nodes:
-            choices.append((node.category.id, "　" * depth + category_name(node.category)))
-            walk(node.children, depth + 1)
-
-    walk(category_tree(), 0)
-    return choices
 
 
 class AskForm(FlaskForm):
@@ -36,7 +21,7 @@ class AskForm(FlaskForm):
         ("question", _l("A question (someone should answer it)")),
         ("discussion", _l("A discussion (share or talk about something)")),
     ])
-    category_id = SelectField(_l("Category"), coerce=_optional_int, validate_choice=True)
+    category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=300)])
     body_md = TextAreaField(_l("Details (Markdown)"),
                             validators=[DataRequired(), Length(max=BODY_MAX_CHARS)])

@@ -5,12 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from portal.forms import optional_int
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MESSAGE = _l("Use lower-case letters, digits and hyphens, e.g. return-policy.")
 
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 class ArticleForm(FlaskForm):
@@ -20,7 +19,7 @@ class ArticleForm(FlaskForm):
         validators=[DataRequired(), Length(max=120), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)],
     )
     summary = StringField(_l("Summary"), validators=[Optional(), Length(max=500)])
-    category_id = SelectField(_l("Category"), coerce=_optional_int, validate_choice=True)
+    category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     language = SelectField(
         _l("Language"),
         choices=[("zh-CN", "简体中文"), ("zh-TW", "繁體中文"), ("en", "English")],
@@ -46,7 +45,7 @@ class CategoryForm(FlaskForm):
         _l("Slug"),
         validators=[DataRequired(), Length(max=80), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)],
     )
-    parent_id = SelectField(_l("Parent category"), coerce=_optional_int)
+    parent_id = SelectField(_l("Parent category"), coerce=optional_int)
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
     position = IntegerField(_l("Position"), default=0, validators=[Optional()])
 

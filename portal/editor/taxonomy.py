@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
-from portal.kb.queries import category_tree, descendant_ids
+from portal.kb.queries import descendant_ids
 from portal.models import Article, Category, Tag, Topic, article_tags
 
 # Everything that lives in the category tree and carries tags, with its index doc type.
@@ -14,22 +14,6 @@ TAGGED_MODELS = (("article", Article), ("forum", Topic))
 
 class TaxonomyError(ValueError):
     """A change to categories or tags that cannot be accepted."""
-
-
-def category_choices(exclude: Category | None = None) -> list[tuple[int | None, str]]:
-    """(id, indented name) for select boxes; ``exclude`` drops a category and its subtree."""
-    banned = set(descendant_ids(exclude)) if exclude is not None else set()
-    choices: list[tuple[int | None, str]] = [(None, "—")]
-
-    def walk(nodes, depth):
-        for node in nodes:
-            if node.category.id in banned:
-                continue
-            choices.append((node.category.id, "　" * depth + node.category.name))
-            walk(node.children, depth + 1)
-
-    walk(category_tree(), 0)
-    return choices
 
 
 def save_category(category: Category | None, *, name: str, name_en: str, slug: str,

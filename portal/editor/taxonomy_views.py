@@ -7,7 +7,6 @@ from portal.editor import bp
 from portal.editor.forms import CategoryForm, TagForm
 from portal.editor.taxonomy import (
     TaxonomyError,
-    category_choices,
     delete_category,
     delete_tag,
     rename_tag,
@@ -16,7 +15,7 @@ from portal.editor.taxonomy import (
 )
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.kb.queries import category_tree
+from portal.kb.queries import category_choices, category_tree
 from portal.models import Category, Tag
 from portal.permissions import editor_required
 

@@ -18,9 +18,9 @@ from portal.editor.services import (
     restore_revision,
     save_article,
 )
-from portal.editor.taxonomy import category_choices
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.kb.queries import category_choices
 from portal.markup import render_markdown
 from portal.models import Article
 from portal.permissions import editor_required

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.editor.taxonomy import category_choices
 from portal.experts import bp
 from portal.experts.forms import DeclineForm, ProfileForm, ReassignForm
 from portal.experts.profiles import (
@@ -20,6 +19,7 @@ from portal.experts.profiles import (
 )
 from portal.experts.sweep import RoutingError, decline, reassign
 from portal.extensions import db
+from portal.kb.queries import category_choices
 from portal.models import Assignment, RoutingEvent, Topic, User
 from portal.permissions import editor_required, role_required
 

@@ -5,27 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.forms import optional_int
 from portal.forum.moderation import REASON_MAX_CHARS
 from portal.forum.services import BODY_MAX_CHARS, TITLE_MAX_CHARS
-from portal.kb.queries import category_tree
-from portal.template_helpers import category_name
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-def category_choices() -> list[tuple[int | None, str]]:
-    """(id, indented name in the visitor's language) for the whole category tree."""
-    choices: list[tuple[int | None, str]] = [(None, "—")]
-
-    def walk(nodes, depth):
-        for node in nodes:
-            choices.append((node.category.id, "　" * depth + category_name(node.category)))
-            walk(node.children, depth + 1)
-
-    walk(category_tree(), 0)
-    return choices
+from portal.kb.queries import category_choices
 
 
 def _body_field(label):
@@ -39,7 +22,7 @@ class TopicForm(FlaskForm):
         ("question", _l("A question (someone should answer it)")),
         ("discussion", _l("A discussion (share or talk about something)")),
     ])
-    category_id = SelectField(_l("Category"), coerce=_optional_int, validate_choice=True)
+    category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=300)])
     body_md = _body_field(_l("Details (Markdown)"))
     wants_expert = BooleanField(_l("I want an expert to answer"))
@@ -64,7 +47,7 @@ class FlagForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    category_id = SelectField(_l("Move to category"), coerce=_optional_int, validate_choice=True)
+    category_id = SelectField(_l("Move to category"), coerce=optional_int, validate_choice=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

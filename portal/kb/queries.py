@@ -97,3 +97,22 @@ def tag_by_name(name: str) -> Tag | None:
 def articles_tagged(tag: Tag) -> list[Article]:
     query = published().where(Article.tags.contains(tag)).order_by(Article.updated_at.desc())
     return list(db.session.scalars(query))
+
+
+def category_choices(exclude: Category | None = None) -> list[tuple[int | None, str]]:
+    """(id, indented name in the visitor's language) for select boxes over the whole tree;
+    ``exclude`` drops a category and its subtree (a category cannot move under itself)."""
+    from portal.template_helpers import category_name
+
+    banned = set(descendant_ids(exclude)) if exclude is not None else set()
+    choices: list[tuple[int | None, str]] = [(None, "—")]
+
+    def walk(nodes, depth):
+        for node in nodes:
+            if node.category.id in banned:
+                continue
+            choices.append((node.category.id, "　" * depth + category_name(node.category)))
+            walk(node.children, depth + 1)
+
+    walk(category_tree(), 0)
+    return choices

@@ -1,6 +1,6 @@
-// Live Markdown preview for forum text boxes (topic, reply, edit). The server renders it
-// with the same renderer and sanitiser as the topic page; without JavaScript the forms
-// work the same, just without a preview.
+// Live Markdown preview for every text box marked with data-preview-url (articles, topics,
+// replies). The server renders it with the same renderer and sanitiser as the real page;
+// without JavaScript the forms work the same, just without a preview.
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
