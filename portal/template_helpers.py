@@ -7,6 +7,7 @@ from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
 from portal.clock import now
+from portal.i18n import select_locale
 from portal.notify.services import unread_count
 from portal.permissions import can_edit_articles
 
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
     def page_globals():
         unread = unread_count(current_user.id) if current_user.is_authenticated else 0
         return {
-            "current_locale": str(get_locale()),
+            "current_locale": select_locale(),  # "zh_CN" | "en" (Babel says zh_Hans_CN)
             "current_path": request.full_path.rstrip("?"),
             "unread_notifications": unread,
             "now_utc": now(),

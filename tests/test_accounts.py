@@ -108,3 +108,11 @@ def test_language_switch_defaults_to_chinese(client):
     assert "帮助中心" in client.get("/").get_data(as_text=True)
     client.post("/lang/en", {"next": "/"})
     assert "Help Center" in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_offers_the_other_language(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'action="/lang/en"' in page and ">English</button>" in page
+    client.post("/lang/en", {"next": "/"})
+    page = client.get("/").get_data(as_text=True)
+    assert 'action="/lang/zh_CN"' in page and ">中文</button>" in page
