@@ -29,26 +29,26 @@ def ensure_topic_watch(user_id: int, topic_id: int) -> None:
         db.session.add(Watch(user_id=user_id, topic_id=topic_id, created_at=now()))
 
 
-def toggle_topic_watch(user: User, topic: Topic) -> bool:
-    """Watch or stop watching; returns whether the user now watches the topic."""
-    existing = topic_watch(user.id, topic.id)
+def _toggle(existing: Watch | None, new: Watch) -> bool:
+    """Delete the watch if there is one, else add ``new``; True if now watching."""
     if existing is not None:
         db.session.delete(existing)
     else:
-        db.session.add(Watch(user_id=user.id, topic_id=topic.id, created_at=now()))
+        db.session.add(new)
     db.session.commit()
     return existing is None
+
+
+def toggle_topic_watch(user: User, topic: Topic) -> bool:
+    """Watch or stop watching; returns whether the user now watches the topic."""
+    return _toggle(topic_watch(user.id, topic.id),
+                   Watch(user_id=user.id, topic_id=topic.id, created_at=now()))
 
 
 def toggle_category_watch(user: User, category: Category) -> bool:
     """Watch or stop watching new topics in a category (and its sub-categories)."""
-    existing = category_watch(user.id, category.id)
-    if existing is not None:
-        db.session.delete(existing)
-    else:
-        db.session.add(Watch(user_id=user.id, category_id=category.id, created_at=now()))
-    db.session.commit()
-    return existing is None
+    return _toggle(category_watch(user.id, category.id),
+                   Watch(user_id=user.id, category_id=category.id, created_at=now()))
 
 
 def topic_watchers(topic: Topic) -> set[int]:
