@@ -61,13 +61,14 @@ def configure_blueprints(app: Flask) -> None:
     from portal.editor import bp as editor_bp
     from portal.experts import bp as experts_bp
     from portal.forum import bp as forum_bp
+    from portal.insights import bp as insights_bp
     from portal.kb import bp as kb_bp
     from portal.me import bp as me_bp
     from portal.notify import bp as notify_bp
     from portal.searching import bp as search_bp
 
     blueprints = (kb_bp, editor_bp, auth_bp, admin_bp, search_bp, api_bp, ask_bp, forum_bp,
-                  experts_bp, me_bp, notify_bp)
+                  experts_bp, me_bp, notify_bp, insights_bp)
     for bp in blueprints:
         app.register_blueprint(bp)
     errors.init_app(app)

@@ -29,3 +29,11 @@ def current_identity() -> tuple[int | None, str | None]:
     if current_user.is_authenticated:
         return current_user.id, None
     return None, current_anon_id()
+
+
+STAFF_ROLES = ("expert", "editor", "admin")
+
+
+def current_is_staff() -> bool:
+    """Staff searches are kept apart in the insights (they test, they do not need help)."""
+    return bool(current_user.is_authenticated and current_user.role in STAFF_ROLES)

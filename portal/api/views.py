@@ -9,7 +9,7 @@ from portal.indexing.backend import get_backend
 from portal.indexing.outbox import pending_count
 from portal.searching.params import SearchParamError, parse_search_params
 from portal.searching.service import hit_url, run_search
-from portal.visitor import current_identity
+from portal.visitor import current_identity, current_is_staff
 
 csrf.exempt(bp)  # read-only GET endpoints; nothing here changes state for the caller
 
@@ -23,7 +23,8 @@ def search():
     if not params.q:
         return jsonify({"error": "q is required", "status": 400}), 400
     user_id, anon_id = current_identity()
-    logged = run_search(params, user_id, anon_id, "api", request.user_agent.string)
+    logged = run_search(params, user_id, anon_id, "api", request.user_agent.string,
+                        current_is_staff())
     results = logged.results
     return jsonify(
         {

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.clock import now
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
 from portal.models import Article, ArticleFeedback, ArticleView, SearchLog
-from portal.models._time import utcnow
 
 VIEW_DEDUP_WINDOW = timedelta(minutes=30)
 
@@ -46,7 +46,7 @@ def record_vote(
         vote.helpful = helpful  # changing one's mind is allowed
     if comment:
         vote.comment = comment.strip()[:1000]
-    vote.created_at = utcnow()
+    vote.created_at = now()
     db.session.flush()
     _recount(article)
     enqueue("article", article.id)  # the helpful ratio is a ranking signal
@@ -75,19 +75,19 @@ def record_view(
     article: Article, user_id: int | None, anon_id: str | None, search_id: int | None
 ) -> None:
     """Log the view (tied to the search that led here); count it once per visitor per window."""
-    now = utcnow()
+    at = now()
     recent = db.session.scalar(
         select(ArticleView.id).where(
             ArticleView.article_id == article.id,
             _identity_filter(ArticleView, user_id, anon_id),
-            ArticleView.created_at > now - VIEW_DEDUP_WINDOW,
+            ArticleView.created_at > at - VIEW_DEDUP_WINDOW,
         ).limit(1)
     )
     search_id = valid_search_id(search_id)
     if recent is not None and search_id is None:
         return
     db.session.add(ArticleView(article_id=article.id, user_id=user_id, anon_id=anon_id,
-                               search_id=search_id, created_at=now))
+                               search_id=search_id, created_at=at))
     if recent is None:
         article.view_count += 1
     db.session.commit()

@@ -11,6 +11,13 @@ from portal.models.forum import (
     topic_tags,
 )
 from portal.models.indexing import IndexTask
+from portal.models.insights import (
+    ContentNeed,
+    QueryDayStat,
+    RollupState,
+    SearchHourStat,
+    VisitorDay,
+)
 from portal.models.kb import (
     Article,
     ArticleFeedback,
@@ -35,6 +42,11 @@ from portal.models.user import ROLES, User
 __all__ = [
     "ROLES",
     "AskSession",
+    "ContentNeed",
+    "QueryDayStat",
+    "RollupState",
+    "SearchHourStat",
+    "VisitorDay",
     "Assignment",
     "ExpertProfile",
     "Flag",

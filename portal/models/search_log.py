@@ -25,6 +25,10 @@ class SearchLog(db.Model):
     result_count: Mapped[int]
     page: Mapped[int] = mapped_column(default=1)
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # Kept out of every insight figure (and counted as excluded): crawlers and scripts, and
+    # searches by staff (experts, editors, admins) testing the portal.
+    is_bot: Mapped[bool] = mapped_column(default=False, index=True)
+    is_staff: Mapped[bool] = mapped_column(default=False)
 
     clicks: Mapped[list["SearchClick"]] = relationship(back_populates="search")
 

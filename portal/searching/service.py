@@ -4,11 +4,14 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from portal.clock import now
 from portal.extensions import db
 from portal.indexing.backend import get_backend
 from portal.indexing.documents import get_source
 from portal.models import SearchClick, SearchLog
+from portal.searching.bots import is_bot
 from portal.searching.params import SearchParams
+from portal.searching.pii import mask_pii
 from search.analyzer import normalize_query, tokenize
 from search.backend import SearchRequest, SearchResults
 
@@ -25,6 +28,7 @@ def run_search(
     anon_id: str | None,
     source: str,
     user_agent: str | None = None,
+    is_staff: bool = False,
 ) -> LoggedSearch:
     """Search the index and write one SearchLog row (the data the insights pages mine)."""
     per_page = current_app.config["SEARCH_PER_PAGE"]
@@ -37,17 +41,23 @@ def run_search(
         per_page=per_page,
     )
     results = get_backend().search(request)
+    at = now()
+    # Personal data typed into the box is masked before anything is stored.
+    masked = mask_pii(params.q)
     log = SearchLog(
+        created_at=at,
         user_id=user_id,
         anon_id=anon_id,
         source=source,
-        query_raw=params.q[:500],
-        query_normalized=normalize_query(params.q)[:500],
-        tokens=" ".join(results.tokens or tokenize(params.q))[:1000],
+        query_raw=masked[:500],
+        query_normalized=normalize_query(masked)[:500],
+        tokens=" ".join(tokenize(masked))[:1000],
         filters=params.filters(),
         result_count=results.total,
         page=params.page,
         user_agent=(user_agent or "")[:300] or None,
+        is_bot=is_bot(user_agent, user_id, anon_id, at),
+        is_staff=is_staff,
     )
     db.session.add(log)
     db.session.commit()
@@ -59,7 +69,8 @@ def hit_url(doc_type: str, doc_id: int, slug: str) -> str:
 
 
 def record_click(search: SearchLog, doc_type: str, doc_id: int, rank: int) -> SearchClick:
-    click = SearchClick(search_id=search.id, doc_type=doc_type, doc_id=doc_id, rank=rank)
+    click = SearchClick(search_id=search.id, doc_type=doc_type, doc_id=doc_id, rank=rank,
+                        created_at=now())
     db.session.add(click)
     db.session.commit()
     return click

@@ -10,7 +10,7 @@ from portal.models import SearchLog
 from portal.searching import bp
 from portal.searching.params import SearchParamError, SearchParams, parse_search_params
 from portal.searching.service import hit_url, record_click, run_search
-from portal.visitor import current_identity
+from portal.visitor import current_identity, current_is_staff
 
 
 @bp.route("/search")
@@ -22,7 +22,8 @@ def results():
     if not params.q:
         return _render(params)
     user_id, anon_id = current_identity()
-    logged = run_search(params, user_id, anon_id, "page", request.user_agent.string)
+    logged = run_search(params, user_id, anon_id, "page", request.user_agent.string,
+                        current_is_staff())
     return _render(params, logged=logged)
 
 

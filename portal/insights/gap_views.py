@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+
+from portal.insights import bp  # noqa: F401

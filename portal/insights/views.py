@@ -1,0 +1,8 @@
+"""Placeholder: being written."""
+
+from portal.insights import bp
+
+
+@bp.route("/")
+def overview():
+    return "insights"
