@@ -55,6 +55,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "NEW_ACCOUNT_DAYS": 7,  # accounts younger than this are throttled...
         "NEW_ACCOUNT_POSTS_PER_HOUR": 5,  # ...to this many posts per hour (spam)
         "ROUTER_INTERVAL_SECONDS": int(os.environ.get("PORTAL_ROUTER_INTERVAL", "60")),
+        # Raw search-log rows older than this are deleted once rolled up (privacy).
+        "SEARCH_RETENTION_DAYS": int(os.environ.get("PORTAL_SEARCH_RETENTION_DAYS", "400")),
         # Mail: kept in the outbox table; sent only when an SMTP host is configured.
         "SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "25")),

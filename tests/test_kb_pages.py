@@ -119,3 +119,8 @@ def test_view_count_counts_a_visitor_once(client, make):
 def test_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404 and "search" in response.get_data(as_text=True).lower()
+
+
+def test_robots_txt_keeps_crawlers_out_of_logged_pages(client):
+    text = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /search" in text and "Disallow: /forum/ask/" in text

@@ -90,3 +90,19 @@ def feedback(slug: str):
                 int(sid) if sid and sid.isdigit() else None)
     flash(_("Thank you for your feedback!"), "success")
     return redirect(url_for("kb.article", slug=found.slug) + "#feedback", 303)
+
+
+ROBOTS_TXT = """User-agent: *
+Disallow: /search
+Disallow: /forum/ask/
+Disallow: /insights/
+Disallow: /editor/
+Disallow: /admin/
+Disallow: /api/
+"""
+
+
+@bp.route("/robots.txt")
+def robots():
+    """Keep crawlers out of search, ask sessions and staff pages (they skew the figures)."""
+    return ROBOTS_TXT, 200, {"Content-Type": "text/plain; charset=utf-8"}
