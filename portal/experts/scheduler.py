@@ -1,4 +1,5 @@
-"""Run the router sweep (and pending index/mail work) on a background schedule in the app.
+"""Run the router sweep, pending index and mail work, the insight rollups and the daily
+retention purge on a background schedule in the app.
 
 Started on the first request, so CLI commands never start it. Several server processes may
 each run one: the sweep's database lease lets only one of them work at a time."""
@@ -17,7 +18,13 @@ def _loop(app: Flask, interval: float, stop: threading.Event) -> None:
     from portal.experts.sweep import sweep
     from portal.extensions import db
     from portal.indexing.outbox import drain
+    from portal.insights.retention import purge_raw_logs
+    from portal.insights.rollup import roll_up
     from portal.notify.services import send_outbox
+
+    last_purge_day = None
+
+    from portal.clock import now
 
     while not stop.wait(interval):
         with app.app_context():
@@ -28,6 +35,10 @@ def _loop(app: Flask, interval: float, stop: threading.Event) -> None:
                                 report.escalated)
                 drain()  # forum changes, votes: anything a crashed request left queued
                 send_outbox()
+                roll_up()  # the insight pages read only the rollups
+                if last_purge_day != now().date():  # retention: once a day
+                    purge_raw_logs()
+                    last_purge_day = now().date()
             except Exception:  # keep the schedule alive; the next run retries
                 db.session.rollback()
                 logger.exception("background sweep failed")
