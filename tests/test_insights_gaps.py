@@ -157,6 +157,7 @@ def test_gaps_page_lists_needs_and_csv_matches(client, make, october):
 ])
 def test_gaps_page_bad_input_is_400_with_message(client, make, args, message):
     client.login(make.user("editor"))
+    client.post("/lang/en")  # the message is checked in English
     response = client.get("/insights/gaps", query_string=args)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)

@@ -254,6 +254,7 @@ def test_customers_get_403_and_visitors_the_login_page(client, make, week):
 
 def test_editor_sees_kpis_charts_tables_and_the_excluded_line(client, week):
     client.login(week["editor"])
+    client.post("/lang/en")  # the assertions below read the English wording
     response = client.get("/insights/", query_string=RANGE)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -314,6 +315,7 @@ def test_bad_range_is_a_400_with_the_reason(client, week, args, message):
 def test_include_staff_toggle_and_empty_state(client, make, clock):
     clock.current = NOW
     client.login(make.user("editor"))
+    client.post("/lang/en")  # the assertions below read the English wording
     page = client.get("/insights/", query_string=RANGE | {"staff": "1"}).get_data(as_text=True)
     assert "the search log has not been rolled up" in page
     assert "added to the search count only" in page
