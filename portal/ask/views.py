@@ -17,7 +17,7 @@ from portal.ask.services import (
     suggest_for,
 )
 from portal.extensions import db
-from portal.forum.services import ForumError, PostingForbidden, PostingThrottled, create_topic
+from portal.forum.services import ForumError, create_topic
 from portal.models import AskSession
 from portal.visitor import current_identity
 
@@ -34,14 +34,6 @@ def _render_question(form: AskForm, ask_session: AskSession, suggestions: list,
         "ask/question.html", form=form, ask_session=ask_session, suggestions=suggestions,
         error=error, login_url=_login_url(clean_title(form.title.data), ask_session.token),
     ), status
-
-
-def _error_status(error: ForumError) -> int:
-    if isinstance(error, PostingThrottled):
-        return 429
-    if isinstance(error, PostingForbidden):
-        return 403
-    return 400
 
 
 @bp.route("/")
@@ -103,6 +95,6 @@ def post_question():
     except ForumError as error:
         db.session.rollback()
         return _render_question(form, ask_session, find_suggestions(form.title.data),
-                                error=str(error), status=_error_status(error))
+                                error=str(error), status=error.status)
     attach_topic(ask_session, topic, current_user.id)
     return redirect(url_for("forum.topic", topic_id=topic.id), 303)

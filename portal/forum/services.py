@@ -38,13 +38,19 @@ ACCEPT_ROLES = ("expert", "editor", "admin")
 class ForumError(ValueError):
     """Something the user asked for that cannot be done; the message is shown to them."""
 
+    status = 400  # the HTTP status the views answer with
+
 
 class PostingThrottled(ForumError):
-    """A new account posted too often in the last hour (answered with 429)."""
+    """A new account posted too often in the last hour."""
+
+    status = 429
 
 
 class PostingForbidden(ForumError):
-    """This user may not do this (banned, not the author, not a moderator): 403."""
+    """This user may not do this (banned, not the author, not a moderator)."""
+
+    status = 403
 
 
 def is_moderator(user) -> bool:

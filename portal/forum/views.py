@@ -14,7 +14,7 @@ from portal.forms import ConfirmForm
 from portal.forum import bp, queries, services, watching
 from portal.forum.forms import EditPostForm, FlagForm, MoveForm, ReplyForm, TopicForm
 from portal.forum.moderation import flag_post
-from portal.forum.services import ForumError, PostingForbidden, PostingThrottled
+from portal.forum.services import ForumError, PostingForbidden
 from portal.markup import render_markdown
 from portal.models import Post, Topic
 
@@ -28,20 +28,11 @@ def me():
     return current_user._get_current_object()
 
 
-def error_status(error: ForumError) -> int:
-    if isinstance(error, PostingThrottled):
-        return 429
-    if isinstance(error, PostingForbidden):
-        return 403
-    return 400
-
-
 def refused(error: ForumError, back: str | None = None):
     """A page that says plainly why the action was refused; nothing was saved."""
     db.session.rollback()
-    status = error_status(error)
-    return render_template("forum/refused.html", code=status, message=str(error),
-                           back=back or url_for("forum.index")), status
+    return render_template("errors/error.html", code=error.status, message=str(error),
+                           back=back or url_for("forum.index")), error.status
 
 
 def confirm_or_400() -> None:
@@ -171,7 +162,7 @@ def new_topic():
         except ForumError as error:
             db.session.rollback()
             return render_template("forum/new_topic.html", form=form,
-                                   error=str(error)), error_status(error)
+                                   error=str(error)), error.status
         flash(_("Your topic is posted."), "success")
         return redirect(url_for("forum.topic", topic_id=topic.id))
     return render_template("forum/new_topic.html", form=form), 400 if form.errors else 200
@@ -188,7 +179,7 @@ def post_reply(topic_id: int):
         post = services.reply(topic, me(), form.body_md.data)
     except ForumError as error:
         db.session.rollback()
-        return render_topic(topic, form, error=str(error), status=error_status(error))
+        return render_topic(topic, form, error=str(error), status=error.status)
     flash(_("Your reply is posted."), "success")
     return redirect(back_to(post))
 
@@ -212,7 +203,7 @@ def edit_post(post_id: int):
         except ForumError as error:
             db.session.rollback()
             return render_template("forum/edit_post.html", form=form, post=post,
-                                   error=str(error)), error_status(error)
+                                   error=str(error)), error.status
         flash(_("Your changes are saved.") if changed else _("Nothing changed."), "success")
         return redirect(back_to(post))
     return render_template("forum/edit_post.html", form=form, post=post), \
