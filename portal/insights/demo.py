@@ -27,11 +27,11 @@ from portal.clock import now
 from portal.demo import DEMO_USERS, seed_users
 from portal.extensions import db
 from portal.insights.cli import insights_cli
-from portal.insights.demo_traffic import (  # noqa: F401
+from portal.insights.demo_traffic import (
     CUSTOMER_EMAIL,
     DEMO_ANON_PREFIX,
+    DemoClock,
     Traffic,
-    _Clock,
 )
 from portal.models import (
     Article,
@@ -151,7 +151,7 @@ def generate(days: int = 30, seed: int = 1, per_day: int = 300, force: bool = Fa
     users, customers, password = _accounts(max(8, min(200, per_day // 4)),
                                            start - timedelta(days=90))
     rng = random.Random(seed)
-    clock, saved = _Clock(), current_app.config.get("CLOCK")
+    clock, saved = DemoClock(), current_app.config.get("CLOCK")
     current_app.config["CLOCK"] = clock
     try:
         # record_open builds URLs: give the services a request to build them in.

@@ -95,7 +95,7 @@ class Subject:
     trend: str = "flat"
 
 
-class _Clock:
+class DemoClock:
     """What portal.clock.now() returns while generating."""
 
     at: datetime | None = None
@@ -127,7 +127,7 @@ def _typo(rng: random.Random, text: str) -> str:
 class Traffic:
     """Generates and replays one day of visits at a time, in time order."""
 
-    def __init__(self, rng: random.Random, clock: _Clock, per_day: int, days: int, users: dict,
+    def __init__(self, rng: random.Random, clock: DemoClock, per_day: int, days: int, users: dict,
                  customers: list[User]):
         self.rng, self.clock, self.per_day, self.days = rng, clock, per_day, days
         self.customers, self.users = customers, users
