@@ -39,6 +39,9 @@ class ParsedQuery:
     must: list[Clause] = field(default_factory=list)
     must_not: list[Clause] = field(default_factory=list)
     phrases: list[Clause] = field(default_factory=list)
+    # Synonyms of single-token terms (token -> other members of its synonym group). A backend
+    # matches a term OR any of its alternatives, scoring alternatives at SYNONYM_WEIGHT.
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def tokens(self) -> list[str]:

@@ -11,9 +11,9 @@ from portal.extensions import db
 from portal.indexing.documents import DocumentSource, key_for, register
 from portal.markup import markdown_to_text
 from portal.models import Category, Topic
-from portal.ranking import forum_boost
 from search.analyzer import fold
 from search.backend import IndexDocument
+from search.ranking import forum_boost
 
 # A long thread must not make one huge document: the question and the accepted answer come
 # first, so what is cut is the tail of the discussion.

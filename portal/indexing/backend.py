@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from search.backend import SearchBackend
 
-_BACKENDS = ("whoosh",)
+BACKENDS = ("whoosh",)
 
 
 @dataclass
@@ -22,8 +22,8 @@ _lock = threading.Lock()
 
 def init_app(app: Flask) -> None:
     name = app.config["SEARCH_BACKEND"]
-    if name not in _BACKENDS:
-        raise ValueError(f"PORTAL_SEARCH_BACKEND must be one of {_BACKENDS}, not {name!r}")
+    if name not in BACKENDS:
+        raise ValueError(f"PORTAL_SEARCH_BACKEND must be one of {BACKENDS}, not {name!r}")
     app.extensions["search_backend"] = _State()
 
 

@@ -10,8 +10,8 @@ from portal.extensions import db
 from portal.indexing.documents import DocumentSource, key_for, register
 from portal.markup import markdown_to_text
 from portal.models import Article, Category
-from portal.ranking import helpful_boost
 from search.backend import IndexDocument
+from search.ranking import helpful_boost
 
 
 def article_document(article: Article) -> IndexDocument:

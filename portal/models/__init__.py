@@ -37,6 +37,7 @@ from portal.models.routing import (
     expert_tags,
 )
 from portal.models.search_log import SearchClick, SearchLog
+from portal.models.search_tuning import Setting, SynonymGroup, UserWord
 from portal.models.user import ROLES, User
 
 __all__ = [
@@ -70,6 +71,9 @@ __all__ = [
     "IndexTask",
     "SearchClick",
     "SearchLog",
+    "Setting",
+    "SynonymGroup",
+    "UserWord",
     "Tag",
     "User",
     "article_tags",

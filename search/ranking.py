@@ -1,0 +1,61 @@
+"""Every ranking signal the portal adds to the engine's text score, in one place.
+
+final score = text score (BM25F: title x3, tags x2, body x1)
+              x document boost   (helpful ratio for articles, solved state for forum topics;
+                                  computed when the document is indexed)
+              x freshness        (computed at query time from the document's last update)
+Synonym matches (退货 for a query 退换货) score SYNONYM_WEIGHT of a literal match. Every
+backend applies these same numbers, so the relevance evaluation compares like with like.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+# Field weights of the text score.
+TITLE_WEIGHT = 3.0
+TAGS_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+
+# A term found through a synonym counts this much of the literal term.
+SYNONYM_WEIGHT = 0.6
+
+# Helpfulness: a damped ratio, so one vote moves an article a little and many votes move it
+# up to +/-30 %.
+HELPFUL_WEIGHT = 0.3
+HELPFUL_PRIOR_VOTES = 5
+
+# A solved forum topic (it has an accepted answer) ranks above an unsolved one.
+SOLVED_TOPIC_BOOST = 1.4
+UNSOLVED_TOPIC_BOOST = 1.0
+
+# Freshness: up to +15 % for a document updated today, half of that after 180 days.
+FRESHNESS_WEIGHT = 0.15
+FRESHNESS_HALF_LIFE_DAYS = 180.0
+
+
+def helpful_boost(yes: int, no: int) -> float:
+    """1.0 with no votes; towards 1.3 when all votes say helpful, towards 0.7 when none do."""
+    return 1.0 + HELPFUL_WEIGHT * (yes - no) / (yes + no + HELPFUL_PRIOR_VOTES)
+
+
+def forum_boost(solved: bool) -> float:
+    return SOLVED_TOPIC_BOOST if solved else UNSOLVED_TOPIC_BOOST
+
+
+def freshness_boost(age_days: float) -> float:
+    """1 + FRESHNESS_WEIGHT for a document updated now, decaying by half every half-life."""
+    if not math.isfinite(age_days) or age_days < 0:
+        age_days = 0.0
+    return 1.0 + FRESHNESS_WEIGHT * 0.5 ** (age_days / FRESHNESS_HALF_LIFE_DAYS)
+
+
+def age_in_days(updated: datetime | None, now: datetime | None = None) -> float:
+    """Days since ``updated`` (naive values are UTC); very old when unknown."""
+    if updated is None:
+        return math.inf
+    if updated.tzinfo is not None:
+        updated = updated.astimezone(UTC).replace(tzinfo=None)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    return max(0.0, (now - updated).total_seconds() / 86400.0)
