@@ -17,6 +17,8 @@ __all__ = [
     "Token",
     "add_user_words",
     "analyze",
+    "set_user_words",
+    "user_words",
     "fold",
     "normalize_query",
     "tokenize",
@@ -41,7 +43,9 @@ _VARIANT_OVERRIDES = {"帳": "账", "帐": "账"}
 _init_lock = threading.RLock()  # re-entrant: add_user_words folds while holding it
 _fold_table: dict[int, str] | None = None
 _segmenter = None  # the rjieba module, imported lazily (it loads its dictionary on import)
-_user_words: set[str] = set()
+# Folded user word -> its parts as the segmenter cut it before the word was added, so the
+# index still holds 青禾 and 笔记 for 青禾笔记 (search mode would only add dictionary parts).
+_user_words: dict[str, tuple[str, ...]] = {}
 
 # Parts of one segmenter word that become tokens: dotted numbers such as 4.2.1 or v4.2.1,
 # otherwise runs of letters/digits (any script) with an optional ++ / # (c++, c#).
@@ -183,6 +187,8 @@ def analyze(text: str, mode: str = "query") -> list[Token]:
                 continue
             if len(word) > 4 and not word.isascii():
                 pending.extend((sub, start + offset, 0) for sub, offset in _long_subwords(word))
+            if word in _user_words:
+                pending.extend(_user_word_parts(word, start, pending))
         terms = _word_terms(word)
         if not pending and len(terms) == 1:  # the common case, kept cheap
             term, rel_start, rel_end = terms[0]
@@ -207,6 +213,17 @@ def analyze(text: str, mode: str = "query") -> list[Token]:
             group = _dedupe(group)
         tokens.extend(group)
     return tokens
+
+
+def _user_word_parts(word: str, start: int, pending: list) -> list[tuple[str, int, int]]:
+    # The remembered parts of a user word, minus those search mode already emitted.
+    have = {sub for sub, _s, _e in pending}
+    parts, offset = [], 0
+    for part in _user_words[word]:
+        if part not in have and len(part) > 1:
+            parts.append((part, start + offset, 0))
+        offset += len(part)
+    return parts
 
 
 def _dedupe(group: list[Token]) -> list[Token]:
@@ -236,16 +253,39 @@ def normalize_query(text: str) -> str:
 def add_user_words(words: Iterable[str]) -> None:
     """Teach the segmenter product terms (e.g. 青禾笔记) so they are never cut apart.
 
-    Words are folded first because segmentation runs on folded text. Call before indexing;
-    documents indexed earlier keep their old segmentation until re-indexed.
+    Words are folded first because segmentation runs on folded text. Documents indexed
+    earlier keep their old segmentation until re-indexed.
     """
-    seg = _jieba()
     with _init_lock:
-        for word in words:
-            folded = fold(word).strip()
-            if not folded or folded in _user_words or any(ch.isspace() for ch in folded):
-                continue
-            # suggest_freq gives a frequency high enough for the word to win segmentation.
-            seg.add_word(folded, max(int(seg.suggest_freq(folded)), 1), None)
-            _user_words.add(folded)
-        _long_subwords.cache_clear()  # it depends on the dictionary
+        _update_user_words(set(_user_words) | {_clean_word(word) for word in words})
+
+
+def set_user_words(words: Iterable[str]) -> None:
+    """Make ``words`` the whole user dictionary: new ones are added, missing ones removed."""
+    with _init_lock:
+        _update_user_words({_clean_word(word) for word in words})
+
+
+def user_words() -> set[str]:
+    """The folded user words currently known to the segmenter."""
+    return set(_user_words)
+
+
+def _clean_word(word: str) -> str:
+    folded = fold(word).strip()
+    return "" if any(ch.isspace() for ch in folded) else folded
+
+
+def _update_user_words(wanted: set[str]) -> None:
+    # Caller holds _init_lock.
+    seg = _jieba()
+    wanted.discard("")
+    for word in set(_user_words) - wanted:
+        seg.add_word(word, 0, None)  # frequency 0: the segmenter no longer prefers it
+        del _user_words[word]
+    for word in wanted - set(_user_words):
+        parts = tuple(seg.cut(word))  # before adding, so these are its ordinary parts
+        # suggest_freq gives a frequency high enough for the word to win segmentation.
+        seg.add_word(word, max(int(seg.suggest_freq(word)), 1), None)
+        _user_words[word] = parts if len(parts) > 1 else ()
+    _long_subwords.cache_clear()  # it depends on the dictionary

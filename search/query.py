@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from search.analyzer import tokenize
+from search.synonyms import expansions
 
 __all__ = ["MAX_QUERY_CHARS", "Clause", "ParsedQuery", "parse_user_query"]
 
@@ -178,4 +179,7 @@ def _parse(text: str) -> ParsedQuery:
                 _add_unique(parsed.should, token, MAX_SHOULD_TERMS)
     required = {clause[0] for clause in parsed.must}
     parsed.should = [token for token in parsed.should if token not in required]
+    for token in [*parsed.should, *(clause[0] for clause in parsed.must if len(clause) == 1)]:
+        if alternatives := expansions(token):
+            parsed.alternatives[token] = alternatives
     return parsed

@@ -10,6 +10,7 @@ from whoosh.searching import SearchContext
 
 from search.backend import SearchRequest
 from search.query import Clause, ParsedQuery
+from search.ranking import SYNONYM_WEIGHT
 
 __all__ = ["SEARCH_FIELDS", "PortalQuery", "PortalWeighting", "build_filter", "build_query"]
 
@@ -46,14 +47,20 @@ class _PortalMatcher(WrappingMatcher):
     # raise a score above the quality bound (boost > 1) and pruning would also make the
     # hit count inexact; (2) optional coordination: multiply by matched/total query terms.
 
-    def __init__(self, child, n_terms: int = 0, leaves=None) -> None:
+    def __init__(self, child, n_terms: int = 0, leaves=None, synonym_of=None) -> None:
         super().__init__(child)
         self._n_terms = n_terms
         if leaves is None and n_terms > 1:
             # (leaf matcher, token) pairs, collected once: leaf objects survive the tree
             # rewrites done by replace(), and checking them directly is much cheaper than
-            # whoosh's recursive matching_terms() on every scored document.
-            leaves = [(m, m.term()[1]) for m in child.term_matchers() if m.term()]
+            # whoosh's recursive matching_terms() on every scored document. A synonym
+            # counts as the query term it stands for.
+            synonym_of = synonym_of or {}
+            leaves = [
+                (m, synonym_of.get(m.term()[1], m.term()[1]))
+                for m in child.term_matchers()
+                if m.term()
+            ]
         self._leaves = leaves or []
 
     def _replacement(self, newchild):
@@ -78,12 +85,13 @@ class _PortalMatcher(WrappingMatcher):
 class PortalQuery(WrappingQuery):
     """Wraps a query in :class:`_PortalMatcher` (no pruning; optional coordination)."""
 
-    def __init__(self, child: wq.Query, n_terms: int = 0) -> None:
+    def __init__(self, child: wq.Query, n_terms: int = 0, synonym_of=None) -> None:
         super().__init__(child)
         self.n_terms = n_terms
+        self.synonym_of = synonym_of or {}
 
     def _rewrap(self, child: wq.Query) -> PortalQuery:
-        return self.__class__(child, self.n_terms)
+        return self.__class__(child, self.n_terms, self.synonym_of)
 
     def matcher(self, searcher, context=None):
         """Return the child's matcher wrapped in :class:`_PortalMatcher`."""
@@ -92,12 +100,17 @@ class PortalQuery(WrappingQuery):
         # Coordination inspects which sub-matchers sit on the current document, so rule
         # out the pre-loaded array matchers whoosh otherwise picks for small indexes.
         context = context.set(needs_current=True)
-        return _PortalMatcher(self.child.matcher(searcher, context), self.n_terms)
+        matcher = self.child.matcher(searcher, context)
+        return _PortalMatcher(matcher, self.n_terms, synonym_of=self.synonym_of)
 
 
-def _clause(tokens: Clause) -> wq.Query:
+def _clause(tokens: Clause, alternatives: dict[str, tuple[str, ...]] | None = None) -> wq.Query:
     if len(tokens) == 1:
-        return wq.Or([wq.Term(name, tokens[0]) for name in SEARCH_FIELDS])
+        token = tokens[0]
+        terms = [wq.Term(name, token) for name in SEARCH_FIELDS]
+        for synonym in (alternatives or {}).get(token, ()):
+            terms.extend(wq.Term(name, synonym, boost=SYNONYM_WEIGHT) for name in SEARCH_FIELDS)
+        return wq.Or(terms)
     return wq.Or([wq.Phrase(name, list(tokens)) for name in SEARCH_FIELDS])
 
 
@@ -109,11 +122,13 @@ def build_query(parsed: ParsedQuery) -> wq.Query | None:
     """
     if parsed.is_empty:
         return None
-    required = [_clause(clause) for clause in [*parsed.must, *parsed.phrases]]
+    alternatives = parsed.alternatives
+    required = [_clause(clause, alternatives) for clause in [*parsed.must, *parsed.phrases]]
     optional = None
     if parsed.should:
-        terms = wq.Or([_clause((token,)) for token in parsed.should])
-        optional = PortalQuery(terms, n_terms=len(parsed.should))
+        terms = wq.Or([_clause((token,), alternatives) for token in parsed.should])
+        synonym_of = {alt: token for token, alts in alternatives.items() for alt in alts}
+        optional = PortalQuery(terms, n_terms=len(parsed.should), synonym_of=synonym_of)
     if required:
         positive: wq.Query = wq.And(required) if len(required) > 1 else required[0]
         if optional is not None:

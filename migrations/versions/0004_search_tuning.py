@@ -42,6 +42,22 @@ def upgrade():
     sa.UniqueConstraint('word', name=op.f('uq_user_words_word'))
     )
     # ### end Alembic commands ###
+    _seed_defaults()
+
+
+def _seed_defaults():
+    # The curated groups and product terms that applied before editors managed them.
+    from portal.models._time import utcnow
+    from search.synonyms import DEFAULT_GROUPS
+
+    now = utcnow()
+    groups = sa.table('synonym_groups', sa.column('terms', sa.Text),
+                      sa.column('updated_at', sa.DateTime))
+    op.bulk_insert(groups, [{'terms': ', '.join(group), 'updated_at': now}
+                            for group in DEFAULT_GROUPS])
+    words = sa.table('user_words', sa.column('word', sa.String),
+                     sa.column('created_at', sa.DateTime))
+    op.bulk_insert(words, [{'word': word, 'created_at': now} for word in ('青禾商城', '青禾笔记')])
 
 
 def downgrade():

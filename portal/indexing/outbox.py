@@ -48,11 +48,20 @@ def writer_lock(timeout: float = 30.0):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _load_search_tuning() -> None:
+    # Index with the product terms editors have added. Imported here: portal.search_tuning
+    # imports this module (a cycle at import time).
+    from portal.search_tuning.loader import ensure_current
+
+    ensure_current()
+
+
 def drain(batch_size: int = 500) -> int:
     """Apply every pending IndexTask to the index; return how many were applied.
 
     Never raises for an index failure: the tasks stay queued and the next drain retries,
     so a saved article is never lost from search for good."""
+    _load_search_tuning()
     applied = 0
     try:
         with writer_lock():
@@ -95,6 +104,7 @@ def _apply(tasks: list[IndexTask]) -> None:
 def reindex_all(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database. Tasks queued before the rebuild started
     are covered by it and removed; later ones stay queued."""
+    _load_search_tuning()
     last_task_id = db.session.scalar(select(func.max(IndexTask.id))) or 0
 
     def documents():

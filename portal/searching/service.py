@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.indexing.backend import get_backend
 from portal.indexing.documents import get_source
 from portal.models import SearchClick, SearchLog
+from portal.search_tuning.loader import ensure_current
 from portal.searching.bots import is_bot
 from portal.searching.params import SearchParams
 from portal.searching.pii import mask_pii
@@ -31,6 +32,7 @@ def run_search(
     is_staff: bool = False,
 ) -> LoggedSearch:
     """Search the index and write one SearchLog row (the data the insights pages mine)."""
+    ensure_current()  # editors' synonyms and product terms, without a restart
     per_page = current_app.config["SEARCH_PER_PAGE"]
     request = SearchRequest(
         text=params.q,
