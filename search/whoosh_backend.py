@@ -17,6 +17,7 @@ from whoosh.writing import CLEAR
 
 from search.analyzer import tokenize
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
+from search.paging import MAX_PAGE, MAX_PER_PAGE, clamp_int
 from search.query import MAX_QUERY_CHARS, parse_user_query
 from search.schema import build_schema
 from search.whoosh_highlight import snippet_html, title_html
@@ -26,8 +27,6 @@ __all__ = ["WhooshBackend"]
 
 WRITER_TIMEOUT = 10.0  # seconds to wait for whoosh's WRITELOCK before LockError
 REBUILD_BATCH = 500
-MAX_PER_PAGE = 100
-MAX_PAGE = 500  # page * per_page bounds how many hits one request scores and sorts
 
 
 def _open_or_create(path: Path) -> index.FileIndex:
@@ -44,14 +43,6 @@ def _open_or_create(path: Path) -> index.FileIndex:
         return index.create_in(str(path), build_schema())
     finally:
         lock.release()
-
-
-def _as_int(value: object, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError, OverflowError):
-        number = default
-    return min(max(number, low), high)
 
 
 def _fields(doc: IndexDocument) -> dict:
@@ -113,8 +104,8 @@ class WhooshBackend:
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Search with filters and paging; only the returned page is highlighted."""
-        page = _as_int(request.page, 1, 1, MAX_PAGE)
-        per_page = _as_int(request.per_page, 10, 1, MAX_PER_PAGE)
+        page = clamp_int(request.page, 1, 1, MAX_PAGE)
+        per_page = clamp_int(request.per_page, 10, 1, MAX_PER_PAGE)
         parsed = parse_user_query(request.text)
         tokens = parsed.tokens
         whoosh_query = build_query(parsed)
@@ -151,7 +142,7 @@ class WhooshBackend:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""
-        limit = _as_int(limit, 8, 1, 50)
+        limit = clamp_int(limit, 8, 1, 50)
         tokens = tokenize(prefix[:MAX_QUERY_CHARS] if isinstance(prefix, str) else "", "query")
         if not tokens:
             return []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Iterator
 
 from whoosh.highlight import (
@@ -16,6 +15,14 @@ from whoosh.highlight import (
     get_text,
 )
 
+from search.highlight import (
+    HIGHLIGHT_MAX_CHARS,
+    SNIPPET_CHARS,
+    escape_text,
+    fallback_snippet,
+    sentence_window,
+)
+
 __all__ = [
     "SNIPPET_FALLBACK_CHARS",
     "MarkFormatter",
@@ -24,11 +31,7 @@ __all__ = [
     "title_html",
 ]
 
-SNIPPET_FALLBACK_CHARS = 160
-# Highlighting re-analyses the stored body; long bodies are cut so one hit stays cheap.
-HIGHLIGHT_MAX_CHARS = 20_000
-_SENTENCE_ENDS = "。！？；!?;\n"
-_SPACES = re.compile(r"\s+")
+SNIPPET_FALLBACK_CHARS = SNIPPET_CHARS
 
 
 class SentenceWindowFragmenter(Fragmenter):
@@ -63,15 +66,7 @@ class SentenceWindowFragmenter(Fragmenter):
     def _fragment(self, text: str, group: list) -> Fragment:
         first = min(t.startchar for t in group)
         last = max(t.endchar for t in group)
-        start = max(0, first - self.surround)
-        # Start after the last sentence end before the first match, when there is one.
-        cut = max(text.rfind(mark, start, first) for mark in _SENTENCE_ENDS)
-        if cut >= 0:
-            start = cut + 1
-        end = min(len(text), last + self.surround)
-        ends = [i for i in (text.find(mark, last, end) for mark in _SENTENCE_ENDS) if i >= 0]
-        if ends:
-            end = min(ends) + 1
+        start, end = sentence_window(text, first, last, self.surround)
         return Fragment(text, group, startchar=start, endchar=end)
 
 
@@ -81,8 +76,7 @@ class MarkFormatter(Formatter):
     between = " … "
 
     def _text(self, text: str) -> str:
-        # Offsets are already resolved here, so collapsing whitespace is safe.
-        return html.escape(_SPACES.sub(" ", text))
+        return escape_text(text)
 
     def format_token(self, text: str, token, replace: bool = False) -> str:
         """Return one escaped match wrapped in <mark>."""
@@ -117,19 +111,13 @@ _BODY = Highlighter(
 _TITLE = Highlighter(fragmenter=WholeFragmenter(), formatter=MarkFormatter())
 
 
-def _fallback(text: str) -> str:
-    if len(text) <= SNIPPET_FALLBACK_CHARS:
-        return html.escape(_SPACES.sub(" ", text).strip())
-    return html.escape(_SPACES.sub(" ", text[:SNIPPET_FALLBACK_CHARS]).strip()) + "…"
-
-
 def snippet_html(hit) -> str:
     """Return up to two highlighted body fragments, or the escaped start of the body."""
     body = hit.get("body") or ""
     if not body:
         return ""
     marked = _BODY.highlight_hit(hit, "body", text=body[:HIGHLIGHT_MAX_CHARS], top=2)
-    return marked or _fallback(body)
+    return marked or fallback_snippet(body)
 
 
 def title_html(hit) -> str:

@@ -3,6 +3,7 @@
 The schema is built once per session by the real Alembic migrations, then the migrated
 database file is copied for each test (fast, and every test starts clean)."""
 
+import os
 import re
 import shutil
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ def _app_config(data_dir):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
         "SEARCH_INDEX_DIR": str(data_dir / "index"),
+        "SEARCH_BACKEND": os.environ.get("PORTAL_TEST_SEARCH_BACKEND", "whoosh"),
         "TESTING": True,
     }
 

@@ -1,4 +1,4 @@
-"""Tests for WhooshBackend against a real on-disk index."""
+"""Tests every SearchBackend (Whoosh, SQLite FTS5) against a real on-disk index."""
 
 import threading
 import time
@@ -8,7 +8,10 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search.backend import IndexDocument, SearchBackend, SearchRequest
+from search.sqlite_backend import SqliteBackend
 from search.whoosh_backend import WhooshBackend
+
+BACKEND_CLASSES = {"whoosh": WhooshBackend, "sqlite": SqliteBackend}
 
 
 def doc(n, title="", body="", **kwargs):
@@ -17,8 +20,20 @@ def doc(n, title="", body="", **kwargs):
                          slug=f"slug-{n}", **kwargs)
 
 
+@pytest.fixture(params=["whoosh", "sqlite"])
+def backend_class(request):
+    return BACKEND_CLASSES[request.param]
+
+
 @pytest.fixture
-def backend(tmp_path):
+def backend(backend_class, tmp_path):
+    backend = backend_class(tmp_path / "index")
+    yield backend
+    backend.close()
+
+
+@pytest.fixture
+def whoosh_backend(tmp_path):
     backend = WhooshBackend(tmp_path / "index")
     yield backend
     backend.close()
@@ -180,7 +195,8 @@ def test_rebuild_replaces_everything_and_reports_progress(backend):
     assert backend.document_count() == 0
 
 
-def test_segments_are_not_compound(backend, tmp_path):
+def test_segments_are_not_compound(whoosh_backend, tmp_path):
+    backend = whoosh_backend
     backend.apply([doc(1, "发票")], [])
     backend.apply([doc(2, "退货")], [])
     backend.rebuild([doc(3, "换货")])
@@ -188,8 +204,8 @@ def test_segments_are_not_compound(backend, tmp_path):
     assert files and not [name for name in files if name.endswith(".seg")]
 
 
-def test_second_instance_sees_writes_after_refresh(backend, tmp_path):
-    other = WhooshBackend(tmp_path / "index")  # e.g. another server process
+def test_second_instance_sees_writes_after_refresh(backend, backend_class, tmp_path):
+    other = backend_class(tmp_path / "index")  # e.g. another server process
     try:
         assert other.document_count() == 0
         assert keys(other, "退货") == []
@@ -201,7 +217,8 @@ def test_second_instance_sees_writes_after_refresh(backend, tmp_path):
         other.close()
 
 
-def test_searcher_is_reused_until_the_index_changes(backend):
+def test_searcher_is_reused_until_the_index_changes(whoosh_backend):
+    backend = whoosh_backend
     backend.apply([doc(1, "发票")], [])
     backend.search(SearchRequest("发票"))
     searcher = backend._searcher
@@ -242,7 +259,8 @@ def test_concurrent_searches_and_writes(backend):
     assert backend.document_count() == 60
 
 
-def test_apply_waits_for_another_writer(backend, tmp_path):
+def test_apply_waits_for_another_writer(whoosh_backend, tmp_path):
+    backend = whoosh_backend
     backend.apply([doc(1, "发票")], [])
     foreign = whoosh_index.open_dir(str(tmp_path / "index")).writer()  # holds the lock
     releaser = threading.Timer(0.3, foreign.cancel)
@@ -304,11 +322,11 @@ def test_suggest(backend):
     assert backend.suggest("的") == []
 
 
-def test_reopening_an_existing_index(tmp_path):
-    first = WhooshBackend(tmp_path / "index")
+def test_reopening_an_existing_index(backend_class, tmp_path):
+    first = backend_class(tmp_path / "index")
     first.apply([doc(1, "发票")], [])
     first.close()
-    second = WhooshBackend(tmp_path / "index")
+    second = backend_class(tmp_path / "index")
     try:
         assert second.document_count() == 1
         assert keys(second, "发票") == ["article:1"]

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from search.backend import SearchBackend
 
-BACKENDS = ("whoosh",)
+BACKENDS = ("whoosh", "sqlite")
 
 
 @dataclass
@@ -28,6 +28,11 @@ def init_app(app: Flask) -> None:
 
 
 def _create(app: Flask) -> SearchBackend:
+    # Imported here so a process only loads the engine it is configured for.
+    if app.config["SEARCH_BACKEND"] == "sqlite":
+        from search.sqlite_backend import SqliteBackend
+
+        return SqliteBackend(app.config["SEARCH_INDEX_DIR"])
     from search.whoosh_backend import WhooshBackend
 
     return WhooshBackend(app.config["SEARCH_INDEX_DIR"])

@@ -1,0 +1,158 @@
+"""Backend-neutral highlighting: escaped text with only <mark> added, from analyzer offsets.
+
+analyze() offsets refer to the original text, so traditional script, full-width letters
+and English inflections (refunds for a query refund) are marked where they stand.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Collection
+
+from search.analyzer import analyze, fold
+
+__all__ = [
+    "HIGHLIGHT_MAX_CHARS",
+    "SNIPPET_CHARS",
+    "fallback_snippet",
+    "escape_text",
+    "sentence_window",
+    "snippet_html",
+    "title_html",
+]
+
+SNIPPET_CHARS = 160
+SNIPPET_SURROUND = 50  # characters of context on either side of the matched cluster
+# Highlighting re-analyses the stored body; long bodies are cut so one hit stays cheap.
+HIGHLIGHT_MAX_CHARS = 20_000
+_SENTENCE_ENDS = "。！？；!?;\n"
+_SPACES = re.compile(r"\s+")
+
+Span = tuple[int, int]
+
+
+def escape_text(text: str) -> str:
+    """HTML-escape document text, collapsing runs of whitespace (offsets are resolved)."""
+    return html.escape(_SPACES.sub(" ", text))
+
+
+def fallback_snippet(text: str) -> str:
+    """The escaped start of ``text`` (SNIPPET_CHARS at most, then an ellipsis)."""
+    if len(text) <= SNIPPET_CHARS:
+        return escape_text(text).strip()
+    return escape_text(text[:SNIPPET_CHARS]).strip() + "…"
+
+
+def sentence_window(text: str, first: int, last: int, surround: int) -> Span:
+    """Bounds of ``text[first:last]`` widened by ``surround`` characters on each side but
+    cut at the nearest sentence end, so a snippet starts and stops at sentence edges."""
+    start = max(0, first - surround)
+    cut = max(text.rfind(mark, start, first) for mark in _SENTENCE_ENDS)
+    if cut >= 0:
+        start = cut + 1
+    end = min(len(text), last + surround)
+    ends = [i for i in (text.find(mark, last, end) for mark in _SENTENCE_ENDS) if i >= 0]
+    if ends:
+        end = min(ends) + 1
+    return start, end
+
+
+def _matches(text: str, tokens: Collection[str], offset: int = 0) -> list[tuple[int, int, str]]:
+    # (start, end, token) of every analysed token of ``text`` that the query asked for.
+    return [
+        (t.start + offset, t.end + offset, t.text)
+        for t in analyze(text, "index")
+        if t.text in tokens
+    ]
+
+
+def _likely_region(text: str, tokens: Collection[str]) -> Span | None:
+    # Segmenting a whole body costs about a millisecond per hit, so find the densest
+    # cluster of plain substring hits in the folded text (fold keeps offsets) and analyse
+    # only around it. Stems that are no substring (polici) find nothing: analyse it all.
+    folded = fold(text)
+    hits = []
+    for token in tokens:
+        start = folded.find(token)
+        while start >= 0 and len(hits) < 1000:
+            hits.append((start, start + len(token), token))
+            start = folded.find(token, start + 1)
+    cluster = _densest(hits, SNIPPET_CHARS - 2 * SNIPPET_SURROUND)
+    if not cluster:
+        return None
+    margin = SNIPPET_SURROUND + 20  # room for the window and for whole words at its edges
+    return max(0, cluster[0][0] - margin), cluster[-1][1] + margin
+
+
+def _merged(matches: list[tuple[int, int, str]]) -> list[Span]:
+    # A whole word and its sub-word may both match; mark their union once.
+    spans: list[Span] = []
+    for start, end, _ in sorted(matches):
+        if spans and start < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _marked(text: str, spans: list[Span], start: int, end: int) -> str:
+    pieces, cursor = [], start
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
+            continue
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        pieces.append(escape_text(text[cursor:span_start]))
+        pieces.append("<mark>" + html.escape(text[span_start:span_end]) + "</mark>")
+        cursor = span_end
+    pieces.append(escape_text(text[cursor:end]))
+    return "".join(pieces).strip()
+
+
+def _densest(matches: list[tuple[int, int, str]], span: int) -> list[tuple[int, int, str]]:
+    # The run of matches fitting in ``span`` characters with the most distinct tokens, then
+    # the most matches; the earliest such run wins ties.
+    matches = sorted(matches)
+    best: list = []
+    best_key = (0, 0)
+    left = 0
+    for right in range(len(matches)):
+        while matches[right][1] - matches[left][0] > span and left < right:
+            left += 1
+        window = matches[left : right + 1]
+        key = (len({token for _, _, token in window}), len(window))
+        if key > best_key:
+            best, best_key = window, key
+    return best
+
+
+def snippet_html(body: str, tokens: Collection[str]) -> str:
+    """About SNIPPET_CHARS of ``body`` around its densest cluster of query tokens, marked;
+    the escaped start of the body when no token occurs in it."""
+    if not body:
+        return ""
+    text = body[:HIGHLIGHT_MAX_CHARS]
+    span = SNIPPET_CHARS - 2 * SNIPPET_SURROUND
+    region = _likely_region(text, tokens)
+    cluster = []
+    if region is not None:
+        matches = _matches(text[region[0] : region[1]], tokens, region[0])
+        cluster = _densest(matches, span)
+    if not cluster:  # the substrings were parts of other words: analyse everything
+        matches = _matches(text, tokens)
+        cluster = _densest(matches, span)
+    if not cluster:
+        return fallback_snippet(body)
+    first = min(start for start, _, _ in cluster)
+    last = max(end for _, end, _ in cluster)
+    start, end = sentence_window(text, first, last, SNIPPET_SURROUND)
+    snippet = _marked(text, _merged(matches), start, end)
+    return ("…" if start > 0 else "") + snippet + ("…" if end < len(body) else "")
+
+
+def title_html(title: str, tokens: Collection[str]) -> str:
+    """The whole title, escaped, with the query tokens in <mark>."""
+    if not title:
+        return ""
+    spans = _merged(_matches(title, tokens))
+    return _marked(title, spans, 0, len(title)) if spans else html.escape(title)

@@ -1,0 +1,166 @@
+"""Backend-neutral indexing: an IndexDocument as space-joined analyzer tokens per field.
+
+SQL full-text engines number tokens sequentially, while our analyzer puts a long word's
+dictionary sub-words (退货政策 -> 退货, 政策) at the word's own position. So each text
+field becomes two token strings: the whole words in order (phrases line up) and the
+sub-words (term queries search both).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from search.analyzer import analyze
+from search.backend import IndexDocument
+from search.ranking import FRESHNESS_HALF_LIFE_DAYS
+
+__all__ = [
+    "TEXT_FIELDS",
+    "TOKEN_COLUMNS",
+    "TokenRow",
+    "analysed_batches",
+    "document_boost",
+    "freshness_anchor",
+    "freshness_now",
+    "split_tokens",
+    "tags_text",
+    "token_row",
+]
+
+TEXT_FIELDS = ("title", "tags", "body")  # the whole-word columns, where phrases match
+TOKEN_COLUMNS = (*TEXT_FIELDS, *(f"{name}_sub" for name in TEXT_FIELDS))
+
+_EPOCH = datetime(2000, 1, 1)
+_MAX_EXPONENT = 1000.0  # 2**1000 still fits a double; further dates are "the future" anyway
+
+
+class TokenRow(NamedTuple):
+    """The token strings of one document, in TOKEN_COLUMNS order."""
+
+    title: str
+    tags: str
+    body: str
+    title_sub: str
+    tags_sub: str
+    body_sub: str
+
+
+def split_tokens(text: str) -> tuple[str, str]:
+    """Return (whole words, sub-words) of ``text`` as space-joined index tokens."""
+    whole: list[str] = []
+    sub: list[str] = []
+    last_position = -1
+    for token in analyze(text, "index"):
+        # The analyzer emits a position's whole word first, then the sub-words sharing it.
+        if token.position == last_position:
+            sub.append(token.text)
+        else:
+            whole.append(token.text)
+            last_position = token.position
+    return " ".join(whole), " ".join(sub)
+
+
+def tags_text(tags: list[str]) -> str:
+    """Tags as one text, joined the way every backend indexes them."""
+    return ", ".join(tag for tag in tags if tag)
+
+
+def token_row(doc: IndexDocument) -> TokenRow:
+    """Analyse a document's title, tags and body into its :class:`TokenRow`."""
+    title, title_sub = split_tokens(doc.title or "")
+    tags, tags_sub = split_tokens(tags_text(doc.tags))
+    body, body_sub = split_tokens(doc.body or "")
+    return TokenRow(title, tags, body, title_sub, tags_sub, body_sub)
+
+
+def document_boost(doc: IndexDocument) -> float:
+    """The document's ranking multiplier; a negative or NaN one would invert the ranking."""
+    try:
+        boost = float(doc.boost)
+    except (TypeError, ValueError):
+        return 1.0
+    return boost if math.isfinite(boost) and boost >= 0 else 1.0
+
+
+def _days_since_epoch(moment: datetime) -> float:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)  # naive values are UTC
+    return (moment - _EPOCH).total_seconds() / 86400.0
+
+
+def freshness_anchor(updated: datetime | None) -> float:
+    """2 ** (days since 2000 / half-life): multiplied by :func:`freshness_now` it gives the
+    freshness decay 0.5 ** (age / half-life) without per-row exponentiation at query time.
+    0.0 when unknown (no freshness bonus, as ranking.age_in_days treats it)."""
+    if updated is None:
+        return 0.0
+    exponent = _days_since_epoch(updated) / FRESHNESS_HALF_LIFE_DAYS
+    return 2.0 ** max(-_MAX_EXPONENT, min(_MAX_EXPONENT, exponent))
+
+
+def freshness_now(now: datetime | None = None) -> float:
+    """The query-time factor paired with :func:`freshness_anchor`; the product, capped at 1,
+    is ranking's decay for the document's age (ages below zero count as zero)."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    exponent = _days_since_epoch(now) / FRESHNESS_HALF_LIFE_DAYS
+    return 2.0 ** -max(-_MAX_EXPONENT, min(_MAX_EXPONENT, exponent))
+
+
+# Analysis (segmentation) bounds bulk indexing, so rebuilds spread it over the cores.
+ANALYSIS_WORKERS = min(2, os.cpu_count() or 1)
+_IN_FLIGHT = 4  # batches queued per worker: enough to keep them busy, bounded memory
+
+Analysed = list[tuple[IndexDocument, TokenRow]]
+
+
+def _analyse(batch: list[IndexDocument]) -> list[TokenRow]:
+    return [token_row(doc) for doc in batch]
+
+
+def _unique_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[list[IndexDocument]]:
+    seen: set[str] = set()  # a repeated key keeps its first document
+    batch: list[IndexDocument] = []
+    for doc in docs:
+        if doc.key not in seen:
+            seen.add(doc.key)
+            batch.append(doc)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def analysed_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[Analysed]:
+    """Batches of (document, TokenRow) in input order, repeated keys dropped.
+
+    The first batch is analysed here; from the second on, worker processes (forked, so
+    they inherit the user dictionary) analyse while the caller writes.
+    """
+    batches = _unique_batches(docs, size)
+    first = next(batches, None)
+    if first is None:
+        return
+    yield list(zip(first, _analyse(first), strict=True))
+    if ANALYSIS_WORKERS < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in batches:
+            yield list(zip(batch, _analyse(batch), strict=True))
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(ANALYSIS_WORKERS, mp_context=context) as pool:
+        pending: deque[tuple[list[IndexDocument], Future]] = deque()
+        for batch in batches:
+            pending.append((batch, pool.submit(_analyse, batch)))
+            if len(pending) >= ANALYSIS_WORKERS * _IN_FLIGHT:
+                done, future = pending.popleft()
+                yield list(zip(done, future.result(), strict=True))
+        while pending:
+            done, future = pending.popleft()
+            yield list(zip(done, future.result(), strict=True))
