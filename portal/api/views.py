@@ -1,4 +1,4 @@
-"""GET /api/v1/search and GET /healthz."""
+"""GET /api/v1/search, GET /api/v1/ping and GET /healthz."""
 
 from flask import jsonify, request, url_for
 from sqlalchemy import text
@@ -9,6 +9,7 @@ from portal.indexing.backend import get_backend
 from portal.indexing.outbox import pending_count
 from portal.searching.params import SearchParamError, parse_search_params
 from portal.searching.service import hit_url, run_search
+from portal.searching.spelling import did_you_mean
 from portal.visitor import current_identity, current_is_staff
 
 csrf.exempt(bp)  # read-only GET endpoints; nothing here changes state for the caller
@@ -31,6 +32,7 @@ def search():
             "total": results.total,
             "page": results.page,
             "pages": results.pages,
+            "did_you_mean": did_you_mean(params, results.total),
             "search_id": logged.log.id,
             "results": [
                 {
@@ -49,6 +51,12 @@ def search():
             ],
         }
     )
+
+
+@bp.route("/api/v1/ping")
+def ping():
+    """Liveness for load balancers (and the HTTP benchmark's floor): no database, no index."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.route("/healthz")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.kb import bp
+from portal.kb.also_read import also_read_articles
 from portal.kb.feedback import current_vote, record_view, record_vote
 from portal.kb.forms import FeedbackForm
 from portal.kb.queries import (
@@ -62,6 +63,7 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
         article=found,
         rendered=render_markdown(found.body_md),
         related=related_articles(found),
+        also_read=also_read_articles(found),
         vote=current_vote(found, user_id, anon_id),
         form=form,
     ), status

@@ -1,6 +1,6 @@
-"""The search results page and the click-through redirect."""
+"""The search results page (with did-you-mean), autocomplete JSON, the click-through redirect."""
 
-from flask import abort, redirect, render_template, request
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.extensions import db
@@ -8,8 +8,15 @@ from portal.indexing.documents import get_source
 from portal.kb.queries import category_tree, popular_articles
 from portal.models import SearchLog
 from portal.searching import bp
-from portal.searching.params import SearchParamError, SearchParams, parse_search_params
+from portal.searching.autocomplete import suggest
+from portal.searching.params import (
+    MAX_QUERY_CHARS,
+    SearchParamError,
+    SearchParams,
+    parse_search_params,
+)
 from portal.searching.service import hit_url, record_click, run_search
+from portal.searching.spelling import did_you_mean
 from portal.visitor import current_identity, current_is_staff
 
 
@@ -36,9 +43,31 @@ def _render(params: SearchParams, logged=None, error: str | None = None):
         search_id=logged.log.id if logged else None,
         hit_url=hit_url,
         suggestions=popular_articles(6) if not results or not results.total else [],
+        did_you_mean=did_you_mean(params, results.total) if results else None,
         categories=category_tree(),
         error=error,
     )
+
+
+@bp.route("/search/autocomplete")
+def autocomplete():
+    """Suggestions for the text typed so far: {"q", "suggestions": [{text, kind, url}]}."""
+    typed = request.args.getlist("q")
+    if len(typed) > 1:
+        return jsonify({"error": "give q once", "status": 400}), 400
+    q = typed[0] if typed else ""
+    if len(q) > MAX_QUERY_CHARS:
+        return jsonify({"q": q[:MAX_QUERY_CHARS], "suggestions": []})
+    return jsonify({"q": q, "suggestions": [
+        {"text": entry.text, "kind": entry.kind, "url": _suggestion_url(entry)}
+        for entry in suggest(q)
+    ]})
+
+
+def _suggestion_url(entry) -> str:
+    if entry.kind == "query":
+        return url_for("search.results", q=entry.text)
+    return hit_url("article" if entry.kind == "article" else "forum", entry.doc_id, entry.slug)
 
 
 @bp.route("/search/click/<int:search_id>")

@@ -1,0 +1,171 @@
+"""Suggestions while typing: popular successful queries and titles of published articles and
+solved forum topics, matched by prefix of the folded text, of any word inside a title, or of
+its pinyin (tuih -> 退货政策).
+
+One sorted array of keys (each a short prefix of a text from a word start) with the entry it
+belongs to; a lookup is a bisect. Entries are numbered heaviest first, so the best matches
+of a range are its smallest entry numbers. Prefixes matching very many keys (one letter,
+one common character) get their best entries precomputed, so no lookup scans far."""
+
+import heapq
+import logging
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Article, Topic
+from portal.searching.params import MAX_QUERY_CHARS
+from portal.searching.pinyin import has_cjk, syllables
+from portal.searching.refresh import TimedCache
+from portal.searching.spelling import MASK_MARK, successful_queries
+from search.analyzer import analyze, fold, normalize_query
+
+logger = logging.getLogger(__name__)
+
+LIMIT = 8
+KEY_CHARS = 16  # longer typed text is matched on its first KEY_CHARS, then checked in full
+SCAN_LIMIT = 2000  # a prefix matching more keys than this has its best entries precomputed
+MAX_QUERIES = 20_000
+MIN_SEARCHERS = 2  # a query one person typed is theirs, not a suggestion for everybody
+_END = "\U0010ffff"
+
+_cache = TimedCache("autocomplete", "AUTOCOMPLETE_REFRESH_SECONDS", 300)
+
+
+class Entry(NamedTuple):
+    """One thing that can be suggested; doc_id/slug locate articles and topics."""
+
+    text: str
+    kind: str  # "query" | "article" | "topic"
+    weight: int
+    doc_id: int | None = None
+    slug: str = ""
+
+
+@dataclass
+class AutocompleteIndex:
+    """Sorted keys, the entry number of each key, and the best entries of broad prefixes."""
+
+    entries: list[Entry] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    owners: array = field(default_factory=lambda: array("i"))
+    broad: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def lookup(self, text: str, limit: int = LIMIT) -> list[Entry]:
+        """Up to ``limit`` entries whose text, a word of it, or its pinyin starts with
+        ``text``; heaviest first, one per distinct text."""
+        typed = normalize_query(text) if isinstance(text, str) else ""
+        if not typed or len(typed) > MAX_QUERY_CHARS:
+            return []
+        probes = {typed}
+        if typed.replace(" ", "").isascii():
+            probes.add(typed.replace(" ", ""))  # "tui huo" is pinyin for 退货 too
+        numbers: set[int] = set()
+        for probe in probes:
+            numbers.update(self._best(probe, limit * 2))
+        found, seen = [], set()
+        for number in sorted(numbers):
+            entry = self.entries[number]
+            if entry.text not in seen and (len(typed) <= KEY_CHARS or _contains(entry, probes)):
+                seen.add(entry.text)
+                found.append(entry)
+                if len(found) == limit:
+                    break
+        return found
+
+    def _best(self, probe: str, want: int) -> list[int]:
+        prefix = probe[:KEY_CHARS]
+        if prefix in self.broad:
+            return list(self.broad[prefix])
+        low = bisect_left(self.keys, prefix)
+        high = bisect_left(self.keys, prefix + _END, low)
+        if len(probe) > KEY_CHARS:
+            return list(self.owners[low:high])  # every one, to be checked in full
+        return heapq.nsmallest(want, set(self.owners[low:high]))
+
+
+def _contains(entry: Entry, probes: set[str]) -> bool:
+    folded = fold(entry.text)
+    compact = "".join(syllables(entry.text))
+    return any(probe in folded or probe in compact for probe in probes)
+
+
+def entry_keys(text: str) -> set[str]:
+    """The keys an entry is found by: its folded text from the start and from each word,
+    and for Chinese the pinyin from the same places (stop words keep their pinyin)."""
+    folded = normalize_query(text)
+    starts = sorted({0} | {token.start for token in analyze(folded, "query")})
+    keys = {folded[start:start + KEY_CHARS] for start in starts}
+    if has_cjk(folded):
+        # Pinyin per stretch between word starts: short, repeated, so syllables() caches it.
+        cuts = starts + [len(folded)]
+        pieces = ["".join(syllables(folded[a:b])) for a, b in zip(cuts, cuts[1:], strict=False)]
+        for i in range(len(pieces)):
+            keys.add("".join(pieces[i:i + KEY_CHARS])[:KEY_CHARS])
+    keys.discard("")
+    return keys
+
+
+def build_autocomplete_index(entries: list[Entry], top: int = LIMIT * 2) -> AutocompleteIndex:
+    """Sort ``entries`` heaviest first, key them, and precompute the broad prefixes."""
+    entries = sorted(entries, key=lambda e: (-e.weight, e.text))
+    pairs = sorted((key, number) for number, entry in enumerate(entries)
+                   for key in entry_keys(entry.text))
+    index = AutocompleteIndex(entries, [key for key, _n in pairs],
+                              array("i", (number for _k, number in pairs)))
+    del pairs
+    frontier = [("", 0, len(index.keys))]
+    while frontier:
+        wider = []
+        for prefix, low, high in frontier:
+            position, length = low, len(prefix) + 1
+            while position < high:
+                key = index.keys[position]
+                if len(key) < length:
+                    position += 1
+                    continue
+                child = key[:length]
+                end = bisect_left(index.keys, child + _END, position, high)
+                if end - position > SCAN_LIMIT:
+                    index.broad[child] = tuple(
+                        heapq.nsmallest(top, set(index.owners[position:end])))
+                    wider.append((child, position, end))
+                position = end
+        frontier = wider
+    return index
+
+
+def load_entries() -> list[Entry]:
+    """Popular successful queries, published articles and solved visible forum topics."""
+    entries = [Entry(query, "query", weight)
+               for query, weight in successful_queries(MAX_QUERIES, MIN_SEARCHERS)
+               if MASK_MARK not in query]
+    rows = db.session.execute(select(Article.id, Article.slug, Article.title, Article.view_count)
+                              .where(Article.status == "published"))
+    entries += [Entry(title, "article", views + 1, doc_id, slug)
+                for doc_id, slug, title, views in rows]
+    rows = db.session.execute(
+        select(Topic.id, Topic.title, Topic.view_count)
+        .where(Topic.accepted_post_id.is_not(None), Topic.hidden.is_(False),
+               Topic.deleted_at.is_(None)))
+    entries += [Entry(title, "topic", views + 1, doc_id) for doc_id, title, views in rows]
+    return entries
+
+
+def autocomplete_index() -> AutocompleteIndex:
+    """This process's index, rebuilt after AUTOCOMPLETE_REFRESH_SECONDS."""
+    return _cache.get(None, lambda: build_autocomplete_index(load_entries()))
+
+
+def install_index(index: AutocompleteIndex, app=None) -> None:
+    """Use a ready-built index (benchmarks build theirs from synthetic titles)."""
+    _cache.put(None, index, app)
+
+
+def suggest(text: str, limit: int = LIMIT) -> list[Entry]:
+    """What to offer for the text typed so far."""
+    return autocomplete_index().lookup(text, limit)

@@ -1,0 +1,128 @@
+"""GET /search/autocomplete: prefixes, words inside titles, pinyin, popular queries, solved
+topics, bad input, and the index's broad-prefix shortcut."""
+
+import pytest
+
+from portal.forum.services import accept_answer, create_topic, reply
+from portal.searching import autocomplete
+from portal.searching.autocomplete import Entry, build_autocomplete_index
+
+BOT = {"User-Agent": "curl/8.0"}
+
+
+@pytest.fixture
+def corpus(app, make):
+    app.config["AUTOCOMPLETE_REFRESH_SECONDS"] = 0
+    make.article("七天无理由退货政策", slug="return-policy", tags=["退货"], body="退货。")
+    make.article("退款多久到账", slug="refund-time", body="一到三个工作日。")
+    make.article("Installing Qinghe Notes on Linux", slug="install-linux", language="en")
+    make.article("退货草稿", slug="draft", status="draft")
+    asker, helper = make.user(), make.user()
+    solved = create_topic(asker, title="退货运费谁承担？", body_md="运费怎么算？")
+    accept_answer(solved, reply(solved, helper, "商家承担。"), asker)
+    create_topic(asker, title="退货没人回答", body_md="等了很久。")
+    return solved
+
+
+def suggest(client, q):
+    response = client.get("/search/autocomplete", query_string={"q": q})
+    assert response.status_code == 200
+    return response.json["suggestions"]
+
+
+def texts(client, q):
+    return [s["text"] for s in suggest(client, q)]
+
+
+def test_json_shape_and_urls(client, corpus):
+    data = client.get("/search/autocomplete?q=七天").json
+    assert data == {"q": "七天", "suggestions": [
+        {"text": "七天无理由退货政策", "kind": "article", "url": "/a/return-policy"}]}
+    topic = [s for s in suggest(client, "退货运") if s["kind"] == "topic"]
+    assert topic == [{"text": "退货运费谁承担？", "kind": "topic",
+                      "url": f"/forum/t/{corpus.id}"}]
+
+
+def test_matches_title_start_word_inside_and_folded_text(client, corpus):
+    assert "七天无理由退货政策" in texts(client, "政策")  # a word inside the title
+    assert "Installing Qinghe Notes on Linux" in texts(client, "LIN")  # case folded
+    assert "Installing Qinghe Notes on Linux" in texts(client, "qinghe no")
+    assert "退款多久到账" in texts(client, "退款多久到帳")  # traditional folded
+
+
+def test_pinyin_prefix(client, corpus):
+    assert "七天无理由退货政策" in texts(client, "tuih")
+    assert "七天无理由退货政策" in texts(client, "tui huo")
+    assert "退款多久到账" in texts(client, "tuikuan")
+    assert "退款多久到账" not in texts(client, "tuih")
+
+
+def test_drafts_and_unsolved_topics_are_not_suggested(client, corpus):
+    found = texts(client, "退货")
+    assert "退货草稿" not in found and "退货没人回答" not in found
+    assert {"七天无理由退货政策", "退货运费谁承担？"} <= set(found)
+
+
+def test_popular_successful_queries_from_two_people_are_suggested(app, client, corpus):
+    from tests.conftest import Client
+
+    client.get("/search?q=退款到账")
+    assert "退款到账" not in texts(client, "退款到")  # one person's query stays theirs
+    Client(app).get("/search?q=退款到账")
+    Client(app).get("/search?q=qqzzx")  # no results
+    Client(app).get("/search?q=qqzzx")
+    Client(app).get("/search?q=退款到账单", headers=BOT)
+    Client(app).get("/search?q=退款到账单", headers=BOT)
+    found = suggest(client, "退款到")
+    assert {"text": "退款到账", "kind": "query",
+            "url": "/search?q=%E9%80%80%E6%AC%BE%E5%88%B0%E8%B4%A6"} in found
+    assert [s["text"] for s in found if s["kind"] == "query"] == ["退款到账"]  # no bot's
+    assert suggest(client, "qqzz") == []
+
+
+@pytest.mark.parametrize("q", ["", " ", "%%%", "\x00", "🙂🙃", "((", "title:", "'; drop table",
+                               "zzzzqqqq", "的"])
+def test_empty_or_garbage_gives_an_empty_or_plain_list(client, corpus, q):
+    assert isinstance(suggest(client, q), list)
+    assert suggest(client, "zzzzqqqq") == [] and suggest(client, "") == []
+
+
+def test_undecodable_bytes_are_not_an_error(client, corpus):
+    response = client.get("/search/autocomplete?q=%FF%ED%A0%80%C0")
+    assert response.status_code == 200 and response.json["suggestions"] == []
+
+
+def test_overlong_is_empty_and_a_repeated_q_is_a_json_400(client, corpus):
+    data = client.get("/search/autocomplete", query_string={"q": "退" * 201}).json
+    assert data["suggestions"] == [] and len(data["q"]) == 200
+    response = client.get("/search/autocomplete?q=a&q=b")
+    assert response.status_code == 400 and "error" in response.json
+
+
+def test_at_most_eight_heaviest_first(client, make, corpus):
+    for n in range(10):
+        make.article(f"打印机问题{n}", slug=f"printer-{n}")
+    found = texts(client, "打印机")
+    assert len(found) == 8
+
+
+def test_broad_prefixes_are_precomputed_and_return_the_heaviest(monkeypatch):
+    monkeypatch.setattr(autocomplete, "SCAN_LIMIT", 5)
+    entries = [Entry(f"apple {n:02d}", "article", weight=n, doc_id=n) for n in range(30)]
+    entries += [Entry("banana", "query", weight=100)]
+    index = build_autocomplete_index(entries)
+    assert "a" in index.broad and "b" not in index.broad
+    assert [e.text for e in index.lookup("ap", 3)] == ["apple 29", "apple 28", "apple 27"]
+    assert [e.text for e in index.lookup("apple 0", 2)] == ["apple 09", "apple 08"]
+    assert [e.text for e in index.lookup("ban")] == ["banana"]
+    long_text = "x" * 40
+    index = build_autocomplete_index([Entry(long_text, "query", 1),
+                                      Entry("x" * 20 + "y" * 20, "query", 2)])
+    assert [e.text for e in index.lookup("x" * 30)] == [long_text]  # checked past the key
+
+
+def test_every_page_loads_the_script_without_inline_code(client, corpus):
+    for url in ("/", "/search?q=退货", "/a/return-policy"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'js/autocomplete.js" data-url="/search/autocomplete"' in page
+        assert 'role="search"' in page and "onkeydown" not in page and "<script>" not in page
