@@ -1,23 +1,31 @@
 """Import and export the knowledge base as Markdown files with YAML front matter.
 
 Import upserts by slug: a changed file makes a new revision, an unchanged one does nothing,
-and nothing is ever duplicated. Export writes the same format back."""
+and nothing is ever duplicated. Export writes the same format back. On request, plain
+Markdown files (no front matter) are imported too, so any folder of documents can be loaded."""
 
 import logging
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
 from portal.editor.services import ArticleData, ArticleError, save_article
 from portal.extensions import db
 from portal.indexing.outbox import drain
 from portal.models import Article, Category
+from search.analyzer import fold
 
 logger = logging.getLogger(__name__)
 CATEGORIES_FILE = "_categories.yaml"
+SLUG_MAX = 100  # below the column's 120, leaving room for a "-2" de-duplication suffix
+TITLE_MAX = 200
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class FrontMatterError(ValueError):
@@ -45,6 +53,50 @@ def parse_markdown_file(text: str) -> tuple[dict, str]:
         raise FrontMatterError(f"unreadable front matter: {error}") from None
     if not isinstance(meta, dict):
         raise FrontMatterError("front matter must be a mapping")
+    return meta, body.strip() + "\n"
+
+
+def has_front_matter(text: str) -> bool:
+    return text.removeprefix("\ufeff").startswith("---")
+
+
+def path_slug(relative: Path) -> str:
+    """An ASCII slug for a file path: Chinese becomes pinyin, folders join with hyphens."""
+    words = lazy_pinyin(str(relative.with_suffix("")))  # non-Chinese runs pass through
+    ascii_text = unicodedata.normalize("NFKD", "-".join(words)).encode("ascii", "ignore")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.decode().lower()).strip("-")
+    return slug[:SLUG_MAX].strip("-") or "article"
+
+
+def guess_language(text: str) -> str:
+    """en without Chinese characters; zh-TW when many of them are traditional; else zh-CN."""
+    chinese = _CJK_RE.findall(text)
+    if not chinese:
+        return "en"
+    traditional = sum(1 for char in chinese if fold(char) != char)
+    return "zh-TW" if traditional * 10 >= len(chinese) else "zh-CN"
+
+
+def _split_title(text: str) -> tuple[str | None, str]:
+    """The first level-1 ATX heading outside code fences, and the text without it."""
+    lines = text.splitlines()
+    in_fence = False
+    for number, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        elif not in_fence and line.startswith("# "):
+            title = line[2:].strip().rstrip("#").strip()
+            if title:
+                return title, "\n".join(lines[:number] + lines[number + 1:])
+    return None, text
+
+
+def parse_plain_markdown(relative: Path, text: str) -> tuple[dict, str]:
+    """Metadata for a Markdown file without front matter: its first '# ' heading (else the
+    file name) as title, a slug from its path, published, no category."""
+    title, body = _split_title(text.removeprefix("\ufeff"))
+    meta = {"title": (title or relative.stem)[:TITLE_MAX], "slug": path_slug(relative),
+            "language": guess_language(text), "status": "published"}
     return meta, body.strip() + "\n"
 
 
@@ -99,24 +151,61 @@ def markdown_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.md") if not p.name.startswith("_"))
 
 
+@dataclass
+class _SourceFile:
+    name: Path  # relative to the imported directory
+    meta: dict = field(default_factory=dict)
+    body: str = ""
+    plain: bool = False  # no front matter: the slug comes from the path
+    error: str = ""
+
+
+def _read_sources(directory: Path, allow_plain: bool) -> list[_SourceFile]:
+    """Parse every file first, so that path slugs can avoid every front-matter slug."""
+    sources = []
+    for path in markdown_files(directory):
+        source = _SourceFile(path.relative_to(directory))
+        try:
+            text = path.read_text(encoding="utf-8")
+            source.plain = allow_plain and not has_front_matter(text)
+            if source.plain:
+                source.meta, source.body = parse_plain_markdown(source.name, text)
+            else:
+                source.meta, source.body = parse_markdown_file(text)
+        except (FrontMatterError, UnicodeDecodeError) as error:
+            source.error = str(error)
+        sources.append(source)
+    taken = {str(s.meta.get("slug")) for s in sources if not s.plain and s.meta.get("slug")}
+    for source in (s for s in sources if s.plain and not s.error):
+        base, number = source.meta["slug"], 2
+        while source.meta["slug"] in taken:  # a/b.md and a-b.md both give "a-b"
+            source.meta["slug"], number = f"{base}-{number}", number + 1
+        taken.add(source.meta["slug"])
+    return sources
+
+
 def import_directory(
-    directory: Path, progress: Callable[[int], None] | None = None, author_id: int | None = None
+    directory: Path, progress: Callable[[int], None] | None = None, author_id: int | None = None,
+    allow_plain: bool = False,
 ) -> ImportReport:
-    """Import every *.md under ``directory`` (and _categories.yaml if present)."""
+    """Import every *.md under ``directory`` (and _categories.yaml if present).
+
+    With ``allow_plain``, a file without front matter is imported as a published,
+    uncategorised article (see parse_plain_markdown) instead of being reported as an error."""
     report = ImportReport()
     if (directory / CATEGORIES_FILE).exists():
         import_categories(directory / CATEGORIES_FILE)
-    for path in markdown_files(directory):
-        name = path.relative_to(directory)
+    for source in _read_sources(directory, allow_plain):
         try:
-            meta, body = parse_markdown_file(path.read_text(encoding="utf-8"))
-            data = _article_data(meta, body)
+            if source.error:
+                raise FrontMatterError(source.error)
+            data = _article_data(source.meta, source.body)
             existing = db.session.scalar(select(Article).where(Article.slug == data.slug))
-            _article, changed = save_article(existing, data, author_id, f"Imported from {name}",
-                                             index_now=False)
-        except (FrontMatterError, ArticleError, UnicodeDecodeError) as error:
+            _article, changed = save_article(existing, data, author_id,
+                                             f"Imported from {source.name}", index_now=False)
+        except (FrontMatterError, ArticleError) as error:
             db.session.rollback()
-            report.errors.append(f"{name}: {error}")
+            report.errors.append(f"{source.name}: {error}")
         else:
             if existing is None:
                 report.created += 1
