@@ -8,7 +8,7 @@ PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 TRANSLATIONS := portal/translations
 
-.PHONY: run test setup install translations lint messages clean
+.PHONY: run test setup install translations lint messages clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,24 @@ run: setup
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Speed benchmarks (figures, not timed tests): corpus, search engines, HTTP, relevance.
+# `make bench SIZE=100000` for the large corpus (cached in bench/.cache/ once built).
+SIZE    ?= 10000
+RESULTS := bench/results.md
+bench: install
+	printf '# Benchmark results\n\n%s, %s cores (%s), corpus of %s documents.\n\nThe machine has 2 shared cores and is noisy: compare ratios within one run rather than absolute figures across runs.\n\n' \
+		"$$(date '+%Y-%m-%d %H:%M')" "$$(nproc)" \
+		"$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(SIZE)" > $(RESULTS)
+	$(BIN)/python bench/corpus.py --size $(SIZE) --markdown $(RESULTS)
+	$(BIN)/python bench/search.py --size $(SIZE) --markdown $(RESULTS)
+	$(BIN)/python bench/http.py --size $(SIZE) --markdown $(RESULTS)
+	# -m: as a script, bench/search.py would shadow our search package for relevance.py.
+	if [ -f bench/relevance.py ]; then \
+		$(BIN)/python -m bench.relevance --out bench/.cache/relevance.md && \
+		cat bench/.cache/relevance.md >> $(RESULTS); \
+	else echo "bench/relevance.py not present: relevance skipped"; fi
+	@echo "Results written to $(RESULTS)"
 
 # Re-extract translatable strings into the catalogs (run after changing UI text).
 messages: $(STAMP)

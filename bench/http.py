@@ -1,0 +1,196 @@
+"""HTTP benchmark: the real portal under gunicorn (2 workers) on a copy of the corpus.
+
+Run:  .venv/bin/python bench/http.py --size 10000 [--seconds 15] [--markdown FILE]
+
+Builds the index with `flask search reindex`, starts gunicorn, then for each route runs 8
+client threads (keep-alive http.client connections) for --seconds: the ping route (the
+floor), the HTML search page and the JSON search API over the benchmark query set. Then it
+publishes an article through the editor form and polls until every worker finds it."""
+
+import sys
+from pathlib import Path
+
+# bench/ as script directory would make `http` resolve to this file, not the stdlib.
+if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+
+from bench._common import CACHE, ROOT, corpus_root, emit, fmt, markdown_table, percentiles  # noqa: E402,E501
+from bench._http_publish import EDITOR_EMAIL, EDITOR_PASSWORD, publish_and_poll  # noqa: E402
+from bench._vocab import query_set  # noqa: E402
+
+BIN = Path(sys.executable).parent
+THREADS = 8
+WORKERS = 2
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare_data_dir(size: int) -> tuple[dict, float]:
+    """A fresh copy of the corpus data directory, indexed, with an editor account;
+    returns (environment for the portal's processes, reindex seconds)."""
+    target = CACHE / f"http-{size}" / "data"
+    shutil.rmtree(target.parent, ignore_errors=True)
+    shutil.copytree(corpus_root(size) / "data", target)
+    env = {**os.environ, "PORTAL_DATA_DIR": str(target), "PYTHONUNBUFFERED": "1"}
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+    started = time.perf_counter()
+    subprocess.run([*flask, "search", "reindex"], cwd=ROOT, env=env, check=True)
+    reindex_seconds = time.perf_counter() - started
+    subprocess.run([*flask, "users", "create", EDITOR_EMAIL, "--role", "editor",
+                    "--password", EDITOR_PASSWORD], cwd=ROOT, env=env, check=True)
+    return env, reindex_seconds
+
+
+@contextmanager
+def gunicorn(env: dict, port: int):
+    """Run gunicorn until the block ends (also on Ctrl-C): SIGTERM, then wait for it."""
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, start_new_session=True,  # our Ctrl-C is ours to pass on cleanly
+        stdout=subprocess.DEVNULL, stderr=open(CACHE / "gunicorn.log", "w"))
+    try:
+        yield server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def wait_healthy(port: int, timeout: float = 120.0) -> None:
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the portal did not become healthy on port {port}")
+
+
+def load(port: int, paths: list[str], seconds: float) -> tuple[int, int, list[float]]:
+    """THREADS clients, each on its own keep-alive connection, cycling through ``paths``
+    until ``seconds`` pass; returns (requests, errors, latencies in ms)."""
+    import http.client
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(offset: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, failed, index = [], 0, offset
+        while time.monotonic() < deadline:
+            path = paths[index % len(paths)]
+            index += THREADS
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                connection.close()  # reconnects on the next request
+                ok = False
+            if ok:
+                mine.append((time.perf_counter() - started) * 1000)
+            else:
+                failed += 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) + errors[0], errors[0], latencies
+
+
+def search_paths(prefix: str) -> list[str]:
+    """The mixed query set as URLs with the search form's filter parameters."""
+    paths = []
+    for query in query_set():
+        params = {"q": query.text, "type": query.doc_type, "category": query.category,
+                  "lang": query.language}
+        paths.append(prefix + "?" + urlencode({k: v for k, v in params.items() if v}))
+    return paths
+
+
+def rss_lines(master_pid: int) -> list[str]:
+    """VmRSS of the gunicorn master and each of its workers."""
+    def rss(pid: int) -> str:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return f"{int(line.split()[1]) / 1024:.0f} MiB"
+        return "?"
+
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    lines = [f"gunicorn master (pid {master_pid}): {rss(master_pid)}"]
+    lines += [f"worker (pid {pid}): {rss(int(pid))}" for pid in children]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--markdown", type=Path, help="append the table to this file")
+    args = parser.parse_args()
+    if not (corpus_root(args.size) / "data" / "portal.db").exists():
+        sys.exit(f"no corpus: run bench/corpus.py --size {args.size} first")
+    env, reindex_seconds = prepare_data_dir(args.size)
+    port = free_port()
+    routes = [("GET /api/v1/ping (hello)", ["/api/v1/ping"]),
+              ("GET /search?q=… (HTML)", search_paths("/search")),
+              ("GET /api/v1/search?q=… (JSON)", search_paths("/api/v1/search"))]
+    rows, floor = [], None
+    with gunicorn(env, port) as server:
+        wait_healthy(port)
+        for name, paths in routes:
+            load(port, paths, min(3.0, args.seconds))  # warm-up: imports, caches, scheduler
+            requests, errors, latencies = load(port, paths, args.seconds)
+            rate = (requests - errors) / args.seconds
+            floor = floor or rate
+            p50, p95, _p99 = percentiles(latencies)
+            rows.append([name, fmt(rate, 1), f"{rate / floor:.3f}", fmt(p50, 1), fmt(p95, 1),
+                         errors])
+            print(f"{name}: {rate:.1f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        memory = rss_lines(server.pid)
+        publish = publish_and_poll(port)
+    notes = [f"gunicorn -w {WORKERS} (sync workers: they close each connection, so the "
+             f"clients reconnect), {THREADS} client threads, {args.seconds:g} s per route "
+             "after a short warm-up; every search writes its SearchLog row as in production",
+             f"index built first with `flask search reindex`: {reindex_seconds:.1f} s",
+             "RSS after the run: " + "; ".join(memory), publish]
+    emit(f"HTTP under gunicorn: {args.size:,}-document corpus", markdown_table(
+        ["route", "req/s", "ratio vs hello", "p50 ms", "p95 ms", "errors"], rows), notes,
+        args.markdown)
+
+
+if __name__ == "__main__":
+    main()

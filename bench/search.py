@@ -1,0 +1,186 @@
+"""Search engine benchmark: indexing throughput and in-process query latency per backend.
+
+Run:  .venv/bin/python bench/search.py --size 10000 [--profile] [--markdown FILE]
+
+Every name in portal.indexing.backend.BACKENDS is built through the app's own factory on a
+fresh temporary data directory, from IndexDocuments read once from the corpus database.
+The baseline in the same run is SQLite FTS5 with the trigram tokenizer (bench/_fts5.py)."""
+
+import sys
+from pathlib import Path
+
+# bench/ as script directory would make `search` resolve to this file, not our package.
+if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import argparse  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from bench._common import (  # noqa: E402
+    CACHE,
+    EngineResult,
+    bench_app,
+    corpus_root,
+    emit,
+    fmt,
+    kind_rows,
+    markdown_table,
+    summary_rows,
+)
+from bench._fts5 import TrigramBaseline, short_word_share  # noqa: E402
+from bench._vocab import BenchQuery, query_set  # noqa: E402
+
+WARMUP = 40
+
+
+def load_documents(app) -> tuple[list, float]:
+    """Every searchable document, through the registered sources; (documents, seconds)."""
+    from portal.indexing.documents import all_sources
+
+    started = time.perf_counter()
+    with app.app_context():
+        docs = [doc for source in all_sources() for doc in source.iter_all()]
+    return docs, time.perf_counter() - started
+
+
+def category_ids(app) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Category
+
+    with app.app_context():
+        return {c.slug: c.id for c in db.session.scalars(select(Category))}
+
+
+def time_queries(search: Callable[[BenchQuery], int], queries: list[BenchQuery],
+                 profile_to: Path | None = None) -> list[tuple[str, float, int]]:
+    """Warm up, then time each query once: [(kind, milliseconds, hit count)]."""
+    for query in queries[:WARMUP]:
+        search(query)
+    profiler = None
+    if profile_to is not None:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+    samples = []
+    for query in queries:
+        started = time.perf_counter()
+        hits = search(query)
+        samples.append((query.kind, (time.perf_counter() - started) * 1000, hits))
+    if profiler is not None:
+        profiler.stop()
+        write_profile(profiler, profile_to)
+    return samples
+
+
+def write_profile(profiler, path: Path) -> None:
+    """HTML and text profiles next to each other, and the heaviest frames on the terminal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".html").write_text(profiler.output_html(), encoding="utf-8")
+    path.with_suffix(".txt").write_text(profiler.output_text(color=False), encoding="utf-8")
+    totals: dict[str, float] = {}
+    stack = [profiler.last_session.root_frame()]
+    while stack:
+        frame = stack.pop()
+        if frame is None or frame.is_synthetic:  # "[self]" leaves: counted in the parent
+            continue
+        own = frame.time - sum(c.time for c in frame.children if not c.is_synthetic)
+        where = f"{frame.function}  {frame.file_path_short}:{frame.line_no}"
+        totals[where] = totals.get(where, 0.0) + own
+        stack.extend(frame.children)
+    total = sum(totals.values()) or 1.0
+    print(f"\nprofile written to {path.with_suffix('.html')} and .txt; top frames by own time:")
+    for where, seconds in sorted(totals.items(), key=lambda item: -item[1])[:15]:
+        print(f"  {seconds / total:6.1%}  {seconds:7.3f} s  {where}")
+
+
+def bench_backend(name: str, data_dir: Path, docs: list, queries: list[BenchQuery],
+                  workdir: Path, profile_to: Path | None = None) -> EngineResult:
+    """Rebuild ``name`` from ``docs`` on a copy of the database, then time the queries."""
+    from portal.indexing.backend import close_backend, get_backend
+    from search.backend import SearchRequest
+
+    own_dir = workdir / name
+    own_dir.mkdir()
+    shutil.copy(data_dir / "portal.db", own_dir / "portal.db")  # a backend may write to it
+    app = bench_app(own_dir, SEARCH_BACKEND=name, SEARCH_INDEX_DIR=str(own_dir / "index"),
+                    SECRET_KEY="bench")
+    ids = category_ids(app)
+    with app.app_context():
+        backend = get_backend(app)
+        started = time.perf_counter()
+        backend.rebuild(iter(docs))
+        index_seconds = time.perf_counter() - started
+
+        def search(query: BenchQuery) -> int:
+            request = SearchRequest(text=query.text, doc_type=query.doc_type,
+                                    category_id=ids.get(query.category) if query.category
+                                    else None, language=query.language, per_page=10)
+            return backend.search(request).total
+
+        samples = time_queries(search, queries, profile_to)
+        close_backend(app)
+    return EngineResult(name, len(docs), index_seconds, samples)
+
+
+def run_benchmark(data_dir: Path, queries: list[BenchQuery], backends=None,
+                  baseline: bool = True, profile_dir: Path | None = None,
+                  ) -> tuple[list[EngineResult], float]:
+    """Every backend (default: all of BACKENDS) plus the baseline; returns the results and
+    the seconds spent reading documents from the database."""
+    from portal.indexing.backend import BACKENDS
+
+    app = bench_app(data_dir, SECRET_KEY="bench")
+    docs, read_seconds = load_documents(app)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as workdir:
+        for name in backends or BACKENDS:
+            profile_to = profile_dir / f"profile-search-{name}" if profile_dir else None
+            results.append(bench_backend(name, data_dir, docs, queries, Path(workdir),
+                                         profile_to))
+        if baseline:
+            fts = TrigramBaseline(Path(workdir) / "fts5.db", category_ids(app))
+            index_seconds = fts.build(docs)
+            results.append(EngineResult("fts5-trigram (baseline)", len(docs), index_seconds,
+                                        time_queries(fts.search, queries)))
+            fts.close()
+    return results, read_seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--profile", action="store_true", help="pyinstrument the query loop")
+    parser.add_argument("--markdown", type=Path, help="append the tables to this file")
+    args = parser.parse_args()
+    data_dir = corpus_root(args.size) / "data"
+    if not (data_dir / "portal.db").exists():
+        sys.exit(f"no corpus at {data_dir}: run bench/corpus.py --size {args.size} first")
+    queries = query_set()
+    results, read_seconds = run_benchmark(
+        data_dir, queries, profile_dir=CACHE / f"size-{args.size}" if args.profile else None)
+    docs = results[0].docs
+    notes = [
+        f"{docs:,} documents read from the database once in {read_seconds:.1f} s "
+        f"({fmt(docs / read_seconds, 0)} docs/s), not counted in the index figures",
+        f"{len(queries)} queries after {WARMUP} warm-up queries, top 10 per query, one thread",
+        "ratio = engine p50 / baseline p50 (below 1 means faster than the baseline)",
+        "baseline: raw title+body in FTS5 trigram, each query word as a quoted MATCH string; "
+        "words under 3 characters (most 2-character Chinese words) cannot match, so such "
+        f"queries find nothing: {short_word_share(queries):.0%} of the query set",
+    ]
+    emit(f"Search engines: {args.size:,}-document corpus",
+         markdown_table(["engine", "index docs/s", "p50 ms", "p95 ms", "p99 ms", "zero-hit %",
+                         "ratio vs baseline"], summary_rows(results)), notes, args.markdown)
+    emit("Search latency per query kind", markdown_table(
+        ["engine", "kind", "queries", "p50 ms", "p95 ms", "p99 ms", "zero-hit %"],
+        kind_rows(results)), [], args.markdown)
+
+
+if __name__ == "__main__":
+    main()
