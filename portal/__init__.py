@@ -58,6 +58,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.api import bp as api_bp
     from portal.ask import bp as ask_bp
     from portal.auth import bp as auth_bp
+    from portal.downloads import bp as downloads_bp
     from portal.editor import bp as editor_bp
     from portal.experts import bp as experts_bp
     from portal.forum import bp as forum_bp
@@ -65,12 +66,15 @@ def configure_blueprints(app: Flask) -> None:
     from portal.kb import bp as kb_bp
     from portal.me import bp as me_bp
     from portal.notify import bp as notify_bp
+    from portal.search_tuning import bp as search_tuning_bp
     from portal.searching import bp as search_bp
 
     blueprints = (kb_bp, editor_bp, auth_bp, admin_bp, search_bp, api_bp, ask_bp, forum_bp,
                   experts_bp, me_bp, notify_bp, insights_bp)
     for bp in blueprints:
         app.register_blueprint(bp)
+    app.register_blueprint(downloads_bp)
+    app.register_blueprint(search_tuning_bp)
     errors.init_app(app)
 
 

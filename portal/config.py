@@ -61,6 +61,11 @@ def build_config(overrides: dict | None = None) -> dict:
         "SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "25")),
         "MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "help@qinghe.example"),
+        # Downloads library: files live outside static/ and are served by the app.
+        "UPLOAD_DIR": os.environ.get("PORTAL_UPLOAD_DIR") or str(data_dir / "uploads"),
+        "MAX_UPLOAD_MB": float(os.environ.get("PORTAL_MAX_UPLOAD_MB", "200")),
+        "UPLOAD_EXTENSIONS": ("pdf", "zip", "7z", "tar.gz", "dmg", "exe", "msi", "apk", "deb",
+                              "rpm", "txt", "md", "png", "jpg"),
     }
     config.update(overrides)
     return config

@@ -1,5 +1,6 @@
 """Database models, one module per area; import them all so Alembic sees every table."""
 
+from portal.models.downloads import DownloadFile, Product
 from portal.models.forum import (
     AskSession,
     Flag,
@@ -68,6 +69,8 @@ __all__ = [
     "ArticleRevision",
     "ArticleView",
     "Category",
+    "DownloadFile",
+    "Product",
     "IndexTask",
     "SearchClick",
     "SearchLog",
