@@ -63,13 +63,15 @@ def users_ensure_admin():
 
 @kb_cli.command("import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def kb_import(directory: Path):
+@click.option("--plain-markdown", is_flag=True,
+              help="Also import files without front matter (title from the first heading).")
+def kb_import(directory: Path, plain_markdown: bool):
     """Upsert every Markdown article under DIRECTORY by slug."""
     from portal.kb.importer import import_directory, markdown_files
 
     total = len(markdown_files(directory))
     with tqdm(total=total, unit="file", desc="import", disable=False) as bar:
-        report = import_directory(directory, progress=bar.update)
+        report = import_directory(directory, progress=bar.update, allow_plain=plain_markdown)
     click.echo(f"Imported {directory}: {report.created} new, {report.updated} updated, "
                f"{report.unchanged} unchanged, {len(report.errors)} errors.")
     for error in report.errors:

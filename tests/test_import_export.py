@@ -168,3 +168,16 @@ def test_plain_markdown_is_still_an_error_without_allow_plain(app, tmp_path):
     report = import_directory(tmp_path)
     assert report.created == 0
     assert report.errors == ["x.md: no front matter (the file must start with ---)"]
+
+
+def test_cli_imports_plain_markdown_only_with_the_flag(app, client, tmp_path):
+    """`flask kb import --plain-markdown DIR` takes any folder of Markdown files."""
+    (tmp_path / "guides").mkdir()
+    (tmp_path / "guides" / "sync.md").write_text("# 同步失败怎么办\n\n检查网络后重新登录。\n",
+                                                 encoding="utf-8")
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["kb", "import", str(tmp_path)])
+    assert refused.exit_code == 1 and "0 new" in refused.output
+    accepted = runner.invoke(args=["kb", "import", "--plain-markdown", str(tmp_path)])
+    assert accepted.exit_code == 0 and "1 new" in accepted.output
+    assert client.get("/api/v1/search?q=同步失败").json["results"][0]["title"] == "同步失败怎么办"
