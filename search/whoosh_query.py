@@ -7,18 +7,28 @@ from whoosh.matching import WrappingMatcher
 from whoosh.query.wrappers import WrappingQuery
 from whoosh.scoring import BM25F
 from whoosh.searching import SearchContext
+from whoosh.util.times import long_to_datetime
 
 from search.backend import SearchRequest
 from search.query import Clause, ParsedQuery
-from search.ranking import SYNONYM_WEIGHT
+from search.ranking import SYNONYM_WEIGHT, age_in_days, freshness_boost
 
 __all__ = ["SEARCH_FIELDS", "PortalQuery", "PortalWeighting", "build_filter", "build_query"]
 
 SEARCH_FIELDS = ("title", "tags", "body")
 
 
+def _freshness(raw_updated: int) -> float:
+    # Raw DATETIME column values; a document without a date reads as the maximum long.
+    try:
+        return freshness_boost(age_in_days(long_to_datetime(raw_updated)))
+    except (OverflowError, ValueError):
+        return 1.0
+
+
 class PortalWeighting(BM25F):
-    """BM25F multiplied by each document's stored ``boost`` column (IndexDocument.boost).
+    """BM25F multiplied by each document's stored ``boost`` column (IndexDocument.boost)
+    and by its freshness (search/ranking.py), both read once per index generation.
 
     Whoosh's ``_boost`` only scales term frequencies, which BM25 then saturates, so a
     boost of 2 does not double a score; multiplying the final score does.
@@ -36,7 +46,11 @@ class PortalWeighting(BM25F):
         reader = searcher.reader()
         if reader is not self._reader:
             # Loaded once per index generation; the backend refreshes under a lock.
-            self._boosts = list(reader.column_reader("boost")) if reader.has_column("boost") else []
+            boosts = list(reader.column_reader("boost")) if reader.has_column("boost") else []
+            if reader.has_column("updated") and boosts:
+                updated = reader.column_reader("updated", translate=False)
+                boosts = [b * _freshness(raw) for b, raw in zip(boosts, updated, strict=False)]
+            self._boosts = boosts
             self._reader = reader
         boosts = self._boosts
         return score * boosts[docnum] if docnum < len(boosts) else score

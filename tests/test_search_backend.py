@@ -163,6 +163,18 @@ def test_title_match_ranks_above_body_only_match(backend):
     assert keys(backend, "发票") == ["article:2", "article:1"]
 
 
+def test_recently_updated_ranks_above_the_same_text_updated_long_ago(backend):
+    """Freshness (search/ranking.py) breaks ties between equally good texts, in every engine."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    backend.apply([
+        doc(1, "发票抬头修改", "在订单详情页修改发票抬头。", updated=now.replace(year=now.year - 3)),
+        doc(2, "发票抬头修改", "在订单详情页修改发票抬头。", updated=now),
+        doc(3, "发票抬头修改", "在订单详情页修改发票抬头。"),  # no date: no freshness bonus
+    ], [])
+    ranked = keys(backend, "发票抬头")
+    assert ranked[0] == "article:2" and set(ranked[1:]) == {"article:1", "article:3"}
+
+
 def test_more_matched_terms_rank_first(backend):
     backend.apply([
         doc(1, "发票发票发票", "发票 发票 发票 发票"),
