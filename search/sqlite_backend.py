@@ -11,7 +11,7 @@ from pathlib import Path
 from search.analyzer import tokenize
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
 from search.highlight import snippet_html, title_html
-from search.paging import clamp_int, page_window
+from search.paging import clamp_int, first_unique, page_window
 from search.query import MAX_QUERY_CHARS, parse_user_query
 from search.sqlite_query import BM25, count_statement, prefix_match, search_statement
 from search.sqlite_store import IndexFiles
@@ -172,13 +172,7 @@ class SqliteBackend:
             f" ORDER BY {BM25} * d.boost, d.id LIMIT ?",
             (prefix_match(tokens), limit * 4),
         )
-        titles: dict[str, None] = {}
-        for (title,) in rows:
-            if title:
-                titles.setdefault(title, None)
-            if len(titles) >= limit:
-                break
-        return list(titles)
+        return first_unique((title for (title,) in rows), limit)
 
     def document_count(self) -> int:
         """Number of documents in the latest committed state."""

@@ -17,7 +17,7 @@ from whoosh.writing import CLEAR
 
 from search.analyzer import tokenize
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
-from search.paging import MAX_PAGE, MAX_PER_PAGE, clamp_int
+from search.paging import MAX_PAGE, MAX_PER_PAGE, clamp_int, first_unique
 from search.query import MAX_QUERY_CHARS, parse_user_query
 from search.schema import build_schema
 from search.whoosh_highlight import snippet_html, title_html
@@ -148,16 +148,9 @@ class WhooshBackend:
             return []
         parts: list[wq.Query] = [wq.Term("title", token) for token in tokens[:-1]]
         parts.append(wq.Prefix("title", tokens[-1]))
-        titles: dict[str, None] = {}
         with self._lock:
-            searcher = self._fresh_searcher()
-            for hit in searcher.search(PortalQuery(wq.And(parts)), limit=limit * 4):
-                title = hit.get("title") or ""
-                if title:
-                    titles.setdefault(title, None)
-                if len(titles) >= limit:
-                    break
-        return list(titles)
+            hits = self._fresh_searcher().search(PortalQuery(wq.And(parts)), limit=limit * 4)
+            return first_unique((hit.get("title") or "" for hit in hits), limit)
 
     def document_count(self) -> int:
         """Number of live (undeleted) documents in the latest committed generation."""
