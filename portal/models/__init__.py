@@ -38,12 +38,14 @@ from portal.models.routing import (
     expert_tags,
 )
 from portal.models.search_log import SearchClick, SearchLog
+from portal.models.security import AuditEntry
 from portal.models.search_tuning import Setting, SynonymGroup, UserWord
 from portal.models.user import ROLES, User
 
 __all__ = [
     "ROLES",
     "AskSession",
+    "AuditEntry",
     "ContentNeed",
     "QueryDayStat",
     "RollupState",

@@ -30,6 +30,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     banned_at: Mapped[datetime | None]  # banned from posting in the forum
+    # Login back-off: consecutive failures, and no attempt is checked before locked_until.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
