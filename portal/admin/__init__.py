@@ -1,7 +1,7 @@
-"""Administration: users and roles."""
+"""Administration: users and roles, and the audit log."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from portal.admin import views  # noqa: E402,F401
+from portal.admin import audit_views, views  # noqa: E402,F401

@@ -1,4 +1,7 @@
-"""User administration: list and search users, change a role, disable or enable an account."""
+"""User administration: list and search users, change a role, disable or enable an account.
+
+set_role and set_active commit on their own, so the audit entry is added just before them
+(it commits with the change) and dropped with a rollback when they refuse."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -6,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal.admin import bp
+from portal.audit.services import record
 from portal.auth.services import AccountError, set_active, set_role
 from portal.extensions import db
 from portal.forms import ConfirmForm
@@ -37,9 +41,14 @@ def change_role(user_id: int):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    role = request.form.get("role", "")
+    if role != user.role:
+        record(current_user, "user.role", "user", user.id, user.email, {"role": user.role},
+               {"role": role})
     try:
-        set_role(user, request.form.get("role", ""), current_user)
+        set_role(user, role, current_user)
     except AccountError as error:
+        db.session.rollback()
         return render_template("errors/error.html", code=400, message=str(error)), 400
     flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
     return redirect(url_for("admin.users"))
@@ -52,9 +61,13 @@ def change_active(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
+    if active != user.active:
+        record(current_user, "user.enable" if active else "user.disable", "user", user.id,
+               user.email, {"active": user.active}, {"active": active})
     try:
         set_active(user, active, current_user)
     except AccountError as error:
+        db.session.rollback()
         return render_template("errors/error.html", code=400, message=str(error)), 400
     flash(_("Account enabled.") if active else _("Account disabled."), "success")
     return redirect(url_for("admin.users"))

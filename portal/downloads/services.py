@@ -10,6 +10,7 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from portal.audit.services import current_actor, record, snapshot
 from portal.downloads.storage import (
     CONTENT_TYPES,
     UploadError,
@@ -26,6 +27,11 @@ logger = logging.getLogger(__name__)
 
 NEWEST_FIRST = (DownloadFile.version_key.desc(), DownloadFile.created_at.desc(),
                 DownloadFile.id.desc())
+# What the audit log keeps of a file and a product. The views do not pass the acting user
+# to edit, delete and product creation, so those take the request's user (current_actor).
+FILE_FIELDS = ("title", "version", "visibility", "product_id", "article_id",
+               "release_notes_md", "original_name", "size", "sha256")
+PRODUCT_FIELDS = ("name", "name_en", "slug", "position")
 
 
 @dataclass
@@ -93,6 +99,9 @@ def upload_file(stream: BinaryIO, client_name: str, details: FileDetails,
     _apply_details(item, details)
     db.session.add(item)
     try:
+        db.session.flush()  # the file's id, for the audit entry
+        record(user_id, "download.upload", "download", item.id, item.title, None,
+               snapshot(item, FILE_FIELDS))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -105,7 +114,10 @@ def upload_file(stream: BinaryIO, client_name: str, details: FileDetails,
 def update_details(item: DownloadFile, details: FileDetails) -> DownloadFile:
     """Change what is shown about a file (the bytes stay; upload a new version for that)."""
     _check_details(details)
+    before = snapshot(item, FILE_FIELDS)
     _apply_details(item, details)
+    record(current_actor(), "download.update", "download", item.id, item.title, before,
+           snapshot(item, FILE_FIELDS))
     db.session.commit()
     return item
 
@@ -113,6 +125,8 @@ def update_details(item: DownloadFile, details: FileDetails) -> DownloadFile:
 def delete_file(item: DownloadFile, upload_dir: str) -> None:
     """Delete the row, then the stored file (the row first: never a row without its file)."""
     stored_name = item.stored_name
+    record(current_actor(), "download.delete", "download", item.id, item.title,
+           snapshot(item, FILE_FIELDS))
     db.session.delete(item)
     db.session.commit()
     remove_stored(upload_dir, stored_name)
@@ -170,5 +184,8 @@ def create_product(name: str, name_en: str, slug: str, position: int = 0) -> Pro
     product = Product(name=name.strip(), name_en=name_en.strip(), slug=slug,
                       position=position or 0)
     db.session.add(product)
+    db.session.flush()
+    record(current_actor(), "product.create", "product", product.id, product.name, None,
+           snapshot(product, PRODUCT_FIELDS))
     db.session.commit()
     return product

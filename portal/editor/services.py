@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.audit.services import record, snapshot
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
 from portal.models import Article, ArticleRevision, Category, Tag
@@ -13,6 +14,10 @@ from portal.models._time import utcnow
 from portal.models.kb import ARTICLE_STATUSES, LANGUAGES
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# What a save compares to decide "unchanged", and what the audit log keeps of an article.
+ARTICLE_FIELDS = ("title", "summary", "body_md", "language", "status", "category_id", "slug")
+STATUS_ACTIONS = {"published": "article.publish", "archived": "article.archive",
+                  "draft": "article.unpublish"}
 
 
 class ArticleError(ValueError):
@@ -75,9 +80,8 @@ def _tags(names: list[str]) -> list[Tag]:
     return tags
 
 
-def _snapshot(article: Article) -> tuple:
-    return (article.title, article.summary, article.body_md, article.language, article.status,
-            article.category_id, sorted(article.tag_names), article.slug)
+def _snapshot(article: Article) -> dict:
+    return {**snapshot(article, ARTICLE_FIELDS), "tags": sorted(article.tag_names)}
 
 
 def latest_revision_number(article: Article) -> int:
@@ -123,10 +127,14 @@ def save_article(
         article.category_id = data.category_id
         article.tags = _tags(data.tags)
         _set_status(article, data.status)
-    if not creating and _snapshot(article) == before:
+    after = _snapshot(article)
+    if not creating and after == before:
         db.session.rollback()
         return article, False
     _add_revision(article, author_id, note)
+    if author_id is not None:  # an import without an author is summed up by its command
+        record(author_id, "article.create" if creating else "article.update", "article",
+               article.id, article.title, before, after)
     _finish(index_now)
     return article, True
 
@@ -171,8 +179,11 @@ def change_status(article: Article, status: str, author_id: int | None, note: st
         raise ArticleError(_l("Unknown status: %(status)s.", status=status))
     if article.status == status:
         return False
+    before = {"status": article.status, "published_at": article.published_at}
     _set_status(article, status)
     _add_revision(article, author_id, note or f"Status: {status}")
+    record(author_id, STATUS_ACTIONS[status], "article", article.id, article.title, before,
+           {"status": article.status, "published_at": article.published_at})
     _finish(True)
     return True
 
@@ -186,6 +197,7 @@ def restore_revision(article: Article, number: int, author_id: int | None) -> Ar
     )
     if old is None:
         raise ArticleError(_l("Revision %(number)d does not exist.", number=number))
+    before = _snapshot(article)
     with db.session.no_autoflush:
         article.title = old.title
         article.summary = old.summary
@@ -195,5 +207,7 @@ def restore_revision(article: Article, number: int, author_id: int | None) -> Ar
             article.category_id = old.category_id
         article.tags = _tags(old.tags.split(",") if old.tags else [])
     revision = _add_revision(article, author_id, f"Restored revision {number}")
+    record(author_id, "article.restore", "article", article.id,
+           f"{article.title} (revision {number} → {revision.number})", before, _snapshot(article))
     _finish(True)
     return revision

@@ -3,13 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.audit.services import record, snapshot
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
 from portal.kb.queries import descendant_ids
-from portal.models import Article, Category, Tag, Topic, article_tags
+from portal.models import Article, Category, Tag, Topic, User, article_tags
 
 # Everything that lives in the category tree and carries tags, with its index doc type.
 TAGGED_MODELS = (("article", Article), ("forum", Topic))
+CATEGORY_FIELDS = ("name", "name_en", "slug", "parent_id", "description", "position")
 
 
 class TaxonomyError(ValueError):
@@ -17,7 +19,8 @@ class TaxonomyError(ValueError):
 
 
 def save_category(category: Category | None, *, name: str, name_en: str, slug: str,
-                  parent_id: int | None, description: str, position: int) -> Category:
+                  parent_id: int | None, description: str, position: int,
+                  actor: User | None = None) -> Category:
     clash = db.session.scalar(select(Category).where(Category.slug == slug))
     if clash is not None and clash is not category:
         raise TaxonomyError(_l("The slug “%(slug)s” is already used.", slug=slug))
@@ -26,6 +29,7 @@ def save_category(category: Category | None, *, name: str, name_en: str, slug: s
     if parent_id is not None and db.session.get(Category, parent_id) is None:
         raise TaxonomyError(_l("That parent category does not exist."))
     moved = category is not None and category.parent_id != parent_id
+    before = None if category is None else snapshot(category, CATEGORY_FIELDS)
     if category is None:
         category = Category()
         db.session.add(category)
@@ -38,11 +42,14 @@ def save_category(category: Category | None, *, name: str, name_en: str, slug: s
         for doc_type, model in TAGGED_MODELS:
             for doc_id in db.session.scalars(select(model.id).where(model.category_id.in_(ids))):
                 enqueue(doc_type, doc_id)
+    db.session.flush()  # a new category's id, for the audit entry
+    record(actor, "category.create" if before is None else "category.update",
+           "category", category.id, category.name, before, snapshot(category, CATEGORY_FIELDS))
     commit_and_index()
     return category
 
 
-def delete_category(category: Category) -> None:
+def delete_category(category: Category, actor: User | None = None) -> None:
     """Only an empty category (no sub-categories, articles or topics) may be deleted."""
     if category.children:
         raise TaxonomyError(_l("Move or delete its sub-categories first."))
@@ -52,6 +59,8 @@ def delete_category(category: Category) -> None:
     )
     if used:
         raise TaxonomyError(_l("%(n)d articles or topics are still in this category.", n=used))
+    record(actor, "category.delete", "category", category.id, category.name,
+           snapshot(category, CATEGORY_FIELDS))
     db.session.delete(category)
     db.session.commit()
 
@@ -72,12 +81,16 @@ def _reindex_tagged(tag: Tag) -> None:
             enqueue(doc_type, doc_id)
 
 
-def rename_tag(tag: Tag, new_name: str) -> Tag:
+def rename_tag(tag: Tag, new_name: str, actor: User | None = None) -> Tag:
     """Rename; renaming onto an existing tag merges the two."""
     new_name = new_name.strip()[:50]
     other = db.session.scalar(select(Tag).where(func.lower(Tag.name) == new_name.lower()))
     _reindex_tagged(tag)
-    if other is not None and other is not tag:
+    merging = other is not None and other is not tag
+    record(actor, "tag.merge" if merging else "tag.rename", "tag", tag.id,
+           f"{tag.name} → {new_name}", {"name": tag.name},
+           {"name": new_name, "merged_into": other.id} if merging else {"name": new_name})
+    if merging:
         for _doc_type, model in TAGGED_MODELS:
             for item in db.session.scalars(select(model).where(model.tags.contains(tag))):
                 if other not in item.tags:
@@ -91,7 +104,8 @@ def rename_tag(tag: Tag, new_name: str) -> Tag:
     return tag
 
 
-def delete_tag(tag: Tag) -> None:
+def delete_tag(tag: Tag, actor: User | None = None) -> None:
     _reindex_tagged(tag)
+    record(actor, "tag.delete", "tag", tag.id, tag.name, {"name": tag.name})
     db.session.delete(tag)
     commit_and_index()

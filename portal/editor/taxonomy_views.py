@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal.editor import bp
 from portal.editor.forms import CategoryForm, TagForm
@@ -34,6 +35,7 @@ def categories(category_id: int | None = None):
                 category, name=form.name.data, name_en=form.name_en.data or "",
                 slug=form.slug.data.strip(), parent_id=form.parent_id.data,
                 description=form.description.data or "", position=form.position.data or 0,
+                actor=current_user,
             )
         except TaxonomyError as error:
             db.session.rollback()
@@ -57,7 +59,7 @@ def remove_category(category_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        delete_category(category)
+        delete_category(category, current_user)
     except TaxonomyError as error:
         flash(str(error), "error")
     else:
@@ -80,7 +82,7 @@ def rename(tag_id: int):
     if not form.validate_on_submit():
         flash(_("A tag name is required (at most 50 characters)."), "error")
         return redirect(url_for("editor.tags"))
-    rename_tag(tag, form.name.data)
+    rename_tag(tag, form.name.data, current_user)
     flash(_("Tag renamed."), "success")
     return redirect(url_for("editor.tags"))
 
@@ -91,6 +93,6 @@ def remove_tag(tag_id: int):
     tag = db.get_or_404(Tag, tag_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    delete_tag(tag)
+    delete_tag(tag, current_user)
     flash(_("Tag deleted."), "success")
     return redirect(url_for("editor.tags"))

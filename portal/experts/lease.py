@@ -1,11 +1,16 @@
-"""A database lease so only one router sweep runs at a time, in any process on any host."""
+"""A database lease so only one router sweep runs at a time, in any process on any host.
 
+Everywhere: a row in job_leases taken by compare-and-set, held until a TTL. On PostgreSQL
+also a session advisory lock for the length of the block, so two hosts never overlap even
+when a run outlives its TTL; the server drops it if the holder's connection dies."""
+
+import hashlib
 import os
 import socket
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import now
@@ -47,14 +52,35 @@ def release(name: str, holder: str | None = None) -> None:
     db.session.commit()
 
 
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for pg_try_advisory_lock (Python's hash() is salted)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def advisory_lock(name: str):
+    """PostgreSQL: yields whether this process got the session advisory lock ``name``."""
+    with db.engine.connect() as connection:
+        key = advisory_key(name)
+        got = connection.execute(select(func.pg_try_advisory_lock(key))).scalar()
+        try:
+            yield bool(got)
+        finally:
+            if got:
+                connection.execute(select(func.pg_advisory_unlock(key)))
+            connection.rollback()
+
+
 @contextmanager
 def lease(name: str, ttl: timedelta):
     """Yields True when this process holds the lease for the block, False when another does."""
     holder = holder_name()
-    got = acquire(name, ttl, holder)
-    try:
-        yield got
-    finally:
-        if got:
-            db.session.rollback()
-            release(name, holder)
+    on_postgres = db.engine.dialect.name == "postgresql"
+    with advisory_lock(name) if on_postgres else nullcontext(True) as locked:
+        got = locked and acquire(name, ttl, holder)
+        try:
+            yield got
+        finally:
+            if got:
+                db.session.rollback()
+                release(name, holder)

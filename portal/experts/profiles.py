@@ -6,6 +6,7 @@ from statistics import median
 
 from sqlalchemy import select
 
+from portal.audit.services import record, snapshot
 from portal.clock import now
 from portal.editor.services import clean_tags
 from portal.extensions import db
@@ -22,8 +23,21 @@ def profile_for(user: User) -> ExpertProfile:
     return profile
 
 
+PROFILE_FIELDS = ("keywords", "on_duty", "max_open")
+
+
+def _audit_snapshot(profile: ExpertProfile) -> dict:
+    return {**snapshot(profile, PROFILE_FIELDS),
+            "categories": sorted(c.slug for c in profile.categories),
+            "tags": sorted(t.name for t in profile.tags)}
+
+
 def update_profile(profile: ExpertProfile, *, category_ids: list[int], tags: list[str],
-                   keywords: str, on_duty: bool, max_open: int) -> None:
+                   keywords: str, on_duty: bool, max_open: int,
+                   actor: User | None = None) -> None:
+    """Save what the expert knows and can take. ``actor`` is given when someone else (an
+    admin) edits the profile: that edit goes to the audit log; an expert's own does not."""
+    before = _audit_snapshot(profile) if actor is not None else None
     profile.categories = list(db.session.scalars(
         select(Category).where(Category.id.in_(category_ids or [-1]))))
     names = clean_tags(tags)
@@ -33,6 +47,9 @@ def update_profile(profile: ExpertProfile, *, category_ids: list[int], tags: lis
     profile.keywords = (keywords or "").strip()[:500]
     profile.on_duty = on_duty
     profile.max_open = max(0, min(int(max_open), 100))
+    if actor is not None:
+        record(actor, "expert_profile.update", "expert_profile", profile.user_id,
+               profile.user.email if profile.user else "", before, _audit_snapshot(profile))
     db.session.commit()
 
 

@@ -6,6 +6,7 @@ each run one: the sweep's database lease lets only one of them work at a time.""
 
 import logging
 import threading
+import time
 
 from flask import Flask
 
@@ -29,10 +30,12 @@ def _loop(app: Flask, interval: float, stop: threading.Event) -> None:
     while not stop.wait(interval):
         with app.app_context():
             try:
+                started = time.time()
                 report = sweep()
                 if report.ran and (report.assigned or report.escalated):
-                    logger.info("router: %d assigned, %d escalated", report.assigned,
-                                report.escalated)
+                    # Wall-clock bounds: the two-host test checks that runs never overlap.
+                    logger.info("router: %d assigned, %d escalated (sweep %.3f-%.3f)",
+                                report.assigned, report.escalated, started, time.time())
                 drain()  # forum changes, votes: anything a crashed request left queued
                 send_outbox()
                 roll_up()  # the insight pages read only the rollups

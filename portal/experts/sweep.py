@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from portal.audit.services import record
 from portal.clock import now
 from portal.experts.events import open_assignment
 from portal.experts.lease import lease
@@ -97,6 +98,9 @@ def decline(assignment: Assignment, expert: User, reason: str) -> Assignment | N
     record_event(topic, "declined", expert.id, expert.id, reason)
     db.session.flush()
     new = route(topic, detail="after decline")
+    record(expert, "assignment.decline", "topic", topic.id, topic.title,
+           {"expert_id": expert.id},
+           {"expert_id": new.expert_id if new else None, "reason": assignment.decline_reason})
     db.session.commit()
     return new
 
@@ -111,6 +115,7 @@ def reassign(topic: Topic, expert_user: User, actor: User) -> Assignment:
     if profile is None or expert_user.role != "expert" or not expert_user.active:
         raise RoutingError("Choose an active expert.")
     current = open_assignment(topic)
+    before = {"expert_id": current.expert_id if current else None}
     if current is not None:
         if current.expert_id == expert_user.id:
             raise RoutingError("That expert already has this question.")
@@ -121,5 +126,7 @@ def reassign(topic: Topic, expert_user: User, actor: User) -> Assignment:
         db.session.flush()
     assignment = assign_to(topic, profile, detail=f"by hand: {actor.display_name}",
                            actor_id=actor.id)
+    record(actor, "topic.reassign", "topic", topic.id, topic.title, before,
+           {"expert_id": expert_user.id})
     db.session.commit()
     return assignment

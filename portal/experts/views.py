@@ -21,7 +21,7 @@ from portal.experts.sweep import RoutingError, decline, reassign
 from portal.extensions import db
 from portal.kb.queries import category_choices
 from portal.models import Assignment, RoutingEvent, Topic, User
-from portal.permissions import editor_required, role_required
+from portal.permissions import editor_required, role_required, same_site_path
 
 expert_or_editor = role_required("expert", "editor", "admin")
 
@@ -82,7 +82,8 @@ def reassign_topic(topic_id: int):
         db.session.rollback()
         abort(400, description=str(error))
     flash(_("Question reassigned."), "success")
-    return redirect(request.form.get("back") or url_for("experts.all_queues"))
+    back = request.form.get("back")
+    return redirect(back if same_site_path(back) else url_for("experts.all_queues"))
 
 
 def _edit_profile(user: User, status_ok: str):
@@ -95,7 +96,8 @@ def _edit_profile(user: User, status_ok: str):
     if form.validate_on_submit():
         update_profile(profile, category_ids=form.categories.data or [],
                        tags=[form.tags.data or ""], keywords=form.keywords.data or "",
-                       on_duty=form.on_duty.data, max_open=form.max_open.data)
+                       on_duty=form.on_duty.data, max_open=form.max_open.data,
+                       actor=None if user.id == current_user.id else current_user)
         flash(status_ok, "success")
         return redirect(request.path)
     db.session.commit()  # keep a newly created empty profile

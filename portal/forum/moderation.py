@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.audit.services import record
 from portal.clock import now
 from portal.extensions import db
 from portal.forum.services import (
@@ -69,11 +70,15 @@ def resolve_flag(flag: Flag, actor: User, action: str) -> int:
         raise ForumError(_l("Choose whether to hide the post or dismiss the flag."))
     flags = db.session.scalars(select(Flag).where(
         Flag.post_id == flag.post_id, Flag.resolved_at.is_(None))).all()
+    before = {"open_flags": len(flags), "hidden": flag.post.hidden,
+              "reasons": [item.reason for item in flags]}
     for item in flags:
         item.resolved_at, item.resolved_by_id = now(), actor.id
         item.resolution = RESOLUTIONS[action]
     if action == "hide":
         _set_post_hidden(flag.post, True)
+    record(actor, "flag.resolve", "post", flag.post_id, flag.post.topic.title, before,
+           {"open_flags": 0, "hidden": flag.post.hidden, "resolution": RESOLUTIONS[action]})
     commit_and_index()
     return len(flags)
 
@@ -104,14 +109,20 @@ def _set_post_hidden(post: Post, hidden: bool) -> None:
 
 def set_post_hidden(post: Post, hidden: bool, actor: User) -> None:
     require_moderator(actor)
+    before = {"hidden": post.hidden}
     _set_post_hidden(post, hidden)
+    record(actor, "post.hide" if hidden else "post.unhide", "post", post.id, post.topic.title,
+           before, {"hidden": post.hidden})
     commit_and_index()
     logger.info("post %d %s by user %d", post.id, "hidden" if hidden else "shown", actor.id)
 
 
 def set_topic_hidden(topic: Topic, hidden: bool, actor: User) -> None:
     require_moderator(actor)
+    before = {"hidden": topic.hidden}
     _set_topic_hidden(topic, hidden)
+    record(actor, "topic.hide" if hidden else "topic.unhide", "topic", topic.id, topic.title,
+           before, {"hidden": topic.hidden})
     commit_and_index()
     logger.info("topic %d %s by user %d", topic.id, "hidden" if hidden else "shown", actor.id)
 
@@ -119,6 +130,8 @@ def set_topic_hidden(topic: Topic, hidden: bool, actor: User) -> None:
 def set_locked(topic: Topic, locked: bool, actor: User) -> None:
     """A locked topic takes no new replies (the index does not change)."""
     require_moderator(actor)
+    record(actor, "topic.lock" if locked else "topic.unlock", "topic", topic.id, topic.title,
+           {"locked": topic.locked}, {"locked": locked})
     topic.locked = locked
     db.session.commit()
 
@@ -129,6 +142,8 @@ def move_topic(topic: Topic, category_id: int | None, actor: User) -> None:
         raise ForumError(_l("That category does not exist."))
     if topic.category_id == category_id:
         return
+    record(actor, "topic.move", "topic", topic.id, topic.title,
+           {"category_id": topic.category_id}, {"category_id": category_id})
     topic.category_id = category_id
     enqueue("forum", topic.id)  # the category path is part of the search document
     commit_and_index()
@@ -143,9 +158,12 @@ def set_banned(user: User, banned: bool, actor: User) -> None:
         raise ForumError(_l("You cannot ban yourself."))
     if banned and user.role in ("editor", "admin"):
         raise PostingForbidden(_l("Editors and administrators cannot be banned."))
+    before = {"banned_at": user.banned_at}
     if banned and user.banned_at is None:
         user.banned_at = now()
     elif not banned:
         user.banned_at = None
+    record(actor, "user.ban" if banned else "user.unban", "user", user.id, user.email, before,
+           {"banned_at": user.banned_at})
     db.session.commit()
     logger.info("user %d %s by user %d", user.id, "banned" if banned else "unbanned", actor.id)

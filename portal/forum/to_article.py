@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.audit.services import record
 from portal.editor.services import ArticleData, save_article
 from portal.extensions import db
 from portal.forum.moderation import require_moderator
@@ -51,6 +52,8 @@ def turn_into_article(topic: Topic, actor: User, topic_url: str) -> Article:
     )
     # save_article commits on its own; the link on the topic follows in a second commit.
     article, _changed = save_article(None, data, actor.id, f"From forum topic #{topic.id}")
+    record(actor, "topic.to_article", "topic", topic.id, topic.title,
+           {"article_id": topic.article_id}, {"article_id": article.id})
     topic.article_id = article.id
     db.session.commit()
     return article

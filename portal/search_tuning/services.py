@@ -9,6 +9,7 @@ import logging
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from portal.audit.services import current_actor, record
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
 from portal.models import Article, Post, Setting, SynonymGroup, Topic, UserWord
@@ -63,12 +64,16 @@ def save_group(group: SynonymGroup | None, terms_text: str, user_id: int | None)
                 member=member, tokens=" / ".join(analysed) or "—"))
         tokens[analysed[0]] = member
     _refuse_tokens_of_other_groups(tokens, group)
+    before = None if group is None else {"terms": group.terms}
     if group is None:
         group = SynonymGroup()
         db.session.add(group)
     group.terms = ", ".join(members)
     group.updated_by_id = user_id
     bump_version()
+    db.session.flush()  # a new group's id, for the audit entry
+    record(user_id, "synonyms.create" if before is None else "synonyms.update", "synonym_group",
+           group.id, group.terms, before, {"terms": group.terms})
     _commit_change()
     logger.info("synonym group %s saved: %s", group.id, group.terms)
     return group
@@ -90,6 +95,9 @@ def _refuse_tokens_of_other_groups(tokens: dict[str, str], group: SynonymGroup |
 
 def delete_group(group: SynonymGroup) -> None:
     """Remove a synonym group; searches stop expanding its words at once."""
+    # The view does not pass the acting user: the request's user is the actor.
+    record(current_actor(), "synonyms.delete", "synonym_group", group.id, group.terms,
+           {"terms": group.terms})
     db.session.delete(group)
     bump_version()
     _commit_change()
@@ -109,6 +117,8 @@ def add_word(word: str, user_id: int | None) -> UserWord:
     entry = UserWord(word=word, created_by_id=user_id)
     db.session.add(entry)
     bump_version()
+    db.session.flush()
+    record(user_id, "product_term.add", "product_term", entry.id, word, None, {"word": word})
     queued = enqueue_documents_containing(word)
     _commit_change()
     logger.info("product term %r added; %d documents reindexed", word, queued)
@@ -118,6 +128,8 @@ def add_word(word: str, user_id: int | None) -> UserWord:
 def delete_word(entry: UserWord) -> None:
     """Remove a product term and reindex the content that has it."""
     word = entry.word
+    record(current_actor(), "product_term.delete", "product_term", entry.id, word,
+           {"word": word})
     db.session.delete(entry)
     bump_version()
     queued = enqueue_documents_containing(word)
