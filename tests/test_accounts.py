@@ -21,9 +21,14 @@ def test_register_logs_in_and_hashes_with_argon2(client):
 @pytest.mark.parametrize(
     ("email", "password", "confirm", "message"),
     [
-        ("not-an-email", "password123", "password123", "valid e-mail"),
-        ("a@example.com", "short", "short", "8"),
-        ("a@example.com", "password123", "different1", "differ"),
+        ("not-an-email", "Tea-kettle-42", "Tea-kettle-42", "valid e-mail"),
+        ("a@example.com", "short", "short", "at least 10 characters"),
+        ("a@example.com", "Tea-kettle-42", "Tea-kettle-43", "differ"),
+        ("a@example.com", "password123", "password123", "too common"),
+        ("a@example.com", "Password2026!", "Password2026!", "too common"),
+        ("a@example.com", "1234567890", "1234567890", "simple sequence"),
+        ("a@example.com", "zzzzzzzzzzzz", "zzzzzzzzzzzz", "simple sequence"),
+        ("wangfang@example.com", "WangFang-tea-7", "WangFang-tea-7", "e-mail address"),
     ],
 )
 def test_register_rejects_bad_input_with_400(client, email, password, confirm, message):
@@ -38,8 +43,8 @@ def test_register_rejects_bad_input_with_400(client, email, password, confirm, m
 def test_register_duplicate_email_is_refused(client, make):
     make.user(email="dup@example.com")
     client.post("/lang/en")
-    response = client.post("/register", {"email": "DUP@example.com", "password": "password123",
-                                         "confirm": "password123"})
+    response = client.post("/register", {"email": "DUP@example.com", "password": "Tea-kettle-42",
+                                         "confirm": "Tea-kettle-42"})
     assert response.status_code == 400
     assert "already exists" in response.get_data(as_text=True)
 
@@ -81,18 +86,39 @@ def test_login_next_must_stay_on_site(client, make):
 def test_change_password_and_profile(client, make):
     user = make.user()
     client.login(user)
-    bad = client.post("/account/password", {"current": "nope-nope", "new": "newpassword1",
-                                            "confirm": "newpassword1"})
+    bad = client.post("/account/password", {"current": "nope-nope", "new": "Tea-kettle-42",
+                                            "confirm": "Tea-kettle-42"})
     assert bad.status_code == 400
-    ok = client.post("/account/password", {"current": "password123", "new": "newpassword1",
-                                           "confirm": "newpassword1"})
+    ok = client.post("/account/password", {"current": "password123", "new": "Tea-kettle-42",
+                                           "confirm": "Tea-kettle-42"})
     assert ok.status_code == 302
     db.session.refresh(user)
-    assert user.check_password("newpassword1") and not user.check_password("password123")
+    assert user.check_password("Tea-kettle-42") and not user.check_password("password123")
+    assert user.password_changed_at is not None
     client.post("/account", {"display_name": "王芳", "locale": "en"})
     db.session.refresh(user)
     assert (user.display_name, user.locale) == ("王芳", "en")
     assert "Log out" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("short-1", "at least 10 characters"),
+        ("iloveyou1314", "too common"),
+        ("qwertyuiop", "simple sequence"),
+    ],
+)
+def test_change_password_refuses_weak_passwords(client, make, new, message):
+    user = make.user()
+    client.login(user)
+    client.post("/lang/en")
+    response = client.post("/account/password", {"current": "password123", "new": new,
+                                                 "confirm": new})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.check_password("password123")
 
 
 def test_forms_without_csrf_token_are_rejected(client, make):

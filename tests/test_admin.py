@@ -73,9 +73,9 @@ def test_cli_users_create(app):
 
 def test_cli_ensure_admin_is_idempotent(app, monkeypatch):
     monkeypatch.setenv("PORTAL_ADMIN_EMAIL", "boss@example.com")
-    monkeypatch.setenv("PORTAL_ADMIN_PASSWORD", "boss-password")
+    monkeypatch.setenv("PORTAL_ADMIN_PASSWORD", "Quiet-harbor-2026")
     runner = app.test_cli_runner()
     assert "Created admin" in runner.invoke(args=["users", "ensure-admin"]).output
     assert "nothing to do" in runner.invoke(args=["users", "ensure-admin"]).output
     admin = db.session.scalar(select(User).where(User.email == "boss@example.com"))
-    assert admin.role == "admin" and admin.check_password("boss-password")
+    assert admin.role == "admin" and admin.check_password("Quiet-harbor-2026")

@@ -1,21 +1,22 @@
 """Account logic, free of requests so it can be tested and used from the CLI."""
 
 import re
-import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.auth import lockout
+from portal.auth.errors import AccountError
+from portal.auth.passwords import (  # noqa: F401 (re-exported: CLI, demo data, tests)
+    MIN_PASSWORD_LENGTH,
+    check_password_rules,
+    generate_password,
+)
+from portal.clock import now
 from portal.extensions import db
 from portal.models import ROLES, User
-from portal.models._time import utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-MIN_PASSWORD_LENGTH = 8
-
-
-class AccountError(ValueError):
-    """A request about an account that cannot be done; the message says why."""
 
 
 def normalize_email(email: str) -> str:
@@ -26,15 +27,10 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def check_password_rules(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-        )
-
-
 def create_user(email: str, password: str, display_name: str = "", role: str = "customer",
-                locale: str = "zh_CN") -> User:
+                locale: str = "zh_CN", check_strength: bool = True) -> User:
+    """A new account. ``check_strength=False`` is for test factories only, whose fixed
+    password ("password123") is deliberately one the rules refuse."""
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise AccountError(_l("Please enter a valid e-mail address."))
@@ -42,7 +38,8 @@ def create_user(email: str, password: str, display_name: str = "", role: str = "
         raise AccountError(_l("Unknown role."))
     if find_user(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."))
-    check_password_rules(password)
+    if check_strength:
+        check_password_rules(password, email)
     user = User(email=email, display_name=(display_name or email.split("@")[0]).strip()[:80],
                 role=role, locale=locale)
     user.set_password(password)
@@ -52,11 +49,21 @@ def create_user(email: str, password: str, display_name: str = "", role: str = "
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user if the e-mail and password match an active account, else None."""
+    """The user if the e-mail and password match an active, unlocked account, else None.
+
+    Every refusal costs one Argon2 verify and looks the same to the caller, whether the
+    e-mail is unknown, the account locked (see lockout) or disabled, or the password wrong."""
     user = find_user(email)
-    if user is None or not user.check_password(password) or not user.active:
+    if user is None or lockout.locked_until(user) is not None:
+        lockout.spend_verify_time(password)
         return None
-    user.last_login_at = utcnow()
+    if not user.check_password(password):
+        lockout.record_failure(user)
+        return None
+    if not user.active:
+        return None
+    lockout.clear(user)
+    user.last_login_at = now()
     db.session.commit()
     return user
 
@@ -64,8 +71,9 @@ def authenticate(email: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise AccountError(_l("The current password is not correct."))
-    check_password_rules(new)
+    check_password_rules(new, user.email)
     user.set_password(new)
+    user.password_changed_at = now()
     db.session.commit()
 
 
@@ -73,10 +81,6 @@ def update_profile(user: User, display_name: str, locale: str) -> None:
     user.display_name = display_name.strip()[:80] or user.display_name
     user.locale = locale
     db.session.commit()
-
-
-def generate_password() -> str:
-    return secrets.token_urlsafe(12)
 
 
 def active_admin_count() -> int:

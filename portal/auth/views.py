@@ -2,19 +2,30 @@
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import bp
-from portal.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from portal.auth import bp, lockout, reset
+from portal.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from portal.auth.services import (
+    MIN_PASSWORD_LENGTH,
     AccountError,
     authenticate,
     change_password,
     create_user,
     update_profile,
 )
+
+# The admin users list shows current locks.
+bp.add_app_template_global(lockout.locked_until, "account_locked_until")
 
 
 def _safe_next(target: str | None) -> str:
@@ -36,7 +47,10 @@ def login():
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(form.next.data))
-        flash(_("The e-mail or password is not correct, or the account is disabled."), "error")
+        # One message for every refusal, so it tells nothing about whether the e-mail exists.
+        flash(_("The e-mail or password is not correct, the account is disabled, or it is "
+                "locked for a few minutes after repeated failed attempts. Try again later "
+                "or reset your password."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
@@ -94,6 +108,46 @@ def password():
             flash(message, "error")
     return render_template("auth/profile.html", form=ProfileForm(obj=current_user),
                            password_form=form), 400
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.send_reset_mail(form.email.data, lambda token: url_for(
+            "auth.reset_password", token=token, _external=True))
+        # The same page whether or not the account exists (no account enumeration).
+        return render_template("auth/forgot_sent.html")
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = reset.user_for_token(token)
+    except reset.ResetTokenError as error:
+        response = make_response(
+            render_template("auth/reset_invalid.html", reason=error.reason), 400)
+    else:
+        form = ResetPasswordForm()
+        status = 200
+        if form.validate_on_submit():
+            try:
+                reset.reset_password(user, form.new.data)
+            except AccountError as error:
+                flash(str(error), "error")
+                status = 400
+            else:
+                flash(_("Your password has been changed. Please log in with it."), "success")
+                return redirect(url_for("auth.login"))
+        if form.errors:
+            status = 400
+        response = make_response(render_template("auth/reset.html", form=form,
+                                                      min_length=MIN_PASSWORD_LENGTH), status)
+    # The token is in the URL: keep it out of Referer headers and caches.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/lang/<code>", methods=["POST"])

@@ -1,0 +1,114 @@
+"""Login back-off: lockout after 5 failures, doubling locks, one refusal message for all."""
+
+import re
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+
+from portal.auth import lockout
+from portal.auth.services import authenticate
+from portal.extensions import db
+
+
+def _fail(user, times):
+    for _ in range(times):
+        assert authenticate(user.email, "wrong-password-x") is None
+    db.session.refresh(user)
+
+
+def _refusal_message(response) -> str:
+    return re.search(r'class="flash flash-error">([^<]*)<', response.get_data(as_text=True))[1]
+
+
+def test_lock_duration_doubles_from_one_minute_up_to_fifteen():
+    minutes = [lockout.lock_duration(n) / timedelta(minutes=1) for n in range(1, 12)]
+    assert minutes == [0, 0, 0, 0, 1, 2, 4, 8, 15, 15, 15]
+    assert lockout.lock_duration(10**6) == timedelta(minutes=15)
+
+
+def test_fifth_failure_locks_even_the_right_password_out(client, make, clock):
+    user = make.user()
+    _fail(user, 4)
+    assert (user.failed_logins, user.locked_until) == (4, None)
+    _fail(user, 1)
+    assert user.locked_until == clock.START + timedelta(minutes=1)
+    response = client.post("/login", {"email": user.email, "password": "password123"})
+    assert response.status_code == 401
+    db.session.refresh(user)
+    assert user.failed_logins == 5  # attempts while locked are not checked, not counted
+
+
+def test_lock_ends_when_the_clock_passes_it_and_success_resets(client, make, clock):
+    user = make.user()
+    _fail(user, 5)
+    clock.advance(seconds=59)
+    assert authenticate(user.email, "password123") is None
+    clock.advance(seconds=2)
+    client.login(user)
+    db.session.refresh(user)
+    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert user.last_login_at == clock.current
+
+
+def test_each_further_failure_doubles_the_lock(make, clock):
+    user = make.user()
+    _fail(user, 5)
+    clock.advance(minutes=1, seconds=1)
+    _fail(user, 1)
+    assert user.locked_until == clock.current + timedelta(minutes=2)
+    clock.advance(minutes=2, seconds=1)
+    _fail(user, 1)
+    assert user.locked_until == clock.current + timedelta(minutes=4)
+
+
+def test_success_before_the_limit_starts_the_count_again(make, clock):
+    user = make.user()
+    _fail(user, 4)
+    assert authenticate(user.email, "password123") == user
+    _fail(user, 4)
+    assert (user.failed_logins, user.locked_until) == (4, None)
+
+
+def test_refusals_look_the_same_for_unknown_locked_and_wrong(client, make, clock):
+    client.post("/lang/en")
+    locked, other = make.user(), make.user()
+    _fail(locked, 5)
+    responses = [
+        client.post("/login", {"email": "nobody@example.com", "password": "password123"}),
+        client.post("/login", {"email": locked.email, "password": "password123"}),
+        client.post("/login", {"email": other.email, "password": "wrong-password-x"}),
+    ]
+    assert {r.status_code for r in responses} == {401}
+    messages = {_refusal_message(r) for r in responses}
+    assert len(messages) == 1
+    assert "reset your password" in messages.pop()
+
+
+def test_unknown_email_and_locked_account_still_run_one_argon2_verify(make, monkeypatch):
+    user = make.user()
+    _fail(user, 5)
+    calls = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(self, hash_, password):
+        calls.append(password)
+        return real_verify(self, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    assert authenticate("nobody@example.com", "guess-one") is None
+    assert authenticate(user.email, "password123") is None
+    assert calls == ["guess-one", "password123"]
+    db.session.refresh(user)
+    assert user.failed_logins == 5
+
+
+def test_admin_users_list_shows_the_lock(client, make, clock):
+    admin, locked = make.user(role="admin"), make.user()
+    _fail(locked, 5)
+    client.login(admin)
+    client.post("/lang/en")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Locked until" in page
+    assert "5 failed logins" in page
+    clock.advance(minutes=3)
+    assert "5 failed logins" not in client.get("/admin/users").get_data(as_text=True)
