@@ -1,8 +1,10 @@
-"""Shared fixtures: a real app per test with its own SQLite file and Whoosh index on disk.
+"""Shared fixtures: a real app per test with its own database and search index on disk.
 
-The schema is built once per session by the real Alembic migrations, then the migrated
-database file is copied for each test (fast, and every test starts clean)."""
+The schema is built once per session by the real Alembic migrations, then each test gets a
+clean copy: a copy of the migrated SQLite file, or — when PORTAL_TEST_DATABASE_URL names a
+PostgreSQL database — a database created from the migrated one as a template."""
 
+import itertools
 import os
 import re
 import shutil
@@ -11,44 +13,102 @@ from datetime import datetime, timedelta
 import pytest
 from flask import g
 from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend
 from tests.factories import Factories
 
+TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 
-def _app_config(data_dir):
+
+def _app_config(data_dir, database_url=None):
     return {
         "DATA_DIR": str(data_dir),
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{data_dir / 'portal.db'}",
         "SEARCH_INDEX_DIR": str(data_dir / "index"),
         "SEARCH_BACKEND": os.environ.get("PORTAL_TEST_SEARCH_BACKEND", "whoosh"),
         "TESTING": True,
     }
 
 
+class SQLiteDatabases:
+    """Each test's database is a copy of one migrated SQLite file."""
+
+    def __init__(self, template_dir):
+        self.template = template_dir / "portal.db"
+        self.template_url = f"sqlite:///{self.template}"
+
+    def new(self, data_dir) -> str:
+        shutil.copy(self.template, data_dir / "portal.db")
+        return f"sqlite:///{data_dir / 'portal.db'}"
+
+    def drop(self, url: str) -> None:
+        """The file goes with the test's temp dir."""
+
+    def finish(self) -> None:
+        """Nothing outlives the session's temp dirs."""
+
+
+class PostgresDatabases:
+    """Each test's database is created from the migrated one (CREATE DATABASE ... TEMPLATE)."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.template_name = self.url.database
+        self.template_url = url
+        self.counter = itertools.count(1)
+        # Maintenance connection to the server's own database, outside any transaction.
+        self.admin = create_engine(self.url.set(database="postgres"),
+                                   isolation_level="AUTOCOMMIT")
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{self.template_name}"')
+
+    def _execute(self, statement: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(statement))
+
+    def new(self, data_dir) -> str:
+        name = f"{self.template_name}_{next(self.counter)}"
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+    def finish(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
+        self.admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
-    """A database file with every migration applied."""
+    """Test databases with every migration applied: ``.new(data_dir)`` gives a fresh one."""
     data_dir = tmp_path_factory.mktemp("template")
-    app = create_app(_app_config(data_dir))
+    databases = (PostgresDatabases(TEST_DATABASE_URL) if TEST_DATABASE_URL
+                 else SQLiteDatabases(data_dir))
+    app = create_app(_app_config(data_dir, databases.template_url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return data_dir / "portal.db"
+    yield databases
+    databases.finish()
 
 
 @pytest.fixture
 def app(tmp_path, migrated_database):
-    shutil.copy(migrated_database, tmp_path / "portal.db")
-    app = create_app(_app_config(tmp_path))
+    database_url = migrated_database.new(tmp_path)
+    app = create_app(_app_config(tmp_path, database_url))
     with app.app_context():
         yield app
         db.session.remove()
         close_backend(app)
         db.engine.dispose()
+    migrated_database.drop(database_url)
 
 
 class Client:

@@ -2,7 +2,6 @@
 and it refuses to fill the same days twice without --force."""
 
 import re
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -116,8 +115,8 @@ def test_same_seed_gives_the_same_counts(app, articles, clock, tmp_path, migrate
     first, _password = generate(days=2, seed=1, per_day=40)
     other_dir = tmp_path / "other"
     other_dir.mkdir()
-    shutil.copy(migrated_database, other_dir / "portal.db")
-    other = create_app(_app_config(other_dir) | {"CLOCK": clock})
+    other_url = migrated_database.new(other_dir)
+    other = create_app(_app_config(other_dir, other_url) | {"CLOCK": clock})
     with other.app_context():
         try:
             import_directory(ROOT / "kb_articles")
@@ -126,6 +125,7 @@ def test_same_seed_gives_the_same_counts(app, articles, clock, tmp_path, migrate
             db.session.remove()
             close_backend(other)
             db.engine.dispose()
+        migrated_database.drop(other_url)
     assert second == first
     assert first.searches > 0
 

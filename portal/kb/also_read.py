@@ -9,12 +9,14 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from portal.clock import now
 from portal.extensions import db
 from portal.models import Article, ArticleView, SearchClick, SearchLog
 from portal.searching.refresh import TimedCache
+from portal.shared_cache import cached_json
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +95,11 @@ def also_read_ids(article_id: int, limit: int = LIMIT,
 
 def also_read_articles(article: Article) -> list[Article]:
     """The also-read list for the article page; the ids are cached for a few minutes
-    (ALSO_READ_CACHE_SECONDS), the articles re-read so an unpublished one drops out at once."""
-    ids = _cache.get(article.id, lambda: also_read_ids(article.id))
+    (ALSO_READ_CACHE_SECONDS) in the process and, with Redis, shared by every host; the
+    articles re-read so an unpublished one drops out at once."""
+    ttl = int(_cache.ttl(current_app))
+    ids = _cache.get(article.id, lambda: cached_json(
+        f"also-read:{article.id}", ttl, lambda: also_read_ids(article.id)))
     if not ids:
         return []
     found = {a.id: a for a in db.session.scalars(
