@@ -2,19 +2,22 @@
 
 Run from the repository root:
     .venv/bin/python -m bench.relevance [--corpus kb_articles] [--queries FILE]
-        [--backend whoosh] [--backend sqlite] [--out bench/results-relevance.md]
+        [--backend whoosh] [--backend sqlite] [--backend postgres]
+        [--out bench/results-relevance.md]
 
 For each backend it builds a throw-away data directory, migrates a fresh SQLite database,
 imports the corpus through the real importer (Markdown without front matter is accepted),
 builds the index and runs every labelled query (articles only, top 10). In the same run it
 ranks the same articles with BM25 over single characters (bench/_metrics.py), then prints
 MRR@10, Recall@10 and nDCG@10 overall and per query kind, the ratio to the baseline and the
-queries our search handles worst."""
+queries our search handles worst. The postgres backend indexes into a throwaway database
+(bench/_postgres.py); it is skipped with a printed line when no PostgreSQL server answers."""
 
 import argparse
 import logging
 import tempfile
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +28,7 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from bench._metrics import BM25, CUTOFF, evaluate, first_relevant_rank, ndcg_at, reciprocal_rank
+from bench._postgres import engine_configs
 from portal import ROOT, create_app
 from portal.extensions import db
 from portal.indexing.backend import BACKENDS, close_backend, get_backend
@@ -61,10 +65,11 @@ def load_queries(path: Path) -> list[LabelledQuery]:
     return queries
 
 
-def _app_config(data_dir: Path, backend: str) -> dict:
+def _app_config(data_dir: Path, backend: str, extra: dict | None = None) -> dict:
     return {"DATA_DIR": str(data_dir), "SECRET_KEY": "relevance-bench", "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
-            "SEARCH_INDEX_DIR": str(data_dir / "index"), "SEARCH_BACKEND": backend}
+            "SEARCH_INDEX_DIR": str(data_dir / "index"), "SEARCH_BACKEND": backend,
+            **(extra or {})}
 
 
 def _load_corpus(corpus: Path, queries: Sequence[LabelledQuery]) -> dict[int, str]:
@@ -101,22 +106,30 @@ def run_evaluation(corpus: Path, queries: Sequence[LabelledQuery], backends: Seq
                    progress: bool = True) -> dict[str, list[list[str]]]:
     """System name -> one top-10 slug list per query, for every backend and the baseline."""
     runs: dict[str, list[list[str]]] = {}
-    for name in backends:
-        with tempfile.TemporaryDirectory(prefix=f"relevance-{name}-") as tmp:
-            app = create_app(_app_config(Path(tmp), name))
-            with app.app_context():
-                upgrade()
-                slugs = _load_corpus(corpus, queries)
-                runs[name] = _search(queries, slugs, name, progress)
-                if BASELINE not in runs:
-                    bm25 = BM25(baseline_documents())
-                    runs[BASELINE] = [bm25.rank(q.text) for q in
-                                      tqdm(queries, desc=BASELINE, unit="query",
-                                           disable=not progress)]
-                db.session.remove()
-                close_backend(app)
-                db.engine.dispose()
+    with ExitStack() as stack:
+        configs = engine_configs(list(backends), stack)
+        for name, extra in configs.items():
+            _evaluate_backend(name, extra, corpus, queries, progress, runs)
     return runs
+
+
+def _evaluate_backend(name: str, extra: dict, corpus: Path, queries: Sequence[LabelledQuery],
+                      progress: bool, runs: dict[str, list[list[str]]]) -> None:
+    """Add ``name``'s ranked slugs (and, the first time, the baseline's) to ``runs``."""
+    with tempfile.TemporaryDirectory(prefix=f"relevance-{name}-") as tmp:
+        app = create_app(_app_config(Path(tmp), name, extra))
+        with app.app_context():
+            upgrade()
+            slugs = _load_corpus(corpus, queries)
+            runs[name] = _search(queries, slugs, name, progress)
+            if BASELINE not in runs:
+                bm25 = BM25(baseline_documents())
+                runs[BASELINE] = [bm25.rank(q.text) for q in
+                                  tqdm(queries, desc=BASELINE, unit="query",
+                                       disable=not progress)]
+            db.session.remove()
+            close_backend(app)
+            db.engine.dispose()
 
 
 def _row(cells) -> str:

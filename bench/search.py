@@ -4,7 +4,9 @@ Run:  .venv/bin/python bench/search.py --size 10000 [--profile] [--markdown FILE
 
 Every name in portal.indexing.backend.BACKENDS is built through the app's own factory on a
 fresh temporary data directory, from IndexDocuments read once from the corpus database.
-The baseline in the same run is SQLite FTS5 with the trigram tokenizer (bench/_fts5.py)."""
+The baseline in the same run is SQLite FTS5 with the trigram tokenizer (bench/_fts5.py).
+The postgres engine indexes into a throwaway database (bench/_postgres.py), dropped
+afterwards; it is skipped with a printed line when no PostgreSQL server answers."""
 
 import sys
 from pathlib import Path
@@ -18,6 +20,7 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
 
 from bench._common import (  # noqa: E402
     CACHE,
@@ -31,6 +34,7 @@ from bench._common import (  # noqa: E402
     summary_rows,
 )
 from bench._fts5 import TrigramBaseline, short_word_share  # noqa: E402
+from bench._postgres import engine_configs  # noqa: E402
 from bench._vocab import BenchQuery, query_set  # noqa: E402
 
 WARMUP = 40
@@ -100,7 +104,8 @@ def write_profile(profiler, path: Path) -> None:
 
 
 def bench_backend(name: str, data_dir: Path, docs: list, queries: list[BenchQuery],
-                  workdir: Path, profile_to: Path | None = None) -> EngineResult:
+                  workdir: Path, profile_to: Path | None = None,
+                  config: dict | None = None) -> EngineResult:
     """Rebuild ``name`` from ``docs`` on a copy of the database, then time the queries."""
     from portal.indexing.backend import close_backend, get_backend
     from search.backend import SearchRequest
@@ -109,7 +114,7 @@ def bench_backend(name: str, data_dir: Path, docs: list, queries: list[BenchQuer
     own_dir.mkdir()
     shutil.copy(data_dir / "portal.db", own_dir / "portal.db")  # a backend may write to it
     app = bench_app(own_dir, SEARCH_BACKEND=name, SEARCH_INDEX_DIR=str(own_dir / "index"),
-                    SECRET_KEY="bench")
+                    SECRET_KEY="bench", **(config or {}))
     ids = category_ids(app)
     with app.app_context():
         backend = get_backend(app)
@@ -138,11 +143,12 @@ def run_benchmark(data_dir: Path, queries: list[BenchQuery], backends=None,
     app = bench_app(data_dir, SECRET_KEY="bench")
     docs, read_seconds = load_documents(app)
     results = []
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as workdir:
-        for name in backends or BACKENDS:
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as workdir, ExitStack() as stack:
+        configs = engine_configs(list(backends or BACKENDS), stack)
+        for name, config in configs.items():
             profile_to = profile_dir / f"profile-search-{name}" if profile_dir else None
             results.append(bench_backend(name, data_dir, docs, queries, Path(workdir),
-                                         profile_to))
+                                         profile_to, config))
         if baseline:
             fts = TrigramBaseline(Path(workdir) / "fts5.db", category_ids(app))
             index_seconds = fts.build(docs)

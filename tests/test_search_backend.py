@@ -1,16 +1,25 @@
-"""Tests every SearchBackend (Whoosh, SQLite FTS5) against a real on-disk index."""
+"""Tests every SearchBackend (Whoosh, SQLite FTS5, PostgreSQL) against a real index.
+
+The postgres engine runs when a PostgreSQL server answers (PORTAL_TEST_DATABASE_URL, else
+127.0.0.1:5432): one throwaway database per session, one new table per test."""
 
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from whoosh import index as whoosh_index
 
+from bench._postgres import throwaway_database, unavailable_reason
 from search.backend import IndexDocument, SearchBackend, SearchRequest
+from search.postgres_backend import PostgresBackend
+from search.postgres_store import conninfo
 from search.sqlite_backend import SqliteBackend
 from search.whoosh_backend import WhooshBackend
 
+ENGINES = ["whoosh", "sqlite", "postgres"]
 BACKEND_CLASSES = {"whoosh": WhooshBackend, "sqlite": SqliteBackend}
 
 
@@ -20,16 +29,53 @@ def doc(n, title="", body="", **kwargs):
                          slug=f"slug-{n}", **kwargs)
 
 
-@pytest.fixture(params=["whoosh", "sqlite"])
-def backend_class(request):
-    return BACKEND_CLASSES[request.param]
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway database for the whole session (skips when no server answers)."""
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with throwaway_database("portal_test") as url:
+        yield url
 
 
 @pytest.fixture
-def backend(backend_class, tmp_path):
-    backend = backend_class(tmp_path / "index")
-    yield backend
-    backend.close()
+def postgres_table(postgres_url):
+    """A table name of this test's own; the table is dropped afterwards."""
+    name = f"search_t{uuid.uuid4().hex[:12]}"
+    yield name
+    with psycopg.connect(conninfo(postgres_url), autocommit=True) as conn:
+        conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
+@pytest.fixture(params=ENGINES)
+def open_backend(request, tmp_path):
+    """Opens one more instance on this test's index, as another server process would;
+    every instance is closed afterwards."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        table = request.getfixturevalue("postgres_table")
+
+        def factory():
+            return PostgresBackend(url, table)
+    else:
+        def factory():
+            return BACKEND_CLASSES[request.param](tmp_path / "index")
+
+    opened = []
+
+    def open_one():
+        opened.append(factory())
+        return opened[-1]
+
+    yield open_one
+    for backend in opened:
+        backend.close()
+
+
+@pytest.fixture
+def backend(open_backend):
+    return open_backend()
 
 
 @pytest.fixture
@@ -216,17 +262,14 @@ def test_segments_are_not_compound(whoosh_backend, tmp_path):
     assert files and not [name for name in files if name.endswith(".seg")]
 
 
-def test_second_instance_sees_writes_after_refresh(backend, backend_class, tmp_path):
-    other = backend_class(tmp_path / "index")  # e.g. another server process
-    try:
-        assert other.document_count() == 0
-        assert keys(other, "退货") == []
-        backend.apply([doc(1, "退货政策")], [])
-        assert keys(other, "退货") == ["article:1"]
-        other.apply([], ["article:1"])
-        assert keys(backend, "退货") == []
-    finally:
-        other.close()
+def test_second_instance_sees_writes_after_refresh(backend, open_backend):
+    other = open_backend()  # e.g. another server process
+    assert other.document_count() == 0
+    assert keys(other, "退货") == []
+    backend.apply([doc(1, "退货政策")], [])
+    assert keys(other, "退货") == ["article:1"]
+    other.apply([], ["article:1"])
+    assert keys(backend, "退货") == []
 
 
 def test_searcher_is_reused_until_the_index_changes(whoosh_backend):
@@ -334,13 +377,10 @@ def test_suggest(backend):
     assert backend.suggest("的") == []
 
 
-def test_reopening_an_existing_index(backend_class, tmp_path):
-    first = backend_class(tmp_path / "index")
+def test_reopening_an_existing_index(open_backend):
+    first = open_backend()
     first.apply([doc(1, "发票")], [])
     first.close()
-    second = backend_class(tmp_path / "index")
-    try:
-        assert second.document_count() == 1
-        assert keys(second, "发票") == ["article:1"]
-    finally:
-        second.close()
+    second = open_backend()
+    assert second.document_count() == 1
+    assert keys(second, "发票") == ["article:1"]

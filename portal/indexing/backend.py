@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from search.backend import SearchBackend
 
-BACKENDS = ("whoosh", "sqlite")
+BACKENDS = ("whoosh", "sqlite", "postgres")
 
 
 @dataclass
@@ -20,15 +20,39 @@ class _State:
 _lock = threading.Lock()
 
 
+def search_database_url(app: Flask) -> str:
+    """Where the postgres backend keeps its index: SEARCH_DATABASE_URL, else the app's own
+    database when that is PostgreSQL; ValueError when neither is."""
+    from search.postgres_store import conninfo
+
+    url = app.config.get("SEARCH_DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    try:
+        conninfo(str(url or ""))
+    except ValueError as exc:
+        raise ValueError(
+            "PORTAL_SEARCH_BACKEND=postgres needs SEARCH_DATABASE_URL, or else the app's "
+            f"SQLALCHEMY_DATABASE_URI, to be PostgreSQL: {exc}"
+        ) from None
+    return str(url)
+
+
 def init_app(app: Flask) -> None:
     name = app.config["SEARCH_BACKEND"]
     if name not in BACKENDS:
         raise ValueError(f"PORTAL_SEARCH_BACKEND must be one of {BACKENDS}, not {name!r}")
+    if name == "postgres":
+        search_database_url(app)  # refuse a wrong URL at start-up, not on the first search
     app.extensions["search_backend"] = _State()
 
 
 def _create(app: Flask) -> SearchBackend:
     # Imported here so a process only loads the engine it is configured for.
+    if app.config["SEARCH_BACKEND"] == "postgres":
+        from search.postgres_backend import PostgresBackend
+        from search.postgres_store import DEFAULT_TABLE
+
+        table = app.config.get("SEARCH_DATABASE_TABLE") or DEFAULT_TABLE
+        return PostgresBackend(search_database_url(app), table)
     if app.config["SEARCH_BACKEND"] == "sqlite":
         from search.sqlite_backend import SqliteBackend
 

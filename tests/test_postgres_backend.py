@@ -1,0 +1,220 @@
+"""PostgreSQL backend specifics: lexeme quoting, the rebuild swap, concurrent writers,
+suggestions, server limits and configuration. Skipped when no PostgreSQL server answers."""
+
+import threading
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from portal import create_app
+from portal.indexing.backend import close_backend, get_backend
+from search import ranking
+from search.backend import SearchRequest
+from search.postgres_backend import PostgresBackend
+from search.postgres_query import SUB_MARK, tsquery_lexeme, tsvector_literal
+from search.postgres_store import conninfo
+from search.token_documents import TokenRow
+from tests.conftest import _app_config
+from tests.test_query_robustness import HOSTILE, assert_safe_html
+from tests.test_search_backend import doc, keys, postgres_table, postgres_url  # noqa: F401
+
+NASTY_TOKENS = ["it's", "''", "'", "a\\b", "\\", "\\'", "x:y", "a:*", ":A", "&", "|", "!",
+                "<->", "(", ")", "*", '"', "a&b|c", "!x", "退货:1A", "%s", "{0}", "é"]
+
+
+@pytest.fixture
+def open_backend(postgres_url, postgres_table):  # noqa: F811
+    opened = []
+
+    def open_one():
+        opened.append(PostgresBackend(postgres_url, postgres_table))
+        return opened[-1]
+
+    yield open_one
+    for backend in opened:
+        backend.close()
+
+
+@pytest.fixture
+def backend(open_backend):
+    return open_backend()
+
+
+@pytest.fixture
+def sql(postgres_url):  # noqa: F811
+    with psycopg.connect(conninfo(postgres_url), autocommit=True) as conn:
+        yield conn
+
+
+def test_hostile_tokens_round_trip_as_lexemes(sql):
+    """Quotes, backslashes, colons and operators inside tokens stay literal text."""
+    row = TokenRow(" ".join(NASTY_TOKENS), "", "", "", "", "")
+    lexemes = sql.execute("SELECT array_agg(lexeme) FROM unnest(%s::tsvector)",
+                          [tsvector_literal(row)]).fetchone()[0]
+    assert sorted(lexemes) == sorted(NASTY_TOKENS)
+    for token in NASTY_TOKENS:
+        found = sql.execute("SELECT %s::tsvector @@ %s::tsquery",
+                            [tsvector_literal(row), tsquery_lexeme(token)]).fetchone()[0]
+        assert found, token
+        other = TokenRow("plain", "", "", "", "", "")
+        assert not sql.execute("SELECT %s::tsvector @@ %s::tsquery",
+                               [tsvector_literal(other), tsquery_lexeme(token)]).fetchone()[0]
+
+
+def test_server_limits_never_fail_a_write(backend):
+    """Over-long tokens, >256 occurrences and >16383 positions are trimmed, not refused."""
+    long_token = "x" * 3000
+    body = " ".join(["发票"] * 400 + [long_token] + [f"词{n}" for n in range(20_000)] + ["抬头"])
+    backend.apply([doc(1, "长文档", body + "\x00")], [])
+    assert keys(backend, "发票") == ["article:1"]
+    assert keys(backend, "抬头") == ["article:1"]  # clamped to the last position, still found
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_never_raises(backend, text):
+    backend.apply([doc(1, "退货政策", "七天无理由退货。<b>注意</b> & \"quoted\" c++ it's a\\b")],
+                  [])
+    result = backend.search(SearchRequest(text, doc_type=text or None, language=text or None))
+    for hit in result.hits:
+        assert_safe_html(hit.snippet)
+        assert_safe_html(hit.title_html)
+    assert isinstance(backend.suggest(text), list)
+    assert backend.search(SearchRequest(text, category_id=text)).total == 0  # no categories
+
+
+def test_huge_category_id_matches_nothing(backend):
+    backend.apply([doc(1, "发票", category_ids=[3])], [])
+    assert keys(backend, "发票", category_id=2**70) == []
+    assert keys(backend, "发票", category_id="3") == ["article:1"]
+
+
+def test_phrases_use_whole_words_only(backend):
+    """As in the FTS5 backend, a sub-word (服务 inside 客户服务) matches terms, not phrases."""
+    backend.apply([doc(1, "说明", "客戶服務會處理")], [])
+    assert keys(backend, "服务") == ["article:1"]
+    assert keys(backend, '"客户服务 处理"') == ["article:1"]
+    assert keys(backend, '"服务 处理"') == []
+    assert SUB_MARK.isspace()  # the mark is a character no token can contain
+
+
+def test_synonyms_boost_and_freshness_scale_the_score(backend):
+    now = datetime.now(UTC)
+    backend.apply([doc(1, "退货", "说明"), doc(2, "退款", "说明"),
+                   doc(3, "退货", "说明", boost=2.0, updated=now)], [])
+    scores = {h.key: h.score for h in backend.search(SearchRequest("退货")).hits}
+    assert scores["article:2"] == pytest.approx(scores["article:1"] * ranking.SYNONYM_WEIGHT)
+    assert scores["article:3"] == pytest.approx(
+        scores["article:1"] * 2.0 * ranking.freshness_boost(0), rel=1e-4)
+
+
+def test_rebuild_swap_while_searching(backend, open_backend):
+    """Searchers never see an empty or partial index: the old one until the swap, then
+    the complete new one."""
+    backend.apply([doc(n, "发票抬头") for n in range(1, 51)], [])
+    reader = open_backend()  # another server process
+    seen, stop, errors = [], threading.Event(), []
+
+    def search_all_the_time():
+        try:
+            while not stop.is_set():
+                # 0 for the old index (50 发票 hits), 1 for the new one (1201 退货 hits)
+                seen.append({50: 0, 0: 1}.get(reader.search(SearchRequest("发票")).total))
+                seen.append({0: 0, 1201: 1}.get(reader.search(SearchRequest("退货")).total))
+        except Exception as exc:  # asserted in the main thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=search_all_the_time)
+    thread.start()
+    try:
+        mid_build = []
+        docs = (doc(n, "退货政策") for n in range(100, 1301))
+        assert backend.rebuild(docs, progress=lambda _n: mid_build.append(
+            (keys(reader, "发票", per_page=100), reader.document_count()))) == 1201
+        for _ in range(200):  # let the searcher run on the new table too
+            if seen[-2:] == [1, 1]:
+                break
+            threading.Event().wait(0.01)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert errors == []
+    assert mid_build and all(len(k) == 50 and count == 50 for k, count in mid_build)
+    assert None not in seen and seen == sorted(seen)  # never partial, never back to old
+    assert seen[0] == 0 and seen[-1] == 1
+    assert reader.document_count() == 1201
+
+
+def test_apply_during_rebuild_waits_and_lands_in_the_new_table(backend, open_backend):
+    writer = open_backend()
+    threads = []
+
+    def progress(_count):
+        if not threads:
+            thread = threading.Thread(target=writer.apply, args=([doc(9999, "迟到的文档")], []))
+            thread.start()
+            threads.append(thread)
+            threading.Event().wait(0.2)  # the writer now waits for the table lock
+            assert thread.is_alive()
+
+    backend.rebuild([doc(n, "文档") for n in range(1, 600)], progress=progress)
+    threads[0].join(timeout=15)
+    assert keys(backend, "迟到") == ["article:9999"]
+    assert backend.document_count() == 600
+
+
+def test_concurrent_upserts_from_two_connections(backend, open_backend):
+    """Two writers upserting and deleting the same keys in opposite orders never deadlock
+    and leave exactly one row per key."""
+    other = open_backend()
+    errors = []
+
+    def write(target, order):
+        try:
+            for round_ in range(15):
+                target.apply([doc(n, f"发票 {round_}") for n in order],
+                             [f"article:{n}" for n in range(100, 110)])
+        except Exception as exc:  # asserted in the main thread
+            errors.append(exc)
+
+    keys_ = list(range(1, 41))
+    threads = [threading.Thread(target=write, args=(backend, keys_)),
+               threading.Thread(target=write, args=(other, keys_[::-1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert backend.document_count() == 40
+    assert backend.search(SearchRequest("发票", per_page=100)).total == 40
+
+
+def test_suggest_matches_title_prefixes_and_sub_words(backend):
+    backend.apply([
+        doc(1, "客戶服務時間"), doc(2, "退货政策说明", boost=2.0), doc(3, "退款多久到账"),
+        doc(4, "无关标题", "退货 退款 服务"),  # only the body matches: never a suggestion
+    ], [])
+    assert backend.suggest("服") == ["客戶服務時間"]
+    assert backend.suggest("退") == ["退货政策说明", "退款多久到账"]  # boost orders them
+    assert backend.suggest("客户 时") == ["客戶服務時間"]
+    assert backend.suggest("it's \\ :*") == []
+
+
+def test_refuses_a_url_that_is_not_postgresql(tmp_path):
+    with pytest.raises(ValueError, match="postgresql://"):
+        PostgresBackend(f"sqlite:///{tmp_path}/x.db")
+    with pytest.raises(ValueError, match="SEARCH_DATABASE_URL"):
+        create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "postgres"})
+
+
+def test_portal_on_sqlite_keeps_its_index_in_postgresql(tmp_path, postgres_url, postgres_table):  # noqa: F811
+    app = create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "postgres",
+                      "SEARCH_DATABASE_URL": postgres_url,
+                      "SEARCH_DATABASE_TABLE": postgres_table})
+    backend = get_backend(app)
+    try:
+        assert isinstance(backend, PostgresBackend) and backend.table == postgres_table
+        backend.apply([doc(1, "发票")], [])
+        assert keys(backend, "发票") == ["article:1"]
+    finally:
+        close_backend(app)
