@@ -9,12 +9,17 @@ from portal.extensions import db
 from portal.models import User
 
 
-def load_user(user_id: str) -> User | None:
-    """flask-login's user loader."""
+def load_user(session_id: str) -> User | None:
+    """flask-login's user loader: "<id>:<marker>" (User.get_id); a stale marker means the
+    password changed since this session began, so the session is no longer valid."""
+    user_id, _sep, marker = (session_id or "").partition(":")
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+    if user is None or marker != user.session_marker():
+        return None
+    return user
 
 
 def current_anon_id() -> str:

@@ -112,3 +112,19 @@ def test_admin_users_list_shows_the_lock(client, make, clock):
     assert "5 failed logins" in page
     clock.advance(minutes=3)
     assert "5 failed logins" not in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_a_password_change_signs_out_every_other_browser_but_this_one(app, client, make):
+    from tests.conftest import Client
+
+    user = make.user()
+    other = Client(app)
+    client.login(user)
+    other.login(user)
+    assert other.get("/me/").status_code == 200
+    response = client.post("/account/password", {"current": "password123",
+                                                  "new": "Quiet-harbor-2026",
+                                                  "confirm": "Quiet-harbor-2026"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert client.get("/me/").status_code == 200
+    assert other.get("/me/").status_code == 302  # back to the login page

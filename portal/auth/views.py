@@ -101,6 +101,8 @@ def password():
         except AccountError as error:
             flash(str(error), "error")
         else:
+            # The new password signs out every other browser (User.get_id); keep this one.
+            login_user(current_user._get_current_object(), fresh=True)
             flash(_("Password changed."), "success")
             return redirect(url_for("auth.profile"))
     for errors in form.errors.values():

@@ -1,5 +1,6 @@
 """Accounts and roles."""
 
+import hashlib
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -34,6 +35,14 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+
+    def session_marker(self) -> str:
+        """Changes whenever the password does: sessions and remember-me cookies carry it, so
+        a password change or reset signs every other browser out."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:12]
+
+    def get_id(self) -> str:  # what flask-login keeps in the session and remember cookie
+        return f"{self.id}:{self.session_marker()}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
