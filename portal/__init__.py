@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app)
     configure_extensions(app)
     configure_blueprints(app)
+    configure_security(app)
     configure_templates(app)
     configure_cli(app)
     configure_background_jobs(app)
@@ -76,6 +77,12 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(downloads_bp)
     app.register_blueprint(search_tuning_bp)
     errors.init_app(app)
+
+
+def configure_security(app: Flask) -> None:
+    from portal import security
+
+    security.init_app(app)
 
 
 def configure_templates(app: Flask) -> None:

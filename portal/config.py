@@ -28,6 +28,12 @@ def load_secret_key(data_dir: Path) -> str:
     return key
 
 
+def env_flag(name: str, default: bool = False) -> bool:
+    """A yes/no environment variable: 1, true, yes, on (any case) mean yes."""
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def build_config(overrides: dict | None = None) -> dict:
     """Build the app configuration; ``overrides`` (tests) win over the environment."""
     overrides = dict(overrides or {})
@@ -39,6 +45,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("PORTAL_DATABASE_URL")
         or f"sqlite:///{data_dir / 'portal.db'}",
         "SEARCH_BACKEND": os.environ.get("PORTAL_SEARCH_BACKEND", "whoosh"),
+        # postgres backend only: where its index table lives (default: the app's database).
+        "SEARCH_DATABASE_URL": os.environ.get("PORTAL_SEARCH_DATABASE_URL", ""),
         "SEARCH_INDEX_DIR": str(data_dir / "index"),
         "SEARCH_PER_PAGE": 10,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -48,6 +56,19 @@ def build_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # HTTPS-only cookies (and HSTS) once the site is served over HTTPS; off by default
+        # because `make run` serves plain http on 127.0.0.1.
+        "SESSION_COOKIE_SECURE": env_flag("PORTAL_SECURE_COOKIES"),
+        "REMEMBER_COOKIE_SECURE": env_flag("PORTAL_SECURE_COOKIES"),
+        # How many proxies (nginx: 1) to trust for X-Forwarded-For/-Proto; 0 trusts none.
+        "PROXY_FIX": int(os.environ.get("PORTAL_PROXY_FIX", "0")),
+        # Rate limits (portal.security.limits): counted in Redis when a URL is given, shared by
+        # every worker; RATE_LIMITS overrides entries of the table there.
+        "RATELIMIT_ENABLED": env_flag("PORTAL_RATE_LIMITS_ENABLED", default=True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_REDIS_URL") or "memory://",
+        # Redis, when given, also holds caches every host shares (portal.shared_cache).
+        "REDIS_URL": os.environ.get("PORTAL_REDIS_URL", ""),
+        "RATE_LIMITS": {},
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         # Forum and routing

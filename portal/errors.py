@@ -1,19 +1,22 @@
 """One place that turns errors into friendly pages or JSON, and never shows a traceback."""
 
 import logging
+from datetime import timedelta
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.security.limits import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/") or request.path == "/healthz":
+    if request.path.startswith("/api/") or request.path == "/healthz" or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     accepted = request.accept_mimetypes
@@ -52,6 +55,22 @@ def handle_csrf_error(error: CSRFError):
     return _respond(400, _("The form expired or was not sent from this site. Please try again."))
 
 
+def handle_too_many_requests(error: HTTPException):
+    """429 from the rate limiter (or abort(429)): say how long to wait, also in Retry-After."""
+    message = _message_for(error)
+    wait = retry_after_seconds()
+    if wants_json():
+        response = jsonify({"error": message, "status": 429, "retry_after": wait})
+    else:
+        retry_in = format_timedelta(timedelta(seconds=wait)) if wait else ""
+        response = make_response(render_template("errors/error.html", code=429,
+                                                 message=message, retry_in=retry_in))
+    response.status_code = 429
+    if wait:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def handle_unexpected_error(error: Exception):
     db.session.rollback()
     logger.exception("unhandled error on %s %s", request.method, request.path)
@@ -61,5 +80,6 @@ def handle_unexpected_error(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(429, handle_too_many_requests)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     app.register_error_handler(Exception, handle_unexpected_error)
