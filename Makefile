@@ -8,7 +8,7 @@ PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 TRANSLATIONS := portal/translations
 
-.PHONY: run test setup install translations lint messages clean bench
+.PHONY: run test test-postgres setup install translations lint messages clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ run: setup
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The whole suite on PostgreSQL (database and search backend) in a throw-away database
+# that pytest creates and drops: needs a server, by default the local one.
+PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432
+PG_TEST_DB ?= portal_test_$(shell date +%s)_$$$$
+test-postgres: install
+	PORTAL_TEST_DATABASE_URL=$(PG_SERVER)/$(PG_TEST_DB) PORTAL_TEST_SEARCH_BACKEND=postgres \
+		$(BIN)/python -m pytest
 
 # Speed benchmarks (figures, not timed tests): corpus, search engines, HTTP, relevance.
 # `make bench SIZE=100000` for the large corpus (cached in bench/.cache/ once built).
