@@ -121,10 +121,11 @@ def search_drain():
 
 
 def init_app(app: Flask) -> None:
+    from portal.backup.cli import backup_cli
     from portal.demo import demo_cli
     from portal.experts.cli import experts_cli
     from portal.insights import demo, retention  # noqa: F401  (they add their commands)
     from portal.insights.cli import insights_cli
 
-    for group in (users_cli, kb_cli, search_cli, experts_cli, demo_cli, insights_cli):
+    for group in (users_cli, kb_cli, search_cli, experts_cli, demo_cli, insights_cli, backup_cli):
         app.cli.add_command(group)
