@@ -21,7 +21,9 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
+from itertools import count  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
 from bench._common import CACHE, ROOT, corpus_root, emit, fmt, markdown_table, percentiles  # noqa: E402,E501
@@ -45,23 +47,31 @@ def prepare_data_dir(size: int) -> tuple[dict, float]:
     target = CACHE / f"http-{size}" / "data"
     shutil.rmtree(target.parent, ignore_errors=True)
     shutil.copytree(corpus_root(size) / "data", target)
-    env = {**os.environ, "PORTAL_DATA_DIR": str(target), "PYTHONUNBUFFERED": "1"}
+    # Without this the per-IP limits (api.* 120/minute) would throttle the load to 429s.
+    env = {**os.environ, "PORTAL_DATA_DIR": str(target), "PYTHONUNBUFFERED": "1",
+           "PORTAL_RATE_LIMITS_ENABLED": "0"}
+    return env, index_and_add_editor(env)
+
+
+def index_and_add_editor(env: dict) -> float:
+    """`flask search reindex`, then the editor account publish_and_poll logs in as, in the
+    database ``env`` points at; returns the reindex seconds."""
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     started = time.perf_counter()
     subprocess.run([*flask, "search", "reindex"], cwd=ROOT, env=env, check=True)
     reindex_seconds = time.perf_counter() - started
     subprocess.run([*flask, "users", "create", EDITOR_EMAIL, "--role", "editor",
                     "--password", EDITOR_PASSWORD], cwd=ROOT, env=env, check=True)
-    return env, reindex_seconds
+    return reindex_seconds
 
 
 @contextmanager
-def gunicorn(env: dict, port: int):
+def gunicorn(env: dict, port: int, log: Path = CACHE / "gunicorn.log"):
     """Run gunicorn until the block ends (also on Ctrl-C): SIGTERM, then wait for it."""
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True,  # our Ctrl-C is ours to pass on cleanly
-        stdout=subprocess.DEVNULL, stderr=open(CACHE / "gunicorn.log", "w"))
+        stdout=subprocess.DEVNULL, stderr=open(log, "w"))
     try:
         yield server
     finally:
@@ -89,18 +99,26 @@ def wait_healthy(port: int, timeout: float = 120.0) -> None:
     raise RuntimeError(f"the portal did not become healthy on port {port}")
 
 
-def load(port: int, paths: list[str], seconds: float) -> tuple[int, int, list[float]]:
+def load(ports: int | Sequence[int], paths: list[str],
+         seconds: float) -> tuple[int, int, list[float]]:
     """THREADS clients, each on its own keep-alive connection, cycling through ``paths``
-    until ``seconds`` pass; returns (requests, errors, latencies in ms)."""
+    until ``seconds`` pass; returns (requests, errors, latencies in ms). With several
+    ports each new connection goes to the next one, as a round-robin load balancer does."""
     import http.client
 
+    ports = [ports] if isinstance(ports, int) else list(ports)
+    turns = count()  # next() on it is atomic under the GIL: a shared round-robin counter
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
+    def connect() -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", ports[next(turns) % len(ports)],
+                                          timeout=60)
+
     def client(offset: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection = connect()
         mine, failed, index = [], 0, offset
         while time.monotonic() < deadline:
             path = paths[index % len(paths)]
@@ -118,6 +136,8 @@ def load(port: int, paths: list[str], seconds: float) -> tuple[int, int, list[fl
                 mine.append((time.perf_counter() - started) * 1000)
             else:
                 failed += 1
+            if connection.sock is None:  # the server closed it (sync workers always do)
+                connection = connect()
         connection.close()
         with lock:
             latencies.extend(mine)
@@ -129,6 +149,16 @@ def load(port: int, paths: list[str], seconds: float) -> tuple[int, int, list[fl
     for thread in threads:
         thread.join()
     return len(latencies) + errors[0], errors[0], latencies
+
+
+def measure(ports: int | Sequence[int], paths: list[str],
+            seconds: float) -> tuple[float, float, float, int]:
+    """A short warm-up (imports, caches, scheduler), then load() for ``seconds``;
+    returns (successful req/s, p50 ms, p95 ms, errors)."""
+    load(ports, paths, min(3.0, seconds))
+    requests, errors, latencies = load(ports, paths, seconds)
+    p50, p95, _p99 = percentiles(latencies)
+    return (requests - errors) / seconds, p50, p95, errors
 
 
 def search_paths(prefix: str) -> list[str]:
@@ -155,6 +185,13 @@ def rss_lines(master_pid: int) -> list[str]:
     return lines
 
 
+def routes() -> list[tuple[str, list[str]]]:
+    """(row name, paths) of the routes measured: the floor first, then the two searches."""
+    return [("GET /api/v1/ping (hello)", ["/api/v1/ping"]),
+            ("GET /search?q=… (HTML)", search_paths("/search")),
+            ("GET /api/v1/search?q=… (JSON)", search_paths("/api/v1/search"))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000)
@@ -165,18 +202,12 @@ def main() -> None:
         sys.exit(f"no corpus: run bench/corpus.py --size {args.size} first")
     env, reindex_seconds = prepare_data_dir(args.size)
     port = free_port()
-    routes = [("GET /api/v1/ping (hello)", ["/api/v1/ping"]),
-              ("GET /search?q=… (HTML)", search_paths("/search")),
-              ("GET /api/v1/search?q=… (JSON)", search_paths("/api/v1/search"))]
     rows, floor = [], None
     with gunicorn(env, port) as server:
         wait_healthy(port)
-        for name, paths in routes:
-            load(port, paths, min(3.0, args.seconds))  # warm-up: imports, caches, scheduler
-            requests, errors, latencies = load(port, paths, args.seconds)
-            rate = (requests - errors) / args.seconds
+        for name, paths in routes():
+            rate, p50, p95, errors = measure(port, paths, args.seconds)
             floor = floor or rate
-            p50, p95, _p99 = percentiles(latencies)
             rows.append([name, fmt(rate, 1), f"{rate / floor:.3f}", fmt(p50, 1), fmt(p95, 1),
                          errors])
             print(f"{name}: {rate:.1f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
@@ -184,7 +215,8 @@ def main() -> None:
         publish = publish_and_poll(port)
     notes = [f"gunicorn -w {WORKERS} (sync workers: they close each connection, so the "
              f"clients reconnect), {THREADS} client threads, {args.seconds:g} s per route "
-             "after a short warm-up; every search writes its SearchLog row as in production",
+             "after a short warm-up; every search writes its SearchLog row as in production; "
+             "rate limits off (PORTAL_RATE_LIMITS_ENABLED=0)",
              f"index built first with `flask search reindex`: {reindex_seconds:.1f} s",
              "RSS after the run: " + "; ".join(memory), publish]
     emit(f"HTTP under gunicorn: {args.size:,}-document corpus", markdown_table(

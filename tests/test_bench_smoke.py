@@ -1,5 +1,7 @@
 """The benchmark scripts at a tiny size (they must keep working), and the ping route."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,14 @@ def test_ping_answers_ok_without_touching_the_database(app, client):
     assert response.get_data(as_text=True) == "ok"
     assert response.mimetype == "text/plain"
     assert statements == []
+
+
+def test_http_hosts_benchmark_script_starts_and_explains_its_needs():
+    """bench/http_hosts.py imports (it reuses bench/http.py's helpers) and --help names the
+    services it needs and its corpus default."""
+    script = Path(__file__).resolve().parent.parent / "bench" / "http_hosts.py"
+    result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "default 2000" in result.stdout
+    assert "PostgreSQL" in result.stdout and "Redis" in result.stdout
