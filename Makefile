@@ -1,4 +1,5 @@
 # Two commands do all set-up: `make run` and `make test`. Both are idempotent.
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -54,6 +55,10 @@ bench: install
 	$(BIN)/python bench/corpus.py --size $(SIZE) --markdown $(RESULTS)
 	$(BIN)/python bench/search.py --size $(SIZE) --markdown $(RESULTS)
 	$(BIN)/python bench/http.py --size $(SIZE) --markdown $(RESULTS)
+	# PostgreSQL + Redis, one host vs two hosts (needs both servers on 127.0.0.1).
+	if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+		$(BIN)/python bench/http_hosts.py --size $(SIZE) --markdown $(RESULTS); \
+	else echo "no PostgreSQL on 127.0.0.1:5432: bench/http_hosts.py skipped"; fi
 	# -m: as a script, bench/search.py would shadow our search package for relevance.py.
 	if [ -f bench/relevance.py ]; then \
 		$(BIN)/python -m bench.relevance --out bench/.cache/relevance.md && \
