@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from portal import create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend
+from tests.conftest import _app_config
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -36,14 +37,13 @@ ACCOUNTS = {role: f"browser-{role}@example.com"
 WAIT_MS = 20_000  # generous: the 2 shared cores are often busy; waits end when met
 
 
-def live_config(data_dir: Path) -> dict:
-    """The app's settings for a live test server in ``data_dir``."""
+def live_config(data_dir: Path, database_url: str) -> dict:
+    """The app's settings for a live test server in ``data_dir``: the suite's database and
+    search engine (tests/conftest.py), so the PostgreSQL pass drives PostgreSQL too."""
     return {
-        "DATA_DIR": str(data_dir),
+        **_app_config(data_dir, database_url),
+        "TESTING": False,
         "SECRET_KEY": "browser-test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
-        "SEARCH_INDEX_DIR": str(data_dir / "index"),
-        "SEARCH_BACKEND": "whoosh",
         "UPLOAD_DIR": str(data_dir / "uploads"),
         # Many logins and searches from one address in a minute: not what limits are for.
         "RATELIMIT_ENABLED": False,
@@ -99,9 +99,9 @@ class LiveServer:
             db.engine.dispose()
 
 
-def start_live_server(data_dir: Path) -> LiveServer:
+def start_live_server(data_dir: Path, database_url: str) -> LiveServer:
     """Prepare ``data_dir`` and serve the app on a free port until ``stop()``."""
-    app = create_app(live_config(data_dir))
+    app = create_app(live_config(data_dir, database_url))
     prepare_data(app)
     # The request log would bury pytest's output; errors still go to the app's logger.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

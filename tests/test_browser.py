@@ -40,10 +40,14 @@ expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    live = start_live_server(tmp_path_factory.mktemp("live-portal"))
+def server(tmp_path_factory, migrated_database):
+    """One live portal for the module, on the suite's database kind (SQLite or PostgreSQL)."""
+    data_dir = tmp_path_factory.mktemp("live-portal")
+    database_url = migrated_database.new(data_dir)
+    live = start_live_server(data_dir, database_url)
     yield live
     live.stop()
+    migrated_database.drop(database_url)
 
 
 @pytest.fixture(scope="module")
