@@ -1,10 +1,20 @@
-"""Page and per-page clamping shared by every search backend."""
+"""Page, per-page and suggest() input clamping shared by every search backend."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["MAX_PAGE", "MAX_PER_PAGE", "clamp_int", "first_unique", "page_window"]
+from search.analyzer import tokenize
+from search.query import MAX_QUERY_CHARS
+
+__all__ = [
+    "MAX_PAGE",
+    "MAX_PER_PAGE",
+    "clamp_int",
+    "first_unique",
+    "page_window",
+    "suggest_input",
+]
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 500  # page * per_page bounds how many hits one request scores and sorts
@@ -22,6 +32,12 @@ def clamp_int(value: object, default: int, low: int, high: int) -> int:
 def page_window(page: object, per_page: object) -> tuple[int, int]:
     """Return the clamped (page, per_page) of a search request."""
     return clamp_int(page, 1, 1, MAX_PAGE), clamp_int(per_page, 10, 1, MAX_PER_PAGE)
+
+
+def suggest_input(prefix: object, limit: object) -> tuple[list[str], int]:
+    """The query tokens of a suggest() prefix (none for a non-string) and its clamped limit."""
+    text = prefix[:MAX_QUERY_CHARS] if isinstance(prefix, str) else ""
+    return tokenize(text, "query"), clamp_int(limit, 8, 1, 50)
 
 
 def first_unique(values: Iterable[str], limit: int) -> list[str]:

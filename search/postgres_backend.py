@@ -15,15 +15,13 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import errors
 
-from search.analyzer import tokenize
-from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
-from search.highlight import snippet_html, title_html
-from search.paging import clamp_int, first_unique, page_window
+from search.backend import IndexDocument, SearchRequest, SearchResults
+from search.paging import first_unique, suggest_input
 from search.postgres_query import (
+    CATEGORY_CONDITION,
     RANK,
     clean_text,
     count_statement,
-    doc_filters,
     prefix_query,
     search_statement,
     tsvector_literal,
@@ -38,26 +36,25 @@ from search.postgres_store import (
     quote_table,
     swap_in,
 )
-from search.query import MAX_QUERY_CHARS, parse_user_query
 from search.ranking import FRESHNESS_WEIGHT
+from search.sql_common import BIGINT, doc_filters, page_hits, plan_search
 from search.token_documents import (
+    REBUILD_BATCH,
     TokenRow,
     analysed_batches,
     document_boost,
     freshness_anchor,
     freshness_now,
+    net_changes,
     tags_text,
     token_row,
 )
-from search.token_query import plan_query
 
 __all__ = ["PostgresBackend"]
 
 logger = logging.getLogger(__name__)
 
-REBUILD_BATCH = 500
 WRITE_RETRIES = 3  # deadlock victims and serialisation failures are simply run again
-_BIGINT = 2**63
 
 COLUMNS = ("key", "doc_type", "doc_id", "slug", "title", "tags", "body", "language",
            "category_ids", "boost", "updated", "freshness", "tsv")
@@ -70,23 +67,13 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _values(doc: IndexDocument, tokens: TokenRow) -> tuple:
-    categories = dict.fromkeys(int(c) for c in doc.category_ids if -_BIGINT <= int(c) < _BIGINT)
+    categories = dict.fromkeys(int(c) for c in doc.category_ids if -BIGINT <= int(c) < BIGINT)
     return (
         clean_text(doc.key), clean_text(doc.doc_type), int(doc.doc_id), clean_text(doc.slug),
         clean_text(doc.title), clean_text(tags_text(doc.tags)), clean_text(doc.body),
         clean_text(doc.language), list(categories), document_boost(doc), _utc(doc.updated),
         freshness_anchor(doc.updated), tsvector_literal(tokens),
     )
-
-
-def _category(value: object) -> int | None:
-    # Like the other backends: only the canonical spelling of an id matches anything.
-    text = str(value)
-    try:
-        number = int(text)
-    except ValueError:
-        return None
-    return number if str(number) == text and -_BIGINT <= number < _BIGINT else None
 
 
 class PostgresBackend:
@@ -126,26 +113,13 @@ class PostgresBackend:
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Search with filters and paging; only the returned page is highlighted."""
-        page, per_page = page_window(request.page, request.per_page)
-        parsed = parse_user_query(request.text)
-        empty = SearchResults(total=0, hits=[], page=page, per_page=per_page,
-                              tokens=parsed.tokens)
-        plan = plan_query(parsed)
-        category_id = None
-        if request.category_id is not None:
-            category_id = _category(request.category_id)
-            if category_id is None:
-                return empty
+        search = plan_search(request, clean_text)
+        plan, page = search.plan, search.page
         if plan is None:
-            return empty
-        filters = doc_filters(
-            clean_text(request.doc_type) if request.doc_type else None,
-            clean_text(request.language) if request.language else None,
-            category_id,
-        )
-        offset = (page - 1) * per_page
+            return search.results()
+        filters = doc_filters(search, "%s", CATEGORY_CONDITION)
         sql, params = search_statement(self._name, plan, filters, FRESHNESS_WEIGHT,
-                                       freshness_now(), per_page, offset)
+                                       freshness_now(), search.per_page, search.offset)
 
         def work(conn: psycopg.Connection) -> tuple[list, int]:
             rows = conn.execute(sql, params).fetchall()
@@ -155,21 +129,13 @@ class PostgresBackend:
             return rows, conn.execute(count_sql, count_params).fetchone()[0]
 
         rows, total = self._read(work)
-        tokens = plan.highlight_tokens()
-        hits = [
-            SearchHit(key=key, doc_type=doc_type, doc_id=doc_id, slug=slug, title=title,
-                      snippet=snippet_html(body, tokens), title_html=title_html(title, tokens),
-                      score=float(score), rank=rank)
-            for rank, (_id, score, _total, key, doc_type, doc_id, slug, title, body)
-            in enumerate(rows, start=offset + 1)
-        ]
-        return SearchResults(total=total, hits=hits, page=page, per_page=per_page,
-                             tokens=parsed.tokens)
+        hits = page_hits(((score, *stored) for _id, score, _total, *stored in rows),
+                         search.offset, plan.highlight_tokens())
+        return search.results(total, hits)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""
-        limit = clamp_int(limit, 8, 1, 50)
-        tokens = tokenize(prefix[:MAX_QUERY_CHARS] if isinstance(prefix, str) else "", "query")
+        tokens, limit = suggest_input(prefix, limit)
         if not tokens:
             return []
         query = prefix_query(tokens)
@@ -188,8 +154,7 @@ class PostgresBackend:
     def apply(self, upserts: Iterable[IndexDocument], deletes: Iterable[str]) -> None:
         """Upsert and delete by key in one transaction; an upsert wins over a delete of
         its key."""
-        latest = {doc.key: doc for doc in upserts}
-        delete_keys = [key for key in dict.fromkeys(deletes) if key not in latest]
+        latest, delete_keys = net_changes(upserts, deletes)
         if not latest and not delete_keys:
             return
         rows = {key: _values(doc, token_row(doc)) for key, doc in latest.items()}

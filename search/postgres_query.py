@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from search.ranking import BODY_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT
+from search.sql_common import Filters, coordination, hits_expression
 from search.token_documents import TEXT_FIELDS, TokenRow
 from search.token_query import QueryPlan, TokenMatch
 
 __all__ = [
+    "CATEGORY_CONDITION",
     "RANK",
     "RANK_WEIGHTS",
     "SUB_MARK",
@@ -32,7 +34,6 @@ __all__ = [
     "clause_query",
     "clean_text",
     "count_statement",
-    "doc_filters",
     "prefix_query",
     "search_statement",
     "tsquery_lexeme",
@@ -127,12 +128,7 @@ def clause_query(matches: Iterable[TokenMatch]) -> str:
 def boolean_query(plan: QueryPlan) -> str:
     """The tsquery selecting the hits: every required clause (or, without any, some should
     clause) and no excluded match."""
-    clauses = plan.required or plan.should
-    joiner = " & " if plan.required else " | "
-    expression = joiner.join(clause_query(clause) for clause in clauses)
-    if plan.excluded:
-        expression = f"({expression}) & !{clause_query(plan.excluded)}"
-    return expression
+    return hits_expression(plan, clause_query, " & ", " | ", " & !")
 
 
 def prefix_query(tokens: list[str]) -> str:
@@ -151,21 +147,8 @@ RANK_NORMALIZATION = 0
 RANK = f"ts_rank_cd({_RANK_WEIGHTS_SQL}, d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
 
 
-def doc_filters(doc_type: str | None, language: str | None,
-                category_id: int | None) -> tuple[list[str], list[object]]:
-    """WHERE conditions (on alias ``d``) and their parameters for the request filters."""
-    where: list[str] = []
-    params: list[object] = []
-    if doc_type is not None:
-        where.append("d.doc_type = %s")
-        params.append(doc_type)
-    if language is not None:
-        where.append("d.language = %s")
-        params.append(language)
-    if category_id is not None:
-        where.append("d.category_ids @> ARRAY[%s]::bigint[]")
-        params.append(category_id)
-    return where, params
+# The sql_common.doc_filters condition for a category: the document's array holds it.
+CATEGORY_CONDITION = "d.category_ids @> ARRAY[%s]::bigint[]"
 
 
 def _score(plan: QueryPlan, required: bool) -> tuple[str, list[object]]:
@@ -182,18 +165,14 @@ def _score(plan: QueryPlan, required: bool) -> tuple[str, list[object]]:
     return "(" + " + ".join(terms) + ")", [clause_query(ms) for ms in by_weight.values()]
 
 
-def _coordination(plan: QueryPlan) -> tuple[str, list[object]]:
-    # The share of should clauses a hit matches, so hits matching more terms rank first.
-    if len(plan.should) <= 1:
-        return "1.0", []
-    probes = " + ".join("(d.tsv @@ %s::tsquery)::int" for _ in plan.should)
-    return f"(({probes}) / {float(len(plan.should))!r})", [clause_query(c) for c in plan.should]
+# 1 when the hit matches the probed should clause (sql_common.coordination).
+_PROBE = "(d.tsv @@ %s::tsquery)::int"
 
 
 def search_statement(
     table: str,
     plan: QueryPlan,
-    filters: tuple[list[str], list[object]],
+    filters: Filters,
     freshness_weight: float,
     freshness_now: float,
     limit: int,
@@ -206,7 +185,7 @@ def search_statement(
     """
     required, required_params = _score(plan, True)
     optional, optional_params = _score(plan, False)
-    coordination, coordination_params = _coordination(plan)
+    coordination_sql, coordination_params = coordination(plan, _PROBE, clause_query)
     where, filter_params = filters
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
     sql = f"""
@@ -214,7 +193,7 @@ def search_statement(
         FROM (
             SELECT id, score, count(*) OVER () AS total FROM (
                 SELECT d.id,
-                       ({required} + {optional} * {coordination}) * d.boost
+                       ({required} + {optional} * ({coordination_sql})) * d.boost
                          * (1.0 + %s * least(1.0, d.freshness * %s)) AS score
                 FROM {table} d WHERE {conditions}
             ) scored
@@ -228,7 +207,7 @@ def search_statement(
 
 
 def count_statement(table: str, plan: QueryPlan,
-                    filters: tuple[list[str], list[object]]) -> tuple[str, list[object]]:
+                    filters: Filters) -> tuple[str, list[object]]:
     """SQL counting the hits without ranking them."""
     where, filter_params = filters
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])

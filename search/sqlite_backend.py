@@ -8,27 +8,31 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from search.analyzer import tokenize
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
-from search.highlight import snippet_html, title_html
-from search.paging import clamp_int, first_unique, page_window
-from search.query import MAX_QUERY_CHARS, parse_user_query
-from search.sqlite_query import BM25, count_statement, prefix_match, search_statement
+from search.paging import first_unique, suggest_input
+from search.sql_common import doc_filters, page_hits, plan_search
+from search.sqlite_query import (
+    BM25,
+    CATEGORY_CONDITION,
+    count_statement,
+    prefix_match,
+    search_statement,
+)
 from search.sqlite_store import IndexFiles
 from search.token_documents import (
+    REBUILD_BATCH,
     analysed_batches,
     document_boost,
     freshness_anchor,
     freshness_now,
+    net_changes,
     token_row,
 )
-from search.token_query import plan_query
 
 __all__ = ["SqliteBackend"]
 
 logger = logging.getLogger(__name__)
 
-REBUILD_BATCH = 500
 WRITE_RETRIES = 3  # a rebuild may swap the generation while a writer waits for its lock
 
 _INSERT_DOC = (
@@ -78,16 +82,6 @@ def _delete(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
         conn.execute("DELETE FROM docs WHERE id = ?", row)
 
 
-def _category(value: object) -> int | None:
-    # Like the Whoosh backend's term filter: only the canonical spelling of an id matches.
-    text = str(value)
-    try:
-        number = int(text)
-    except ValueError:
-        return None
-    return number if str(number) == text else None
-
-
 class SqliteBackend:
     """SearchBackend over one SQLite FTS5 file in ``index_dir`` (created when missing).
 
@@ -105,25 +99,12 @@ class SqliteBackend:
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Search with filters and paging; only the returned page is highlighted."""
-        page, per_page = page_window(request.page, request.per_page)
-        parsed = parse_user_query(request.text)
-        empty = SearchResults(total=0, hits=[], page=page, per_page=per_page,
-                              tokens=parsed.tokens)
-        plan = plan_query(parsed)
-        category_id = None
-        if request.category_id is not None:
-            category_id = _category(request.category_id)
-            if category_id is None:
-                return empty
+        search = plan_search(request)
+        plan, page, per_page, offset = search.plan, search.page, search.per_page, search.offset
         if plan is None:
-            return empty
-        filters = {
-            "doc_type": str(request.doc_type) if request.doc_type else None,
-            "language": str(request.language) if request.language else None,
-            "category_id": category_id,
-        }
-        sql, params = search_statement(plan, freshness_now=freshness_now(), **filters)
-        offset = (page - 1) * per_page
+            return search.results()
+        filters = doc_filters(search, "?", CATEGORY_CONDITION)
+        sql, params = search_statement(plan, filters, freshness_now())
         conn = self._files.connection()
         conn.execute("BEGIN")  # one snapshot for ranking, counting and loading the page
         try:
@@ -131,13 +112,12 @@ class SqliteBackend:
             if (rows or page == 1) and len(rows) < per_page:
                 total = offset + len(rows)  # the last page: no need to count
             else:
-                count_sql, count_params = count_statement(plan, **filters)
+                count_sql, count_params = count_statement(plan, filters)
                 total = conn.execute(count_sql, count_params).fetchone()[0]
             hits = self._hits(conn, rows, offset, plan.highlight_tokens()) if rows else []
         finally:
             conn.execute("COMMIT")
-        return SearchResults(total=total, hits=hits, page=page, per_page=per_page,
-                             tokens=parsed.tokens)
+        return search.results(total, hits)
 
     @staticmethod
     def _hits(conn, rows, offset: int, tokens: set[str]) -> list[SearchHit]:
@@ -151,20 +131,12 @@ class SqliteBackend:
                 ids,
             )
         }
-        hits = []
-        for rank, (doc_rowid, score) in enumerate(rows, start=offset + 1):
-            key, doc_type, doc_id, slug, title, body = stored[doc_rowid]
-            hits.append(SearchHit(
-                key=key, doc_type=doc_type, doc_id=doc_id, slug=slug, title=title,
-                snippet=snippet_html(body, tokens), title_html=title_html(title, tokens),
-                score=float(score), rank=rank,
-            ))
-        return hits
+        return page_hits(((score, *stored[doc_rowid]) for doc_rowid, score in rows),
+                         offset, tokens)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""
-        limit = clamp_int(limit, 8, 1, 50)
-        tokens = tokenize(prefix[:MAX_QUERY_CHARS] if isinstance(prefix, str) else "", "query")
+        tokens, limit = suggest_input(prefix, limit)
         if not tokens:
             return []
         rows = self._files.connection().execute(
@@ -204,8 +176,7 @@ class SqliteBackend:
     def apply(self, upserts: Iterable[IndexDocument], deletes: Iterable[str]) -> None:
         """Upsert and delete by key in one transaction; an upsert wins over a delete of
         its key."""
-        latest = {doc.key: doc for doc in upserts}
-        delete_keys = [key for key in dict.fromkeys(deletes) if key not in latest]
+        latest, delete_keys = net_changes(upserts, deletes)
         if not latest and not delete_keys:
             return
         rows = [(doc, token_row(doc)) for doc in latest.values()]

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from search.ranking import BODY_WEIGHT, FRESHNESS_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT
+from search.sql_common import Filters, coordination, hits_expression
 from search.token_documents import TEXT_FIELDS
 from search.token_query import QueryPlan, TokenMatch
 
-__all__ = ["BM25", "count_statement", "prefix_match", "search_statement"]
+__all__ = ["BM25", "CATEGORY_CONDITION", "count_statement", "prefix_match", "search_statement"]
 
 # Column weights in TOKEN_COLUMNS order: a sub-word counts like a word of its field.
 _WEIGHTS = (TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT) * 2
@@ -41,42 +42,22 @@ def prefix_match(tokens: list[str]) -> str:
 
 
 def _boolean(plan: QueryPlan) -> str:
-    # The documents that are hits: every required clause (or, without any, some should
-    # clause) and no excluded match.
-    clauses = plan.required or plan.should
-    joiner = " AND " if plan.required else " OR "
-    expression = joiner.join(_any(clause) for clause in clauses)
-    if plan.excluded:
-        expression = f"({expression}) NOT {_any(plan.excluded)}"
-    return expression
+    return hits_expression(plan, _any, " AND ", " OR ", " NOT ")
 
 
-def _doc_filters(doc_type, language, category_id) -> tuple[list[str], list[object]]:
-    where: list[str] = []
-    params: list[object] = []
-    if doc_type is not None:
-        where.append("d.doc_type = ?")
-        params.append(doc_type)
-    if language is not None:
-        where.append("d.language = ?")
-        params.append(language)
-    if category_id is not None:
-        where.append(
-            "EXISTS (SELECT 1 FROM doc_categories c WHERE c.doc = d.id AND c.category_id = ?)"
-        )
-        params.append(category_id)
-    return where, params
+# The sql_common.doc_filters condition for a category: a join table, as FTS5 has no arrays.
+CATEGORY_CONDITION = (
+    "EXISTS (SELECT 1 FROM doc_categories c WHERE c.doc = d.id AND c.category_id = ?)"
+)
 
 
 def _where(conditions: list[str]) -> str:
     return "WHERE " + " AND ".join(conditions) if conditions else ""
 
 
-def count_statement(
-    plan: QueryPlan, doc_type: str | None, language: str | None, category_id: int | None
-) -> tuple[str, list[object]]:
+def count_statement(plan: QueryPlan, filters: Filters) -> tuple[str, list[object]]:
     """SQL counting the hits: one MATCH and no bm25, so it is cheap."""
-    where, params = _doc_filters(doc_type, language, category_id)
+    where, params = filters
     if not where:
         return "SELECT count(*) FROM fts WHERE fts MATCH ?", [_boolean(plan)]
     sql = (
@@ -108,22 +89,12 @@ def _parts(plan: QueryPlan) -> list[_Part]:
     return parts
 
 
-def _coordination(plan: QueryPlan) -> tuple[str, list[object]]:
-    # The share of should clauses a hit matches, so hits matching more terms rank first.
-    if len(plan.should) <= 1:
-        return "1.0", []
-    probes = " + ".join(
-        "(p0.id IN (SELECT rowid FROM fts WHERE fts MATCH ?))" for _ in plan.should
-    )
-    return f"({probes}) / {float(len(plan.should))!r}", [_any(c) for c in plan.should]
+# 1 when the hit matches the probed should clause (sql_common.coordination).
+_PROBE = "(p0.id IN (SELECT rowid FROM fts WHERE fts MATCH ?))"
 
 
 def search_statement(
-    plan: QueryPlan,
-    doc_type: str | None,
-    language: str | None,
-    category_id: int | None,
-    freshness_now: float,
+    plan: QueryPlan, filters: Filters, freshness_now: float
 ) -> tuple[str, list[object]]:
     """SQL returning (id, score) of every hit, best first; the caller appends LIMIT/OFFSET.
 
@@ -145,12 +116,12 @@ def search_statement(
         ]
         return "(" + (" + ".join(terms) or "0.0") + ")"
 
-    coordination, coordination_params = _coordination(plan)
-    where, filter_params = _doc_filters(doc_type, language, category_id)
+    coordination_sql, coordination_params = coordination(plan, _PROBE, _any)
+    where, filter_params = filters
     sql = f"""
         WITH {ctes}
         SELECT p0.id,
-               ({total(True)} + {total(False)} * {coordination}) * d.boost
+               ({total(True)} + {total(False)} * {coordination_sql}) * d.boost
                  * (1.0 + ? * min(1.0, d.freshness * ?)) AS score
         FROM p0 JOIN docs d ON d.id = p0.id {joins}
         {_where(where)}

@@ -22,6 +22,7 @@ from search.backend import IndexDocument
 from search.ranking import FRESHNESS_HALF_LIFE_DAYS
 
 __all__ = [
+    "REBUILD_BATCH",
     "TEXT_FIELDS",
     "TOKEN_COLUMNS",
     "TokenRow",
@@ -29,6 +30,7 @@ __all__ = [
     "document_boost",
     "freshness_anchor",
     "freshness_now",
+    "net_changes",
     "split_tokens",
     "tags_text",
     "token_row",
@@ -80,6 +82,16 @@ def token_row(doc: IndexDocument) -> TokenRow:
     return TokenRow(title, tags, body, title_sub, tags_sub, body_sub)
 
 
+def net_changes(
+    upserts: Iterable[IndexDocument], deletes: Iterable[str]
+) -> tuple[dict[str, IndexDocument], list[str]]:
+    """An apply() batch as (last document per key, keys to delete): an upsert wins over a
+    delete of its key, and a key repeated in one batch keeps its last document."""
+    latest = {doc.key: doc for doc in upserts}
+    delete_keys = [key for key in dict.fromkeys(deletes) if key not in latest]
+    return latest, delete_keys
+
+
 def document_boost(doc: IndexDocument) -> float:
     """The document's ranking multiplier; a negative or NaN one would invert the ranking."""
     try:
@@ -116,6 +128,8 @@ def freshness_now(now: datetime | None = None) -> float:
 # Analysis (segmentation) bounds bulk indexing, so rebuilds spread it over the cores.
 ANALYSIS_WORKERS = min(2, os.cpu_count() or 1)
 _IN_FLIGHT = 4  # batches queued per worker: enough to keep them busy, bounded memory
+
+REBUILD_BATCH = 500  # documents per rebuild batch, so per progress() report
 
 Analysed = list[tuple[IndexDocument, TokenRow]]
 

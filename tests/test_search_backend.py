@@ -18,6 +18,7 @@ from search.postgres_backend import PostgresBackend
 from search.postgres_store import conninfo
 from search.sqlite_backend import SqliteBackend
 from search.whoosh_backend import WhooshBackend
+from tests.search_helpers import instances
 
 ENGINES = ["whoosh", "sqlite", "postgres"]
 BACKEND_CLASSES = {"whoosh": WhooshBackend, "sqlite": SqliteBackend}
@@ -62,15 +63,8 @@ def open_backend(request, tmp_path):
         def factory():
             return BACKEND_CLASSES[request.param](tmp_path / "index")
 
-    opened = []
-
-    def open_one():
-        opened.append(factory())
-        return opened[-1]
-
-    yield open_one
-    for backend in opened:
-        backend.close()
+    with instances(factory) as open_one:
+        yield open_one
 
 
 @pytest.fixture
@@ -375,6 +369,13 @@ def test_suggest(backend):
     assert backend.suggest("退", limit=1) in (["退货政策说明"], ["退款多久到账"])
     assert backend.suggest("") == []
     assert backend.suggest("的") == []
+
+
+def test_huge_category_id_matches_nothing(backend):
+    """Ids beyond a 64-bit integer match nothing (SQL engines could not even bind them)."""
+    backend.apply([doc(1, "发票", category_ids=[3])], [])
+    assert keys(backend, "发票", category_id=2**70) == []
+    assert keys(backend, "发票", category_id="3") == ["article:1"]
 
 
 def test_reopening_an_existing_index(open_backend):

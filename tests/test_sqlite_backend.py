@@ -18,6 +18,7 @@ from search.backend import SearchRequest
 from search.query import parse_user_query
 from search.sqlite_backend import SqliteBackend
 from tests.conftest import _app_config
+from tests.search_helpers import rebuild_with_late_apply
 from tests.test_query_robustness import HOSTILE, assert_safe_html
 from tests.test_search_backend import doc, keys
 
@@ -159,18 +160,9 @@ def test_open_read_transaction_survives_the_swap(backend, index_dir):
 
 def test_apply_during_rebuild_waits_and_lands_in_the_new_generation(backend, index_dir):
     writer = SqliteBackend(index_dir)
-    threads = []
-
-    def progress(_count):
-        if not threads:
-            thread = threading.Thread(target=writer.apply, args=([doc(9999, "迟到的文档")], []))
-            thread.start()
-            threads.append(thread)
-            time.sleep(0.2)  # the writer is now waiting for the write lock
-
     try:
-        backend.rebuild([doc(n, "文档") for n in range(1, 600)], progress=progress)
-        threads[0].join(timeout=15)
+        rebuild_with_late_apply(backend, writer, [doc(n, "文档") for n in range(1, 600)],
+                                doc(9999, "迟到的文档"))
         assert keys(backend, "迟到") == ["article:9999"]
         assert backend.document_count() == 600
     finally:

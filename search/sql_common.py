@@ -1,0 +1,146 @@
+"""What the SQL search backends (SQLite FTS5, PostgreSQL) share around their own SQL.
+
+A SearchRequest becomes one :class:`PlannedSearch` (page window, query plan, checked
+filters), its filters become WHERE conditions in the engine's placeholder style, and a
+page of stored rows becomes highlighted hits. The SQL dialects stay in sqlite_query.py
+and postgres_query.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from search.backend import SearchHit, SearchRequest, SearchResults
+from search.highlight import snippet_html, title_html
+from search.paging import page_window
+from search.query import parse_user_query
+from search.token_query import Alternatives, QueryPlan, TokenMatch, plan_query
+
+__all__ = [
+    "BIGINT",
+    "Filters",
+    "PlannedSearch",
+    "canonical_id",
+    "coordination",
+    "doc_filters",
+    "hits_expression",
+    "page_hits",
+    "plan_search",
+]
+
+Filters = tuple[list[str], list[object]]
+"""WHERE conditions on the documents (alias ``d``) and their parameters, in order."""
+
+# Both engines store ids as signed 64-bit integers; a larger number matches nothing
+# (and SQLite would refuse to bind it).
+BIGINT = 2**63
+
+
+def canonical_id(value: object) -> int | None:
+    """``value`` as an id, or None: like the Whoosh backend's term filter, only the
+    canonical spelling of an id ("3", not "03" or "+3") matches anything."""
+    text = str(value)
+    try:
+        number = int(text)
+    except ValueError:
+        return None
+    return number if str(number) == text and -BIGINT <= number < BIGINT else None
+
+
+@dataclass(frozen=True)
+class PlannedSearch:
+    """A SearchRequest checked and planned; ``plan`` is None when nothing can match."""
+
+    page: int
+    per_page: int
+    tokens: list[str]
+    plan: QueryPlan | None
+    doc_type: str | None = None
+    language: str | None = None
+    category_id: int | None = None
+
+    @property
+    def offset(self) -> int:
+        """How many hits come before this page."""
+        return (self.page - 1) * self.per_page
+
+    def results(self, total: int = 0, hits: list[SearchHit] | None = None) -> SearchResults:
+        """This page's SearchResults (empty by default)."""
+        return SearchResults(total=total, hits=hits or [], page=self.page,
+                             per_page=self.per_page, tokens=self.tokens)
+
+
+def plan_search(request: SearchRequest, text: Callable[[object], str] = str) -> PlannedSearch:
+    """Plan ``request``; ``text`` turns the doc_type and language filters into values the
+    engine accepts."""
+    page, per_page = page_window(request.page, request.per_page)
+    parsed = parse_user_query(request.text)
+    plan = plan_query(parsed)
+    category_id = None
+    if request.category_id is not None:
+        category_id = canonical_id(request.category_id)
+        if category_id is None:
+            plan = None  # a category that cannot exist: no hits, whatever the query
+    return PlannedSearch(
+        page=page, per_page=per_page, tokens=parsed.tokens, plan=plan,
+        doc_type=text(request.doc_type) if request.doc_type else None,
+        language=text(request.language) if request.language else None,
+        category_id=category_id,
+    )
+
+
+def hits_expression(plan: QueryPlan, any_of: Callable[[Iterable[TokenMatch]], str],
+                    and_: str, or_: str, and_not: str) -> str:
+    """The full-text expression selecting the hits: every required clause (or, without
+    any, some should clause) and no excluded match. ``any_of`` matches any of its matches;
+    the operators (with their spaces) are the engine's."""
+    clauses = plan.required or plan.should
+    expression = (and_ if plan.required else or_).join(any_of(clause) for clause in clauses)
+    if plan.excluded:
+        expression = f"({expression}){and_not}{any_of(plan.excluded)}"
+    return expression
+
+
+def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Filters:
+    """The request filters as conditions with ``mark`` as placeholder; the category one is
+    ``category_condition`` (its own placeholder included), as engines store categories
+    differently."""
+    where: list[str] = []
+    params: list[object] = []
+    if search.doc_type is not None:
+        where.append(f"d.doc_type = {mark}")
+        params.append(search.doc_type)
+    if search.language is not None:
+        where.append(f"d.language = {mark}")
+        params.append(search.language)
+    if search.category_id is not None:
+        where.append(category_condition)
+        params.append(search.category_id)
+    return where, params
+
+
+def coordination(
+    plan: QueryPlan, probe: str, clause_value: Callable[[Alternatives], str]
+) -> tuple[str, list[object]]:
+    """SQL for the share of should clauses a hit matches, so hits matching more terms rank
+    first, and its parameters; the caller parenthesises it as its arithmetic needs.
+    ``probe`` is 1 for a hit matching the clause bound to its
+    one placeholder, else 0; ``clause_value`` gives that bound value."""
+    if len(plan.should) <= 1:
+        return "1.0", []
+    probes = " + ".join(probe for _ in plan.should)
+    return (f"({probes}) / {float(len(plan.should))!r}",
+            [clause_value(clause) for clause in plan.should])
+
+
+def page_hits(rows: Iterable[tuple], offset: int, tokens: set[str]) -> list[SearchHit]:
+    """Hits from (score, key, doc_type, doc_id, slug, title, body) rows, ranked from
+    ``offset`` + 1; snippet and title are highlighted for ``tokens``."""
+    return [
+        SearchHit(key=key, doc_type=doc_type, doc_id=doc_id, slug=slug, title=title,
+                  snippet=snippet_html(body, tokens), title_html=title_html(title, tokens),
+                  score=float(score), rank=rank)
+        for rank, (score, key, doc_type, doc_id, slug, title, body)
+        in enumerate(rows, start=offset + 1)
+    ]

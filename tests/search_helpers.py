@@ -1,0 +1,45 @@
+"""Helpers shared by the search backend tests: opening several instances of one index (as
+several server processes would) and an apply() that arrives in the middle of a rebuild."""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from search.backend import IndexDocument, SearchBackend
+
+
+@contextmanager
+def instances(factory: Callable[[], SearchBackend]) -> Iterator[Callable[[], SearchBackend]]:
+    """Yield ``open_one()``, which opens one more backend with ``factory``; every backend
+    opened is closed on exit."""
+    opened: list[SearchBackend] = []
+
+    def open_one() -> SearchBackend:
+        opened.append(factory())
+        return opened[-1]
+
+    try:
+        yield open_one
+    finally:
+        for backend in opened:
+            backend.close()
+
+
+def rebuild_with_late_apply(backend: SearchBackend, writer: SearchBackend,
+                            docs: list[IndexDocument], late: IndexDocument) -> None:
+    """Rebuild ``backend`` with ``docs`` while ``writer`` applies ``late`` from another
+    thread, started at the first progress report; return once that apply has finished.
+
+    The writer must still be waiting 0.2 s later: the rebuild holds the write lock."""
+    threads: list[threading.Thread] = []
+
+    def progress(_count: int) -> None:
+        if not threads:
+            thread = threading.Thread(target=writer.apply, args=([late], []))
+            thread.start()
+            threads.append(thread)
+            threading.Event().wait(0.2)
+            assert thread.is_alive()
+
+    backend.rebuild(docs, progress=progress)
+    threads[0].join(timeout=15)
