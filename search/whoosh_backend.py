@@ -15,19 +15,17 @@ from whoosh.index import LockError
 from whoosh.util.filelock import try_for
 from whoosh.writing import CLEAR
 
-from search.analyzer import tokenize
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
-from search.paging import MAX_PAGE, MAX_PER_PAGE, clamp_int, first_unique
-from search.query import MAX_QUERY_CHARS, parse_user_query
+from search.paging import MAX_PAGE, MAX_PER_PAGE, clamp_int, first_unique, suggest_input
+from search.query import parse_user_query
 from search.schema import build_schema
+from search.token_documents import REBUILD_BATCH, net_changes
 from search.whoosh_highlight import snippet_html, title_html
 from search.whoosh_query import PortalQuery, PortalWeighting, build_filter, build_query
 
 __all__ = ["WhooshBackend"]
 
 WRITER_TIMEOUT = 10.0  # seconds to wait for whoosh's WRITELOCK before LockError
-REBUILD_BATCH = 500
-
 
 def _open_or_create(path: Path) -> index.FileIndex:
     path.mkdir(parents=True, exist_ok=True)
@@ -142,8 +140,7 @@ class WhooshBackend:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""
-        limit = clamp_int(limit, 8, 1, 50)
-        tokens = tokenize(prefix[:MAX_QUERY_CHARS] if isinstance(prefix, str) else "", "query")
+        tokens, limit = suggest_input(prefix, limit)
         if not tokens:
             return []
         parts: list[wq.Query] = [wq.Term("title", token) for token in tokens[:-1]]
@@ -166,8 +163,7 @@ class WhooshBackend:
 
     def apply(self, upserts: Iterable[IndexDocument], deletes: Iterable[str]) -> None:
         """Upsert and delete by key in one commit; an upsert wins over a delete of its key."""
-        latest = {doc.key: doc for doc in upserts}  # whoosh would keep both copies of a key
-        delete_keys = [key for key in dict.fromkeys(deletes) if key not in latest]
+        latest, delete_keys = net_changes(upserts, deletes)  # whoosh would keep both copies
         if not latest and not delete_keys:
             return
         with self._write_lock:
