@@ -56,7 +56,7 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from portal import errors
+    from portal import errors, url_converters
     from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.ask import bp as ask_bp
@@ -72,6 +72,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.search_tuning import bp as search_tuning_bp
     from portal.searching import bp as search_bp
 
+    url_converters.init_app(app)
     blueprints = (kb_bp, editor_bp, auth_bp, admin_bp, search_bp, api_bp, ask_bp, forum_bp,
                   experts_bp, me_bp, notify_bp, insights_bp)
     for bp in blueprints:

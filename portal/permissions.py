@@ -1,6 +1,7 @@
 """Who may do what: one decorator family guards every view."""
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort
 from flask_login import current_user
@@ -36,3 +37,14 @@ admin_required = role_required("admin")
 
 def can_edit_articles(user) -> bool:
     return bool(user.is_authenticated and user.role in EDITOR_ROLES)
+
+
+def same_site_path(target: str | None) -> bool:
+    """True for a path on this site ("/forum/t/1"), false for anything a browser could take
+    to another host: "//evil", "https://evil", and "/\\evil" (browsers read "\\" as "/")."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

@@ -20,6 +20,7 @@ from portal.audit.services import (
     parse_filters,
 )
 from portal.extensions import db
+from portal.forms import page_arg
 from portal.models import AuditEntry
 from portal.permissions import admin_required
 
@@ -90,7 +91,8 @@ def audit():
         filters = parse_filters({k: v for k, v in request.args.items()
                                  if k not in ("start", "end")})
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
-    page = db.paginate(entries_query(filters, zone), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(entries_query(filters, zone), page=page_arg(), per_page=PER_PAGE,
+                       error_out=False)
     args = {name: request.args.get(name, "").strip() for name in FILTER_NAMES}
     return render_template(
         "admin/audit.html", page=page, args={k: v for k, v in args.items() if v},

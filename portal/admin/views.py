@@ -12,7 +12,7 @@ from portal.admin import bp
 from portal.audit.services import record
 from portal.auth.services import AccountError, set_active, set_role
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, page_arg
 from portal.models import ROLES, User
 from portal.permissions import admin_required
 
@@ -30,7 +30,7 @@ def users():
         query = query.where(or_(User.email.like(like), func.lower(User.display_name).like(like)))
     if role in ROLES:
         query = query.where(User.role == role)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/users.html", page=page, q=text, role=role, roles=ROLES,
                            form=ConfirmForm())
 

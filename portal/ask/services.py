@@ -61,6 +61,17 @@ def find_session(token: str | None) -> AskSession | None:
     return db.session.scalar(select(AskSession).where(AskSession.token == token))
 
 
+def session_to_post_in(token: str | None, user_id: int) -> AskSession | None:
+    """The ask session a logged-in user may finish with a question: not another user's
+    (a shared or leaked link) and not one that already ended in a posted question."""
+    session = find_session(token)
+    if session is None or session.topic_id is not None:
+        return None
+    if session.user_id is not None and session.user_id != user_id:
+        return None
+    return session
+
+
 def find_suggestions(title: str, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
     """Published articles and solved forum topics that best match ``title``.
 

@@ -13,6 +13,7 @@ from portal.ask.services import (
     find_session,
     find_suggestions,
     record_open,
+    session_to_post_in,
     start_session,
     suggest_for,
 )
@@ -73,11 +74,12 @@ def open_suggestion(token: str):
 def post_question():
     """Create the topic (login required: anonymous askers go to login and come back)."""
     form = AskForm()
-    ask_session = find_session(form.token.data)
     if not current_user.is_authenticated:
+        ask_session = find_session(form.token.data)
         token = ask_session.token if ask_session else None
         return redirect(_login_url(clean_title(form.title.data), token))
-    if ask_session is None:  # expired or tampered token: still record this ask
+    ask_session = session_to_post_in(form.token.data, current_user.id)
+    if ask_session is None:  # expired, tampered, another user's or already posted: a new one
         ask_session = start_session(current_user.id, None)
         form.token.data = ask_session.token
     if not form.validate_on_submit():

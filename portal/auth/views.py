@@ -1,7 +1,5 @@
 """Account views: thin wrappers over auth.services."""
 
-from urllib.parse import urlsplit
-
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -23,6 +21,7 @@ from portal.auth.services import (
     create_user,
     update_profile,
 )
+from portal.permissions import same_site_path
 
 # The admin users list shows current locks.
 bp.add_app_template_global(lockout.locked_until, "account_locked_until")
@@ -30,12 +29,7 @@ bp.add_app_template_global(lockout.locked_until, "account_locked_until")
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths, never another host (open-redirect guard)."""
-    if target:
-        parts = urlsplit(target)
-        same_site = not parts.scheme and not parts.netloc
-        if same_site and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("kb.home")
+    return target if same_site_path(target) else url_for("kb.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

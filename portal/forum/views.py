@@ -10,16 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, page_arg
 from portal.forum import bp, queries, services, watching
 from portal.forum.forms import EditPostForm, FlagForm, MoveForm, ReplyForm, TopicForm
 from portal.forum.moderation import flag_post
 from portal.forum.services import ForumError, PostingForbidden
+from portal.kb.feedback import MAX_ROW_ID
 from portal.markup import render_markdown
 from portal.models import Post, Topic
-
-MAX_PAGE = 1000
-
 
 # -- helpers shared with moderation_views ---------------------------------------------------
 
@@ -90,10 +88,7 @@ def _list_args() -> tuple[str, str, int]:
     sort = request.args.get("sort") or "latest"
     if sort not in queries.SORTS:
         abort(400, description=_("Sort by one of: %(sorts)s.", sorts=", ".join(queries.SORTS)))
-    raw_page = request.args.get("page") or "1"
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
-        abort(400, description=_("The page must be a whole number from 1 to %(n)d.", n=MAX_PAGE))
-    return sort, (request.args.get("tag") or "").strip()[:50], int(raw_page)
+    return sort, (request.args.get("tag") or "").strip()[:50], page_arg()
 
 
 def _render_list(category=None):
@@ -138,7 +133,7 @@ def topic(topic_id: int):
     queries.count_view(topic)
     form = ReplyForm(formdata=None)
     quoted = request.args.get("quote", type=int)
-    if quoted is not None and current_user.is_authenticated:
+    if quoted is not None and 0 < quoted <= MAX_ROW_ID and current_user.is_authenticated:
         post = db.session.get(Post, quoted)
         if post is not None and post.topic_id == topic.id and post.visible:
             form.body_md.data = services.quote_text(post)

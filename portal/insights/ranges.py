@@ -54,7 +54,7 @@ def parse_range(args) -> DateRange:
             if days < 1:
                 raise RangeError("days must be at least 1")
             end, start = today, today - timedelta(days=days - 1)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         if isinstance(error, RangeError):
             raise
         raise RangeError("dates must look like 2026-11-01 and days must be a number") from None

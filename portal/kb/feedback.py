@@ -10,6 +10,7 @@ from portal.indexing.outbox import commit_and_index, enqueue
 from portal.models import Article, ArticleFeedback, ArticleView, SearchLog
 
 VIEW_DEDUP_WINDOW = timedelta(minutes=30)
+MAX_ROW_ID = 2**63 - 1  # the largest SQL INTEGER: a bigger ?sid= cannot name a search
 
 
 def _identity_filter(model, user_id: int | None, anon_id: str | None):
@@ -18,7 +19,9 @@ def _identity_filter(model, user_id: int | None, anon_id: str | None):
 
 def valid_search_id(search_id: int | None) -> int | None:
     """Keep a search id from a URL only if that search exists."""
-    if search_id is None or db.session.get(SearchLog, search_id) is None:
+    if search_id is None or not 0 < search_id <= MAX_ROW_ID:
+        return None
+    if db.session.get(SearchLog, search_id) is None:
         return None
     return search_id
 

@@ -38,8 +38,8 @@ from portal.models.routing import (
     expert_tags,
 )
 from portal.models.search_log import SearchClick, SearchLog
-from portal.models.security import AuditEntry
 from portal.models.search_tuning import Setting, SynonymGroup, UserWord
+from portal.models.security import AuditEntry
 from portal.models.user import ROLES, User
 
 __all__ = [
