@@ -16,29 +16,31 @@ from portal.indexing.backend import get_backend
 from portal.indexing.outbox import drain, writer_lock
 from portal.models import Article, IndexTask
 from search.backend import SearchRequest
+from tests.conftest import TEST_DATABASE_URL
 
 WORKERS = 3
 ARTICLES_PER_WORKER = 6
 
 
-def _config(data_dir: str, backend: str) -> dict:
+def _config(data_dir: str, backend: str, database_url: str) -> dict:
     return {
         "DATA_DIR": data_dir,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir}/portal.db",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         # Several writers on one SQLite file wait for each other instead of failing.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}},
+        "SQLALCHEMY_ENGINE_OPTIONS": ({"connect_args": {"timeout": 30}}
+                                      if database_url.startswith("sqlite") else {}),
         "SEARCH_INDEX_DIR": f"{data_dir}/index",
         "SEARCH_BACKEND": backend,
         "TESTING": True,
     }
 
 
-def _write_articles(data_dir: str, backend: str, worker: int) -> None:
+def _write_articles(data_dir: str, backend: str, database_url: str, worker: int) -> None:
     from portal.editor.services import ArticleData, save_article
     from tests.factories import Factories
 
-    app = create_app(_config(data_dir, backend))
+    app = create_app(_config(data_dir, backend, database_url))
     with app.app_context():
         make = Factories()
         for i in range(ARTICLES_PER_WORKER):
@@ -51,8 +53,8 @@ def _write_articles(data_dir: str, backend: str, worker: int) -> None:
             save_article(article, data, None, "edit")
 
 
-def _hold_writer_lock_forever(data_dir: str, backend: str, ready) -> None:
-    app = create_app(_config(data_dir, backend))
+def _hold_writer_lock_forever(data_dir: str, backend: str, database_url: str, ready) -> None:
+    app = create_app(_config(data_dir, backend, database_url))
     with app.app_context(), writer_lock():
         ready.set()
         signal.pause()
@@ -64,11 +66,16 @@ def _spawn(target, *args):
     return process
 
 
-@pytest.mark.parametrize("backend", ["whoosh", "sqlite"])
+# The on-disk engines always; the PostgreSQL one when the suite runs on PostgreSQL.
+ENGINES = ["whoosh", "sqlite"] + (["postgres"] if TEST_DATABASE_URL else [])
+
+
+@pytest.mark.parametrize("backend", ENGINES)
 def test_writes_from_many_processes_are_searchable_exactly_once(app, tmp_path, backend):
     """Three worker processes create and edit articles at once; each edit is found once."""
     app.config["SEARCH_BACKEND"] = backend
-    workers = [_spawn(_write_articles, str(tmp_path), backend, n) for n in range(WORKERS)]
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    workers = [_spawn(_write_articles, str(tmp_path), backend, url, n) for n in range(WORKERS)]
     for process in workers:
         process.join(timeout=120)
         assert process.exitcode == 0
@@ -87,7 +94,8 @@ def test_writes_from_many_processes_are_searchable_exactly_once(app, tmp_path, b
 def test_writer_killed_while_holding_the_lock_does_not_block_the_next(app, tmp_path, make):
     """The index writer lock dies with its process (SIGKILL): the next drain goes ahead."""
     ready = multiprocessing.get_context("spawn").Event()
-    holder = _spawn(_hold_writer_lock_forever, str(tmp_path), "whoosh", ready)
+    holder = _spawn(_hold_writer_lock_forever, str(tmp_path), "whoosh",
+                    app.config["SQLALCHEMY_DATABASE_URI"], ready)
     assert ready.wait(timeout=60)
     article = make.article("断电后的写入", body="stalelockcheck", status="draft")
     os.kill(holder.pid, signal.SIGKILL)

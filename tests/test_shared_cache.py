@@ -22,7 +22,9 @@ def _redis_answers() -> bool:
 def _host(tmp_path, name, redis_url):
     data_dir = tmp_path / name
     data_dir.mkdir()
-    return create_app(_app_config(data_dir) | {"REDIS_URL": redis_url})
+    # On disk whatever the suite's engine: these apps test the cache, not search.
+    return create_app(_app_config(data_dir) | {"REDIS_URL": redis_url,
+                                               "SEARCH_BACKEND": "whoosh"})
 
 
 @pytest.mark.skipif(not _redis_answers(), reason="no Redis server on 127.0.0.1:6379")
