@@ -8,6 +8,7 @@ import itertools
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -99,16 +100,23 @@ def migrated_database(tmp_path_factory):
     databases.finish()
 
 
-@pytest.fixture
-def app(tmp_path, migrated_database):
-    database_url = migrated_database.new(tmp_path)
-    app = create_app(_app_config(tmp_path, database_url))
+@contextmanager
+def portal_app(data_dir, databases, **overrides):
+    """A real app on a fresh database in ``data_dir``, its context pushed; cleaned up after."""
+    database_url = databases.new(data_dir)
+    app = create_app(_app_config(data_dir, database_url) | overrides)
     with app.app_context():
         yield app
         db.session.remove()
         close_backend(app)
         db.engine.dispose()
-    migrated_database.drop(database_url)
+    databases.drop(database_url)
+
+
+@pytest.fixture
+def app(tmp_path, migrated_database):
+    with portal_app(tmp_path, migrated_database) as app:
+        yield app
 
 
 class Client:

@@ -13,16 +13,14 @@ from html.parser import HTMLParser
 
 from sqlalchemy import inspect, text
 
-from portal import create_app
 from portal.experts.profiles import profile_for, update_profile
 from portal.experts.router import assign_to
 from portal.extensions import db
 from portal.forum import services as forum
 from portal.forum.moderation import flag_post
-from portal.indexing.backend import close_backend
 from portal.models import Product
 from portal.search_tuning.services import add_word, save_group
-from tests.conftest import _app_config
+from tests.conftest import portal_app
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PDF = b"%PDF-1.7\n" + b"x" * 200
@@ -38,14 +36,8 @@ def write_rules(app) -> dict[str, str]:
 def own_app(tmp_path, migrated_database, **overrides):
     """An app of our own (the conftest ``app`` fixture cannot take config), e.g. another
     search backend; rate limits off so that thousands of probes are not throttled."""
-    url = migrated_database.new(tmp_path)
-    app = create_app(dict(_app_config(tmp_path, url), RATELIMIT_ENABLED=False, **overrides))
-    with app.app_context():
+    with portal_app(tmp_path, migrated_database, RATELIMIT_ENABLED=False, **overrides) as app:
         yield app
-        db.session.remove()
-        close_backend(app)
-        db.engine.dispose()
-    migrated_database.drop(url)
 
 
 # -- the world: one of every object ---------------------------------------------------------
