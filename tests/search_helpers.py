@@ -1,7 +1,9 @@
 """Helpers shared by the search backend tests: opening several instances of one index (as
-several server processes would) and an apply() that arrives in the middle of a rebuild."""
+several server processes would), an apply() that arrives in the middle of a rebuild, and
+one that waits for another writer."""
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -43,3 +45,15 @@ def rebuild_with_late_apply(backend: SearchBackend, writer: SearchBackend,
 
     backend.rebuild(docs, progress=progress)
     threads[0].join(timeout=15)
+
+
+def apply_waits_for(backend: SearchBackend, release: Callable[[], object],
+                    new: IndexDocument) -> None:
+    """Apply ``new`` while another writer holds the index's write lock until ``release()``
+    runs 0.3 s later: the apply must wait (≥ 0.2 s), then land."""
+    releaser = threading.Timer(0.3, release)
+    releaser.start()
+    started = time.monotonic()
+    backend.apply([new], [])
+    assert time.monotonic() - started >= 0.2
+    releaser.join()

@@ -4,7 +4,6 @@ The postgres engine runs when a PostgreSQL server answers (PORTAL_TEST_DATABASE_
 127.0.0.1:5432): one throwaway database per session, one new table per test."""
 
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 
@@ -18,7 +17,7 @@ from search.postgres_backend import PostgresBackend
 from search.postgres_store import conninfo
 from search.sqlite_backend import SqliteBackend
 from search.whoosh_backend import WhooshBackend
-from tests.search_helpers import instances
+from tests.search_helpers import apply_waits_for, instances
 
 ENGINES = ["whoosh", "sqlite", "postgres"]
 BACKEND_CLASSES = {"whoosh": WhooshBackend, "sqlite": SqliteBackend}
@@ -312,12 +311,7 @@ def test_apply_waits_for_another_writer(whoosh_backend, tmp_path):
     backend = whoosh_backend
     backend.apply([doc(1, "发票")], [])
     foreign = whoosh_index.open_dir(str(tmp_path / "index")).writer()  # holds the lock
-    releaser = threading.Timer(0.3, foreign.cancel)
-    releaser.start()
-    started = time.monotonic()
-    backend.apply([doc(2, "退货")], [])
-    assert time.monotonic() - started >= 0.2
-    releaser.join()
+    apply_waits_for(backend, foreign.cancel, doc(2, "退货"))
     assert keys(backend, "退货") == ["article:2"]
 
 

@@ -4,8 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from search.backend import SearchRequest
 from search.query import parse_user_query
 from search.sqlite_backend import SqliteBackend
 from tests.conftest import _app_config
-from tests.search_helpers import rebuild_with_late_apply
+from tests.search_helpers import apply_waits_for, rebuild_with_late_apply
 from tests.test_query_robustness import HOSTILE, assert_safe_html
 from tests.test_search_backend import doc, keys
 
@@ -173,12 +171,7 @@ def test_apply_waits_for_another_writer(backend, index_dir):
     backend.apply([doc(1, "发票")], [])
     foreign = SqliteBackend(index_dir)._files.connection()
     foreign.execute("BEGIN IMMEDIATE")  # holds the write lock
-    releaser = threading.Timer(0.3, foreign.execute, args=("ROLLBACK",))
-    releaser.start()
-    started = time.monotonic()
-    backend.apply([doc(2, "退货")], [])
-    assert time.monotonic() - started >= 0.2
-    releaser.join()
+    apply_waits_for(backend, lambda: foreign.execute("ROLLBACK"), doc(2, "退货"))
     assert keys(backend, "退货") == ["article:2"]
 
 
