@@ -13,8 +13,9 @@ from flask import Flask, current_app
 
 logger = logging.getLogger(__name__)
 
-# Short timeouts: a cache that hangs would be worse than no cache.
-_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+# Short timeouts for every Redis use (caches, rate limits): a Redis that hangs must cost a
+# request half a second at most, which is worse than no cache but better than no answer.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
 def redis_client(app: Flask | None = None):
@@ -26,7 +27,7 @@ def redis_client(app: Flask | None = None):
     if "redis_client" not in app.extensions:
         import redis
 
-        app.extensions["redis_client"] = redis.Redis.from_url(url, **_TIMEOUTS)
+        app.extensions["redis_client"] = redis.Redis.from_url(url, **REDIS_TIMEOUTS)
     return app.extensions["redis_client"]
 
 

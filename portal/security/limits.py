@@ -15,6 +15,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from portal.shared_cache import REDIS_TIMEOUTS
+
 logger = logging.getLogger(__name__)
 
 EXTENSION = "portal_limiter"
@@ -55,7 +57,6 @@ LIMITS: dict[str, str] = {
 # Load balancers and monitoring must always get an answer.
 UNLIMITED = frozenset({"api.healthz"})
 
-_REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
 def submitted_email() -> str:
@@ -108,7 +109,7 @@ def _posts_only(app: Flask, endpoint: str) -> list[str] | None:
 
 def _storage_options(uri: str) -> dict:
     # Short timeouts: an unreachable Redis must cost a request half a second at most.
-    return dict(_REDIS_TIMEOUTS) if uri.startswith(("redis://", "rediss://")) else {}
+    return dict(REDIS_TIMEOUTS) if uri.startswith(("redis://", "rediss://")) else {}
 
 
 def _where(uri: str) -> str:
