@@ -61,6 +61,8 @@ def drain(batch_size: int = 500) -> int:
 
     Never raises for an index failure: the tasks stay queued and the next drain retries,
     so a saved article is never lost from search for good."""
+    if db.session.scalar(select(IndexTask.id).limit(1)) is None:
+        return 0  # nothing queued: no need to load the tuning (and its segmenter)
     _load_search_tuning()
     applied = 0
     try:
