@@ -241,7 +241,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="run for this long instead")
     parser.add_argument("--threads", type=int, default=6, help="client threads (the last "
                         "one is the editor)")
-    parser.add_argument("--backend", choices=("whoosh", "sqlite"), default="whoosh")
+    parser.add_argument("--backend", choices=("tantivy", "whoosh"), default="tantivy")
     parser.add_argument("--short", action="store_true",
                         help=f"the CI form: {SHORT_REQUESTS} requests, {SHORT_THREADS} threads")
     parser.add_argument("--seed", type=int, default=1)

@@ -28,6 +28,10 @@ def load_secret_key(data_dir: Path) -> str:
     return key
 
 
+class ConfigError(ValueError):
+    """A setting the portal cannot start with; the message says what to change."""
+
+
 def env_flag(name: str, default: bool = False) -> bool:
     """A yes/no environment variable: 1, true, yes, on (any case) mean yes."""
     value = os.environ.get(name)
@@ -44,7 +48,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SECRET_KEY": overrides.pop("SECRET_KEY", None) or load_secret_key(data_dir),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("PORTAL_DATABASE_URL")
         or f"sqlite:///{data_dir / 'portal.db'}",
-        "SEARCH_BACKEND": os.environ.get("PORTAL_SEARCH_BACKEND", "whoosh"),
+        # tantivy (default), whoosh or postgres: see portal.indexing.backend.
+        "SEARCH_BACKEND": os.environ.get("PORTAL_SEARCH_BACKEND") or "tantivy",
         # postgres backend only: where its index table lives (default: the app's database).
         "SEARCH_DATABASE_URL": os.environ.get("PORTAL_SEARCH_DATABASE_URL", ""),
         "SEARCH_INDEX_DIR": str(data_dir / "index"),

@@ -164,6 +164,32 @@ def _whole_word_flags(raw: list[tuple[str, int, int]]) -> list[bool]:
     return flags
 
 
+# Modal particles are stop words, but the segmenter also cuts them out of names it does not
+# know (花呗 -> 花 + 呗, 借呗): one glued to a lone non-stop character before it and to more
+# Han text after it is kept (a particle ending the sentence, as in 好吧, is not).
+_NAME_PARTICLES = frozenset("吗呢吧啊呀嘛哦哈么啦喔呗哇嗯噢")
+
+
+def _is_lone_han(word: str) -> bool:
+    return len(word) == 1 and "\u3400" <= word <= "\u9fff"
+
+
+def _kept_particles(text: str, raw: list[tuple[str, int, int]],
+                    flags: list[bool] | None) -> set[int]:
+    # Indexes of particles inside an unknown name: 呗 in 花呗怎么还 (not 吗 in 花呗吗).
+    kept: set[int] = set()
+    previous: tuple[str, int] | None = None  # the last whole word and where it ended
+    for i, (word, start, end) in enumerate(raw):
+        if flags is not None and not flags[i]:
+            continue
+        if (word in _NAME_PARTICLES and previous is not None and previous[1] == start
+                and _is_lone_han(previous[0]) and previous[0] not in STOP_WORDS
+                and end < len(text) and _is_lone_han(text[end])):
+            kept.add(i)
+        previous = (word, end)
+    return kept
+
+
 def analyze(text: str, mode: str = "query") -> list[Token]:
     """Fold, segment, drop stop words and stem ``text``.
 
@@ -177,6 +203,7 @@ def analyze(text: str, mode: str = "query") -> list[Token]:
     index = mode == "index"
     raw = _jieba().tokenize(folded, mode="search" if index else "default")
     flags = _whole_word_flags(raw) if index else None
+    particles = _kept_particles(folded, raw, flags)
     tokens: list[Token] = []
     pending: list[tuple[str, int, int]] = []  # sub-words waiting for their whole word
     position = 0
@@ -189,7 +216,7 @@ def analyze(text: str, mode: str = "query") -> list[Token]:
                 pending.extend((sub, start + offset, 0) for sub, offset in _long_subwords(word))
             if word in _user_words:
                 pending.extend(_user_word_parts(word, start, pending))
-        terms = _word_terms(word)
+        terms = ((word, 0, len(word)),) if i in particles else _word_terms(word)
         if not pending and len(terms) == 1:  # the common case, kept cheap
             term, rel_start, rel_end = terms[0]
             tokens.append(Token(term, position, start + rel_start, start + rel_end))

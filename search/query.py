@@ -43,6 +43,9 @@ class ParsedQuery:
     # Synonyms of single-token terms (token -> other members of its synonym group). A backend
     # matches a term OR any of its alternatives, scoring alternatives at SYNONYM_WEIGHT.
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The user's text of every positive item (not the excluded ones), for the character
+    # fields (search/ngrams.py), which match characters rather than analysed tokens.
+    positive_texts: list[str] = field(default_factory=list)
 
     @property
     def tokens(self) -> list[str]:
@@ -164,6 +167,8 @@ def _parse(text: str) -> ParsedQuery:
         tokens: Clause = tuple(tokenize(item.text, "query"))
         if not tokens:
             continue
+        if item.prefix != "-":
+            parsed.positive_texts.append(item.text)
         if item.prefix == "-":
             # Several tokens are excluded only together, so -退货政策 does not also
             # throw away every document that merely mentions 政策.

@@ -1,11 +1,19 @@
 """Every ranking signal the portal adds to the engine's text score, in one place.
 
-final score = text score (BM25F: title x3, tags x2, body x1)
-              x document boost   (helpful ratio for articles, solved state for forum topics;
-                                  computed when the document is indexed)
-              x freshness        (computed at query time from the document's last update)
-Synonym matches (退货 for a query 退换货) score SYNONYM_WEIGHT of a literal match. Every
-backend applies these same numbers, so the relevance evaluation compares like with like.
+One query model for every engine:
+1. the engine retrieves the top CANDIDATES documents by its text score, with its own top-k
+   pruning:  text score = BM25 over words (title x3, tags x2, body x1; synonyms x0.6)
+                          + UNIGRAM_WEIGHT x BM25 over single Han characters
+                          + BIGRAM_WEIGHT x BM25 over overlapping Han bigrams;
+2. the total is the engine's cheap count of matches;
+3. those candidates are re-ranked here (search/rerank.py):
+   final score = text score
+                 x document boost (helpful ratio for articles, solved state for forum topics;
+                                   computed when the document is indexed)
+                 x freshness      (computed at query time from the document's last update)
+                 x coordination   (share of the query's words the document has)
+   and only the page shown is highlighted.
+Every backend applies these same numbers, so the relevance evaluation compares like with like.
 """
 
 from __future__ import annotations
@@ -21,6 +29,21 @@ BODY_WEIGHT = 1.0
 # A term found through a synonym counts this much of the literal term.
 SYNONYM_WEIGHT = 0.6
 
+# Characters beside words (search/ngrams.py): what one matched character or bigram adds,
+# relative to a body word. Tuned on the public question set (bench/relevance.py --set
+# public), not on our own labelled queries.
+UNIGRAM_WEIGHT = 0.3
+BIGRAM_WEIGHT = 0.5
+
+# How many candidates the engine hands to the re-rank. Boost, freshness and coordination
+# move a document by tens of percent at most, so what they lift into the first pages is
+# within the engine's top few hundred by text score.
+CANDIDATES = 200
+
+# Coordination: FLOOR + (1 - FLOOR) x matched / words. A document that matches only through
+# characters (a typo such as 发漂) keeps FLOOR of its score rather than none.
+COORDINATION_FLOOR = 0.2
+
 # Helpfulness: a damped ratio, so one vote moves an article a little and many votes move it
 # up to +/-30 %.
 HELPFUL_WEIGHT = 0.3
@@ -33,6 +56,14 @@ UNSOLVED_TOPIC_BOOST = 1.0
 # Freshness: up to +15 % for a document updated today, half of that after 180 days.
 FRESHNESS_WEIGHT = 0.15
 FRESHNESS_HALF_LIFE_DAYS = 180.0
+
+
+def coordination(matched: int, words: int) -> float:
+    """The coordination factor of a document having ``matched`` of the query's ``words``."""
+    if words <= 0:
+        return 1.0
+    share = min(max(matched, 0), words) / words
+    return COORDINATION_FLOOR + (1.0 - COORDINATION_FLOOR) * share
 
 
 def helpful_boost(yes: int, no: int) -> float:

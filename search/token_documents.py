@@ -12,7 +12,7 @@ import math
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -28,7 +28,9 @@ __all__ = [
     "TokenRow",
     "analysed_batches",
     "document_boost",
+    "days_now",
     "freshness_anchor",
+    "freshness_days",
     "freshness_now",
     "net_changes",
     "split_tokens",
@@ -107,6 +109,16 @@ def _days_since_epoch(moment: datetime) -> float:
     return (moment - _EPOCH).total_seconds() / 86400.0
 
 
+def freshness_days(updated: datetime | None, unknown: float) -> float:
+    """``updated`` as days since 2000-01-01 UTC, or ``unknown`` when it is not set."""
+    return unknown if updated is None else _days_since_epoch(updated)
+
+
+def days_now(now: datetime | None = None) -> float:
+    """Now as days since 2000-01-01 UTC (ages are this minus :func:`freshness_days`)."""
+    return _days_since_epoch(now or datetime.now(UTC).replace(tzinfo=None))
+
+
 def freshness_anchor(updated: datetime | None) -> float:
     """2 ** (days since 2000 / half-life): multiplied by :func:`freshness_now` it gives the
     freshness decay 0.5 ** (age / half-life) without per-row exponentiation at query time.
@@ -134,7 +146,7 @@ REBUILD_BATCH = 500  # documents per rebuild batch, so per progress() report
 Analysed = list[tuple[IndexDocument, TokenRow]]
 
 
-def _analyse(batch: list[IndexDocument]) -> list[TokenRow]:
+def _token_rows(batch: list[IndexDocument]) -> list[TokenRow]:
     return [token_row(doc) for doc in batch]
 
 
@@ -152,12 +164,16 @@ def _unique_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[list[I
         yield batch
 
 
-def analysed_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[Analysed]:
-    """Batches of (document, TokenRow) in input order, repeated keys dropped.
+def analysed_batches(docs: Iterable[IndexDocument], size: int,
+                     analyse: Callable[[list[IndexDocument]], list] | None = None,
+                     ) -> Iterator[Analysed]:
+    """Batches of (document, its analysis) in input order, repeated keys dropped; the
+    analysis is a TokenRow unless ``analyse`` (a module-level function of a batch) says.
 
     The first batch is analysed here; from the second on, worker processes (forked, so
     they inherit the user dictionary) analyse while the caller writes.
     """
+    _analyse = analyse or _token_rows
     batches = _unique_batches(docs, size)
     first = next(batches, None)
     if first is None:

@@ -31,7 +31,7 @@ def _app_config(data_dir, database_url=None):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{data_dir / 'portal.db'}",
         "SEARCH_INDEX_DIR": str(data_dir / "index"),
-        "SEARCH_BACKEND": os.environ.get("PORTAL_TEST_SEARCH_BACKEND", "whoosh"),
+        "SEARCH_BACKEND": os.environ.get("PORTAL_TEST_SEARCH_BACKEND", "tantivy"),
         "TESTING": True,
     }
 

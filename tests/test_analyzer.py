@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -179,3 +180,13 @@ def test_add_user_words_as_first_call_in_a_fresh_process():
     code = "from search.analyzer import add_user_words, tokenize; add_user_words(['蓝鲸同步器']);"
     code += "assert tokenize('蓝鲸同步器') == ['蓝鲸同步器']"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60, cwd=ROOT)
+
+
+@pytest.mark.parametrize("text, kept", [("借呗怎么还款", "呗"), ("花呗吗能用", "呗")])
+def test_a_particle_cut_out_of_an_unknown_name_is_kept(text, kept):
+    assert kept in tokenize(text) and kept in tokenize(text, "index")
+
+
+@pytest.mark.parametrize("text", ["好吧", "我的书呢", "行吗"])
+def test_a_particle_ending_a_sentence_is_still_a_stop_word(text):
+    assert not set(tokenize(text)) & set("吧呢吗")

@@ -67,7 +67,7 @@ def _spawn(target, *args):
 
 
 # The on-disk engines always; the PostgreSQL one when the suite runs on PostgreSQL.
-ENGINES = ["whoosh", "sqlite"] + (["postgres"] if TEST_DATABASE_URL else [])
+ENGINES = ["tantivy", "whoosh"] + (["postgres"] if TEST_DATABASE_URL else [])
 
 
 @pytest.mark.parametrize("backend", ENGINES)

@@ -141,10 +141,10 @@ def test_sql_syntax_in_write_route_fields(app, client, world):
     assert row_counts()["users"] == 7
 
 
-@pytest.mark.parametrize("backend", ["whoosh", "sqlite"])
+@pytest.mark.parametrize("backend", ["tantivy", "whoosh"])
 def test_search_syntax_injection_on_both_backends(tmp_path, migrated_database, backend):
     """FTS MATCH syntax (quotes, NEAR, column filters, operators) never reaches the engine
-    raw: the sqlite backend must answer like whoosh does, with no 500."""
+    raw: the tantivy backend must answer like whoosh does, with no 500."""
     with own_app(tmp_path, migrated_database, SEARCH_BACKEND=backend) as app:
         Factories().article(title="退货运费说明", body="退货运费由卖家承担 shipping")
         client = app.test_client()

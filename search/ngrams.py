@@ -1,0 +1,57 @@
+"""Characters beside words: the single Han characters and overlapping Han bigrams of a text.
+
+Real customers paraphrase (禁用 / 停用, 收钱码 / 收款码) and type words the segmenter does
+not know (花呗 -> 花 + 呗), so every engine indexes the folded text's characters in two
+fields of their own beside the word fields, and scores query characters against them
+(weights in search/ranking.py). Only runs of Han characters are cut: Latin words are
+already whole tokens, and their letters would only add noise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from search.analyzer import fold
+from search.query import ParsedQuery
+from search.stopwords import CHINESE_STOP_WORDS
+
+__all__ = ["MAX_QUERY_GRAMS", "char_grams", "grams_text", "query_grams"]
+
+# Han ideographs: CJK unified (with extension A) and the compatibility block.
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Function characters (的, 吗, 我 …) match nearly every document: as query unigrams they
+# would cost a posting walk each and add nothing. Documents still index them.
+_STOP_CHARS = frozenset(word for word in CHINESE_STOP_WORDS if len(word) == 1)
+MAX_QUERY_GRAMS = 32  # per kind, like query.MAX_SHOULD_TERMS
+
+
+def char_grams(text: str) -> tuple[list[str], list[str]]:
+    """(unigrams, bigrams) of the folded ``text``'s Han runs, in order, repeats kept (tf)."""
+    unigrams: list[str] = []
+    bigrams: list[str] = []
+    for run in _HAN_RUN.findall(fold(text)):
+        unigrams.extend(run)
+        bigrams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return unigrams, bigrams
+
+
+def grams_text(text: str) -> tuple[str, str]:
+    """:func:`char_grams` as two space-joined token strings (unigrams, bigrams)."""
+    unigrams, bigrams = char_grams(text)
+    return " ".join(unigrams), " ".join(bigrams)
+
+
+def query_grams(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
+    """Unique (unigrams, bigrams) of the query's positive text, capped at MAX_QUERY_GRAMS
+    each; function characters are left out of the unigrams."""
+    unigrams: dict[str, None] = {}
+    bigrams: dict[str, None] = {}
+    for text in parsed.positive_texts:
+        one, two = char_grams(text)
+        for char in one:
+            if char not in _STOP_CHARS and len(unigrams) < MAX_QUERY_GRAMS:
+                unigrams.setdefault(char, None)
+        for pair in two:
+            if len(bigrams) < MAX_QUERY_GRAMS:
+                bigrams.setdefault(pair, None)
+    return list(unigrams), list(bigrams)

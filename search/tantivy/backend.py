@@ -1,0 +1,233 @@
+"""TantivyBackend: the SearchBackend on an embedded tantivy index directory.
+
+Reading: one reader per instance, reloaded when another process (or this one) committed,
+so each search runs on one consistent generation. Writing: one writer at a time across
+processes (a file lock, then tantivy's own lock), opened per batch and closed after its
+commit, so every server process can write in turn.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import tantivy
+
+from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
+from search.highlight import snippet_html, title_html
+from search.ngrams import query_grams
+from search.paging import first_unique, suggest_input
+from search.query import parse_user_query
+from search.ranking import CANDIDATES
+from search.rerank import Candidate, rerank
+from search.sql_common import plan_search
+from search.tantivy.documents import analyse, analyse_batch, to_document
+from search.tantivy.querying import build_queries, restricted, suggest_query
+from search.tantivy.schema import build_schema, register_tokenizer
+from search.token_documents import REBUILD_BATCH, analysed_batches, days_now, net_changes
+
+__all__ = ["TantivyBackend"]
+
+WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer
+APPLY_HEAP = 32_000_000  # bytes of tantivy writer memory for an apply() batch
+REBUILD_HEAP = 200_000_000
+_SUGGEST_TERMS = 50  # prefix expansions of the last suggest() token
+
+
+class TantivyBackend:
+    """SearchBackend over a tantivy index directory (created when missing)."""
+
+    def __init__(self, index_dir: str | Path) -> None:
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        with self._file_lock("create"):  # two processes must not both create it
+            self._index = tantivy.Index(build_schema(), path=str(self.index_dir), reuse=True)
+        register_tokenizer(self._index)
+        self._schema = self._index.schema
+        self._seen_meta: tuple | None = None
+        self._reload_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one writer per process at a time
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _searcher(self) -> tantivy.Searcher:
+        # tantivy's own reload follows commits with a delay; reloading when meta.json
+        # changed makes another process's commit visible to the very next search.
+        try:
+            stat = (self.index_dir / "meta.json").stat()
+            meta = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            meta = None
+        if meta != self._seen_meta:
+            with self._reload_lock:
+                if meta != self._seen_meta:
+                    self._index.reload()
+                    self._seen_meta = meta
+        return self._index.searcher()
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Top candidates by text score, re-ranked (search/rerank.py); the page highlighted."""
+        planned = plan_search(request)
+        if planned.plan is None:
+            return planned.results()
+        unigrams, bigrams = query_grams(parse_user_query(request.text))
+        queries = build_queries(self._schema, planned, unigrams, bigrams)
+        searcher = self._searcher()
+        total = searcher.search(queries.hits, limit=1, count=True).count
+        if not total or planned.offset >= total:
+            return planned.results(total)
+        depth = max(CANDIDATES, planned.offset + planned.per_page)
+        found = searcher.search(queries.ranking, limit=depth, count=False).hits
+        candidates = self._candidates(searcher, queries, found)
+        ranked = rerank(candidates, len(queries.words))
+        page = ranked[planned.offset : planned.offset + planned.per_page]
+        tokens = planned.plan.highlight_tokens()
+        hits = [self._hit(searcher, r.ref, r.score, planned.offset + i, tokens)
+                for i, r in enumerate(page, start=1)]
+        return planned.results(total, hits)
+
+    def _candidates(self, searcher, queries, found) -> list[Candidate]:
+        addresses = [address for _score, address in found]
+        if not addresses:
+            return []
+        uids = searcher.fast_field_values("uid", addresses)
+        boosts = searcher.fast_field_values("boost", addresses)
+        updated = searcher.fast_field_values("updated_days", addresses)
+        now = days_now()
+
+        def matching(query) -> set[tuple[int, int]]:
+            hits = searcher.search(restricted(self._schema, query, uids),
+                                   limit=len(addresses), count=False).hits
+            return {(a.segment_ord, a.doc) for _s, a in hits}
+
+        # Candidates that share only characters with the query are not hits.
+        is_hit = matching(queries.hits)
+        matched = dict.fromkeys(is_hit, 0)
+        if len(queries.words) > 1:
+            for word in queries.words:
+                for slot in matching(word) & is_hit:
+                    matched[slot] += 1
+        candidates = []
+        for (score, address), boost, days in zip(found, boosts, updated, strict=True):
+            slot = (address.segment_ord, address.doc)
+            if slot in is_hit:
+                candidates.append(Candidate(
+                    ref=address, text_score=score, boost=boost if boost is not None else 1.0,
+                    age_days=max(0.0, now - days) if days is not None else float("inf"),
+                    matched=matched[slot]))
+        return candidates
+
+    @staticmethod
+    def _hit(searcher, address, score: float, rank: int, tokens: set[str]) -> SearchHit:
+        fields = searcher.doc(address).to_dict()
+        title = _first_text(fields, "title_text")
+        body = _first_text(fields, "body_text")
+        return SearchHit(
+            key=fields["key"][0], doc_type=fields["doc_type"][0],
+            doc_id=int(fields["doc_id"][0]), slug=(fields.get("slug") or [""])[0],
+            title=title, snippet=snippet_html(body, tokens),
+            title_html=title_html(title, tokens), score=float(score), rank=rank)
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Titles containing the earlier tokens and a token starting with the last one."""
+        tokens, limit = suggest_input(prefix, limit)
+        if not tokens:
+            return []
+        searcher = self._searcher()
+        expansions = [term for term, _count in searcher.terms_with_prefix(
+            "title", tokens[-1], limit=_SUGGEST_TERMS)]
+        if not expansions:
+            return []
+        query = suggest_query(self._schema, tokens[:-1], expansions)
+        found = searcher.search(query, limit=limit * 4, count=False).hits
+        titles = (_first_text(searcher.doc(address).to_dict(), "title_text")
+                  for _score, address in found)
+        return first_unique(titles, limit)
+
+    def document_count(self) -> int:
+        """Number of live documents in the latest committed generation."""
+        return self._searcher().num_docs
+
+    # -- writing ---------------------------------------------------------------------
+
+    @contextmanager
+    def _file_lock(self, name: str) -> Iterator[None]:
+        with open(self.index_dir / f".portal-{name}.lock", "a+") as handle:
+            deadline = time.monotonic() + WRITER_TIMEOUT
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"the search index {name} lock is busy") from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _writer(self, heap: int) -> Iterator[tantivy.IndexWriter]:
+        """tantivy's writer for one batch: waits for other writers, commits on success,
+        and merges segments before letting go, so small commits do not pile up."""
+        with self._write_lock, self._file_lock("writer"):
+            deadline = time.monotonic() + WRITER_TIMEOUT
+            while True:
+                try:
+                    writer = self._index.writer(heap_size=heap, num_threads=1)
+                    break
+                except ValueError:  # tantivy's own lock, held by a writer outside ours
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+            try:
+                yield writer
+            except BaseException:
+                writer.rollback()
+                raise
+            writer.commit()
+            writer.wait_merging_threads()
+        self._seen_meta = None
+
+    def apply(self, upserts: Iterable[IndexDocument], deletes: Iterable[str]) -> None:
+        """Upsert and delete by key in one commit; an upsert wins over a delete of its key."""
+        latest, delete_keys = net_changes(upserts, deletes)
+        if not latest and not delete_keys:
+            return
+        documents = [to_document(doc, analyse(doc)) for doc in latest.values()]
+        with self._writer(APPLY_HEAP) as writer:
+            for key in [*delete_keys, *latest]:
+                writer.delete_documents_by_term("key", key)
+            for document in documents:
+                writer.add_document(document)
+
+    def rebuild(self, docs: Iterable[IndexDocument],
+                progress: Callable[[int], None] | None = None) -> int:
+        """Replace the index with ``docs`` in one commit; ``progress(n)`` per batch added.
+        Readers keep the old index until the commit. A repeated key keeps its first one."""
+        count = 0
+        with self._writer(REBUILD_HEAP) as writer:
+            writer.delete_all_documents()
+            for batch in analysed_batches(docs, REBUILD_BATCH, analyse_batch):
+                for doc, analysed in batch:
+                    writer.add_document(to_document(doc, analysed))
+                count += len(batch)
+                if progress is not None:
+                    progress(len(batch))
+        return count
+
+    def close(self) -> None:
+        """Nothing to release: tantivy frees the reader with the object."""
+
+
+def _first_text(fields: dict, name: str) -> str:
+    values = fields.get(name) or [b""]
+    value = values[0]
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else str(value)
+
+

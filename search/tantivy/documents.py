@@ -1,0 +1,81 @@
+"""An IndexDocument as a tantivy document: analysed in Python, stored as token strings."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+import tantivy
+
+from search.backend import IndexDocument
+from search.ngrams import grams_text
+from search.tantivy.schema import BIGRAM_FIELD, CHAR_FIELD, SUB_FIELDS, WORD_FIELDS
+from search.token_documents import (
+    TokenRow,
+    document_boost,
+    freshness_days,
+    tags_text,
+    token_row,
+)
+
+__all__ = ["Analysed", "UNKNOWN_DAYS", "analyse", "days_since_epoch", "key_uid", "to_document"]
+
+UNKNOWN_DAYS = -1e12  # no update time: so old that freshness adds nothing
+_UID_MASK = (1 << 63) - 1
+
+
+class Analysed(NamedTuple):
+    """The analyser's output for one document (picklable: rebuilds analyse in processes)."""
+
+    row: TokenRow
+    chars: str
+    bigrams: str
+
+
+def analyse(doc: IndexDocument) -> Analysed:
+    """Words per field, and the Han characters and bigrams of title, tags and body."""
+    # A newline between fields keeps bigrams from spanning two of them.
+    chars, bigrams = grams_text(f"{doc.title or ''}\n{tags_text(doc.tags)}\n{doc.body or ''}")
+    return Analysed(token_row(doc), chars, bigrams)
+
+
+def analyse_batch(docs: list[IndexDocument]) -> list[Analysed]:
+    """:func:`analyse` over a batch (the unit a rebuild hands to a worker process)."""
+    return [analyse(doc) for doc in docs]
+
+
+def key_uid(key: str) -> int:
+    """A stable non-negative 63-bit number for a document key."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & _UID_MASK
+
+
+def days_since_epoch(doc: IndexDocument) -> float:
+    """The document's update time as days since 2000-01-01 UTC (UNKNOWN_DAYS when unset)."""
+    return freshness_days(doc.updated, UNKNOWN_DAYS)
+
+
+def to_document(doc: IndexDocument, analysed: Analysed) -> tantivy.Document:
+    """The tantivy document for ``doc`` with its analysed text."""
+    out = tantivy.Document()
+    out.add_text("key", doc.key)
+    out.add_text("doc_type", doc.doc_type or "")
+    out.add_integer("doc_id", int(doc.doc_id))
+    out.add_text("slug", doc.slug or "")
+    if doc.language:
+        out.add_text("language", doc.language)
+    for category in doc.category_ids:
+        out.add_integer("category_ids", int(category))
+    out.add_integer("uid", key_uid(doc.key))
+    out.add_float("boost", document_boost(doc))
+    out.add_float("updated_days", days_since_epoch(doc))
+    for name, text in zip((*WORD_FIELDS, *SUB_FIELDS), analysed.row, strict=True):
+        if text:
+            out.add_text(name, text)
+    if analysed.chars:
+        out.add_text(CHAR_FIELD, analysed.chars)
+    if analysed.bigrams:
+        out.add_text(BIGRAM_FIELD, analysed.bigrams)
+    out.add_bytes("title_text", (doc.title or "").encode("utf-8", "surrogatepass"))
+    out.add_bytes("body_text", (doc.body or "").encode("utf-8", "surrogatepass"))
+    return out

@@ -1,0 +1,138 @@
+"""A query plan (search/token_query.py) as tantivy queries.
+
+Three queries per search, all built from the same clauses:
+- ``ranking``: every word, synonym, character and bigram clause as SHOULD terms, plus the
+  required and excluded ones and the filters; its top-k is the candidate set;
+- ``hits``: what counts as a match (words, synonyms, bigrams; single characters only
+  score) — its cheap count is the total, and candidates must match it;
+- per query word, its clause: restricted to the candidates, it tells which words each
+  candidate has (coordination).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import tantivy
+
+from search.ranking import (
+    BIGRAM_WEIGHT,
+    BODY_WEIGHT,
+    TAGS_WEIGHT,
+    TITLE_WEIGHT,
+    UNIGRAM_WEIGHT,
+)
+from search.sql_common import PlannedSearch
+from search.tantivy.schema import BIGRAM_FIELD, CHAR_FIELD, SUB_FIELDS, WORD_FIELDS
+from search.token_query import Alternatives, TokenMatch
+
+__all__ = ["SearchQueries", "build_queries", "restricted", "suggest_query"]
+
+Occur = tantivy.Occur
+_FIELD_WEIGHTS = dict(zip(WORD_FIELDS, (TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT), strict=True))
+# A dictionary sub-word weighs what its whole word weighs in the same field.
+_TERM_FIELDS = (*((name, _FIELD_WEIGHTS[name]) for name in WORD_FIELDS),
+                *((sub, _FIELD_WEIGHTS[name]) for sub, name in
+                  zip(SUB_FIELDS, WORD_FIELDS, strict=True)))
+
+
+@dataclass(frozen=True)
+class SearchQueries:
+    """The queries of one search; ``words`` holds one clause per should word."""
+
+    ranking: tantivy.Query
+    hits: tantivy.Query
+    words: tuple[tantivy.Query, ...]
+
+
+def _boosted(query: tantivy.Query, weight: float) -> tantivy.Query:
+    return query if weight == 1.0 else tantivy.Query.boost_query(query, weight)
+
+
+def _term(schema: tantivy.Schema, field: str, token: str, weight: float) -> tantivy.Query:
+    return _boosted(tantivy.Query.term_query(schema, field, token), weight)
+
+
+def _match_terms(schema: tantivy.Schema, match: TokenMatch) -> list[tantivy.Query]:
+    """One match as flat weighted queries: a term in every word field, or a phrase."""
+    if match.is_phrase:
+        return [_boosted(tantivy.Query.phrase_query(schema, name, list(match.tokens)),
+                         _FIELD_WEIGHTS[name] * match.weight) for name in WORD_FIELDS]
+    token = match.tokens[0]
+    return [_term(schema, name, token, weight * match.weight) for name, weight in _TERM_FIELDS]
+
+
+def _any(queries: Sequence[tantivy.Query]) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(Occur.Should, q) for q in queries])
+
+
+def _clause(schema: tantivy.Schema, alternatives: Alternatives) -> list[tantivy.Query]:
+    return [q for match in alternatives for q in _match_terms(schema, match)]
+
+
+def _grams(schema: tantivy.Schema, field: str, grams: Sequence[str],
+           weight: float) -> list[tantivy.Query]:
+    return [_term(schema, field, gram, weight) for gram in grams]
+
+
+def filter_clauses(schema: tantivy.Schema, search: PlannedSearch) -> list[tantivy.Query]:
+    """The request's doc_type / language / category filters as required term queries."""
+    filters = []
+    if search.doc_type is not None:
+        filters.append(tantivy.Query.term_query(schema, "doc_type", search.doc_type))
+    if search.language is not None:
+        filters.append(tantivy.Query.term_query(schema, "language", search.language))
+    if search.category_id is not None:
+        filters.append(tantivy.Query.term_query(schema, "category_ids", search.category_id))
+    return filters
+
+
+def build_queries(schema: tantivy.Schema, search: PlannedSearch, unigrams: Sequence[str],
+                  bigrams: Sequence[str]) -> SearchQueries:
+    """The ranking, hits and per-word queries of a planned search (its plan is not None)."""
+    plan = search.plan
+    assert plan is not None
+    words = [_clause(schema, clause) for clause in plan.should]
+    bigram_terms = _grams(schema, BIGRAM_FIELD, bigrams, BIGRAM_WEIGHT)
+    unigram_terms = _grams(schema, CHAR_FIELD, unigrams, UNIGRAM_WEIGHT)
+    required = [(Occur.Must, _any(_clause(schema, clause))) for clause in plan.required]
+    required += [(Occur.Must, f) for f in filter_clauses(schema, search)]
+    excluded = [(Occur.MustNot, q) for match in plan.excluded for q in _match_terms(schema, match)]
+    scoring = [q for clause in words for q in clause] + bigram_terms
+    if plan.required:
+        # Words are optional beside required clauses: they only add to the score.
+        hits = tantivy.Query.boolean_query([*required, *excluded])
+        ranking = tantivy.Query.boolean_query(
+            [*required, *excluded, *((Occur.Should, q) for q in scoring + unigram_terms)])
+    else:
+        any_hit = _any(scoring)
+        hits = tantivy.Query.boolean_query([(Occur.Must, any_hit), *required, *excluded])
+        if required or excluded:
+            ranking = tantivy.Query.boolean_query(
+                [(Occur.Must, any_hit), *required, *excluded,
+                 *((Occur.Should, q) for q in unigram_terms)])
+        else:
+            # Flat SHOULD terms: tantivy's block-max WAND prunes this shape; candidates that
+            # only share characters are dropped afterwards (they are not hits).
+            ranking = _any(scoring + unigram_terms)
+    return SearchQueries(ranking=ranking, hits=hits, words=tuple(_any(w) for w in words))
+
+
+def restricted(schema: tantivy.Schema, query: tantivy.Query, uids: Sequence[int]) -> tantivy.Query:
+    """``query`` limited to the documents whose uid is in ``uids``."""
+    return tantivy.Query.boolean_query([
+        (Occur.Must, query),
+        (Occur.Must, tantivy.Query.term_set_query(schema, "uid", list(uids))),
+    ])
+
+
+def suggest_query(schema: tantivy.Schema, words: Sequence[str],
+                  last: Sequence[str]) -> tantivy.Query:
+    """Titles with every token of ``words`` and one of the ``last`` (prefix) terms."""
+    clauses = [(Occur.Must, tantivy.Query.term_query(schema, "title", w)) for w in words]
+    clauses.append((Occur.Must, _any([tantivy.Query.term_query(schema, "title", t)
+                                      for t in last])))
+    return tantivy.Query.boolean_query(clauses)

@@ -1,0 +1,63 @@
+"""The tantivy index's fields and the one tokenizer they share.
+
+Text fields receive our analyzer's tokens joined by spaces (documents.py), so tantivy only
+splits on whitespace: folding, segmentation, stop words and stemming stay ours and behave
+exactly as on the other engines. Whole words go in title/tags/body (with positions, so
+phrases line up), dictionary sub-words in *_sub, Han characters and bigrams in chars and
+bigrams (frequencies only). The original title and body are stored apart, for hits.
+"""
+
+from __future__ import annotations
+
+import tantivy
+
+__all__ = [
+    "BIGRAM_FIELD",
+    "CHAR_FIELD",
+    "SUB_FIELDS",
+    "TOKENIZER",
+    "WORD_FIELDS",
+    "build_schema",
+    "register_tokenizer",
+]
+
+TOKENIZER = "portal_tokens"
+WORD_FIELDS = ("title", "tags", "body")
+SUB_FIELDS = tuple(f"{name}_sub" for name in WORD_FIELDS)
+CHAR_FIELD = "chars"
+BIGRAM_FIELD = "bigrams"
+# tantivy refuses terms over ~64 KB; nothing longer can be a useful token anyway.
+MAX_TOKEN_BYTES = 255
+
+
+def build_schema() -> tantivy.Schema:
+    """The schema of a portal index."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("key", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("doc_type", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("doc_id", stored=True)
+    builder.add_text_field("slug", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("language", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("category_ids", indexed=True)
+    # A 63-bit hash of the key: the re-rank restricts per-word queries to its candidates
+    # by this number (fast fields hold numbers, not text).
+    builder.add_integer_field("uid", indexed=True, fast=True)
+    builder.add_float_field("boost", fast=True)
+    builder.add_float_field("updated_days", fast=True)  # days since 2000-01-01 (UTC)
+    for name in WORD_FIELDS:
+        builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
+    for name in SUB_FIELDS:
+        builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option="freq")
+    builder.add_text_field(CHAR_FIELD, tokenizer_name=TOKENIZER, index_option="freq")
+    builder.add_text_field(BIGRAM_FIELD, tokenizer_name=TOKENIZER, index_option="freq")
+    builder.add_bytes_field("title_text", stored=True)
+    builder.add_bytes_field("body_text", stored=True)
+    return builder.build()
+
+
+def register_tokenizer(index: tantivy.Index) -> None:
+    """Register the whitespace tokenizer the text fields name (needed on every open)."""
+    analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+                .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
+                .build())
+    index.register_tokenizer(TOKENIZER, analyzer)
