@@ -3,7 +3,11 @@
 Matplotlib's object API (``Figure``, never pyplot, so no global figure state); text stays
 SVG text (``svg.fonttype = none``) so the browser draws Chinese labels with its own fonts.
 Drawing holds a lock (matplotlib's rc settings and font cache are process-wide), and the
-SVG of the same figures and labels is cached: the rollups change a few times an hour."""
+SVG of the same figures and labels is cached: the rollups change a few times an hour.
+Matplotlib is imported where a chart is drawn, not with this module: loading it costs
+about a second of CPU that every process and CLI command paid at start-up."""
+
+from __future__ import annotations
 
 import io
 import re
@@ -12,14 +16,15 @@ import warnings
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import matplotlib
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
 
 from portal.insights.query_reports import DailySeries, HourlySeries
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.2, 3.0, 100  # about 720 x 300 px
 # For measuring text only: the page's stylesheet picks the fonts the browser draws with.
@@ -36,6 +41,8 @@ _SIZE = re.compile(r'\s(?:width|height)="[^"]*"')
 def _drawing(name: str):
     """Hold the lock and the chart's rc settings while a figure is built and saved (fonts
     are picked when text is created, glyphs measured when it is drawn)."""
+    import matplotlib  # slow to import: only when a chart is drawn
+
     settings = {"svg.fonttype": "none", "svg.hashsalt": name, "font.family": "sans-serif",
                 "font.sans-serif": FONTS}
     with _lock, matplotlib.rc_context(settings), warnings.catch_warnings():
@@ -45,6 +52,8 @@ def _drawing(name: str):
 
 
 def _figure() -> tuple[Figure, object]:
+    from matplotlib.figure import Figure  # slow to import: only when a chart is drawn
+
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
@@ -83,6 +92,8 @@ def _to_svg(fig: Figure, title: str) -> str:
 @lru_cache(maxsize=CACHE_SIZE)
 def _day_svg(days: tuple[date, ...], searches: tuple[int, ...], zero: tuple[int, ...],
              labels: tuple[str, ...]) -> str:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # see _figure()
+
     title, searches_label, zero_label, x_label = labels
     with _drawing("searches-per-day"):
         fig, ax = _figure()
