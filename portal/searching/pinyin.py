@@ -6,8 +6,6 @@ character), so keys are cached per word; titles repeat their words, so the cache
 import re
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
-
 from search.analyzer import fold
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -23,6 +21,10 @@ def has_cjk(text: str) -> bool:
 def syllables(text: str) -> tuple[str, ...]:
     """Toneless pinyin of ``text`` (folded first), one item per Chinese character; other
     text is kept as lower-case letters and digits."""
+    # Imported on first use: loading its phrase dictionary takes about half a second, which
+    # every process paid at start-up (this module is imported with the search blueprint).
+    from pypinyin import lazy_pinyin
+
     parts = (_NOT_KEY.sub("", part.lower()) for part in lazy_pinyin(fold(text)))
     return tuple(part for part in parts if part)
 
