@@ -5,10 +5,10 @@ searches, clicks, views, votes, questions and answers made through the real serv
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from opencc import OpenCC
 from sqlalchemy import select
 
 from portal.ask.services import attach_topic, record_open, start_session, suggest_for
@@ -79,7 +79,15 @@ BODY_DETAILS = ("昨天开始就这样了，试了好几次。", "客服电话�
 ANSWERS = ("您好，可以先在“我的订单”里找到这笔订单，按页面提示操作；还不行的话请发截图上来。",
            "这是已知问题，下个版本修复。临时办法：退出账号重新登录，再同步一次。",
            "知识库里有步骤说明，按文章操作即可；如果某一步和界面对不上，请告诉我们是哪一步。")
-TO_TRADITIONAL = OpenCC("s2t")
+
+
+@cache
+def _to_traditional():
+    """The simplified-to-traditional converter, built on first use: reading its tables cost
+    every CLI command start-up time (this module is imported to register `demo` commands)."""
+    from opencc import OpenCC
+
+    return OpenCC("s2t")
 
 
 @dataclass
@@ -183,7 +191,7 @@ class Traffic:
         else:
             text = rng.choice(ZH_FORMS).format(phrase)
             if rng.random() < 0.2:
-                text = TO_TRADITIONAL.convert(text)
+                text = _to_traditional().convert(text)
         return _typo(rng, text) if rng.random() < 0.07 else text
 
     def visitor(self, logged_in_share: float = 0.35) -> tuple[User | None, str | None]:
