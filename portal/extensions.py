@@ -2,11 +2,12 @@
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from portal.deferred_migrate import DeferredMigrate
 
 # Named constraints, so later migrations can drop or alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -23,7 +24,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = DeferredMigrate()  # Flask-Migrate, imported when first used
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
