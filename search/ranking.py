@@ -76,8 +76,9 @@ def forum_boost(solved: bool) -> float:
 
 
 def freshness_boost(age_days: float) -> float:
-    """1 + FRESHNESS_WEIGHT for a document updated now, decaying by half every half-life."""
-    if not math.isfinite(age_days) or age_days < 0:
+    """1 + FRESHNESS_WEIGHT for a document updated now, decaying by half every half-life;
+    an unknown age (infinite, as age_in_days gives it) adds nothing."""
+    if math.isnan(age_days) or age_days < 0:
         age_days = 0.0
     return 1.0 + FRESHNESS_WEIGHT * 0.5 ** (age_days / FRESHNESS_HALF_LIFE_DAYS)
 
