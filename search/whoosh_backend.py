@@ -1,7 +1,18 @@
-"""Whoosh implementation of SearchBackend: one shared searcher, non-compound segments."""
+"""Whoosh implementation of SearchBackend: one shared searcher, non-compound segments.
+
+Searching follows the query model of search/ranking.py: the hits are sets of docnums read
+from the postings (their size is the total), whoosh's pruned top-k of a flat BM25F query
+among them are the candidates, and search.rerank applies boost, freshness and
+coordination to those before the page is cut and highlighted.
+
+Indexes written before the character fields (``chars``, ``bigrams``) existed must be
+rebuilt: searching or writing to one raises :class:`OutdatedIndexError`, which names the
+command; ``rebuild()`` (that command) brings the schema up to date in its own commit.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Callable, Iterable
@@ -12,20 +23,45 @@ from whoosh import index
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.scoring import BM25F
+from whoosh.searching import Results
 from whoosh.util.filelock import try_for
+from whoosh.util.times import long_to_datetime
 from whoosh.writing import CLEAR
 
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
-from search.paging import MAX_PAGE, MAX_PER_PAGE, clamp_int, first_unique, suggest_input
+from search.ngrams import grams_text, query_grams
+from search.paging import first_unique, suggest_input
 from search.query import parse_user_query
+from search.ranking import CANDIDATES
+from search.rerank import Candidate, days_old, rerank
 from search.schema import build_schema
-from search.token_documents import REBUILD_BATCH, net_changes
+from search.sql_common import plan_search
+from search.token_documents import REBUILD_BATCH, document_boost, net_changes, tags_text
 from search.whoosh_highlight import snippet_html, title_html
-from search.whoosh_query import PortalQuery, PortalWeighting, build_filter, build_query
+from search.whoosh_query import BIGRAM_FIELD, CHAR_FIELD, build_queries, hit_docnums
 
-__all__ = ["WhooshBackend"]
+__all__ = ["OutdatedIndexError", "WhooshBackend"]
+
+logger = logging.getLogger(__name__)
 
 WRITER_TIMEOUT = 10.0  # seconds to wait for whoosh's WRITELOCK before LockError
+REQUIRED_FIELDS = (CHAR_FIELD, BIGRAM_FIELD)  # fields an index needs beyond older ones
+REINDEX_COMMAND = "flask --app wsgi search reindex"
+
+
+class OutdatedIndexError(RuntimeError):
+    """The index on disk predates the current schema and must be rebuilt."""
+
+    def __init__(self, path: Path, missing: Iterable[str]) -> None:
+        super().__init__(
+            f"The Whoosh search index in {path} has no {', '.join(missing)} field(s): it "
+            f"was built by an older version. Rebuild it with `{REINDEX_COMMAND}`.")
+
+
+def _missing_fields(schema) -> list[str]:
+    return [name for name in REQUIRED_FIELDS if name not in schema]
+
 
 def _open_or_create(path: Path) -> index.FileIndex:
     path.mkdir(parents=True, exist_ok=True)
@@ -44,7 +80,9 @@ def _open_or_create(path: Path) -> index.FileIndex:
 
 
 def _fields(doc: IndexDocument) -> dict:
-    boost = float(doc.boost) if doc.boost is not None else 1.0
+    tags = tags_text(doc.tags)
+    # A newline between fields keeps bigrams from spanning two of them.
+    chars, bigrams = grams_text(f"{doc.title or ''}\n{tags}\n{doc.body or ''}")
     fields: dict = {
         "key": doc.key,
         "doc_type": doc.doc_type or "",
@@ -52,9 +90,10 @@ def _fields(doc: IndexDocument) -> dict:
         "slug": doc.slug or "",
         "title": doc.title or "",
         "body": doc.body or "",
-        "tags": ", ".join(tag for tag in doc.tags if tag),
-        # A negative or NaN multiplier would invert or poison the ranking.
-        "boost": boost if math.isfinite(boost) and boost >= 0 else 1.0,
+        "tags": tags,
+        CHAR_FIELD: chars,
+        BIGRAM_FIELD: bigrams,
+        "boost": document_boost(doc),
     }
     if doc.category_ids:
         fields["category_ids"] = ",".join(str(int(c)) for c in doc.category_ids)
@@ -69,6 +108,42 @@ def _fields(doc: IndexDocument) -> dict:
     return fields
 
 
+def _adopt_current_schema(writer) -> None:
+    """Give a writer that will replace every document the current schema: fields that
+    were added or changed since the index was built (an older index is upgraded)."""
+    target = build_schema()
+    for name in writer.schema.names():
+        if name not in target:
+            writer.remove_field(name)
+    for name, field in target.items():
+        if name in writer.schema and writer.schema[name] == field:
+            continue
+        if name in writer.schema:
+            writer.remove_field(name)
+        writer.add_field(name, field)
+
+
+class _Columns:
+    """The boost and update-time columns of one reader, read per candidate."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self._boost = reader.column_reader("boost") if reader.has_column("boost") else None
+        self._updated = (reader.column_reader("updated", translate=False)
+                         if reader.has_column("updated") else None)
+
+    def boost(self, docnum: int) -> float:
+        return float(self._boost[docnum]) if self._boost is not None else 1.0
+
+    def age_days(self, docnum: int) -> float:
+        if self._updated is None:
+            return math.inf
+        try:  # a document without a date reads as a huge long, beyond datetime
+            return days_old(long_to_datetime(self._updated[docnum]))
+        except (OverflowError, ValueError):
+            return math.inf
+
+
 class WhooshBackend:
     """SearchBackend over a Whoosh index directory (created when missing or empty).
 
@@ -80,10 +155,13 @@ class WhooshBackend:
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
         self._ix = _open_or_create(self.index_dir)
-        self._weighting = PortalWeighting()
+        self._weighting = BM25F()
         self._lock = threading.Lock()  # the shared searcher
         self._write_lock = threading.Lock()  # one writer per process at a time
         self._searcher = None
+        self._columns: _Columns | None = None
+        if missing := _missing_fields(self._ix.schema):
+            logger.warning("%s", OutdatedIndexError(self.index_dir, missing))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -100,28 +178,43 @@ class WhooshBackend:
         self._searcher = self._ix.searcher(weighting=self._weighting)
         return self._searcher
 
+    def _current_searcher(self):
+        """The fresh searcher, checked to have every field a search needs."""
+        searcher = self._fresh_searcher()
+        if missing := _missing_fields(searcher.schema):
+            raise OutdatedIndexError(self.index_dir, missing)
+        if self._columns is None or self._columns.reader is not searcher.reader():
+            self._columns = _Columns(searcher.reader())
+        return searcher
+
     def search(self, request: SearchRequest) -> SearchResults:
-        """Search with filters and paging; only the returned page is highlighted."""
-        page = clamp_int(request.page, 1, 1, MAX_PAGE)
-        per_page = clamp_int(request.per_page, 10, 1, MAX_PER_PAGE)
-        parsed = parse_user_query(request.text)
-        tokens = parsed.tokens
-        whoosh_query = build_query(parsed)
-        if whoosh_query is None:
-            return SearchResults(total=0, hits=[], page=page, per_page=per_page, tokens=tokens)
-        search_filter = build_filter(request)
-        offset = (page - 1) * per_page
+        """Top candidates by text score, re-ranked (search/rerank.py); the page highlighted."""
+        planned = plan_search(request)
+        if planned.plan is None:
+            return planned.results()
+        unigrams, bigrams = query_grams(parse_user_query(request.text))
+        queries = build_queries(planned, unigrams, bigrams)
+        offset, per_page = planned.offset, planned.per_page
         with self._lock:
-            searcher = self._fresh_searcher()
-            results = searcher.search(whoosh_query, limit=page * per_page, filter=search_filter)
-            # Exact: PortalWeighting disables whoosh's block skipping, so every match
-            # is collected anyway.
-            total = len(results)
-            hits = [
-                self._hit(hit, offset + i + 1)
-                for i, hit in enumerate(results[offset : offset + per_page])
+            searcher = self._current_searcher()
+            hits, word_sets = hit_docnums(searcher, queries)
+            total = len(hits)
+            if not total or offset >= total:
+                return planned.results(total)
+            depth = max(CANDIDATES, offset + per_page)
+            found = searcher.search(queries.ranking, limit=depth, filter=hits)
+            columns = self._columns
+            assert columns is not None
+            candidates = [
+                Candidate(ref=docnum, text_score=score, boost=columns.boost(docnum),
+                          age_days=columns.age_days(docnum),
+                          matched=sum(docnum in words for words in word_sets))
+                for score, docnum in found.top_n
             ]
-        return SearchResults(total=total, hits=hits, page=page, per_page=per_page, tokens=tokens)
+            ranked = rerank(candidates, len(queries.words))[offset : offset + per_page]
+            page = Results(searcher, queries.highlight, [(r.score, r.ref) for r in ranked])
+            found_hits = [self._hit(hit, offset + i) for i, hit in enumerate(page, start=1)]
+        return planned.results(total, found_hits)
 
     @staticmethod
     def _hit(hit, rank: int) -> SearchHit:
@@ -146,7 +239,7 @@ class WhooshBackend:
         parts: list[wq.Query] = [wq.Term("title", token) for token in tokens[:-1]]
         parts.append(wq.Prefix("title", tokens[-1]))
         with self._lock:
-            hits = self._fresh_searcher().search(PortalQuery(wq.And(parts)), limit=limit * 4)
+            hits = self._fresh_searcher().search(wq.And(parts), limit=limit * 4)
             return first_unique((hit.get("title") or "" for hit in hits), limit)
 
     def document_count(self) -> int:
@@ -166,13 +259,16 @@ class WhooshBackend:
         latest, delete_keys = net_changes(upserts, deletes)  # whoosh would keep both copies
         if not latest and not delete_keys:
             return
+        rows = [_fields(doc) for doc in latest.values()]
         with self._write_lock:
             writer = self._writer()
             try:
+                if missing := _missing_fields(writer.schema):
+                    raise OutdatedIndexError(self.index_dir, missing)
                 for key in delete_keys:
                     writer.delete_by_term("key", key)
-                for doc in latest.values():
-                    writer.update_document(**_fields(doc))
+                for row in rows:
+                    writer.update_document(**row)
             except BaseException:
                 writer.cancel()
                 raise
@@ -186,13 +282,15 @@ class WhooshBackend:
         """Replace the index with ``docs`` in one commit; ``progress(n)`` per batch added.
 
         Readers keep seeing the old index until the commit, then the complete new one
-        (a single merged segment). A repeated key keeps its first document.
+        (a single merged segment) with the current schema. A repeated key keeps its
+        first document.
         """
         count = batch = 0
         seen: set[str] = set()
         with self._write_lock:
             writer = self._writer(limitmb=256)
             try:
+                _adopt_current_schema(writer)
                 for doc in docs:
                     if doc.key in seen:
                         continue

@@ -1,170 +1,137 @@
-"""Whoosh query building from a ParsedQuery, request filters and the portal's scoring model."""
+"""A query plan (search/token_query.py) as Whoosh queries, and the hits as docnum sets.
+
+The query model of search/ranking.py, step by step:
+- ``ranking``: every word, synonym, phrase, bigram and character as one flat Or, scored
+  with plain BM25F; its top ranking.CANDIDATES (whoosh's block-quality pruning) among the
+  hits are the candidates;
+- the hits themselves (words, synonyms, bigrams; single characters only score) are
+  computed as sets of docnums, straight from the postings (:func:`hit_docnums`): their
+  size is the total, and the per-word sets give each candidate's coordination;
+- ``highlight``: the positive word terms, which the highlighter marks.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
 from whoosh import query as wq
-from whoosh.matching import WrappingMatcher
-from whoosh.query.wrappers import WrappingQuery
-from whoosh.scoring import BM25F
-from whoosh.searching import SearchContext
-from whoosh.util.times import long_to_datetime
+from whoosh.searching import Searcher
 
-from search.backend import SearchRequest
-from search.query import Clause, ParsedQuery
-from search.ranking import SYNONYM_WEIGHT, age_in_days, freshness_boost
+from search.ranking import BIGRAM_WEIGHT, UNIGRAM_WEIGHT
+from search.sql_common import PlannedSearch
+from search.token_query import Alternatives, TokenMatch
 
-__all__ = ["SEARCH_FIELDS", "PortalQuery", "PortalWeighting", "build_filter", "build_query"]
+__all__ = [
+    "BIGRAM_FIELD",
+    "CHAR_FIELD",
+    "SEARCH_FIELDS",
+    "SearchQueries",
+    "build_queries",
+    "docnums",
+    "hit_docnums",
+]
 
 SEARCH_FIELDS = ("title", "tags", "body")
+CHAR_FIELD = "chars"
+BIGRAM_FIELD = "bigrams"
+# Title x3 and tags x2 (ranking.TITLE_WEIGHT, TAGS_WEIGHT) are the fields' field_boost in
+# the schema: whoosh multiplies term weights by them when indexing, as BM25F intends.
+_FIELD_WEIGHTS = dict.fromkeys(SEARCH_FIELDS, 1.0)
 
 
-def _freshness(raw_updated: int) -> float:
-    # Raw DATETIME column values; a document without a date reads as the maximum long.
-    try:
-        return freshness_boost(age_in_days(long_to_datetime(raw_updated)))
-    except (OverflowError, ValueError):
-        return 1.0
+@dataclass(frozen=True)
+class SearchQueries:
+    """The queries of one search. ``words`` holds one clause per should word (its term
+    or phrase queries), ``required`` one per required clause; a hit has every required
+    clause (or, without any, some word or bigram) and no ``excluded`` query, and passes
+    every ``filters`` term."""
+
+    ranking: wq.Query
+    highlight: wq.Query
+    words: tuple[tuple[wq.Query, ...], ...]
+    required: tuple[tuple[wq.Query, ...], ...]
+    bigrams: tuple[wq.Query, ...]
+    excluded: tuple[wq.Query, ...]
+    filters: tuple[wq.Query, ...]
 
 
-class PortalWeighting(BM25F):
-    """BM25F multiplied by each document's stored ``boost`` column (IndexDocument.boost)
-    and by its freshness (search/ranking.py), both read once per index generation.
-
-    Whoosh's ``_boost`` only scales term frequencies, which BM25 then saturates, so a
-    boost of 2 does not double a score; multiplying the final score does.
-    """
-
-    use_final = True
-
-    def __init__(self, **kwargs: float) -> None:
-        super().__init__(**kwargs)
-        self._reader = None
-        self._boosts: list[float] = []
-
-    def final(self, searcher, docnum: int, score: float) -> float:
-        """Scale the BM25F score by the document's boost (1.0 when absent)."""
-        reader = searcher.reader()
-        if reader is not self._reader:
-            # Loaded once per index generation; the backend refreshes under a lock.
-            boosts = list(reader.column_reader("boost")) if reader.has_column("boost") else []
-            if reader.has_column("updated") and boosts:
-                updated = reader.column_reader("updated", translate=False)
-                boosts = [b * _freshness(raw) for b, raw in zip(boosts, updated, strict=False)]
-            self._boosts = boosts
-            self._reader = reader
-        boosts = self._boosts
-        return score * boosts[docnum] if docnum < len(boosts) else score
+def _match_queries(match: TokenMatch) -> list[wq.Query]:
+    """One match in every word field: a term, or a phrase of adjacent tokens."""
+    if match.is_phrase:
+        return [wq.Phrase(name, list(match.tokens), boost=_FIELD_WEIGHTS[name] * match.weight)
+                for name in SEARCH_FIELDS]
+    token = match.tokens[0]
+    return [wq.Term(name, token, boost=_FIELD_WEIGHTS[name] * match.weight)
+            for name in SEARCH_FIELDS]
 
 
-class _PortalMatcher(WrappingMatcher):
-    # Two jobs: (1) never let whoosh prune sub-matchers by "quality", because final() can
-    # raise a score above the quality bound (boost > 1) and pruning would also make the
-    # hit count inexact; (2) optional coordination: multiply by matched/total query terms.
-
-    def __init__(self, child, n_terms: int = 0, leaves=None, synonym_of=None) -> None:
-        super().__init__(child)
-        self._n_terms = n_terms
-        if leaves is None and n_terms > 1:
-            # (leaf matcher, token) pairs, collected once: leaf objects survive the tree
-            # rewrites done by replace(), and checking them directly is much cheaper than
-            # whoosh's recursive matching_terms() on every scored document. A synonym
-            # counts as the query term it stands for.
-            synonym_of = synonym_of or {}
-            leaves = [
-                (m, synonym_of.get(m.term()[1], m.term()[1]))
-                for m in child.term_matchers()
-                if m.term()
-            ]
-        self._leaves = leaves or []
-
-    def _replacement(self, newchild):
-        return self.__class__(newchild, self._n_terms, self._leaves)
-
-    def replace(self, minquality=0):
-        return super().replace(0)
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def score(self) -> float:
-        child = self.child
-        score = child.score()
-        if self._n_terms > 1:
-            docnum = child.id()
-            matched = {text for m, text in self._leaves if m.is_active() and m.id() == docnum}
-            score *= len(matched) / self._n_terms
-        return score
+def _clause(alternatives: Alternatives) -> tuple[wq.Query, ...]:
+    return tuple(q for match in alternatives for q in _match_queries(match))
 
 
-class PortalQuery(WrappingQuery):
-    """Wraps a query in :class:`_PortalMatcher` (no pruning; optional coordination)."""
-
-    def __init__(self, child: wq.Query, n_terms: int = 0, synonym_of=None) -> None:
-        super().__init__(child)
-        self.n_terms = n_terms
-        self.synonym_of = synonym_of or {}
-
-    def _rewrap(self, child: wq.Query) -> PortalQuery:
-        return self.__class__(child, self.n_terms, self.synonym_of)
-
-    def matcher(self, searcher, context=None):
-        """Return the child's matcher wrapped in :class:`_PortalMatcher`."""
-        if context is None:
-            context = SearchContext(weighting=searcher.weighting)
-        # Coordination inspects which sub-matchers sit on the current document, so rule
-        # out the pre-loaded array matchers whoosh otherwise picks for small indexes.
-        context = context.set(needs_current=True)
-        matcher = self.child.matcher(searcher, context)
-        return _PortalMatcher(matcher, self.n_terms, synonym_of=self.synonym_of)
+def _filters(search: PlannedSearch) -> tuple[wq.Query, ...]:
+    filters: list[wq.Query] = []
+    if search.doc_type is not None:
+        filters.append(wq.Term("doc_type", search.doc_type))
+    if search.language is not None:
+        filters.append(wq.Term("language", search.language))
+    if search.category_id is not None:
+        filters.append(wq.Term("category_ids", str(search.category_id)))
+    return tuple(filters)
 
 
-def _clause(tokens: Clause, alternatives: dict[str, tuple[str, ...]] | None = None) -> wq.Query:
-    if len(tokens) == 1:
-        token = tokens[0]
-        terms = [wq.Term(name, token) for name in SEARCH_FIELDS]
-        for synonym in (alternatives or {}).get(token, ()):
-            terms.extend(wq.Term(name, synonym, boost=SYNONYM_WEIGHT) for name in SEARCH_FIELDS)
-        return wq.Or(terms)
-    return wq.Or([wq.Phrase(name, list(tokens)) for name in SEARCH_FIELDS])
+def build_queries(search: PlannedSearch, unigrams: Sequence[str],
+                  bigrams: Sequence[str]) -> SearchQueries:
+    """The queries of a planned search (its plan is not None) with the query's Han
+    characters and bigrams (search/ngrams.py)."""
+    plan = search.plan
+    assert plan is not None
+    words = tuple(_clause(clause) for clause in plan.should)
+    required = tuple(_clause(clause) for clause in plan.required)
+    bigram_terms = tuple(wq.Term(BIGRAM_FIELD, gram, boost=BIGRAM_WEIGHT) for gram in bigrams)
+    unigram_terms = [wq.Term(CHAR_FIELD, gram, boost=UNIGRAM_WEIGHT) for gram in unigrams]
+    positive = [q for clause in (*required, *words) for q in clause]
+    return SearchQueries(
+        ranking=wq.Or([*positive, *bigram_terms, *unigram_terms]),
+        highlight=wq.Or(positive),
+        words=words,
+        required=required,
+        bigrams=bigram_terms,
+        # Exclusions take no synonyms: -退货 keeps 退款 articles.
+        excluded=tuple(q for match in plan.excluded for q in _match_queries(match)),
+        filters=_filters(search),
+    )
 
 
-def build_query(parsed: ParsedQuery) -> wq.Query | None:
-    """Return the Whoosh query for ``parsed``, or None when nothing positive remains.
+def docnums(searcher: Searcher, queries: Iterable[wq.Query]) -> set[int]:
+    """Docnums matching any of ``queries`` (terms or phrases), deleted documents left out."""
+    found: set[int] = set()
+    for query in queries:
+        found.update(query.docs(searcher))
+    return found
 
-    Should-terms are OR-ed with coordination so documents matching more of the terms rank
-    first; must/phrase clauses are required; must_not clauses exclude.
-    """
-    if parsed.is_empty:
-        return None
-    alternatives = parsed.alternatives
-    required = [_clause(clause, alternatives) for clause in [*parsed.must, *parsed.phrases]]
-    optional = None
-    if parsed.should:
-        terms = wq.Or([_clause((token,), alternatives) for token in parsed.should])
-        synonym_of = {alt: token for token, alts in alternatives.items() for alt in alts}
-        optional = PortalQuery(terms, n_terms=len(parsed.should), synonym_of=synonym_of)
-    if required:
-        positive: wq.Query = wq.And(required) if len(required) > 1 else required[0]
-        if optional is not None:
-            positive = wq.AndMaybe(positive, optional)
+
+def hit_docnums(searcher: Searcher, queries: SearchQueries) -> tuple[set[int], list[set[int]]]:
+    """(the hits, and per should word the documents having it) as sets of docnums; the
+    per-word sets are left empty when nothing needs them (required clauses and at most
+    one word)."""
+    word_sets = []
+    if not queries.required or len(queries.words) > 1:  # hits, or coordination, need them
+        word_sets = [docnums(searcher, clause) for clause in queries.words]
+    if queries.required:
+        hits = docnums(searcher, queries.required[0])
+        for clause in queries.required[1:]:
+            if not hits:
+                break
+            hits &= docnums(searcher, clause)
     else:
-        assert optional is not None
-        positive = optional
-    if parsed.must_not:
-        positive = wq.AndNot(positive, wq.Or([_clause(c) for c in parsed.must_not]))
-    return PortalQuery(positive)
-
-
-def build_filter(request: SearchRequest) -> wq.Query | None:
-    """Return a filter query for the request's doc_type / language / category, or None."""
-    terms: list[wq.Query] = []
-    if request.doc_type:
-        terms.append(wq.Term("doc_type", str(request.doc_type)))
-    if request.language:
-        terms.append(wq.Term("language", str(request.language)))
-    if request.category_id is not None:
-        # str() rather than int(): a malformed id simply matches nothing.
-        terms.append(wq.Term("category_ids", str(request.category_id)))
-    if not terms:
-        return None
-    return wq.And(terms) if len(terms) > 1 else terms[0]
+        hits = set().union(*word_sets)
+        hits |= docnums(searcher, queries.bigrams)
+    for term in queries.filters:
+        if not hits:
+            break
+        hits &= docnums(searcher, (term,))
+    if hits and queries.excluded:
+        hits -= docnums(searcher, queries.excluded)
+    return hits, word_sets
