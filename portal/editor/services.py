@@ -1,6 +1,7 @@
 """Writing articles: every save is a revision, and every change reaches the index."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -51,20 +52,25 @@ def clean_tags(names) -> list[str]:
     return seen
 
 
-def validate(data: ArticleData, article: Article | None) -> None:
+def validate_fields(data: ArticleData) -> None:
+    """The checks that need no database: title, slug form, status and language."""
     if not data.title.strip():
         raise ArticleError(_l("A title is required."))
     if not SLUG_RE.match(data.slug or ""):
         raise ArticleError(_l("The slug may hold only lower-case letters, digits and hyphens."))
+    if data.status not in ARTICLE_STATUSES:
+        raise ArticleError(_l("Unknown status: %(status)s.", status=data.status))
+    if data.language not in LANGUAGES:
+        raise ArticleError(_l("Unknown language: %(language)s.", language=data.language))
+
+
+def validate(data: ArticleData, article: Article | None) -> None:
+    validate_fields(data)
     clash = db.session.scalar(select(Article).where(Article.slug == data.slug))
     if clash is not None and clash is not article:
         raise ArticleError(
             _l("The slug “%(slug)s” is already used by another article.", slug=data.slug)
         )
-    if data.status not in ARTICLE_STATUSES:
-        raise ArticleError(_l("Unknown status: %(status)s.", status=data.status))
-    if data.language not in LANGUAGES:
-        raise ArticleError(_l("Unknown language: %(language)s.", language=data.language))
     if data.category_id is not None and db.session.get(Category, data.category_id) is None:
         raise ArticleError(_l("That category does not exist."))
 
@@ -80,7 +86,8 @@ def _tags(names: list[str]) -> list[Tag]:
     return tags
 
 
-def _snapshot(article: Article) -> dict:
+def snapshot_article(article: Article) -> dict:
+    """What a save compares to decide "unchanged", and what the audit log keeps."""
     return {**snapshot(article, ARTICLE_FIELDS), "tags": sorted(article.tag_names)}
 
 
@@ -117,17 +124,9 @@ def save_article(
     if creating:
         article = Article(author_id=author_id)
         db.session.add(article)
-    before = None if creating else _snapshot(article)
-    with db.session.no_autoflush:
-        article.title = data.title.strip()
-        article.slug = data.slug
-        article.summary = (data.summary or "").strip()
-        article.body_md = data.body_md
-        article.language = data.language
-        article.category_id = data.category_id
-        article.tags = _tags(data.tags)
-        _set_status(article, data.status)
-    after = _snapshot(article)
+    before = None if creating else snapshot_article(article)
+    assign(article, data)
+    after = snapshot_article(article)
     if not creating and after == before:
         db.session.rollback()
         return article, False
@@ -139,6 +138,20 @@ def save_article(
     return article, True
 
 
+def assign(article: Article, data: ArticleData,
+           find_tags: Callable[[list[str]], list[Tag]] = _tags) -> None:
+    """Copy ``data`` onto ``article`` (tags through ``find_tags``), flushing nothing."""
+    with db.session.no_autoflush:
+        article.title = data.title.strip()
+        article.slug = data.slug
+        article.summary = (data.summary or "").strip()
+        article.body_md = data.body_md
+        article.language = data.language
+        article.category_id = data.category_id
+        article.tags = find_tags(data.tags)
+        _set_status(article, data.status)
+
+
 def _set_status(article: Article, status: str) -> None:
     if status == "published" and article.status != "published":
         article.published_at = utcnow()
@@ -148,9 +161,17 @@ def _set_status(article: Article, status: str) -> None:
 def _add_revision(article: Article, author_id: int | None, note: str) -> ArticleRevision:
     db.session.flush()  # gives a new article its id
     article.updated_at = utcnow()
-    revision = ArticleRevision(
-        article_id=article.id,
-        number=latest_revision_number(article) + 1,
+    revision = ArticleRevision(article_id=article.id,
+                               number=latest_revision_number(article) + 1,
+                               **revision_values(article, author_id, note))
+    db.session.add(revision)
+    enqueue("article", article.id)
+    return revision
+
+
+def revision_values(article: Article, author_id: int | None, note: str) -> dict:
+    """A revision's columns but its article and number: the article as it is now."""
+    return dict(
         title=article.title,
         summary=article.summary,
         body_md=article.body_md,
@@ -161,9 +182,6 @@ def _add_revision(article: Article, author_id: int | None, note: str) -> Article
         note=(note or "").strip()[:300],
         author_id=author_id,
     )
-    db.session.add(revision)
-    enqueue("article", article.id)
-    return revision
 
 
 def _finish(index_now: bool) -> None:
@@ -197,7 +215,7 @@ def restore_revision(article: Article, number: int, author_id: int | None) -> Ar
     )
     if old is None:
         raise ArticleError(_l("Revision %(number)d does not exist.", number=number))
-    before = _snapshot(article)
+    before = snapshot_article(article)
     with db.session.no_autoflush:
         article.title = old.title
         article.summary = old.summary
@@ -208,6 +226,7 @@ def restore_revision(article: Article, number: int, author_id: int | None) -> Ar
         article.tags = _tags(old.tags.split(",") if old.tags else [])
     revision = _add_revision(article, author_id, f"Restored revision {number}")
     record(author_id, "article.restore", "article", article.id,
-           f"{article.title} (revision {number} → {revision.number})", before, _snapshot(article))
+           f"{article.title} (revision {number} → {revision.number})", before,
+           snapshot_article(article))
     _finish(True)
     return revision

@@ -2,8 +2,15 @@
 
 Import upserts by slug: a changed file makes a new revision, an unchanged one does nothing,
 and nothing is ever duplicated. Export writes the same format back. On request, plain
-Markdown files (no front matter) are imported too, so any folder of documents can be loaded."""
+Markdown files (no front matter) are imported too, so any folder of documents can be loaded.
 
+Import is a bulk path: every file is parsed and checked first, then articles are saved
+BATCH_SIZE to a transaction (article, first or next revision and index task together) and
+the index outbox is drained once per batch. The editor's rules (portal/editor/services.py)
+apply unchanged; a batch the database refuses is retried file by file through save_article,
+so one bad row costs its own file, not its batch."""
+
+import functools
 import logging
 import re
 import unicodedata
@@ -13,19 +20,34 @@ from pathlib import Path
 
 import yaml
 from pypinyin import lazy_pinyin
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
-from portal.editor.services import ArticleData, ArticleError, save_article
+from portal.audit.services import record
+from portal.editor.services import (
+    ArticleData,
+    ArticleError,
+    assign,
+    clean_tags,
+    revision_values,
+    save_article,
+    snapshot_article,
+    validate_fields,
+)
 from portal.extensions import db
-from portal.indexing.outbox import drain
-from portal.models import Article, Category
+from portal.indexing.outbox import drain, enqueue
+from portal.models import Article, ArticleRevision, Category, Tag
+from portal.models._time import utcnow
 from search.analyzer import fold
 
 logger = logging.getLogger(__name__)
 CATEGORIES_FILE = "_categories.yaml"
 SLUG_MAX = 100  # below the column's 120, leaving room for a "-2" de-duplication suffix
 TITLE_MAX = 200
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+BATCH_SIZE = 500  # articles per transaction and per index update
+_CJK_BLOCKS = ((0x3400, 0x9FFF), (0xF900, 0xFAFF))
+_CJK_RE = re.compile("".join(["[", *(f"{chr(a)}-{chr(b)}" for a, b in _CJK_BLOCKS), "]+"]))
 
 
 class FrontMatterError(ValueError):
@@ -38,6 +60,20 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def count(self, created: bool, changed: bool) -> None:
+        if created:
+            self.created += 1
+        elif changed:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+    def add(self, other: "ImportReport") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.errors += other.errors
 
 
 def parse_markdown_file(text: str) -> tuple[dict, str]:
@@ -68,13 +104,21 @@ def path_slug(relative: Path) -> str:
     return slug[:SLUG_MAX].strip("-") or "article"
 
 
+@functools.cache
+def _traditional_re() -> re.Pattern:
+    """The CJK characters that fold() changes, i.e. traditional forms and variants."""
+    block = "".join(chr(code) for start, end in _CJK_BLOCKS for code in range(start, end + 1))
+    changed = "".join(c for c, f in zip(block, fold(block), strict=True) if c != f)
+    return re.compile(f"[{re.escape(changed)}]")
+
+
 def guess_language(text: str) -> str:
     """en without Chinese characters; zh-TW when many of them are traditional; else zh-CN."""
-    chinese = _CJK_RE.findall(text)
+    chinese = sum(map(len, _CJK_RE.findall(text)))
     if not chinese:
         return "en"
-    traditional = sum(1 for char in chinese if fold(char) != char)
-    return "zh-TW" if traditional * 10 >= len(chinese) else "zh-CN"
+    traditional = len(_traditional_re().findall(text))
+    return "zh-TW" if traditional * 10 >= chinese else "zh-CN"
 
 
 def _split_title(text: str) -> tuple[str | None, str]:
@@ -127,16 +171,16 @@ def import_categories(path: Path) -> int:
     return count
 
 
-def _article_data(meta: dict, body: str) -> ArticleData:
+def _article_data(meta: dict, body: str, categories: dict[str, int]) -> ArticleData:
+    """The article a parsed file describes; ``categories`` maps category slugs to ids."""
     missing = [key for key in ("slug", "title") if not meta.get(key)]
     if missing:
         raise FrontMatterError(f"missing {', '.join(missing)}")
     category_id = None
     if meta.get("category"):
-        category = db.session.scalar(select(Category).where(Category.slug == str(meta["category"])))
-        if category is None:
+        category_id = categories.get(str(meta["category"]))
+        if category_id is None:
             raise FrontMatterError(f"unknown category {meta['category']!r}")
-        category_id = category.id
     tags = meta.get("tags") or []
     if isinstance(tags, str):
         tags = [tags]
@@ -145,6 +189,10 @@ def _article_data(meta: dict, body: str) -> ArticleData:
         language=str(meta.get("language", "zh-CN")), status=str(meta.get("status", "published")),
         summary=str(meta.get("summary", "") or ""), tags=[str(t) for t in tags],
     )
+
+
+def _category_ids() -> dict[str, int]:
+    return dict(db.session.execute(select(Category.slug, Category.id)).all())
 
 
 def markdown_files(directory: Path) -> list[Path]:
@@ -186,37 +234,127 @@ def _read_sources(directory: Path, allow_plain: bool) -> list[_SourceFile]:
 
 def import_directory(
     directory: Path, progress: Callable[[int], None] | None = None, author_id: int | None = None,
-    allow_plain: bool = False,
+    allow_plain: bool = False, update_index: bool = True, batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
     """Import every *.md under ``directory`` (and _categories.yaml if present).
 
     With ``allow_plain``, a file without front matter is imported as a published,
-    uncategorised article (see parse_plain_markdown) instead of being reported as an error."""
+    uncategorised article (see parse_plain_markdown) instead of being reported as an error.
+    ``progress`` is called with the number of files done after each batch. Without
+    ``update_index`` the index tasks stay queued for a later drain or reindex."""
     report = ImportReport()
     if (directory / CATEGORIES_FILE).exists():
         import_categories(directory / CATEGORIES_FILE)
-    for source in _read_sources(directory, allow_plain):
+    sources = _read_sources(directory, allow_plain)
+    for start in range(0, len(sources), batch_size):
+        batch = sources[start:start + batch_size]
+        try:
+            part = _save_batch(batch, author_id)
+        except SQLAlchemyError:
+            db.session.rollback()
+            logger.warning("a batch of %d files failed; importing them one by one", len(batch),
+                           exc_info=True)
+            part = _save_each(batch, author_id)
+        report.add(part)
+        if update_index:
+            drain(batch_size)
+        if progress:
+            progress(len(batch))
+    return report
+
+
+class _Tags:
+    """Tags by lower-case name for one batch; a new name adds its Tag to the session."""
+
+    def __init__(self):
+        self.by_name = {tag.name.lower(): tag for tag in db.session.scalars(select(Tag))}
+
+    def __call__(self, names: list[str]) -> list[Tag]:
+        tags = []
+        for name in clean_tags(names):
+            tag = self.by_name.get(name.lower())
+            if tag is None:
+                tag = self.by_name[name.lower()] = Tag(name=name)
+                db.session.add(tag)
+            tags.append(tag)
+        return tags
+
+
+def _save_batch(batch: list[_SourceFile], author_id: int | None) -> ImportReport:
+    """Save a batch in one transaction: what save_article does per article, with the
+    lookups (articles by slug, latest revision numbers, categories, tags) made once."""
+    part = ImportReport()
+    categories, find_tags = _category_ids(), _Tags()
+    slugs = {str(s.meta["slug"]) for s in batch if not s.error and s.meta.get("slug")}
+    articles = {article.slug: article for article in db.session.scalars(
+        select(Article).where(Article.slug.in_(slugs)).options(selectinload(Article.tags)))}
+    latest = dict(db.session.execute(
+        select(ArticleRevision.article_id, func.max(ArticleRevision.number))
+        .where(ArticleRevision.article_id.in_([a.id for a in articles.values()]))
+        .group_by(ArticleRevision.article_id)).all())
+    numbers = {article: latest.get(article.id, 0) for article in articles.values()}
+    saved = []  # (article, created, snapshot before and after, revision number, columns)
+    with db.session.no_autoflush:
+        for source in batch:
+            try:
+                if source.error:
+                    raise FrontMatterError(source.error)
+                data = _article_data(source.meta, source.body, categories)
+                validate_fields(data)
+            except (FrontMatterError, ArticleError) as error:
+                part.errors.append(f"{source.name}: {error}")
+                continue
+            article = articles.get(data.slug)
+            created = article is None
+            if created:
+                article = articles[data.slug] = Article(author_id=author_id)
+                db.session.add(article)
+            before = None if created else snapshot_article(article)
+            assign(article, data, find_tags)
+            after = snapshot_article(article)
+            part.count(created, after != before)
+            if after == before:
+                continue
+            article.updated_at = utcnow()
+            number = numbers[article] = numbers.get(article, 0) + 1
+            revision = revision_values(article, author_id, f"Imported from {source.name}")
+            saved.append((article, created, before, after, number, revision))
+    db.session.flush()  # new articles get their ids
+    if saved:  # revisions in one multi-row INSERT: as ORM objects they cost more than articles
+        db.session.execute(insert(ArticleRevision), [
+            {"article_id": article.id, "number": number, **revision}
+            for article, _created, _before, _after, number, revision in saved])
+    for article, created, before, after, _number, _revision in saved:
+        enqueue("article", article.id)
+        if author_id is not None:  # an import without an author is summed up by its command
+            record(author_id, "article.create" if created else "article.update", "article",
+                   article.id, article.title, before, after)
+    db.session.commit()
+    return part
+
+
+def _save_each(batch: list[_SourceFile], author_id: int | None) -> ImportReport:
+    """The batch through save_article, one file and one transaction at a time."""
+    part = ImportReport()
+    categories = _category_ids()
+    for source in batch:
         try:
             if source.error:
                 raise FrontMatterError(source.error)
-            data = _article_data(source.meta, source.body)
+            data = _article_data(source.meta, source.body, categories)
             existing = db.session.scalar(select(Article).where(Article.slug == data.slug))
             _article, changed = save_article(existing, data, author_id,
                                              f"Imported from {source.name}", index_now=False)
         except (FrontMatterError, ArticleError) as error:
             db.session.rollback()
-            report.errors.append(f"{source.name}: {error}")
+            part.errors.append(f"{source.name}: {error}")
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            part.errors.append(f"{source.name}: refused by the database: "
+                               f"{getattr(error, 'orig', None) or error}")
         else:
-            if existing is None:
-                report.created += 1
-            elif changed:
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        if progress:
-            progress(1)
-    drain()
-    return report
+            part.count(existing is None, changed)
+    return part
 
 
 def _category_nodes(parent_id: int | None) -> list[dict]:
