@@ -20,6 +20,7 @@ __all__ = [
     "set_user_words",
     "user_words",
     "fold",
+    "index_words",
     "normalize_query",
     "tokenize",
 ]
@@ -168,6 +169,7 @@ def _whole_word_flags(raw: list[tuple[str, int, int]]) -> list[bool]:
 # know (花呗 -> 花 + 呗, 借呗): one glued to a lone non-stop character before it and to more
 # Han text after it is kept (a particle ending the sentence, as in 好吧, is not).
 _NAME_PARTICLES = frozenset("吗呢吧啊呀嘛哦哈么啦喔呗哇嗯噢")
+_PARTICLE_RE = re.compile("[" + "".join(sorted(_NAME_PARTICLES)) + "]")
 
 
 def _is_lone_han(word: str) -> bool:
@@ -178,6 +180,8 @@ def _kept_particles(text: str, raw: list[tuple[str, int, int]],
                     flags: list[bool] | None) -> set[int]:
     # Indexes of particles inside an unknown name: 呗 in 花呗怎么还 (not 吗 in 花呗吗).
     kept: set[int] = set()
+    if not _PARTICLE_RE.search(text):
+        return kept
     previous: tuple[str, int] | None = None  # the last whole word and where it ended
     for i, (word, start, end) in enumerate(raw):
         if flags is not None and not flags[i]:
@@ -240,6 +244,51 @@ def analyze(text: str, mode: str = "query") -> list[Token]:
             group = _dedupe(group)
         tokens.extend(group)
     return tokens
+
+
+def index_words(text: str) -> tuple[list[str], list[str]]:
+    """The terms of ``analyze(text, "index")`` without offsets, for bulk indexing: (whole
+    words in order, their sub-words, each once per word). The same tokens at a fraction
+    of the cost: no Token objects, no per-position sort."""
+    if not text:
+        return [], []
+    folded = fold(text)
+    raw = _jieba().tokenize(folded, mode="search")
+    flags = _whole_word_flags(raw)
+    particles = _kept_particles(folded, raw, flags)
+    whole: list[str] = []
+    sub: list[str] = []
+    pending: list[str] = []
+    word_terms = _word_terms
+    for i, (word, _start, _end) in enumerate(raw):
+        if not flags[i]:
+            pending.append(word)
+            continue
+        if len(word) > 4 and not word.isascii():
+            pending.extend(part for part, _offset in _long_subwords(word))
+        if word in _user_words:
+            have = set(pending)
+            pending.extend(part for part in _user_words[word] if part not in have and len(part) > 1)
+        if i in particles:
+            whole.append(word)
+            terms = None
+            first = word
+        else:
+            terms = word_terms(word)
+            if not terms:
+                pending = []  # sub-words of a stop-listed word go with it
+                continue
+            first = terms[0][0]
+            whole.extend(term for term, _s, _e in terms)
+        if pending:
+            seen = {first}
+            for part in pending:
+                for term, _s, _e in word_terms(part):
+                    if term not in seen:
+                        seen.add(term)
+                        sub.append(term)
+            pending = []
+    return whole, sub
 
 
 def _user_word_parts(word: str, start: int, pending: list) -> list[tuple[str, int, int]]:

@@ -10,6 +10,7 @@ already whole tokens, and their letters would only add noise.
 from __future__ import annotations
 
 import re
+from operator import add
 
 from search.analyzer import fold
 from search.query import ParsedQuery
@@ -36,9 +37,12 @@ def char_grams(text: str) -> tuple[list[str], list[str]]:
 
 
 def grams_text(text: str) -> tuple[str, str]:
-    """:func:`char_grams` as two space-joined token strings (unigrams, bigrams)."""
-    unigrams, bigrams = char_grams(text)
-    return " ".join(unigrams), " ".join(bigrams)
+    """:func:`char_grams` as two space-joined token strings (unigrams, bigrams); joined
+    by C-level loops, as rebuilds call it for every document."""
+    runs = _HAN_RUN.findall(fold(text))
+    unigrams = " ".join(" ".join(run) for run in runs)
+    bigrams = " ".join(" ".join(map(add, run[:-1], run[1:])) for run in runs if len(run) > 1)
+    return unigrams, bigrams
 
 
 def query_grams(parsed: ParsedQuery) -> tuple[list[str], list[str]]:

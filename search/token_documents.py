@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from search.analyzer import analyze
+from search.analyzer import index_words
 from search.backend import IndexDocument
 from search.ranking import FRESHNESS_HALF_LIFE_DAYS
 
@@ -58,16 +58,7 @@ class TokenRow(NamedTuple):
 
 def split_tokens(text: str) -> tuple[str, str]:
     """Return (whole words, sub-words) of ``text`` as space-joined index tokens."""
-    whole: list[str] = []
-    sub: list[str] = []
-    last_position = -1
-    for token in analyze(text, "index"):
-        # The analyzer emits a position's whole word first, then the sub-words sharing it.
-        if token.position == last_position:
-            sub.append(token.text)
-        else:
-            whole.append(token.text)
-            last_position = token.position
+    whole, sub = index_words(text)
     return " ".join(whole), " ".join(sub)
 
 

@@ -9,8 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.analyzer import add_user_words, analyze, fold, normalize_query, tokenize
+from search.analyzer import (
+    add_user_words,
+    analyze,
+    fold,
+    index_words,
+    normalize_query,
+    tokenize,
+)
 from search.backend import IndexDocument, SearchRequest
+from search.ngrams import char_grams, grams_text
 from search.whoosh_analysis import PortalTokenizer, portal_analyzer
 from search.whoosh_backend import WhooshBackend
 
@@ -190,3 +198,42 @@ def test_a_particle_cut_out_of_an_unknown_name_is_kept(text, kept):
 @pytest.mark.parametrize("text", ["好吧", "我的书呢", "行吗"])
 def test_a_particle_ending_a_sentence_is_still_a_stop_word(text):
     assert not set(tokenize(text)) & set("吧呢吗")
+
+
+def _split_by_positions(text):
+    # The definition index_words() must keep: analyze()'s first token at each position is
+    # the whole word, later ones at that position are its sub-words.
+    whole, sub, last = [], [], -1
+    for token in analyze(text, "index"):
+        if token.position == last:
+            sub.append(token.text)
+        else:
+            whole.append(token.text)
+            last = token.position
+    return whole, sorted(sub)
+
+
+def _shipped_texts():
+    root = Path(__file__).resolve().parents[1] / "kb_articles"
+    return [p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.md"))]
+
+
+def test_index_words_equals_the_analyzer_on_every_shipped_article():
+    for text in _shipped_texts():
+        whole, sub = index_words(text)
+        assert (whole, sorted(sub)) == _split_by_positions(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("退货政策客户服务花呗吗哈哈哈c++4.2.1 Refunds，。的了")),
+               max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_index_words_equals_the_analyzer_on_any_text(text):
+    whole, sub = index_words(text)
+    assert (whole, sorted(sub)) == _split_by_positions(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("退货花呗吗abc。 \u4e00\u9fff\uf900")), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_grams_text_joins_char_grams(text):
+    unigrams, bigrams = char_grams(text)
+    assert grams_text(text) == (" ".join(unigrams), " ".join(bigrams))

@@ -38,6 +38,15 @@ def backend(index_dir):
     backend.close()
 
 
+@pytest.fixture(params=["exact", "pruned"])
+def ranking_path(request, monkeypatch, backend):
+    """The backend, ranking either every hit exactly or the pruned candidates (the path
+    taken above EXACT_BELOW hits), which must rank alike."""
+    if request.param == "pruned":
+        monkeypatch.setattr("search.tantivy.backend.EXACT_BELOW", 0)
+    return backend
+
+
 def run_python(code, index_dir):
     """Run ``code`` in a fresh interpreter (another server process) with ``index_dir``."""
     return subprocess.run(
@@ -57,70 +66,75 @@ def test_tokens_with_dots_plus_and_hash_stay_whole(backend):
     assert keys(backend, '"c++ 插件"') == ["article:1"]
 
 
-def test_sub_words_match_terms_and_rank_by_their_field(backend):
-    backend.apply([
+def test_sub_words_match_terms_and_rank_by_their_field(ranking_path):
+    ranking_path.apply([
         doc(1, "说明", "我们的客戶服務很好"),
         doc(2, "客户服务时间", "每天九点开始"),
     ], [])
     # 服务 occurs only inside the words 客户服务 / 客戶服務 (sub-word fields).
-    assert keys(backend, "服务") == ["article:2", "article:1"]
-    assert "<mark>服務</mark>" in backend.search(SearchRequest("服务")).hits[1].snippet
+    assert keys(ranking_path, "服务") == ["article:2", "article:1"]
+    assert "<mark>服務</mark>" in ranking_path.search(SearchRequest("服务")).hits[1].snippet
 
 
-def test_synonyms_score_below_the_literal_word(backend):
+def test_synonyms_score_below_the_literal_word(ranking_path):
     assert "退款" in parse_user_query("退货").alternatives["退货"]
-    backend.apply([doc(1, "退货", "说明"), doc(2, "退款", "说明")], [])
-    first, second = backend.search(SearchRequest("退货")).hits
+    ranking_path.apply([doc(1, "退货", "说明"), doc(2, "退款", "说明")], [])
+    first, second = ranking_path.search(SearchRequest("退货")).hits
     assert (first.key, second.key) == ("article:1", "article:2")
     assert second.score < first.score
-    assert keys(backend, "退货 -退款") == ["article:1"]
+    assert keys(ranking_path, "退货 -退款") == ["article:1"]
 
 
-def test_freshness_is_applied_in_the_rerank(backend):
+def test_freshness_is_applied_in_the_rerank(ranking_path):
     now = datetime.now(UTC)
-    backend.apply([doc(1, "发票", "说明", updated=None),
+    ranking_path.apply([doc(1, "发票", "说明", updated=None),
                    doc(2, "发票", "说明", updated=now.replace(year=now.year - 1)),
                    doc(3, "发票", "说明", updated=now)], [])
-    hits = {hit.key: hit.score for hit in backend.search(SearchRequest("发票")).hits}
+    hits = {hit.key: hit.score for hit in ranking_path.search(SearchRequest("发票")).hits}
     base = hits["article:1"]
     assert hits["article:3"] == pytest.approx(base * ranking.freshness_boost(0), rel=1e-4)
     year_old = ranking.freshness_boost(ranking.age_in_days(now.replace(year=now.year - 1)))
     assert hits["article:2"] == pytest.approx(base * year_old, rel=1e-4)
 
 
-def test_coordination_is_applied_in_the_rerank(backend):
-    backend.apply([doc(1, "发票 抬头"), doc(2, "发票")], [])
-    hits = {hit.key: hit.score for hit in backend.search(SearchRequest("发票 抬头 退货")).hits}
+def test_coordination_is_applied_in_the_rerank(ranking_path):
+    ranking_path.apply([doc(1, "发票 抬头"), doc(2, "发票")], [])
+    hits = {hit.key: hit.score for hit in ranking_path.search(SearchRequest("发票 抬头 退货")).hits}
     # Both match; article 1 has two of the three words and keeps more of its score.
     assert set(hits) == {"article:1", "article:2"}
     assert hits["article:1"] > hits["article:2"]
 
 
-def test_unknown_word_is_found_through_its_characters(backend):
+def test_unknown_word_is_found_through_its_characters(ranking_path):
     # The segmenter cuts 花呗 into 花 + 呗; the bigram field still holds 花呗.
-    backend.apply([doc(1, "花呗付款说明", "分期付款"), doc(2, "鲜花配送", "花店")], [])
-    assert keys(backend, "能用花呗吗")[0] == "article:1"
+    ranking_path.apply([doc(1, "花呗付款说明", "分期付款"), doc(2, "鲜花配送", "花店")], [])
+    assert keys(ranking_path, "能用花呗吗")[0] == "article:1"
 
 
-def test_typo_inside_a_word_is_found_through_a_bigram(backend):
-    backend.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
+def test_typo_inside_a_word_is_found_through_a_bigram(ranking_path):
+    ranking_path.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
     # 发漂 is a typo of 发票; 抬头 still matches as a bigram and a word.
-    assert keys(backend, "发漂抬头") == ["article:1"]
+    assert keys(ranking_path, "发漂抬头") == ["article:1"]
 
 
-def test_characters_alone_do_not_make_a_hit(backend):
-    backend.apply([doc(1, "发货时间", "说明")], [])
+def test_characters_alone_do_not_make_a_hit(ranking_path):
+    ranking_path.apply([doc(1, "发货时间", "说明"), doc(2, "发票抬头", "说明")], [])
     # 发 is shared, but no word or bigram: nothing to list (did-you-mean takes over).
-    result = backend.search(SearchRequest("发漂"))
+    result = ranking_path.search(SearchRequest("发漂"))
     assert (result.total, result.hits) == (0, [])
+    # With a word that matches, the document sharing only 发 is still not listed.
+    assert keys(ranking_path, "发漂 抬头") == ["article:2"]
 
 
-def test_total_counts_every_match_beyond_the_candidates(backend):
+def test_total_counts_every_match_beyond_the_candidates(ranking_path):
     docs = [doc(n, f"退货说明 {n}", "退货") for n in range(1, ranking.CANDIDATES + 51)]
-    backend.apply(docs, [])
-    result = backend.search(SearchRequest("退货", per_page=10, page=3))
+    docs.append(doc(999, "货到付款", "退"))  # shares characters only
+    ranking_path.apply(docs, [])
+    result = ranking_path.search(SearchRequest("退货", per_page=10, page=3))
     assert result.total == ranking.CANDIDATES + 50
     assert [hit.rank for hit in result.hits] == list(range(21, 31))
+    deep = ranking_path.search(SearchRequest("退货", per_page=100, page=3))
+    assert len(deep.hits) == 50 and "article:999" not in {hit.key for hit in deep.hits}
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -23,10 +23,16 @@ from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
 from search.query import parse_user_query
 from search.ranking import CANDIDATES
-from search.rerank import Candidate, rerank
+from search.rerank import Candidate, Ranked, rerank_bounded
 from search.sql_common import plan_search
 from search.tantivy.documents import analyse, analyse_batch, to_document
-from search.tantivy.querying import build_queries, restricted, suggest_query
+from search.tantivy.querying import (
+    HIT_MARK,
+    SearchQueries,
+    build_queries,
+    candidate_check,
+    suggest_query,
+)
 from search.tantivy.schema import build_schema, register_tokenizer
 from search.token_documents import REBUILD_BATCH, analysed_batches, days_now, net_changes
 
@@ -36,6 +42,8 @@ WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer
 APPLY_HEAP = 32_000_000  # bytes of tantivy writer memory for an apply() batch
 REBUILD_HEAP = 200_000_000
 _SUGGEST_TERMS = 50  # prefix expansions of the last suggest() token
+# Below this many hits, ranking every hit exactly is cheaper than pruning and checking.
+EXACT_BELOW = 2000
 
 
 class TantivyBackend:
@@ -80,46 +88,47 @@ class TantivyBackend:
         total = searcher.search(queries.hits, limit=1, count=True).count
         if not total or planned.offset >= total:
             return planned.results(total)
-        depth = max(CANDIDATES, planned.offset + planned.per_page)
-        found = searcher.search(queries.ranking, limit=depth, count=False).hits
-        candidates = self._candidates(searcher, queries, found)
-        ranked = rerank(candidates, len(queries.words))
-        page = ranked[planned.offset : planned.offset + planned.per_page]
+        need = planned.offset + planned.per_page
+        ranked = self._ranked(searcher, queries, total, need)
+        page = ranked[planned.offset : need]
         tokens = planned.plan.highlight_tokens()
         hits = [self._hit(searcher, r.ref, r.score, planned.offset + i, tokens)
                 for i, r in enumerate(page, start=1)]
         return planned.results(total, hits)
 
-    def _candidates(self, searcher, queries, found) -> list[Candidate]:
-        addresses = [address for _score, address in found]
-        if not addresses:
+    def _ranked(self, searcher, queries: SearchQueries, total: int, need: int) -> list:
+        # Few hits: rank exactly the hits (cheap, and no candidate can be a non-hit).
+        # Many: the prunable ranking, whose candidates are then checked for being hits.
+        flat = queries.flat and total > EXACT_BELOW
+        query = queries.ranking if flat else queries.exact_ranking
+        found = searcher.search(query, limit=max(CANDIDATES, need), count=False).hits
+        if not found:
             return []
+        addresses = [address for _score, address in found]
         uids = searcher.fast_field_values("uid", addresses)
         boosts = searcher.fast_field_values("boost", addresses)
         updated = searcher.fast_field_values("updated_days", addresses)
         now = days_now()
+        candidates = [
+            Candidate(ref=(address.segment_ord, address.doc), text_score=score,
+                      boost=boost if boost is not None else 1.0,
+                      age_days=max(0.0, now - days) if days is not None else float("inf"))
+            for (score, address), boost, days in zip(found, boosts, updated, strict=True)]
+        uid_of = dict(zip((c.ref for c in candidates), uids, strict=True))
+        by_slot = {c.ref: address for c, address in zip(candidates, addresses, strict=True)}
 
-        def matching(query) -> set[tuple[int, int]]:
-            hits = searcher.search(restricted(self._schema, query, uids),
-                                   limit=len(addresses), count=False).hits
-            return {(a.segment_ord, a.doc) for _s, a in hits}
+        def check(slots: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+            query = candidate_check(self._schema, queries, [uid_of[s] for s in slots], flat)
+            marks = {(a.segment_ord, a.doc): score for score, a in
+                     searcher.search(query, limit=len(slots), count=False).hits}
+            wanted = set(slots)
+            if flat:  # sharing only characters with the query makes no hit
+                return {s: round(m - HIT_MARK) for s, m in marks.items()
+                        if s in wanted and m >= HIT_MARK}
+            return {s: round(marks.get(s, 0.0)) for s in slots}
 
-        # Candidates that share only characters with the query are not hits.
-        is_hit = matching(queries.hits)
-        matched = dict.fromkeys(is_hit, 0)
-        if len(queries.words) > 1:
-            for word in queries.words:
-                for slot in matching(word) & is_hit:
-                    matched[slot] += 1
-        candidates = []
-        for (score, address), boost, days in zip(found, boosts, updated, strict=True):
-            slot = (address.segment_ord, address.doc)
-            if slot in is_hit:
-                candidates.append(Candidate(
-                    ref=address, text_score=score, boost=boost if boost is not None else 1.0,
-                    age_days=max(0.0, now - days) if days is not None else float("inf"),
-                    matched=matched[slot]))
-        return candidates
+        ranked = rerank_bounded(candidates, len(queries.words), need, check)
+        return [Ranked(by_slot[r.ref], r.score) for r in ranked]
 
     @staticmethod
     def _hit(searcher, address, score: float, rank: int, tokens: set[str]) -> SearchHit:

@@ -5,8 +5,8 @@ Three queries per search, all built from the same clauses:
   required and excluded ones and the filters; its top-k is the candidate set;
 - ``hits``: what counts as a match (words, synonyms, bigrams; single characters only
   score) — its cheap count is the total, and candidates must match it;
-- per query word, its clause: restricted to the candidates, it tells which words each
-  candidate has (coordination).
+- a check of the candidates: which are hits, and how many query words each has
+  (coordination), read from constant scores in one search.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from search.sql_common import PlannedSearch
 from search.tantivy.schema import BIGRAM_FIELD, CHAR_FIELD, SUB_FIELDS, WORD_FIELDS
 from search.token_query import Alternatives, TokenMatch
 
-__all__ = ["SearchQueries", "build_queries", "restricted", "suggest_query"]
+__all__ = ["HIT_MARK", "SearchQueries", "build_queries", "candidate_check", "suggest_query"]
 
 Occur = tantivy.Occur
 _FIELD_WEIGHTS = dict(zip(WORD_FIELDS, (TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT), strict=True))
@@ -41,9 +41,11 @@ _TERM_FIELDS = (*((name, _FIELD_WEIGHTS[name]) for name in WORD_FIELDS),
 class SearchQueries:
     """The queries of one search; ``words`` holds one clause per should word."""
 
-    ranking: tantivy.Query
+    ranking: tantivy.Query  # prunable: candidates may include documents that are no hits
+    exact_ranking: tantivy.Query  # hits only (walks every hit: for a few hits)
     hits: tantivy.Query
     words: tuple[tantivy.Query, ...]
+    flat: bool  # ranking is the prunable flat form, so candidates need the hit check
 
 
 def _boosted(query: tantivy.Query, weight: float) -> tantivy.Query:
@@ -102,31 +104,43 @@ def build_queries(schema: tantivy.Schema, search: PlannedSearch, unigrams: Seque
     required += [(Occur.Must, f) for f in filter_clauses(schema, search)]
     excluded = [(Occur.MustNot, q) for match in plan.excluded for q in _match_terms(schema, match)]
     scoring = [q for clause in words for q in clause] + bigram_terms
+    flat = False
     if plan.required:
         # Words are optional beside required clauses: they only add to the score.
         hits = tantivy.Query.boolean_query([*required, *excluded])
         ranking = tantivy.Query.boolean_query(
             [*required, *excluded, *((Occur.Should, q) for q in scoring + unigram_terms)])
+        exact = ranking
     else:
         any_hit = _any(scoring)
         hits = tantivy.Query.boolean_query([(Occur.Must, any_hit), *required, *excluded])
-        if required or excluded:
-            ranking = tantivy.Query.boolean_query(
-                [(Occur.Must, any_hit), *required, *excluded,
-                 *((Occur.Should, q) for q in unigram_terms)])
-        else:
+        exact = tantivy.Query.boolean_query(
+            [(Occur.Must, any_hit), *required, *excluded,
+             *((Occur.Should, q) for q in unigram_terms)])
+        ranking = exact
+        if not (required or excluded):
             # Flat SHOULD terms: tantivy's block-max WAND prunes this shape; candidates that
             # only share characters are dropped afterwards (they are not hits).
-            ranking = _any(scoring + unigram_terms)
-    return SearchQueries(ranking=ranking, hits=hits, words=tuple(_any(w) for w in words))
+            ranking, flat = _any(scoring + unigram_terms), True
+    return SearchQueries(ranking=ranking, exact_ranking=exact, hits=hits,
+                         words=tuple(_any(w) for w in words), flat=flat)
 
 
-def restricted(schema: tantivy.Schema, query: tantivy.Query, uids: Sequence[int]) -> tantivy.Query:
-    """``query`` limited to the documents whose uid is in ``uids``."""
-    return tantivy.Query.boolean_query([
-        (Occur.Must, query),
-        (Occur.Must, tantivy.Query.term_set_query(schema, "uid", list(uids))),
-    ])
+HIT_MARK = 1024.0  # above any number of query words (query.MAX_SHOULD_TERMS is 32)
+
+
+def candidate_check(schema: tantivy.Schema, queries: SearchQueries, uids: Sequence[int],
+                    flat: bool) -> tantivy.Query:
+    """One query over the candidates (by uid) whose score says, exactly, how many query
+    words each has, plus HIT_MARK if it is a hit (asked only when ``flat``: otherwise
+    every candidate is one): constant scores add up."""
+    clauses = [(Occur.Must, tantivy.Query.const_score_query(
+        tantivy.Query.term_set_query(schema, "uid", list(uids)), 0.0))]
+    if flat:
+        clauses.append((Occur.Should, tantivy.Query.const_score_query(queries.hits, HIT_MARK)))
+    clauses += [(Occur.Should, tantivy.Query.const_score_query(word, 1.0))
+                for word in queries.words]
+    return tantivy.Query.boolean_query(clauses)
 
 
 def suggest_query(schema: tantivy.Schema, words: Sequence[str],
