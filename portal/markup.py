@@ -3,9 +3,7 @@
 import html
 from dataclasses import dataclass
 
-import markdown
 import nh3
-from markdown.extensions.toc import slugify_unicode
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -45,6 +43,11 @@ def sanitize_html(dirty: str) -> str:
 def render_markdown(source: str) -> RenderedMarkdown:
     """Markdown -> sanitised HTML with heading anchors, a table of contents, tables and
     highlighted code. A new Markdown object per call: they are not thread-safe."""
+    # Imported on first use, like in markdown_to_text(): CLI commands that render nothing
+    # skip it (this module is imported with the blueprints).
+    import markdown
+    from markdown.extensions.toc import slugify_unicode
+
     md = markdown.Markdown(
         extensions=["toc", "tables", "fenced_code", "codehilite", "sane_lists"],
         extension_configs={
@@ -61,6 +64,8 @@ def render_markdown(source: str) -> RenderedMarkdown:
 
 def markdown_to_text(source: str) -> str:
     """Plain text of a Markdown document, for the search index and snippets."""
+    import markdown  # see render_markdown()
+
     rendered = markdown.markdown(source or "", extensions=["tables", "fenced_code"])
     text = nh3.clean(rendered, tags=set())
     return " ".join(html.unescape(text).split())
