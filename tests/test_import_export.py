@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -181,3 +182,154 @@ def test_cli_imports_plain_markdown_only_with_the_flag(app, client, tmp_path):
     accepted = runner.invoke(args=["kb", "import", "--plain-markdown", str(tmp_path)])
     assert accepted.exit_code == 0 and "1 new" in accepted.output
     assert client.get("/api/v1/search?q=同步失败").json["results"][0]["title"] == "同步失败怎么办"
+
+
+# -- the bulk path: many files, several batches ---------------------------------------------
+
+BULK_FILES = 1200  # more than two batches of BATCH_SIZE
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def _spelled(number: int) -> str:
+    """1107 -> "oneonezeroseven": a word only that file has, for a search that finds one."""
+    return "".join(NUMBER_WORDS[int(digit)] for digit in str(number))
+
+
+def _write_many(directory: Path, count: int) -> None:
+    for number in range(count):
+        _write_plain(directory, {f"section-{number % 7}/guide {number:04d}.md": (
+            f"# Widget guide {number}\n\nReset the widget, then {_spelled(number)} it.\n")})
+
+
+def _search_total(client, query: str) -> int:
+    return client.get(f"/api/v1/search?q={query}").json["total"]
+
+
+def test_bulk_import_saves_every_file_with_its_first_revision_and_indexes_it(app, client,
+                                                                              tmp_path):
+    """1,200 files over three batches: every article, one revision each, all searchable."""
+    from portal.indexing.backend import get_backend
+    from portal.kb.importer import BATCH_SIZE
+    from portal.models import IndexTask
+
+    assert BULK_FILES > 2 * BATCH_SIZE
+    _write_many(tmp_path, BULK_FILES)
+    result = app.test_cli_runner().invoke(args=["kb", "import", "--plain-markdown",
+                                                str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"{BULK_FILES} new, 0 updated, 0 unchanged, 0 errors" in result.output
+    assert (_count(Article), _count(ArticleRevision), _count(IndexTask)) == (
+        BULK_FILES, BULK_FILES, 0)
+    revisions = db.session.execute(
+        select(func.min(ArticleRevision.number), func.max(ArticleRevision.number),
+               func.count(func.distinct(ArticleRevision.article_id)))).one()
+    assert tuple(revisions) == (1, 1, BULK_FILES)
+    guide = _article("section-1-guide-1107")
+    assert (guide.title, guide.status, guide.revisions[0].body_md) == (
+        "Widget guide 1107", "published", guide.body_md)
+    assert get_backend().document_count() == BULK_FILES
+    assert _search_total(client, "widget") == BULK_FILES
+    assert [hit["slug"] for hit in client.get(
+        f"/api/v1/search?q={_spelled(1107)}").json["results"]] == ["section-1-guide-1107"]
+
+
+def test_bulk_import_reports_bad_files_by_name_and_imports_the_rest(app, tmp_path):
+    """Bad files in a later batch cost only themselves; re-import leaves everything alone."""
+    from portal.models import IndexTask
+
+    _write_many(tmp_path, BULK_FILES)
+    bad = {"section-2/broken-yaml.md": "---\ntitle: [unclosed\n---\nbody",
+           "section-5/bad-status.md": "---\nslug: bad-status\ntitle: T\nstatus: gone\n---\nb"}
+    _write_plain(tmp_path, bad)
+    (tmp_path / "section-6" / "latin-1.md").write_bytes("# Caf\xe9\n".encode("latin-1"))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["kb", "import", "--plain-markdown", str(tmp_path)])
+    assert first.exit_code == 1
+    assert f"{BULK_FILES} new, 0 updated, 0 unchanged, 3 errors" in first.output
+    assert "error: section-2/broken-yaml.md: unreadable front matter" in first.output
+    assert "error: section-5/bad-status.md: " in first.output  # the editor's message
+    assert "error: section-6/latin-1.md: 'utf-8' codec can't decode" in first.output
+    assert _count(Article) == BULK_FILES
+
+    updated_at = db.session.scalar(select(func.max(Article.updated_at)))
+    again = runner.invoke(args=["kb", "import", "--plain-markdown", str(tmp_path)])
+    assert f"0 new, 0 updated, {BULK_FILES} unchanged, 3 errors" in again.output
+    assert (_count(Article), _count(ArticleRevision), _count(IndexTask)) == (
+        BULK_FILES, BULK_FILES, 0)
+    assert db.session.scalar(select(func.max(Article.updated_at))) == updated_at
+
+
+def test_bulk_reimport_of_an_edited_file_adds_the_next_revision(app, client, tmp_path):
+    """An article edited twice since (web editor, then file) gets revision 3 from the import."""
+    from portal.editor.services import ArticleData, save_article
+
+    _write_many(tmp_path, 3)
+    import_directory_plain = _importer(allow_plain=True)
+    import_directory_plain(tmp_path)
+    guide = _article("section-1-guide-0001")
+    save_article(guide, ArticleData(title="Widget guide, edited", slug=guide.slug,
+                                    body_md=guide.body_md, category_id=None,
+                                    status="published", language="en"), None)
+    _write_plain(tmp_path, {"section-1/guide 0001.md": "# Widget guide 1\n\nNow gizmo.\n"})
+    report = import_directory_plain(tmp_path)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+    numbers = [revision.number for revision in _article("section-1-guide-0001").revisions]
+    assert numbers == [3, 2, 1]
+    assert _search_total(client, "gizmo") == 1
+
+
+def _importer(**options):
+    from portal.kb.importer import import_directory
+
+    return lambda directory, **more: import_directory(directory, **options, **more)
+
+
+@pytest.mark.parametrize("batch_size", [1, 10])
+def test_one_slug_in_two_files_is_created_then_updated(app, tmp_path, batch_size):
+    """Within a batch or across two, the second file with a slug is a revision of the first."""
+    _write(tmp_path, slug="same", title="First", body="first body")
+    (tmp_path / "z-same.md").write_text(ARTICLE.format(slug="same", title="Second",
+                                                       body="second body"), encoding="utf-8")
+    report = _importer(batch_size=batch_size)(tmp_path)
+    assert (report.created, report.updated, report.errors) == (1, 1, [])
+    revisions = _article("same").revisions
+    assert [(r.number, r.title) for r in revisions] == [(2, "Second"), (1, "First")]
+    assert "first body" in revisions[1].body_md
+
+
+def test_import_with_an_author_records_each_create_and_update(app, make, tmp_path):
+    """The audit log gets one entry per saved article, as the editor writes it."""
+    from portal.models import AuditEntry
+
+    editor = make.user(role="editor")
+    _write(tmp_path, slug="a-1")
+    _write(tmp_path, slug="a-2")
+    _importer(author_id=editor.id)(tmp_path)
+    _write(tmp_path, slug="a-2", body="changed")
+    _importer(author_id=editor.id)(tmp_path)
+    entries = db.session.execute(select(AuditEntry.action, AuditEntry.target_id)
+                                 .where(AuditEntry.actor_id == editor.id)
+                                 .order_by(AuditEntry.id)).all()
+    ids = {a.slug: str(a.id) for a in db.session.scalars(select(Article))}
+    assert entries == [("article.create", ids["a-1"]), ("article.create", ids["a-2"]),
+                       ("article.update", ids["a-2"])]
+
+
+def test_a_batch_the_database_refuses_is_retried_file_by_file(app, tmp_path):
+    """One row the database rejects is reported by its file; the rest of its batch is saved."""
+    from sqlalchemy import text as sql
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the refusal is an SQLite trigger")
+    db.session.execute(sql(
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON articles WHEN NEW.slug = 'boom' "
+        "BEGIN SELECT RAISE(ABORT, 'no boom here'); END"))
+    db.session.commit()
+    for slug in ("alpha", "boom", "omega"):
+        _write(tmp_path, slug=slug)
+    progress = []
+    report = _importer()(tmp_path, progress=progress.append)
+    assert (report.created, report.errors) == (2, ["boom.md: refused by the database: "
+                                                   "no boom here"])
+    assert sorted(a.slug for a in db.session.scalars(select(Article))) == ["alpha", "omega"]
+    assert _count(ArticleRevision) == 2 and sum(progress) == 3
