@@ -1,24 +1,32 @@
-"""Offline relevance evaluation: our search against a plain BM25 baseline on labelled queries.
+"""Offline relevance evaluation: our search against two plain BM25 baselines on labelled queries.
 
 Run from the repository root:
-    .venv/bin/python -m bench.relevance [--corpus kb_articles] [--queries FILE]
-        [--backend whoosh] [--backend sqlite] [--backend postgres]
+    .venv/bin/python -m bench.relevance [--set own|public|both] [--backend NAME ...]
+        [--corpus kb_articles] [--queries FILE]
+        [--public-name oppo-xiaobu|lcqmc] [--public-source DIR] [--public-dir DIR]
         [--out bench/results-relevance.md]
 
-For each backend it builds a throw-away data directory, migrates a fresh SQLite database,
-imports the corpus through the real importer (Markdown without front matter is accepted),
-builds the index and runs every labelled query (articles only, top 10). In the same run it
-ranks the same articles with BM25 over single characters (bench/_metrics.py), then prints
-MRR@10, Recall@10 and nDCG@10 overall and per query kind, the ratio to the baseline and the
-queries our search handles worst. The postgres backend indexes into a throwaway database
-(bench/_postgres.py); it is skipped with a printed line when no PostgreSQL server answers."""
+Two labelled sets: "own" is our hand-written queries over kb_articles; "public" is real
+users' paraphrase questions that nobody here wrote (bench/public_set.py: 10,000 FAQ
+documents and 1,000 queries sampled from OPPO-xiaobu by default, or from LCQMC). For each
+set and backend (every name in portal.indexing.backend.BACKENDS unless --backend is given)
+it builds a throw-away data directory, migrates a fresh SQLite database, imports the corpus
+through the real importer (Markdown without front matter is accepted), builds the index
+and runs every labelled query (articles only, top 10). A backend that fails is reported and
+skipped. In the same run it ranks the same articles with two baselines (bench/_metrics.py):
+BM25 over single characters ("bm25-chars") and BM25 over jieba words with the bm25s package
+("bm25-jieba"). It prints one table per set: MRR@10, Recall@10 and nDCG@10 overall and per
+query kind, each backend's ratio to the better baseline, and the queries each backend
+handles worst. The postgres backend indexes into a throwaway database (bench/_postgres.py);
+it is skipped with a printed line when no PostgreSQL server answers."""
 
 import argparse
 import logging
 import tempfile
+import time
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,20 +35,38 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from tqdm import tqdm
 
-from bench._metrics import BM25, CUTOFF, evaluate, first_relevant_rank, ndcg_at, reciprocal_rank
+from bench import public_set
+from bench._metrics import (
+    BM25,
+    CUTOFF,
+    JiebaBM25,
+    evaluate,
+    first_relevant_rank,
+    ndcg_at,
+    reciprocal_rank,
+)
 from bench._postgres import engine_configs
 from portal import ROOT, create_app
 from portal.extensions import db
 from portal.indexing.backend import BACKENDS, close_backend, get_backend
-from portal.indexing.outbox import reindex_all
-from portal.kb.importer import import_directory
+from portal.indexing.outbox import reindex_all, total_documents
+from portal.kb.importer import import_directory, markdown_files
 from portal.models import Article
 from search.backend import SearchRequest
 
 logger = logging.getLogger(__name__)
-KINDS = ("colloquial", "keyword", "traditional", "typo", "english", "mixed")
+OWN_KINDS = ("colloquial", "keyword", "traditional", "typo", "english", "mixed")
+KINDS = (*OWN_KINDS, *public_set.KINDS)
 DEFAULT_QUERIES = Path(__file__).with_name("relevance_queries.yaml")
-BASELINE = "baseline"
+# How a plain index ranks the same articles, by report name (bench/_metrics.py).
+BASELINES = {"bm25-chars": BM25, "bm25-jieba": JiebaBM25}
+BASELINE_NOTE = (
+    "Baselines: **bm25-chars** is BM25 (k1=1.2, b=0.75) over single CJK characters and "
+    "lower-cased ASCII words, no segmentation, script folding, stemming or synonyms; "
+    "**bm25-jieba** is BM25 from the bm25s package as shipped (Lucene variant, k1=1.5, "
+    "b=0.75) over lower-cased jieba words (rjieba), spaces and punctuation dropped, no stop "
+    "words. \"÷ best baseline\" divides by the better of the two, per metric and kind.")
+SETS = ("own", "public", "both")
 WORST = 10
 
 
@@ -49,6 +75,26 @@ class LabelledQuery:
     text: str
     relevant: tuple[str, ...]
     kind: str
+
+
+@dataclass
+class Evaluation:
+    """One top-10 slug list per query for every system that ran, and what else happened."""
+
+    runs: dict[str, list[list[str]]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # backend -> error
+    timings: dict[str, str] = field(default_factory=dict)  # system -> what took how long
+    titles: dict[str, str] = field(default_factory=dict)  # slug -> article title
+
+
+@dataclass
+class LabelledSet:
+    """A labelled set as reported: a heading, its queries and the evaluation."""
+
+    heading: str
+    queries: list[LabelledQuery]
+    evaluation: Evaluation
+    show_titles: bool = False  # slugs such as q01234 say nothing: print the title too
 
 
 def load_queries(path: Path) -> list[LabelledQuery]:
@@ -72,12 +118,17 @@ def _app_config(data_dir: Path, backend: str, extra: dict | None = None) -> dict
             **(extra or {})}
 
 
-def _load_corpus(corpus: Path, queries: Sequence[LabelledQuery]) -> dict[int, str]:
+def _load_corpus(corpus: Path, queries: Sequence[LabelledQuery], name: str,
+                 progress: bool) -> dict[int, str]:
     """Import ``corpus``, index it and return article id -> slug; every label must exist."""
-    report = import_directory(corpus, allow_plain=True)
+    with tqdm(total=len(markdown_files(corpus)), desc=f"{name}: import", unit="file",
+              disable=not progress) as bar:
+        report = import_directory(corpus, progress=bar.update, allow_plain=True)
     for error in report.errors:
         logger.warning("not imported: %s", error)
-    reindex_all()
+    with tqdm(total=total_documents(), desc=f"{name}: index", unit="doc",
+              disable=not progress) as bar:
+        reindex_all(bar.update)
     slugs = dict(db.session.execute(select(Article.id, Article.slug)
                                     .where(Article.status == "published")).all())
     missing = {s for query in queries for s in query.relevant} - set(slugs.values())
@@ -92,10 +143,23 @@ def baseline_documents() -> dict[str, str]:
     return {a.slug: f"{a.title}\n{a.summary}\n{a.body_md}" for a in articles}
 
 
+def _run_baselines(queries: Sequence[LabelledQuery], evaluation: Evaluation,
+                   progress: bool) -> None:
+    documents = baseline_documents()
+    evaluation.titles = {slug: text.partition("\n")[0] for slug, text in documents.items()}
+    for name, baseline in BASELINES.items():
+        started = time.perf_counter()
+        ranker = baseline(documents)
+        evaluation.runs[name] = [ranker.rank(q.text) for q in
+                                 tqdm(queries, desc=name, unit="query", disable=not progress)]
+        evaluation.timings[name] = (f"index and {len(queries)} queries "
+                                    f"{time.perf_counter() - started:.1f} s")
+
+
 def _search(queries: Sequence[LabelledQuery], slugs: dict[int, str], name: str,
             progress: bool) -> list[list[str]]:
     backend, ranked = get_backend(), []
-    for query in tqdm(queries, desc=name, unit="query", disable=not progress):
+    for query in tqdm(queries, desc=f"{name}: search", unit="query", disable=not progress):
         results = backend.search(SearchRequest(text=query.text, doc_type="article",
                                                per_page=CUTOFF))
         ranked.append([hit.slug or slugs[hit.doc_id] for hit in results.hits])
@@ -103,37 +167,49 @@ def _search(queries: Sequence[LabelledQuery], slugs: dict[int, str], name: str,
 
 
 def run_evaluation(corpus: Path, queries: Sequence[LabelledQuery], backends: Sequence[str],
-                   progress: bool = True) -> dict[str, list[list[str]]]:
-    """System name -> one top-10 slug list per query, for every backend and the baseline."""
-    runs: dict[str, list[list[str]]] = {}
+                   progress: bool = True) -> Evaluation:
+    """Every backend and both baselines over one labelled set. A backend that fails to
+    build or search is recorded in ``failed`` and the others still run."""
+    evaluation = Evaluation()
     with ExitStack() as stack:
         configs = engine_configs(list(backends), stack)
         for name, extra in configs.items():
-            _evaluate_backend(name, extra, corpus, queries, progress, runs)
-    return runs
+            try:
+                _evaluate_backend(name, extra, corpus, queries, progress, evaluation)
+            except Exception as exc:  # one broken engine must not stop the others
+                logger.warning("backend %s failed", name, exc_info=True)
+                evaluation.runs.pop(name, None)
+                evaluation.failed[name] = f"{type(exc).__name__}: {exc}"
+                print(f"{name} failed: {evaluation.failed[name]}")
+    return evaluation
 
 
 def _evaluate_backend(name: str, extra: dict, corpus: Path, queries: Sequence[LabelledQuery],
-                      progress: bool, runs: dict[str, list[list[str]]]) -> None:
-    """Add ``name``'s ranked slugs (and, the first time, the baseline's) to ``runs``."""
+                      progress: bool, evaluation: Evaluation) -> None:
+    """Add ``name``'s ranked slugs (and, the first time, the baselines') to ``evaluation``."""
     with tempfile.TemporaryDirectory(prefix=f"relevance-{name}-") as tmp:
         app = create_app(_app_config(Path(tmp), name, extra))
         with app.app_context():
-            upgrade()
-            slugs = _load_corpus(corpus, queries)
-            runs[name] = _search(queries, slugs, name, progress)
-            if BASELINE not in runs:
-                bm25 = BM25(baseline_documents())
-                runs[BASELINE] = [bm25.rank(q.text) for q in
-                                  tqdm(queries, desc=BASELINE, unit="query",
-                                       disable=not progress)]
-            db.session.remove()
-            close_backend(app)
-            db.engine.dispose()
+            try:
+                upgrade()
+                started = time.perf_counter()
+                slugs = _load_corpus(corpus, queries, name, progress)
+                loaded = time.perf_counter()
+                if not BASELINES.keys() <= evaluation.runs.keys():
+                    _run_baselines(queries, evaluation, progress)
+                searched = time.perf_counter()
+                evaluation.runs[name] = _search(queries, slugs, name, progress)
+                evaluation.timings[name] = (
+                    f"import and index {loaded - started:.1f} s, {len(queries)} queries "
+                    f"{time.perf_counter() - searched:.1f} s")
+            finally:
+                db.session.remove()
+                close_backend(app)
+                db.engine.dispose()
 
 
 def _row(cells) -> str:
-    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+    return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
 
 
 def _ratio(ours: float, base: float) -> str:
@@ -141,7 +217,7 @@ def _ratio(ours: float, base: float) -> str:
 
 
 def scores_table(runs: dict[str, list[list[str]]], queries: Sequence[LabelledQuery]) -> list[str]:
-    """Markdown rows: every system overall and per kind, plus each backend ÷ baseline."""
+    """Markdown rows: every system overall and per kind, plus each backend ÷ best baseline."""
     lines = [_row(["kind", "system", "MRR@10", "Recall@10", "nDCG@10", "queries"]),
              _row(["---"] * 6)]
     for kind in ("all", *KINDS):
@@ -154,59 +230,112 @@ def scores_table(runs: dict[str, list[list[str]]], queries: Sequence[LabelledQue
         for name, s in scores.items():
             lines.append(_row([kind, name, f"{s.mrr:.3f}", f"{s.recall:.3f}", f"{s.ndcg:.3f}",
                                s.queries]))
-        base = scores[BASELINE]
-        for name in (n for n in scores if n != BASELINE):
+        bases = [scores[name] for name in BASELINES if name in scores]
+        if not bases:
+            continue
+        best = [max(getattr(s, metric) for s in bases) for metric in ("mrr", "recall", "ndcg")]
+        for name in (n for n in scores if n not in BASELINES):
             ours = scores[name]
-            lines.append(_row([kind, f"{name} ÷ baseline", _ratio(ours.mrr, base.mrr),
-                               _ratio(ours.recall, base.recall), _ratio(ours.ndcg, base.ndcg),
+            lines.append(_row([kind, f"{name} ÷ best baseline",
+                               *(_ratio(value, base) for value, base in
+                                 zip((ours.mrr, ours.recall, ours.ndcg), best, strict=True)),
                                ""]))
     return lines
 
 
-def worst_queries(runs: dict[str, list[list[str]]], queries: Sequence[LabelledQuery],
-                  name: str, count: int = WORST) -> list[str]:
+def worst_queries(evaluation: Evaluation, queries: Sequence[LabelledQuery], name: str,
+                  count: int = WORST, show_titles: bool = False) -> list[str]:
     """Markdown rows for the ``count`` queries ``name`` ranks worst (file order on ties)."""
+    runs = evaluation.runs
     ranked = runs[name]
+    baselines = [base for base in BASELINES if base in runs]
 
     def badness(i):
         return (reciprocal_rank(ranked[i], queries[i].relevant),
                 ndcg_at(ranked[i], queries[i].relevant))
 
+    def label(slug):
+        title = evaluation.titles.get(slug)
+        return f"{slug} «{title}»" if show_titles and title else slug
+
     lines = [_row(["query", "kind", "expected", f"rank ({name})", "our top hit",
-                   "rank (baseline)"]), _row(["---"] * 6)]
+                   *(f"rank ({base})" for base in baselines)]),
+             _row(["---"] * (5 + len(baselines)))]
     for i in sorted(range(len(queries)), key=badness)[:count]:
         query = queries[i]
         ours = first_relevant_rank(ranked[i], query.relevant)
-        base = first_relevant_rank(runs[BASELINE][i], query.relevant)
-        lines.append(_row([query.text, query.kind, ", ".join(query.relevant),
-                           ours or "not in top 10", ranked[i][0] if ranked[i] else "(no hits)",
-                           base or "not in top 10"]))
+        lines.append(_row([query.text, query.kind, ", ".join(map(label, query.relevant)),
+                           ours or "not in top 10",
+                           label(ranked[i][0]) if ranked[i] else "(no hits)",
+                           *(first_relevant_rank(runs[base][i], query.relevant)
+                             or "not in top 10" for base in baselines)]))
     return lines
 
 
-def render_report(runs, queries, corpus: Path, query_file: Path) -> str:
-    """The whole Markdown report: scores table then the worst queries of each backend."""
-    lines = [f"# Search relevance — {date.today().isoformat()}", "",
-             f"Corpus `{corpus}`, {len(queries)} labelled queries from `{query_file}`. "
-             "Baseline: BM25 (k1=1.2, b=0.75) over single CJK characters and lower-cased ASCII "
-             "words, no segmentation, script folding, stemming or synonyms.", "",
-             *scores_table(runs, queries)]
-    for name in (n for n in runs if n != BASELINE):
-        lines += ["", f"## {WORST} worst queries — {name}", "", *worst_queries(runs, queries, name)]
+def render_report(sets: Sequence[LabelledSet]) -> str:
+    """The whole Markdown report: per set, the scores table, the timings, then the worst
+    queries of each backend."""
+    lines = [f"# Search relevance — {date.today().isoformat()}", "", BASELINE_NOTE]
+    for labelled in sets:
+        evaluation = labelled.evaluation
+        lines += ["", f"## {labelled.heading}", "",
+                  *scores_table(evaluation.runs, labelled.queries), ""]
+        lines += [f"- {name}: {timing}" for name, timing in evaluation.timings.items()]
+        lines += [f"- {name}: failed — {error}" for name, error in evaluation.failed.items()]
+        for name in (n for n in evaluation.runs if n not in BASELINES):
+            lines += ["", f"### {WORST} worst queries — {name}", "",
+                      *worst_queries(evaluation, labelled.queries, name,
+                                     show_titles=labelled.show_titles)]
     return "\n".join(lines) + "\n"
+
+
+def _public_set(args, backends: Sequence[str]) -> LabelledSet | None:
+    """Sample (or reuse) the public set and evaluate it; None when its data is missing and
+    the own set runs too."""
+    try:
+        corpus, query_file = public_set.prepare(args.public_name, args.public_source,
+                                                args.public_dir)
+    except public_set.PublicSetUnavailable as exc:
+        if args.which == "public":
+            raise SystemExit(str(exc)) from None
+        print(f"public set skipped: {exc}")
+        return None
+    queries = load_queries(query_file)
+    documents = len(markdown_files(corpus))
+    heading = (f"Public set {args.public_name} — {len(queries)} labelled queries over "
+               f"{documents} FAQ documents (`{query_file}`, see bench/public_set.py)")
+    return LabelledSet(heading, queries, run_evaluation(corpus, queries, backends), True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="which", choices=SETS, default="both",
+                        help="own: our queries over --corpus; public: bench/public_set.py")
     parser.add_argument("--corpus", type=Path, default=ROOT / "kb_articles")
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
+    parser.add_argument("--public-name", choices=tuple(public_set.SOURCES),
+                        default=public_set.DEFAULT_SOURCE)
+    parser.add_argument("--public-source", type=Path,
+                        help=f"a checkout or git directory of {public_set.REPOSITORY}")
+    parser.add_argument("--public-dir", type=Path,
+                        help="where the sample is written (default bench/.cache/public-NAME)")
     parser.add_argument("--backend", action="append", choices=BACKENDS,
                         help="repeatable; default: every backend")
     parser.add_argument("--out", type=Path, help="also write the report to this Markdown file")
     args = parser.parse_args(argv)
-    queries = load_queries(args.queries)
-    runs = run_evaluation(args.corpus, queries, args.backend or list(BACKENDS))
-    report = render_report(runs, queries, args.corpus, args.queries)
+    backends = args.backend or list(BACKENDS)
+    sets = []
+    if args.which in ("own", "both"):
+        queries = load_queries(args.queries)
+        heading = (f"Own set — {len(queries)} labelled queries over `{args.corpus}` "
+                   f"(`{args.queries}`)")
+        sets.append(LabelledSet(heading, queries, run_evaluation(args.corpus, queries,
+                                                                 backends)))
+    if args.which in ("public", "both"):
+        public = _public_set(args, backends)
+        if public:
+            sets.append(public)
+    report = render_report(sets)
     print(report)
     if args.out:
         args.out.write_text(report, encoding="utf-8")
