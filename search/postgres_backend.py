@@ -1,9 +1,20 @@
 """PostgreSQL full-text implementation of SearchBackend, over the portal analyzer's tokens.
 
-Every document is one row of the index table with a tsvector built from our own tokens
-(search/postgres_query.py) under a GIN index; ranking is ts_rank_cd with the field weights,
-synonym weight, boost and freshness of search/ranking.py; snippets come from the shared
-search/highlight.py. Several app processes on several hosts may write at once.
+Every document is one row of the index table with one tsvector of our own tokens, Han
+characters and bigrams (search/postgres_query.py) under a RUM index where the server has
+the `rum` extension, else a GIN index. A search follows the query model of
+search/ranking.py: the best ranking.CANDIDATES of a bounded pool of matches by text score
+(ts_rank_cd with the field, synonym, character and bigram weights), the total from the
+index's count of hits, then boost, freshness and coordination re-rank the candidates in
+Python (search/rerank.py) and only the page shown is highlighted (search/highlight.py).
+
+The pool: with RUM, the first RUM_POOL matches in the index's own distance order (its
+cover-density rank with fixed label weights, so a little deeper than CANDIDATES); on plain
+GIN, which has no order, at most GIN_POOL matches, those holding every query word first,
+then the others in table order. A query with more matches than GIN_POOL on GIN may so
+miss its best one-word match: the price of not ranking every match; the total stays exact.
+
+Several app processes on several hosts may write at once.
 """
 
 from __future__ import annotations
@@ -16,35 +27,41 @@ import psycopg
 from psycopg import errors
 
 from search.backend import IndexDocument, SearchRequest, SearchResults
+from search.ngrams import grams_text, query_grams
 from search.paging import first_unique, suggest_input
 from search.postgres_query import (
     CATEGORY_CONDITION,
     RANK,
+    Pool,
+    QueryGrams,
+    candidates_statement,
     clean_text,
-    count_statement,
+    page_statement,
     prefix_query,
-    search_statement,
     tsvector_literal,
 )
 from search.postgres_store import (
     DEFAULT_TABLE,
+    REINDEX_HINT,
     Connections,
+    IndexLayoutError,
+    TableState,
     build_table_name,
     create_indexes,
     create_table,
+    enable_rum,
     ensure_table,
     quote_table,
     swap_in,
+    table_state,
 )
-from search.ranking import FRESHNESS_WEIGHT
+from search.ranking import CANDIDATES
+from search.rerank import Candidate, days_old, rerank
 from search.sql_common import BIGINT, doc_filters, page_hits, plan_search
 from search.token_documents import (
     REBUILD_BATCH,
-    TokenRow,
     analysed_batches,
     document_boost,
-    freshness_anchor,
-    freshness_now,
     net_changes,
     tags_text,
     token_row,
@@ -55,9 +72,14 @@ __all__ = ["PostgresBackend"]
 logger = logging.getLogger(__name__)
 
 WRITE_RETRIES = 3  # deadlock victims and serialisation failures are simply run again
+# Pool bounds (module docstring). RUM's order is close to the text score, so twice the
+# candidates leave room for the difference; GIN's is arbitrary beyond its first tier, so
+# its bound is what ranking that many rows in SQL costs (~10 ms per 400 rows).
+RUM_POOL = 2 * CANDIDATES
+GIN_POOL = 2 * CANDIDATES
 
 COLUMNS = ("key", "doc_type", "doc_id", "slug", "title", "tags", "body", "language",
-           "category_ids", "boost", "updated", "freshness", "tsv")
+           "category_ids", "boost", "updated", "tsv")
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -66,19 +88,36 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _values(doc: IndexDocument, tokens: TokenRow) -> tuple:
+def document_tsvector(doc: IndexDocument) -> str:
+    """The tsvector literal of ``doc``: words per field, and the Han characters and
+    bigrams of title, tags and body."""
+    # A newline between fields keeps bigrams from spanning two of them.
+    chars, bigrams = grams_text(f"{doc.title or ''}\n{tags_text(doc.tags)}\n{doc.body or ''}")
+    return tsvector_literal(token_row(doc), chars, bigrams)
+
+
+def _tsvector_batch(docs: list[IndexDocument]) -> list[str]:
+    # Module level: rebuild() runs it in worker processes, literal building included.
+    return [document_tsvector(doc) for doc in docs]
+
+
+def _values(doc: IndexDocument, tsvector: str) -> tuple:
     categories = dict.fromkeys(int(c) for c in doc.category_ids if -BIGINT <= int(c) < BIGINT)
     return (
         clean_text(doc.key), clean_text(doc.doc_type), int(doc.doc_id), clean_text(doc.slug),
         clean_text(doc.title), clean_text(tags_text(doc.tags)), clean_text(doc.body),
         clean_text(doc.language), list(categories), document_boost(doc), _utc(doc.updated),
-        freshness_anchor(doc.updated), tsvector_literal(tokens),
+        tsvector,
     )
 
 
 class PostgresBackend:
     """SearchBackend over the table ``table`` of the PostgreSQL database at ``url``
     (created when missing).
+
+    ``rum``: None uses the RUM index when the server has the extension (creating it in
+    the database if allowed), False always plain GIN (new tables get a GIN index and
+    searches bound their pool as on GIN), True insists on RUM (RuntimeError without it).
 
     Reads use one autocommit connection per thread. apply() upserts and deletes in one
     transaction, row by row in key order, so concurrent writers never deadlock on each
@@ -87,16 +126,36 @@ class PostgresBackend:
     apply() then writes to the new table.
     """
 
-    def __init__(self, url: str, table: str = DEFAULT_TABLE) -> None:
+    def __init__(self, url: str, table: str = DEFAULT_TABLE, rum: bool | None = None) -> None:
         self.table = table
         self._name = quote_table(table)
         self._connections = Connections(url)
-        ensure_table(self._connections.get(), table)
+        conn = self._connections.get()
+        self._rum_wanted = rum is not False and enable_rum(conn)
+        if rum and not self._rum_wanted:
+            raise RuntimeError("the rum extension is not available on this PostgreSQL server")
+        self._state = ensure_table(conn, table, self._rum_wanted)
         columns = ", ".join(COLUMNS)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
         marks = ", ".join(["%s"] * (len(COLUMNS) - 1))
         self._upsert = (f"INSERT INTO {self._name} ({columns}) VALUES ({marks}, %s::tsvector)"
                         f" ON CONFLICT (key) DO UPDATE SET {updates}")
+
+    @property
+    def uses_rum(self) -> bool:
+        """True when searches order their pool with the RUM index."""
+        return self._rum_wanted and self._state.rum
+
+    def _current(self, conn: psycopg.Connection) -> TableState:
+        # An old table may have been rebuilt by another process since: look again.
+        if not self._state.current:
+            self._state = table_state(conn, self.table) or self._state
+        return self._state
+
+    def _check_layout(self, conn: psycopg.Connection) -> None:
+        if not self._current(conn).current:
+            raise IndexLayoutError(f"the search index table {self.table} was built by an older "
+                                   f"version of the portal: {REINDEX_HINT}")
 
     def _read(self, work: Callable[[psycopg.Connection], object]):
         # A connection the server dropped (restart, idle timeout) is replaced once.
@@ -112,25 +171,37 @@ class PostgresBackend:
     # -- reading ---------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """Search with filters and paging; only the returned page is highlighted."""
+        """Top candidates by text score, re-ranked (search/rerank.py); the page highlighted."""
         search = plan_search(request, clean_text)
-        plan, page = search.plan, search.page
+        plan = search.plan
         if plan is None:
             return search.results()
+        unigrams, bigrams = query_grams(search.parsed)
+        grams = QueryGrams(unigrams, bigrams)
         filters = doc_filters(search, "%s", CATEGORY_CONDITION)
-        sql, params = search_statement(self._name, plan, filters, FRESHNESS_WEIGHT,
-                                       freshness_now(), search.per_page, search.offset)
+        depth = max(CANDIDATES, search.offset + search.per_page)
 
         def work(conn: psycopg.Connection) -> tuple[list, int]:
+            self._check_layout(conn)
+            pool = (Pool(max(RUM_POOL, depth), rum=True) if self.uses_rum
+                    else Pool(max(GIN_POOL, depth), rum=False))
+            sql, params = candidates_statement(self._name, plan, grams, filters, pool, depth)
             rows = conn.execute(sql, params).fetchall()
-            if rows or page == 1:
-                return rows, rows[0][2] if rows else 0
-            count_sql, count_params = count_statement(self._name, plan, filters)
-            return rows, conn.execute(count_sql, count_params).fetchone()[0]
+            total = rows[0][5] if rows else 0
+            now = datetime.now(UTC).replace(tzinfo=None)
+            ranked = rerank((Candidate(ref=row_id, text_score=score, boost=boost,
+                                       age_days=days_old(updated, now), matched=matched)
+                             for row_id, score, boost, updated, matched, _total in rows),
+                            len(plan.should))
+            page = ranked[search.offset : search.offset + search.per_page]
+            stored = {}
+            if page:
+                stored = {row[0]: row[1:] for row in conn.execute(
+                    page_statement(self._name), [[r.ref for r in page]]).fetchall()}
+            return [(r.score, *stored[r.ref]) for r in page if r.ref in stored], total
 
         rows, total = self._read(work)
-        hits = page_hits(((score, *stored) for _id, score, _total, *stored in rows),
-                         search.offset, plan.highlight_tokens())
+        hits = page_hits(rows, search.offset, plan.highlight_tokens())
         return search.results(total, hits)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -141,13 +212,25 @@ class PostgresBackend:
         query = prefix_query(tokens)
         sql = (f"SELECT d.title FROM {self._name} d WHERE d.tsv @@ %s::tsquery"
                f" ORDER BY {RANK} * d.boost DESC, d.id LIMIT %s")
-        rows = self._read(lambda conn: conn.execute(sql, [query, query, limit * 4]).fetchall())
+
+        def work(conn: psycopg.Connection) -> list:
+            self._check_layout(conn)
+            return conn.execute(sql, [query, query, limit * 4]).fetchall()
+
+        rows = self._read(work)
         return first_unique((title for (title,) in rows), limit)
 
     def document_count(self) -> int:
-        """Number of documents in the latest committed state."""
+        """Number of documents in the latest committed state; 0 for a table of an older
+        layout, which no search reads (so `search reindex --if-missing` rebuilds it)."""
         sql = f"SELECT count(*) FROM {self._name}"
-        return self._read(lambda conn: conn.execute(sql).fetchone()[0])
+
+        def work(conn: psycopg.Connection) -> int:
+            if not self._current(conn).current:
+                return 0
+            return conn.execute(sql).fetchone()[0]
+
+        return self._read(work)
 
     # -- writing ---------------------------------------------------------------------
 
@@ -157,10 +240,11 @@ class PostgresBackend:
         latest, delete_keys = net_changes(upserts, deletes)
         if not latest and not delete_keys:
             return
-        rows = {key: _values(doc, token_row(doc)) for key, doc in latest.items()}
+        rows = {key: _values(doc, document_tsvector(doc)) for key, doc in latest.items()}
         delete = f"DELETE FROM {self._name} WHERE key = %s"
         for attempt in range(1, WRITE_RETRIES + 1):
             conn = self._connections.get()
+            self._check_layout(conn)
             try:
                 # One round trip for all rows; taking the row locks in one global (key)
                 # order means two writers can wait for each other but never deadlock.
@@ -196,18 +280,19 @@ class PostgresBackend:
                 conn.execute(f"LOCK TABLE {self._name} IN SHARE ROW EXCLUSIVE MODE")
                 create_table(conn, build, indexes=False)
                 copy_sql = f"COPY {quote_table(build)} ({', '.join(COLUMNS)}) FROM STDIN"
-                for batch in analysed_batches(docs, REBUILD_BATCH):
+                for batch in analysed_batches(docs, REBUILD_BATCH, _tsvector_batch):
                     with conn.cursor() as cur, cur.copy(copy_sql) as copy:
                         for doc, tokens in batch:
                             copy.write_row(_values(doc, tokens))
                     count += len(batch)
                     if progress is not None:
                         progress(len(batch))
-                create_indexes(conn, build)
+                create_indexes(conn, build, self._rum_wanted)
                 conn.execute(f"ANALYZE {quote_table(build)}")
                 swap_in(conn, build, self.table)
         finally:
             conn.close()
+        self._state = TableState(current=True, rum=self._rum_wanted)
         return count
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""PostgreSQL text-search values built from the portal analyzer's own tokens.
+"""PostgreSQL text-search values built from the portal analyzer's own tokens, and the SQL
+of one search (the query model of search/ranking.py).
 
 Documents become tsvector literals and queries tsquery literals, both passed as bound
 parameters and cast server-side. Never to_tsvector/plainto_tsquery, not even with the
@@ -9,44 +10,74 @@ Inside a quoted lexeme only the quote and the backslash are special (the backsla
 the next character, a doubled quote is one quote), so :, &, |, !, * and spaces are plain
 characters there; tests/test_postgres_backend.py round-trips hostile tokens to prove it.
 
-Layout of a tsvector: each field's whole words at consecutive positions (weight A for the
-title, B for tags, C for the body), then that field's dictionary sub-words (退货政策 ->
-退货, 政策) in their own position range, marked with SUB_MARK so a phrase, which matches
-unmarked lexemes at adjacent positions, never uses them — as the FTS5 backend's sub-word
-columns. A gap between ranges keeps a phrase from spanning two fields.
+Layout of a tsvector (one column, because the RUM index orders by one column's distance):
+each field's whole words at consecutive positions (weight A for the title, B for tags, C
+for the body), then that field's dictionary sub-words (退货政策 -> 退货, 政策) in their own
+position range, marked with SUB_MARK so a phrase, which matches unmarked lexemes at
+adjacent positions, never uses them; then the Han characters and the Han bigrams of title,
+tags and body (search/ngrams.py) with weight D, each behind GRAM_MARK so a query character
+never meets a word. A gap between ranges keeps a phrase from spanning two of them.
+
+One search (:func:`candidates_statement`):
+1. a pool of matches: with RUM, the first POOL by the index's own distance to the
+   positive words, synonyms and bigrams, read in index order; on plain GIN, at most POOL
+   matches, those holding every query word first (a cheap GIN intersection), then the
+   others in table order;
+2. the pool scored by the text score of search/ranking.py: ts_rank_cd with the field
+   weights per match weight (literal words x1, synonyms x SYNONYM_WEIGHT) plus
+   UNIGRAM_WEIGHT / BIGRAM_WEIGHT x the rank of the characters / bigrams; its best
+   `depth` rows are the candidates, with the should words each holds (coordination);
+3. the total: the plain GIN/RUM count of the hits (words, synonyms and bigrams, with the
+   required and excluded clauses and the filters; a character alone never makes a hit).
+The re-rank (boost, freshness, coordination) runs in Python: search/rerank.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from search.ranking import BODY_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT
-from search.sql_common import Filters, coordination, hits_expression
+from search.ranking import (
+    BIGRAM_WEIGHT,
+    BODY_WEIGHT,
+    TAGS_WEIGHT,
+    TITLE_WEIGHT,
+    UNIGRAM_WEIGHT,
+)
+from search.sql_common import Filters
 from search.token_documents import TEXT_FIELDS, TokenRow
 from search.token_query import QueryPlan, TokenMatch
 
 __all__ = [
     "CATEGORY_CONDITION",
+    "GRAM_MARK",
     "RANK",
     "RANK_WEIGHTS",
     "SUB_MARK",
-    "boolean_query",
+    "QueryGrams",
+    "candidates_statement",
     "clause_query",
     "clean_text",
-    "count_statement",
+    "hits_query",
+    "page_statement",
     "prefix_query",
-    "search_statement",
+    "ranking_query",
     "tsquery_lexeme",
     "tsvector_literal",
 ]
 
 # TokenRow strings are space-joined, so no token ever contains a space: a trailing space
-# can only be our mark. A prefix query ('退':*) still matches marked sub-words.
+# can only be our sub-word mark, a leading one our character mark. A prefix query
+# ('退':*) still matches marked sub-words, never characters.
 SUB_MARK = " "
+GRAM_MARK = " "
 
 _LABELS = dict(zip(TEXT_FIELDS, "ABC", strict=True))
+_GRAM_LABEL = "D"
 # ts_rank_cd weights in {D, C, B, A} order; it refuses weights above 1, so the field
 # weights are divided by the largest (ranking only compares scores with each other).
+# D (characters and bigrams) ranks like the body: UNIGRAM_WEIGHT and BIGRAM_WEIGHT are
+# relative to a body word.
 RANK_WEIGHTS = [w / TITLE_WEIGHT for w in (BODY_WEIGHT, BODY_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT)]
 
 # Server limits (tsvector.h): positions 1..16383 (higher ones are clamped), 256 positions
@@ -75,30 +106,37 @@ def _quoted(lexeme: str) -> str:
     return "'" + clean_text(lexeme).replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(row: TokenRow) -> str:
-    """The tsvector text of one document's :class:`TokenRow` (see the module docstring)."""
-    positions: dict[str, dict[int, str]] = {}
-    text_bytes = 0
-    position = 1
+def tsvector_literal(row: TokenRow, chars: str = "", bigrams: str = "") -> str:
+    """The tsvector text of one document: its :class:`TokenRow` and its space-joined Han
+    characters and bigrams (ngrams.grams_text; see the module docstring)."""
+    ranges: list[tuple[str, list[str]]] = []
     for field in TEXT_FIELDS:
         label = _LABELS[field]
-        for lexemes in (getattr(row, field).split(),
-                        [t + SUB_MARK for t in getattr(row, f"{field}_sub").split()]):
-            for offset, lexeme in enumerate(lexemes):
-                size = len(lexeme.encode("utf-8", "replace"))
-                if size > MAX_LEXEME_BYTES:
+        ranges.append((label, getattr(row, field).split()))
+        ranges.append((label, [t + SUB_MARK for t in getattr(row, f"{field}_sub").split()]))
+    ranges.append((_GRAM_LABEL, [GRAM_MARK + g for g in chars.split()]))
+    ranges.append((_GRAM_LABEL, [GRAM_MARK + g for g in bigrams.split()]))
+    positions: dict[str, dict[int, str]] = {}
+    refused: set[str] = set()
+    text_bytes = 0
+    start = 1
+    for label, lexemes in ranges:
+        for position, lexeme in enumerate(lexemes, start):
+            slots = positions.get(lexeme)
+            if slots is None:
+                if lexeme in refused:
                     continue
-                slots = positions.get(lexeme)
-                if slots is None:
-                    if text_bytes + size > MAX_LEXEME_TEXT:
-                        continue
-                    text_bytes += size
-                    slots = positions[lexeme] = {}
-                if len(slots) < MAX_POSITIONS_PER_LEXEME:
-                    slots.setdefault(min(position + offset, MAX_POSITION), label)
-            position += len(lexemes) + _FIELD_GAP
+                size = len(lexeme.encode("utf-8", "replace"))
+                if size > MAX_LEXEME_BYTES or text_bytes + size > MAX_LEXEME_TEXT:
+                    refused.add(lexeme)
+                    continue
+                text_bytes += size
+                slots = positions[lexeme] = {}
+            if len(slots) < MAX_POSITIONS_PER_LEXEME:
+                slots.setdefault(position if position < MAX_POSITION else MAX_POSITION, label)
+        start += len(lexemes) + _FIELD_GAP
     return " ".join(
-        _quoted(lexeme) + ":" + ",".join(f"{p}{label}" for p, label in slots.items())
+        _quoted(lexeme) + ":" + ",".join([f"{p}{label}" for p, label in slots.items()])
         for lexeme, slots in positions.items()
     )
 
@@ -125,10 +163,53 @@ def clause_query(matches: Iterable[TokenMatch]) -> str:
     return "(" + " | ".join(_unit(match) for match in matches) + ")"
 
 
-def boolean_query(plan: QueryPlan) -> str:
+def _grams_query(grams: Sequence[str]) -> str:
+    return "(" + " | ".join(tsquery_lexeme(GRAM_MARK + g) for g in grams) + ")"
+
+
+@dataclass(frozen=True)
+class QueryGrams:
+    """The query's Han characters and bigrams (ngrams.query_grams)."""
+
+    unigrams: Sequence[str] = ()
+    bigrams: Sequence[str] = ()
+
+
+def hits_query(plan: QueryPlan, grams: QueryGrams) -> str:
     """The tsquery selecting the hits: every required clause (or, without any, some should
-    clause) and no excluded match."""
-    return hits_expression(plan, clause_query, " & ", " | ", " & !")
+    word or query bigram) and no excluded match. Characters never make a hit."""
+    if plan.required:
+        expression = " & ".join(clause_query(clause) for clause in plan.required)
+    else:
+        parts = [clause_query(clause) for clause in plan.should]
+        if grams.bigrams:
+            parts.append(_grams_query(grams.bigrams))
+        expression = " | ".join(parts)
+    if plan.excluded:
+        expression = f"({expression}) & !{clause_query(plan.excluded)}"
+    return expression
+
+
+def ranking_query(plan: QueryPlan, grams: QueryGrams) -> str:
+    """Every positive word, synonym and bigram as one OR: what the RUM distance orders the
+    pool by. Not the characters: their posting lists are the longest in the index (the
+    RUM distance reads every match's positions of every operand) and their weight the
+    smallest; they score in the pool."""
+    clauses = [*plan.required, *plan.should]
+    parts = [clause_query(clause) for clause in clauses]
+    # A bigram that is itself a query word adds the same posting list twice.
+    words = {match.tokens[0] for clause in clauses for match in clause if not match.is_phrase}
+    bigrams = [bigram for bigram in grams.bigrams if bigram not in words]
+    if bigrams:
+        parts.append(_grams_query(bigrams))
+    return " | ".join(parts)
+
+
+def _all_words_query(plan: QueryPlan) -> str | None:
+    # Hits holding every should word: the GIN pool's first tier (coordination 1).
+    if len(plan.should) < 2:
+        return None
+    return " & ".join(clause_query(clause) for clause in plan.should)
 
 
 def prefix_query(tokens: list[str]) -> str:
@@ -145,71 +226,116 @@ _RANK_WEIGHTS_SQL = "'{" + ",".join(repr(w) for w in RANK_WEIGHTS) + "}'::float4
 # the same in a short and a long article.
 RANK_NORMALIZATION = 0
 RANK = f"ts_rank_cd({_RANK_WEIGHTS_SQL}, d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
+_WEIGHTED_RANK = f"ts_rank_cd(%s::float4[], d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
 
 
 # The sql_common.doc_filters condition for a category: the document's array holds it.
 CATEGORY_CONDITION = "d.category_ids @> ARRAY[%s]::bigint[]"
 
 
-def _score(plan: QueryPlan, required: bool) -> tuple[str, list[object]]:
+def _rank_weights(word_weight: float, gram_weight: float) -> list[float]:
+    # {D, C, B, A}: words (A-C) times their match weight, grams (D) times theirs.
+    return [w / TITLE_WEIGHT for w in (gram_weight * BODY_WEIGHT, word_weight * BODY_WEIGHT,
+                                        word_weight * TAGS_WEIGHT, word_weight * TITLE_WEIGHT)]
+
+
+def _text_score(plan: QueryPlan, grams: QueryGrams) -> tuple[str, list[object]]:
     # ts_rank_cd of an OR query adds up its terms' occurrences (each is a cover of its
-    # own), so one call per match weight gives the weighted sum: literal words at 1,
-    # synonyms at ranking.SYNONYM_WEIGHT.
-    by_weight: dict[float, list[TokenMatch]] = {}
-    for clause in plan.required if required else plan.should:
+    # own), so the weighted sum is one call per match weight: literal words at 1,
+    # synonyms at ranking.SYNONYM_WEIGHT. Characters and bigrams (weight D, which no word
+    # has) ride along in those calls with D weighted for them: each row's tsvector, the
+    # costly part, is read by two calls rather than four.
+    by_weight: dict[float, list[str]] = {}
+    for clause in [*plan.required, *plan.should]:
         for match in clause:
-            by_weight.setdefault(match.weight, []).append(match)
-    if not by_weight:
-        return "0.0", []
-    terms = [f"{float(weight)!r} * {RANK}" for weight in by_weight]
-    return "(" + " + ".join(terms) + ")", [clause_query(ms) for ms in by_weight.values()]
+            by_weight.setdefault(float(match.weight), []).append(_unit(match))
+    words = sorted(by_weight.items(), reverse=True)
+    gram_parts = [(w, g) for w, g in ((BIGRAM_WEIGHT, grams.bigrams),
+                                      (UNIGRAM_WEIGHT, grams.unigrams)) if g]
+    terms: list[str] = []
+    params: list[object] = []
+    for index in range(max(len(words), len(gram_parts))):
+        word_weight, units = words[index] if index < len(words) else (1.0, [])
+        gram_weight, chosen = gram_parts[index] if index < len(gram_parts) else (0.0, ())
+        parts = list(units)
+        if chosen:
+            parts.append(_grams_query(chosen))
+        terms.append(_WEIGHTED_RANK)
+        params += [_rank_weights(word_weight, gram_weight), " | ".join(parts)]
+    return "(" + " + ".join(terms) + ")", params
 
 
-# 1 when the hit matches the probed should clause (sql_common.coordination).
-_PROBE = "(d.tsv @@ %s::tsquery)::int"
+def _matched(plan: QueryPlan) -> tuple[str, list[object]]:
+    # How many should words a candidate holds (ranking.coordination); like the reference
+    # engine, not counted for a single word (coordination is then the same for all).
+    if len(plan.should) < 2:
+        return "0", []
+    probes = " + ".join("(d.tsv @@ %s::tsquery)::int" for _ in plan.should)
+    return f"({probes})", [clause_query(clause) for clause in plan.should]
 
 
-def search_statement(
+@dataclass(frozen=True)
+class Pool:
+    """How the pool of matches is bounded: ``size`` rows, by the RUM distance or not."""
+
+    size: int
+    rum: bool
+
+
+def _pool_sql(table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters,
+              pool: Pool) -> tuple[str, list[object]]:
+    where, filter_params = filters
+    hits = hits_query(plan, grams)
+    conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
+    columns = "d.id, d.tsv, d.boost, d.updated"
+    if pool.rum:
+        # The RUM index hands matches over in distance order: no match is ranked in SQL
+        # beyond the pool, and the positions come from the index, not the table.
+        return (f"SELECT {columns} FROM {table} d WHERE {conditions}"
+                f" ORDER BY d.tsv <=> %s::tsquery LIMIT %s",
+                [hits, *filter_params, ranking_query(plan, grams), pool.size])
+    tiers = [f"(SELECT d.id, 1 AS tier FROM {table} d WHERE {conditions} LIMIT %s)"]
+    params: list[object] = [hits, *filter_params, pool.size]
+    every_word = _all_words_query(plan)
+    if every_word is not None:
+        tiers.insert(0, f"(SELECT d.id, 0 AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
+        params = [f"({hits}) & ({every_word})", *filter_params, pool.size, *params]
+    return (f"SELECT {columns} FROM (SELECT id FROM ({' UNION ALL '.join(tiers)}) t"
+            f" GROUP BY id ORDER BY min(tier), id LIMIT %s) p JOIN {table} d ON d.id = p.id",
+            [*params, pool.size])
+
+
+def candidates_statement(
     table: str,
     plan: QueryPlan,
+    grams: QueryGrams,
     filters: Filters,
-    freshness_weight: float,
-    freshness_now: float,
-    limit: int,
-    offset: int,
+    pool: Pool,
+    depth: int,
 ) -> tuple[str, list[object]]:
-    """SQL for one page of hits, best first: (id, score, total, key, doc_type, doc_id,
-    slug, title, body). ``total`` counts every hit (the sort scores them all anyway).
-
-    score = (required rank + optional rank x coordination) x boost x freshness.
-    """
-    required, required_params = _score(plan, True)
-    optional, optional_params = _score(plan, False)
-    coordination_sql, coordination_params = coordination(plan, _PROBE, clause_query)
+    """SQL for the best ``depth`` of the pool by text score, best first: (id, text score,
+    boost, updated, should words held, total hits). No row when there is no hit."""
+    pool_sql, pool_params = _pool_sql(table, plan, grams, filters, pool)
+    score, score_params = _text_score(plan, grams)
+    matched, matched_params = _matched(plan)
     where, filter_params = filters
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
     sql = f"""
-        SELECT d.id, h.score, h.total, d.key, d.doc_type, d.doc_id, d.slug, d.title, d.body
+        WITH pool AS MATERIALIZED ({pool_sql})
+        SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched,
+               (SELECT count(*) FROM {table} d WHERE {conditions}) AS total
         FROM (
-            SELECT id, score, count(*) OVER () AS total FROM (
-                SELECT d.id,
-                       ({required} + {optional} * ({coordination_sql})) * d.boost
-                         * (1.0 + %s * least(1.0, d.freshness * %s)) AS score
-                FROM {table} d WHERE {conditions}
-            ) scored
-            ORDER BY score DESC, id LIMIT %s OFFSET %s
-        ) h JOIN {table} d ON d.id = h.id
-        ORDER BY h.score DESC, h.id
+            SELECT d.id, d.tsv, d.boost, d.updated, {score} AS score FROM pool d
+            ORDER BY score DESC, d.id LIMIT %s
+        ) d
+        ORDER BY d.score DESC, d.id
     """
-    params = [*required_params, *optional_params, *coordination_params, freshness_weight,
-              freshness_now, boolean_query(plan), *filter_params, limit, offset]
+    params = [*pool_params, *matched_params, hits_query(plan, grams), *filter_params,
+              *score_params, depth]
     return sql, params
 
 
-def count_statement(table: str, plan: QueryPlan,
-                    filters: Filters) -> tuple[str, list[object]]:
-    """SQL counting the hits without ranking them."""
-    where, filter_params = filters
-    conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
-    return (f"SELECT count(*) FROM {table} d WHERE {conditions}",
-            [boolean_query(plan), *filter_params])
+def page_statement(table: str) -> str:
+    """SQL for the stored fields of the rows whose ids are bound as one array."""
+    return (f"SELECT d.id, d.key, d.doc_type, d.doc_id, d.slug, d.title, d.body"
+            f" FROM {table} d WHERE d.id = ANY(%s)")

@@ -6,6 +6,12 @@ Whoosh directory), so the backend creates its table when it is missing rather th
 an Alembic migration: it may live in another database than the app's (SEARCH_DATABASE_URL),
 which the app's migrations never touch, and every rebuild replaces the table wholesale
 (a new table renamed over the old one), which a migration history could not follow.
+
+The table records its layout in its comment (LAYOUT). A table of an older layout is left
+alone: searches and writes refuse it with a message naming the reindex command, its
+document_count() is 0 (so `search reindex --if-missing` rebuilds it), and rebuild()
+replaces it. The text column is indexed with RUM (the `rum` extension) when the server
+has it, else with GIN; postgres_query.py reads either.
 """
 
 from __future__ import annotations
@@ -15,19 +21,38 @@ import os
 import re
 import threading
 import uuid
+from dataclasses import dataclass
 
 import psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-__all__ = ["DEFAULT_TABLE", "Connections", "build_table_name", "conninfo", "create_indexes",
-           "create_table", "ensure_table", "quote_table", "swap_in"]
+__all__ = ["DEFAULT_TABLE", "LAYOUT", "REINDEX_HINT", "Connections", "IndexLayoutError",
+           "TableState", "build_table_name", "conninfo", "create_indexes", "create_table",
+           "enable_rum", "ensure_table", "quote_table", "swap_in", "table_state"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TABLE = "search_documents"
 _TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 CONNECT_TIMEOUT_SECONDS = 10
+# Bumped whenever the rows or indexes change meaning. 2: Han characters and bigrams in
+# the tsvector (weight D), a RUM or GIN index, no freshness column (the re-rank computes
+# it). A table without this comment is layout 1.
+LAYOUT = "portal-search layout 2"
+REINDEX_HINT = "rebuild it with `flask --app wsgi search reindex`"
+
+
+class IndexLayoutError(RuntimeError):
+    """The index table was built by an older version of this backend."""
+
+
+@dataclass(frozen=True)
+class TableState:
+    """What the live table is: its layout comment matches LAYOUT; its text index is RUM."""
+
+    current: bool
+    rum: bool
 
 
 def conninfo(url: str) -> str:
@@ -59,9 +84,10 @@ def build_table_name(table: str) -> str:
     return f"{table}_build_{uuid.uuid4().hex[:10]}"
 
 
-def create_table(conn: psycopg.Connection, table: str, indexes: bool = True) -> None:
-    """Create the index table ``table`` (and its GIN indexes unless ``indexes`` is False:
-    a bulk load builds them once at the end, which is much faster)."""
+def create_table(conn: psycopg.Connection, table: str, indexes: bool = True,
+                 rum: bool = False) -> None:
+    """Create the index table ``table`` (and its indexes unless ``indexes`` is False: a
+    bulk load builds them once at the end, which is much faster)."""
     name = quote_table(table)
     conn.execute(f"""
         CREATE TABLE {name} (
@@ -77,30 +103,68 @@ def create_table(conn: psycopg.Connection, table: str, indexes: bool = True) -> 
             category_ids bigint[] NOT NULL,  -- the category and all its ancestors
             boost double precision NOT NULL,
             updated timestamp,  -- UTC
-            freshness double precision NOT NULL,  -- token_documents.freshness_anchor
             tsv tsvector NOT NULL  -- postgres_query.tsvector_literal
         )""")
+    conn.execute(f"COMMENT ON TABLE {name} IS '{LAYOUT}'")
     if indexes:
-        create_indexes(conn, table)
+        create_indexes(conn, table, rum)
 
 
-def create_indexes(conn: psycopg.Connection, table: str) -> None:
-    """The GIN indexes for text matches and the category filter (names chosen by the
-    server, so a build table's never clash with the live table's)."""
+def create_indexes(conn: psycopg.Connection, table: str, rum: bool = False) -> None:
+    """The text index (RUM when ``rum``, else GIN) and the category filter's GIN index
+    (names chosen by the server, so a build table's never clash with the live table's)."""
     name = quote_table(table)
-    conn.execute(f"CREATE INDEX ON {name} USING gin (tsv)")
+    method = "rum (tsv rum_tsvector_ops)" if rum else "gin (tsv)"
+    conn.execute(f"CREATE INDEX ON {name} USING {method}")
     conn.execute(f"CREATE INDEX ON {name} USING gin (category_ids)")
 
 
-def ensure_table(conn: psycopg.Connection, table: str) -> None:
-    """Create ``table`` unless it exists; safe when several processes start at once."""
+def enable_rum(conn: psycopg.Connection) -> bool:
+    """True when the `rum` extension is in the database, created here if the server has
+    it and we may (an extension needs the right privileges); False otherwise."""
+    installed = "SELECT 1 FROM pg_extension WHERE extname = 'rum'"
+    if conn.execute(installed).fetchone():
+        return True
+    if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'").fetchone():
+        return False
+    try:
+        with conn.transaction():
+            # Two processes starting at once would race on the extension's catalog rows.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('portal-search:rum'))")
+            conn.execute("CREATE EXTENSION IF NOT EXISTS rum")
+    except psycopg.Error as exc:
+        logger.warning("the rum extension could not be created (%s); search uses GIN", exc)
+        return False
+    return True
+
+
+def table_state(conn: psycopg.Connection, table: str) -> TableState | None:
+    """The live table's :class:`TableState`, None when it does not exist."""
+    row = conn.execute("""
+        SELECT obj_description(c.oid, 'pg_class'),
+               EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                       JOIN pg_am am ON am.oid = ic.relam
+                       WHERE i.indrelid = c.oid AND am.amname = 'rum')
+        FROM pg_class c WHERE c.oid = to_regclass(%s)""", [quote_table(table)]).fetchone()
+    if row is None:
+        return None
+    return TableState(current=row[0] == LAYOUT, rum=bool(row[1]))
+
+
+def ensure_table(conn: psycopg.Connection, table: str, rum: bool = False) -> TableState:
+    """Create ``table`` unless it exists (its text index RUM when ``rum``); safe when
+    several processes start at once. Returns the table's state."""
     with conn.transaction():
         # CREATE TABLE IF NOT EXISTS can still fail on a race (pg_type unique key), so
         # starters queue on an advisory lock named after the table.
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"portal-search:{table}"])
-        found = conn.execute("SELECT to_regclass(%s)", [quote_table(table)]).fetchone()[0]
-        if found is None:
-            create_table(conn, table)
+        state = table_state(conn, table)
+        if state is None:
+            create_table(conn, table, rum=rum)
+            state = TableState(current=True, rum=rum)
+    if not state.current:
+        logger.warning("search table %s has an older layout: %s", table, REINDEX_HINT)
+    return state
 
 
 def swap_in(conn: psycopg.Connection, build: str, table: str) -> None:
@@ -126,9 +190,15 @@ class Connections:
 
     def open(self) -> psycopg.Connection:
         """A new connection of the caller's own (rebuilds use one for their transaction)."""
-        return psycopg.connect(self.conninfo, autocommit=True,
+        conn = psycopg.connect(self.conninfo, autocommit=True,
                                connect_timeout=CONNECT_TIMEOUT_SECONDS,
                                application_name="portal-search")
+        # The planner prices `tsv @@ query` as one cheap operator call per row and so
+        # prefers a sequential scan for common words, which reads and decompresses every
+        # row's tsvector: several times slower than the index. These connections only
+        # serve the index table, where an index always exists.
+        conn.execute("SET enable_seqscan = off")
+        return conn
 
     def get(self) -> psycopg.Connection:
         """This thread's connection."""

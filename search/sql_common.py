@@ -1,30 +1,29 @@
-"""What the SQL search backends (SQLite FTS5, PostgreSQL) share around their own SQL.
+"""Request planning every engine shares, and what the SQL engine (PostgreSQL) does around
+its own SQL.
 
-A SearchRequest becomes one :class:`PlannedSearch` (page window, query plan, checked
-filters), its filters become WHERE conditions in the engine's placeholder style, and a
-page of stored rows becomes highlighted hits. The SQL dialects stay in sqlite_query.py
-and postgres_query.py.
+A SearchRequest becomes one :class:`PlannedSearch` (page window, parsed query and its plan,
+checked filters), its filters become WHERE conditions in the engine's placeholder style,
+and a page of stored rows becomes highlighted hits. The SQL dialect stays in
+postgres_query.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from search.backend import SearchHit, SearchRequest, SearchResults
 from search.highlight import snippet_html, title_html
 from search.paging import page_window
-from search.query import parse_user_query
-from search.token_query import Alternatives, QueryPlan, TokenMatch, plan_query
+from search.query import ParsedQuery, parse_user_query
+from search.token_query import QueryPlan, plan_query
 
 __all__ = [
     "BIGINT",
     "Filters",
     "PlannedSearch",
     "canonical_id",
-    "coordination",
     "doc_filters",
-    "hits_expression",
     "page_hits",
     "plan_search",
 ]
@@ -59,6 +58,7 @@ class PlannedSearch:
     doc_type: str | None = None
     language: str | None = None
     category_id: int | None = None
+    parsed: ParsedQuery = field(default_factory=ParsedQuery)  # what ``plan`` was made from
 
     @property
     def offset(self) -> int:
@@ -86,20 +86,8 @@ def plan_search(request: SearchRequest, text: Callable[[object], str] = str) -> 
         page=page, per_page=per_page, tokens=parsed.tokens, plan=plan,
         doc_type=text(request.doc_type) if request.doc_type else None,
         language=text(request.language) if request.language else None,
-        category_id=category_id,
+        category_id=category_id, parsed=parsed,
     )
-
-
-def hits_expression(plan: QueryPlan, any_of: Callable[[Iterable[TokenMatch]], str],
-                    and_: str, or_: str, and_not: str) -> str:
-    """The full-text expression selecting the hits: every required clause (or, without
-    any, some should clause) and no excluded match. ``any_of`` matches any of its matches;
-    the operators (with their spaces) are the engine's."""
-    clauses = plan.required or plan.should
-    expression = (and_ if plan.required else or_).join(any_of(clause) for clause in clauses)
-    if plan.excluded:
-        expression = f"({expression}){and_not}{any_of(plan.excluded)}"
-    return expression
 
 
 def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Filters:
@@ -118,20 +106,6 @@ def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Fi
         where.append(category_condition)
         params.append(search.category_id)
     return where, params
-
-
-def coordination(
-    plan: QueryPlan, probe: str, clause_value: Callable[[Alternatives], str]
-) -> tuple[str, list[object]]:
-    """SQL for the share of should clauses a hit matches, so hits matching more terms rank
-    first, and its parameters; the caller parenthesises it as its arithmetic needs.
-    ``probe`` is 1 for a hit matching the clause bound to its
-    one placeholder, else 0; ``clause_value`` gives that bound value."""
-    if len(plan.should) <= 1:
-        return "1.0", []
-    probes = " + ".join(probe for _ in plan.should)
-    return (f"({probes}) / {float(len(plan.should))!r}",
-            [clause_value(clause) for clause in plan.should])
 
 
 def page_hits(rows: Iterable[tuple], offset: int, tokens: set[str]) -> list[SearchHit]:

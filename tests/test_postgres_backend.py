@@ -1,7 +1,9 @@
-"""PostgreSQL backend specifics: lexeme quoting, the rebuild swap, concurrent writers,
-suggestions, server limits and configuration. Skipped when no PostgreSQL server answers."""
+"""PostgreSQL backend specifics: lexeme quoting, the query model on RUM and on plain GIN,
+the table layout, the rebuild swap, concurrent writers, suggestions, server limits and
+configuration. Skipped when no PostgreSQL server answers."""
 
 import threading
+import uuid
 from datetime import UTC, datetime
 
 import psycopg
@@ -9,11 +11,18 @@ import pytest
 
 from portal import create_app
 from portal.indexing.backend import close_backend, get_backend
-from search import ranking
+from search import postgres_backend, ranking
 from search.backend import SearchRequest
 from search.postgres_backend import PostgresBackend
-from search.postgres_query import SUB_MARK, tsquery_lexeme, tsvector_literal
-from search.postgres_store import conninfo
+from search.postgres_query import GRAM_MARK, SUB_MARK, tsquery_lexeme, tsvector_literal
+from search.postgres_store import (
+    REINDEX_HINT,
+    IndexLayoutError,
+    conninfo,
+    create_table,
+    enable_rum,
+    table_state,
+)
 from search.token_documents import TokenRow
 from tests.conftest import _app_config
 from tests.search_helpers import instances, rebuild_with_late_apply
@@ -39,6 +48,19 @@ def backend(open_backend):
 def sql(postgres_url):  # noqa: F811
     with psycopg.connect(conninfo(postgres_url), autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(params=["rum", "gin"])
+def model_backend(request, postgres_url, postgres_table, sql):  # noqa: F811
+    """The backend with its pool ordered by the RUM index, and forced onto plain GIN."""
+    rum = request.param == "rum"
+    if rum and not enable_rum(sql):
+        pytest.skip("the rum extension is not installed on this PostgreSQL server")
+    with instances(lambda: PostgresBackend(postgres_url, postgres_table, rum=rum)) as open_one:
+        backend = open_one()
+        assert backend.uses_rum is rum
+        assert table_state(sql, postgres_table).rum is rum
+        yield backend
 
 
 def test_hostile_tokens_round_trip_as_lexemes(sql):
@@ -86,14 +108,111 @@ def test_phrases_use_whole_words_only(backend):
     assert SUB_MARK.isspace()  # the mark is a character no token can contain
 
 
-def test_synonyms_boost_and_freshness_scale_the_score(backend):
+def test_characters_and_bigrams_are_marked_lexemes_of_weight_d(sql):
+    """Query characters never meet words: they live behind GRAM_MARK, with weight D."""
+    literal = tsvector_literal(TokenRow("花", "", "", "", "", ""), "花 呗", "花呗")
+    rows = dict(sql.execute("SELECT lexeme, weights FROM unnest(%s::tsvector)",
+                            [literal]).fetchall())
+    assert rows == {"花": ["A"], GRAM_MARK + "花": ["D"], GRAM_MARK + "呗": ["D"],
+                    GRAM_MARK + "花呗": ["D"]}
+
+
+def test_synonyms_boost_and_freshness_scale_the_score(model_backend):
+    """English words, so no Han character or bigram adds to either score."""
+    backend = model_backend
     now = datetime.now(UTC)
-    backend.apply([doc(1, "退货", "说明"), doc(2, "退款", "说明"),
-                   doc(3, "退货", "说明", boost=2.0, updated=now)], [])
-    scores = {h.key: h.score for h in backend.search(SearchRequest("退货")).hits}
+    backend.apply([doc(1, "return", "note"), doc(2, "refund", "note"),
+                   doc(3, "return", "note", boost=2.0, updated=now)], [])
+    scores = {h.key: h.score for h in backend.search(SearchRequest("return")).hits}
     assert scores["article:2"] == pytest.approx(scores["article:1"] * ranking.SYNONYM_WEIGHT)
     assert scores["article:3"] == pytest.approx(
         scores["article:1"] * 2.0 * ranking.freshness_boost(0), rel=1e-4)
+
+
+def test_total_counts_hits_beyond_the_candidates(model_backend):
+    """The total is the index's count, not the ranked candidates; deep pages still rank."""
+    backend = model_backend
+    backend.apply([doc(n, f"发票 {n}", "开具发票") for n in range(1, 451)], [])
+    first = backend.search(SearchRequest("发票"))
+    assert first.total == 450 > ranking.CANDIDATES and len(first.hits) == 10
+    deep = backend.search(SearchRequest("发票", page=45))
+    assert deep.total == 450 and [h.rank for h in deep.hits] == list(range(441, 451))
+    every = {h.key for page in range(1, 10)
+             for h in backend.search(SearchRequest("发票", page=page, per_page=50)).hits}
+    assert len(every) == 450
+
+
+def test_gin_pool_takes_the_hits_holding_every_word_first(  # noqa: F811
+        postgres_url, postgres_table, monkeypatch):  # noqa: F811
+    """On plain GIN, more matches than the pool: the few holding both words are still
+    candidates (the pool's first tier), though written last, and rank first."""
+    monkeypatch.setattr(postgres_backend, "GIN_POOL", 0)  # the pool is then CANDIDATES
+    with instances(lambda: PostgresBackend(postgres_url, postgres_table, rum=False)) as open_one:
+        backend = open_one()
+        backend.apply([doc(n, "发票", "开具发票") for n in range(1, 301)], [])
+        backend.apply([doc(n, "说明", "发票 抬头") for n in range(301, 304)], [])
+        result = backend.search(SearchRequest("发票 抬头"))
+    assert result.total == 303
+    assert {h.key for h in result.hits[:3]} == {"article:301", "article:302", "article:303"}
+
+
+def test_a_character_only_match_is_not_a_hit(model_backend):
+    """货物退回 shares 退 and 货 with 退货, but neither a word nor a bigram."""
+    backend = model_backend
+    backend.apply([doc(1, "货物退回", "退回的货物"), doc(2, "退货政策", "七天无理由")], [])
+    result = backend.search(SearchRequest("退货"))
+    assert (result.total, [h.key for h in result.hits]) == (1, ["article:2"])
+    assert keys(backend, "退货 -政策") == []
+
+
+def test_a_name_the_segmenter_cuts_is_found_through_its_bigram(model_backend):
+    """In 用花呗付款 the segmenter keeps no word 花; the bigram 花呗 still finds it, and
+    鲜花 (only the character) does not."""
+    backend = model_backend
+    backend.apply([doc(1, "用花呗付款", "付款方式"), doc(2, "鲜花配送", "配送说明")], [])
+    result = backend.search(SearchRequest("花呗"))
+    assert (result.total, [h.key for h in result.hits]) == (1, ["article:1"])
+
+
+def test_rum_and_gin_rank_a_small_index_alike(postgres_url, sql):  # noqa: F811
+    """Below the pool bounds both paths rank every match by the same text score."""
+    if not enable_rum(sql):
+        pytest.skip("the rum extension is not installed on this PostgreSQL server")
+    docs = [doc(1, "退货政策", "七天无理由退货，运费由买家承担"), doc(2, "退款多久到账", "退货后退款"),
+            doc(3, "发票抬头", "开具发票", tags=["退货"]), doc(4, "花呗分期", "用花呗付款退款"),
+            doc(5, "换货", "货物退回仓库", boost=1.5), doc(6, "运费险", "退货运费")]
+    results = {}
+    for rum in (True, False):
+        table = f"search_t{uuid.uuid4().hex[:12]}"
+        backend = PostgresBackend(postgres_url, table, rum=rum)
+        try:
+            backend.apply(docs, [])
+            results[rum] = [[(h.key, round(h.score, 6)) for h in
+                             backend.search(SearchRequest(text)).hits]
+                            for text in ("退货", "退货 运费", "花呗", "+退货 -发票", '"退货 政策"')]
+        finally:
+            backend.close()
+            sql.execute(f'DROP TABLE "{table}"')
+    assert results[True] == results[False]
+    assert results[True][0][0][0] == "article:1"  # the title match
+
+
+def test_an_old_layout_is_refused_until_reindex(open_backend, postgres_table, sql):  # noqa: F811
+    """A table of layout 1 (no layout comment) is neither searched nor written; it counts
+    no documents (so `search reindex --if-missing` rebuilds it); rebuild() replaces it."""
+    with sql.transaction():
+        create_table(sql, postgres_table)
+        sql.execute(f'COMMENT ON TABLE "{postgres_table}" IS NULL')
+    backend, other = open_backend(), open_backend()
+    for call in (lambda: backend.search(SearchRequest("发票")), lambda: backend.suggest("发"),
+                 lambda: backend.apply([doc(1, "发票")], [])):
+        with pytest.raises(IndexLayoutError, match="flask --app wsgi search reindex"):
+            call()
+    assert "flask --app wsgi search reindex" in REINDEX_HINT
+    assert backend.document_count() == 0
+    assert backend.rebuild([doc(1, "发票")]) == 1
+    assert keys(backend, "发票") == ["article:1"]
+    assert keys(other, "发票") == ["article:1"]  # another process sees the new table
 
 
 def test_rebuild_swap_while_searching(backend, open_backend):
