@@ -16,13 +16,15 @@ for the body), then that field's dictionary sub-words (退货政策 -> 退货, �
 position range, marked with SUB_MARK so a phrase, which matches unmarked lexemes at
 adjacent positions, never uses them; then the Han characters and the Han bigrams of title,
 tags and body (search/ngrams.py) with weight D, each behind GRAM_MARK so a query character
-never meets a word. A gap between ranges keeps a phrase from spanning two of them.
+never meets a word; last the title's words and sub-words once more behind TITLE_MARK, which
+no score reads: they let plain GIN find title matches without reading a row (the pool's
+second tier). A gap between ranges keeps a phrase from spanning two of them.
 
 One search (:func:`candidates_statement`):
 1. a pool of matches: with RUM, the first POOL by the index's own distance to the
    positive words, synonyms and bigrams, read in index order; on plain GIN, at most POOL
-   matches, those holding every query word first (a cheap GIN intersection), then the
-   others in table order;
+   matches in tiers that GIN finds from its posting lists alone: those holding every
+   query word, then those with a query word in the title, then the others in table order;
 2. the pool scored by the text score of search/ranking.py: ts_rank_cd with the field
    weights per match weight (literal words x1, synonyms x SYNONYM_WEIGHT) plus
    UNIGRAM_WEIGHT / BIGRAM_WEIGHT x the rank of the characters / bigrams; its best
@@ -51,6 +53,7 @@ from search.token_query import QueryPlan, TokenMatch
 __all__ = [
     "CATEGORY_CONDITION",
     "GRAM_MARK",
+    "TITLE_MARK",
     "RANK",
     "RANK_WEIGHTS",
     "SUB_MARK",
@@ -71,6 +74,7 @@ __all__ = [
 # ('退':*) still matches marked sub-words, never characters.
 SUB_MARK = " "
 GRAM_MARK = " "
+TITLE_MARK = "\t"  # leading, like GRAM_MARK: no token holds a tab either
 
 _LABELS = dict(zip(TEXT_FIELDS, "ABC", strict=True))
 _GRAM_LABEL = "D"
@@ -116,6 +120,8 @@ def tsvector_literal(row: TokenRow, chars: str = "", bigrams: str = "") -> str:
         ranges.append((label, [t + SUB_MARK for t in getattr(row, f"{field}_sub").split()]))
     ranges.append((_GRAM_LABEL, [GRAM_MARK + g for g in chars.split()]))
     ranges.append((_GRAM_LABEL, [GRAM_MARK + g for g in bigrams.split()]))
+    ranges.append((_LABELS["title"],
+                   [TITLE_MARK + t for t in f"{row.title} {row.title_sub}".split()]))
     positions: dict[str, dict[int, str]] = {}
     refused: set[str] = set()
     text_bytes = 0
@@ -212,6 +218,15 @@ def _all_words_query(plan: QueryPlan) -> str | None:
     return " & ".join(clause_query(clause) for clause in plan.should)
 
 
+def _title_words_query(plan: QueryPlan) -> str | None:
+    # Hits with a query word or synonym in the title: the GIN pool's second tier.
+    tokens = {match.tokens[0] for clause in [*plan.required, *plan.should]
+              for match in clause if not match.is_phrase}
+    if not tokens:
+        return None
+    return "(" + " | ".join(tsquery_lexeme(TITLE_MARK + t) for t in sorted(tokens)) + ")"
+
+
 def prefix_query(tokens: list[str]) -> str:
     """Titles holding every token but the last, and a token starting with the last one."""
     parts = [_term(token, "A") for token in tokens[:-1]]
@@ -294,12 +309,18 @@ def _pool_sql(table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters,
         return (f"SELECT {columns} FROM {table} d WHERE {conditions}"
                 f" ORDER BY d.tsv <=> %s::tsquery LIMIT %s",
                 [hits, *filter_params, ranking_query(plan, grams), pool.size])
-    tiers = [f"(SELECT d.id, 1 AS tier FROM {table} d WHERE {conditions} LIMIT %s)"]
-    params: list[object] = [hits, *filter_params, pool.size]
-    every_word = _all_words_query(plan)
-    if every_word is not None:
-        tiers.insert(0, f"(SELECT d.id, 0 AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
-        params = [f"({hits}) & ({every_word})", *filter_params, pool.size, *params]
+    # Tiers by what GIN answers from posting lists alone; the pool is the first
+    # pool.size by tier, each tier in table order.
+    tiers: list[str] = []
+    params: list[object] = []
+    narrowing = [_all_words_query(plan), _title_words_query(plan), None]
+    for tier, extra in enumerate(narrowing):
+        if tier < len(narrowing) - 1 and extra is None:
+            continue
+        tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions}"
+                     f" LIMIT %s)")
+        params += [hits if extra is None else f"({hits}) & {extra}", *filter_params,
+                   pool.size]
     return (f"SELECT {columns} FROM (SELECT id FROM ({' UNION ALL '.join(tiers)}) t"
             f" GROUP BY id ORDER BY min(tier), id LIMIT %s) p JOIN {table} d ON d.id = p.id",
             [*params, pool.size])

@@ -14,7 +14,13 @@ from portal.indexing.backend import close_backend, get_backend
 from search import postgres_backend, ranking
 from search.backend import SearchRequest
 from search.postgres_backend import PostgresBackend
-from search.postgres_query import GRAM_MARK, SUB_MARK, tsquery_lexeme, tsvector_literal
+from search.postgres_query import (
+    GRAM_MARK,
+    SUB_MARK,
+    TITLE_MARK,
+    tsquery_lexeme,
+    tsvector_literal,
+)
 from search.postgres_store import (
     REINDEX_HINT,
     IndexLayoutError,
@@ -65,7 +71,7 @@ def model_backend(request, postgres_url, postgres_table, sql):  # noqa: F811
 
 def test_hostile_tokens_round_trip_as_lexemes(sql):
     """Quotes, backslashes, colons and operators inside tokens stay literal text."""
-    row = TokenRow(" ".join(NASTY_TOKENS), "", "", "", "", "")
+    row = TokenRow("", "", " ".join(NASTY_TOKENS), "", "", "")
     lexemes = sql.execute("SELECT array_agg(lexeme) FROM unnest(%s::tsvector)",
                           [tsvector_literal(row)]).fetchone()[0]
     assert sorted(lexemes) == sorted(NASTY_TOKENS)
@@ -108,13 +114,14 @@ def test_phrases_use_whole_words_only(backend):
     assert SUB_MARK.isspace()  # the mark is a character no token can contain
 
 
-def test_characters_and_bigrams_are_marked_lexemes_of_weight_d(sql):
-    """Query characters never meet words: they live behind GRAM_MARK, with weight D."""
+def test_characters_bigrams_and_title_words_are_marked_lexemes(sql):
+    """Query characters never meet words: they live behind GRAM_MARK, with weight D; the
+    title's words are repeated behind TITLE_MARK for the GIN pool's title tier."""
     literal = tsvector_literal(TokenRow("花", "", "", "", "", ""), "花 呗", "花呗")
     rows = dict(sql.execute("SELECT lexeme, weights FROM unnest(%s::tsvector)",
                             [literal]).fetchall())
     assert rows == {"花": ["A"], GRAM_MARK + "花": ["D"], GRAM_MARK + "呗": ["D"],
-                    GRAM_MARK + "花呗": ["D"]}
+                    GRAM_MARK + "花呗": ["D"], TITLE_MARK + "花": ["A"]}
 
 
 def test_synonyms_boost_and_freshness_scale_the_score(model_backend):
@@ -142,16 +149,20 @@ def test_total_counts_hits_beyond_the_candidates(model_backend):
     assert len(every) == 450
 
 
-def test_gin_pool_takes_the_hits_holding_every_word_first(  # noqa: F811
-        postgres_url, postgres_table, monkeypatch):  # noqa: F811
-    """On plain GIN, more matches than the pool: the few holding both words are still
-    candidates (the pool's first tier), though written last, and rank first."""
+@pytest.mark.parametrize("text, late_docs", [
+    ("发票 抬头", [("说明", "发票 抬头")]),  # first tier: every query word
+    ("发票", [("发票", "说明")]),  # second tier: a query word in the title
+])
+def test_gin_pool_takes_the_likeliest_hits_first(  # noqa: F811
+        postgres_url, postgres_table, monkeypatch, text, late_docs):  # noqa: F811
+    """On plain GIN, more matches than the pool: the few in a better tier are still
+    candidates, though written last, and rank first."""
     monkeypatch.setattr(postgres_backend, "GIN_POOL", 0)  # the pool is then CANDIDATES
     with instances(lambda: PostgresBackend(postgres_url, postgres_table, rum=False)) as open_one:
         backend = open_one()
-        backend.apply([doc(n, "发票", "开具发票") for n in range(1, 301)], [])
-        backend.apply([doc(n, "说明", "发票 抬头") for n in range(301, 304)], [])
-        result = backend.search(SearchRequest("发票 抬头"))
+        backend.apply([doc(n, "说明", "开具发票") for n in range(1, 301)], [])
+        backend.apply([doc(n, *late_docs[0]) for n in range(301, 304)], [])
+        result = backend.search(SearchRequest(text))
     assert result.total == 303
     assert {h.key for h in result.hits[:3]} == {"article:301", "article:302", "article:303"}
 
