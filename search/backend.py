@@ -9,12 +9,26 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 __all__ = [
+    "REINDEX_COMMAND",
     "IndexDocument",
+    "OutdatedIndexError",
     "SearchBackend",
     "SearchHit",
     "SearchRequest",
     "SearchResults",
 ]
+
+
+REINDEX_COMMAND = "flask --app wsgi search reindex"
+
+
+class OutdatedIndexError(RuntimeError):
+    """An index on disk was built by an older version of the portal and must be rebuilt
+    (``rebuild()``, which the reindex command runs, replaces it)."""
+
+    def __init__(self, engine: str, where: object, why: str) -> None:
+        super().__init__(f"The {engine} search index in {where} {why}: it was built by an "
+                         f"older version. Rebuild it with `{REINDEX_COMMAND}`.")
 
 
 @dataclass

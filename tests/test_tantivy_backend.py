@@ -14,7 +14,7 @@ from portal import create_app
 from portal.config import ConfigError
 from portal.indexing.backend import get_backend
 from search import ranking
-from search.backend import SearchRequest
+from search.backend import OutdatedIndexError, SearchRequest
 from search.query import parse_user_query
 from search.tantivy import TantivyBackend
 from search.tantivy.schema import build_schema, register_tokenizer
@@ -250,3 +250,22 @@ def test_the_retired_sqlite_engine_names_its_replacement(tmp_path):
     assert result.returncode == 1
     assert "tantivy" in result.stderr and "search reindex" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_index_of_an_older_version_is_refused_until_rebuilt(index_dir):
+    old_builder = tantivy.SchemaBuilder()
+    old_builder.add_text_field("key", stored=True, tokenizer_name="raw")
+    index_dir.mkdir()
+    old = tantivy.Index(old_builder.build(), path=str(index_dir), reuse=False)
+    writer = old.writer(heap_size=15_000_000, num_threads=1)
+    writer.add_document(tantivy.Document(key="article:1"))
+    writer.commit()
+    backend = TantivyBackend(index_dir)
+    assert backend.document_count() == 0  # so `search reindex --if-missing` rebuilds it
+    with pytest.raises(OutdatedIndexError, match="flask --app wsgi search reindex"):
+        backend.search(SearchRequest("发票"))
+    with pytest.raises(OutdatedIndexError):
+        backend.apply([doc(2, "发票")], [])
+    assert backend.rebuild([doc(3, "发票")]) == 1
+    assert keys(backend, "发票") == ["article:3"]
+    assert keys(TantivyBackend(index_dir), "发票") == ["article:3"]

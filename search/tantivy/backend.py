@@ -9,6 +9,7 @@ commit, so every server process can write in turn.
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +18,13 @@ from pathlib import Path
 
 import tantivy
 
-from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
+from search.backend import (
+    IndexDocument,
+    OutdatedIndexError,
+    SearchHit,
+    SearchRequest,
+    SearchResults,
+)
 from search.highlight import snippet_html, title_html
 from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
@@ -38,6 +45,8 @@ from search.token_documents import REBUILD_BATCH, analysed_batches, days_now, ne
 
 __all__ = ["TantivyBackend"]
 
+logger = logging.getLogger(__name__)
+
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's writer
 APPLY_HEAP = 32_000_000  # bytes of tantivy writer memory for an apply() batch
 REBUILD_HEAP = 200_000_000
@@ -52,13 +61,35 @@ class TantivyBackend:
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        with self._file_lock("create"):  # two processes must not both create it
-            self._index = tantivy.Index(build_schema(), path=str(self.index_dir), reuse=True)
-        register_tokenizer(self._index)
-        self._schema = self._index.schema
+        self._index: tantivy.Index | None = None
+        self._open()
         self._seen_meta: tuple | None = None
         self._reload_lock = threading.Lock()
         self._write_lock = threading.Lock()  # one writer per process at a time
+
+    def _open(self) -> None:
+        # An index whose fields differ (an older version's) is left alone until rebuild():
+        # it counts no documents, so `search reindex --if-missing` replaces it.
+        with self._file_lock("create"):  # two processes must not both create it
+            try:
+                index = tantivy.Index(build_schema(), path=str(self.index_dir), reuse=True)
+            except ValueError as error:
+                if "schema does not match" not in str(error):
+                    raise
+                logger.warning("%s", self._outdated())
+                return
+        register_tokenizer(index)
+        self._index = index
+        self._schema = index.schema
+
+    def _outdated(self) -> OutdatedIndexError:
+        return OutdatedIndexError("tantivy", self.index_dir, "has other fields than this "
+                                  "version's")
+
+    def _current(self) -> tantivy.Index:
+        if self._index is None:
+            raise self._outdated()
+        return self._index
 
     # -- reading ---------------------------------------------------------------------
 
@@ -70,21 +101,22 @@ class TantivyBackend:
             meta = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         except OSError:
             meta = None
+        index = self._current()
         if meta != self._seen_meta:
             with self._reload_lock:
                 if meta != self._seen_meta:
-                    self._index.reload()
+                    index.reload()
                     self._seen_meta = meta
-        return self._index.searcher()
+        return index.searcher()
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Top candidates by text score, re-ranked (search/rerank.py); the page highlighted."""
         planned = plan_search(request)
         if planned.plan is None:
             return planned.results()
+        searcher = self._searcher()
         unigrams, bigrams = query_grams(parse_user_query(request.text))
         queries = build_queries(self._schema, planned, unigrams, bigrams)
-        searcher = self._searcher()
         total = searcher.search(queries.hits, limit=1, count=True).count
         if not total or planned.offset >= total:
             return planned.results(total)
@@ -143,10 +175,10 @@ class TantivyBackend:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""
+        searcher = self._searcher()
         tokens, limit = suggest_input(prefix, limit)
         if not tokens:
             return []
-        searcher = self._searcher()
         expansions = [term for term, _count in searcher.terms_with_prefix(
             "title", tokens[-1], limit=_SUGGEST_TERMS)]
         if not expansions:
@@ -158,7 +190,10 @@ class TantivyBackend:
         return first_unique(titles, limit)
 
     def document_count(self) -> int:
-        """Number of live documents in the latest committed generation."""
+        """Number of live documents in the latest committed generation (0 for an index of
+        an older version, which has to be rebuilt)."""
+        if self._index is None:
+            return 0
         return self._searcher().num_docs
 
     # -- writing ---------------------------------------------------------------------
@@ -185,10 +220,11 @@ class TantivyBackend:
         """tantivy's writer for one batch: waits for other writers, commits on success,
         and merges segments before letting go, so small commits do not pile up."""
         with self._write_lock, self._file_lock("writer"):
+            index = self._current()
             deadline = time.monotonic() + WRITER_TIMEOUT
             while True:
                 try:
-                    writer = self._index.writer(heap_size=heap, num_threads=1)
+                    writer = index.writer(heap_size=heap, num_threads=1)
                     break
                 except ValueError:  # tantivy's own lock, held by a writer outside ours
                     if time.monotonic() > deadline:
@@ -220,6 +256,8 @@ class TantivyBackend:
         """Replace the index with ``docs`` in one commit; ``progress(n)`` per batch added.
         Readers keep the old index until the commit. A repeated key keeps its first one."""
         count = 0
+        if self._index is None:
+            self._replace_outdated()
         with self._writer(REBUILD_HEAP) as writer:
             writer.delete_all_documents()
             for batch in analysed_batches(docs, REBUILD_BATCH, analyse_batch):
@@ -229,6 +267,14 @@ class TantivyBackend:
                 if progress is not None:
                     progress(len(batch))
         return count
+
+    def _replace_outdated(self) -> None:
+        # Only tantivy's files go; our lock files stay (other processes may hold them).
+        with self._write_lock, self._file_lock("writer"):
+            for path in self.index_dir.iterdir():
+                if path.is_file() and not path.name.startswith(".portal-"):
+                    path.unlink()
+        self._open()
 
     def close(self) -> None:
         """Nothing to release: tantivy frees the reader with the object."""

@@ -9,7 +9,13 @@ import tantivy
 
 from search.backend import IndexDocument
 from search.ngrams import grams_text
-from search.tantivy.schema import BIGRAM_FIELD, CHAR_FIELD, SUB_FIELDS, WORD_FIELDS
+from search.tantivy.schema import (
+    ANY_WORD_FIELD,
+    BIGRAM_FIELD,
+    CHAR_FIELD,
+    SUB_FIELDS,
+    WORD_FIELDS,
+)
 from search.token_documents import (
     TokenRow,
     document_boost,
@@ -72,6 +78,9 @@ def to_document(doc: IndexDocument, analysed: Analysed) -> tantivy.Document:
     for name, text in zip((*WORD_FIELDS, *SUB_FIELDS), analysed.row, strict=True):
         if text:
             out.add_text(name, text)
+    any_word = " ".join(text for text in analysed.row if text)
+    if any_word:
+        out.add_text(ANY_WORD_FIELD, any_word)
     if analysed.chars:
         out.add_text(CHAR_FIELD, analysed.chars)
     if analysed.bigrams:

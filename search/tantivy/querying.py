@@ -24,7 +24,13 @@ from search.ranking import (
     UNIGRAM_WEIGHT,
 )
 from search.sql_common import PlannedSearch
-from search.tantivy.schema import BIGRAM_FIELD, CHAR_FIELD, SUB_FIELDS, WORD_FIELDS
+from search.tantivy.schema import (
+    ANY_WORD_FIELD,
+    BIGRAM_FIELD,
+    CHAR_FIELD,
+    SUB_FIELDS,
+    WORD_FIELDS,
+)
 from search.token_query import Alternatives, TokenMatch
 
 __all__ = ["HIT_MARK", "SearchQueries", "build_queries", "candidate_check", "suggest_query"]
@@ -75,6 +81,19 @@ def _clause(schema: tantivy.Schema, alternatives: Alternatives) -> list[tantivy.
     return [q for match in alternatives for q in _match_terms(schema, match)]
 
 
+def _presence(schema: tantivy.Schema, alternatives: Sequence[TokenMatch]) -> tantivy.Query:
+    """Matches a document having any of the matches anywhere, unscored: a term through
+    any_word (one posting list), a phrase in any whole-word field."""
+    queries = []
+    for match in alternatives:
+        if match.is_phrase:
+            queries += [tantivy.Query.phrase_query(schema, name, list(match.tokens))
+                        for name in WORD_FIELDS]
+        else:
+            queries.append(tantivy.Query.term_query(schema, ANY_WORD_FIELD, match.tokens[0]))
+    return _any(queries)
+
+
 def _grams(schema: tantivy.Schema, field: str, grams: Sequence[str],
            weight: float) -> list[tantivy.Query]:
     return [_term(schema, field, gram, weight) for gram in grams]
@@ -100,30 +119,34 @@ def build_queries(schema: tantivy.Schema, search: PlannedSearch, unigrams: Seque
     words = [_clause(schema, clause) for clause in plan.should]
     bigram_terms = _grams(schema, BIGRAM_FIELD, bigrams, BIGRAM_WEIGHT)
     unigram_terms = _grams(schema, CHAR_FIELD, unigrams, UNIGRAM_WEIGHT)
+    filters = [(Occur.Must, f) for f in filter_clauses(schema, search)]
     required = [(Occur.Must, _any(_clause(schema, clause))) for clause in plan.required]
-    required += [(Occur.Must, f) for f in filter_clauses(schema, search)]
-    excluded = [(Occur.MustNot, q) for match in plan.excluded for q in _match_terms(schema, match)]
+    excluded = [(Occur.MustNot, _presence(schema, plan.excluded))] if plan.excluded else []
+    presence = [_presence(schema, clause) for clause in plan.should]
+    grams_present = [tantivy.Query.term_query(schema, BIGRAM_FIELD, gram) for gram in bigrams]
     scoring = [q for clause in words for q in clause] + bigram_terms
     flat = False
     if plan.required:
         # Words are optional beside required clauses: they only add to the score.
-        hits = tantivy.Query.boolean_query([*required, *excluded])
+        hits = tantivy.Query.boolean_query(
+            [*((Occur.Must, _presence(schema, c)) for c in plan.required), *filters, *excluded])
         ranking = tantivy.Query.boolean_query(
-            [*required, *excluded, *((Occur.Should, q) for q in scoring + unigram_terms)])
+            [*required, *filters, *excluded,
+             *((Occur.Should, q) for q in scoring + unigram_terms)])
         exact = ranking
     else:
-        any_hit = _any(scoring)
-        hits = tantivy.Query.boolean_query([(Occur.Must, any_hit), *required, *excluded])
+        hits = tantivy.Query.boolean_query(
+            [(Occur.Must, _any(presence + grams_present)), *filters, *excluded])
         exact = tantivy.Query.boolean_query(
-            [(Occur.Must, any_hit), *required, *excluded,
+            [(Occur.Must, _any(scoring)), *filters, *excluded,
              *((Occur.Should, q) for q in unigram_terms)])
         ranking = exact
-        if not (required or excluded):
+        if not (filters or excluded):
             # Flat SHOULD terms: tantivy's block-max WAND prunes this shape; candidates that
             # only share characters are dropped afterwards (they are not hits).
             ranking, flat = _any(scoring + unigram_terms), True
     return SearchQueries(ranking=ranking, exact_ranking=exact, hits=hits,
-                         words=tuple(_any(w) for w in words), flat=flat)
+                         words=tuple(presence), flat=flat)
 
 
 HIT_MARK = 1024.0  # above any number of query words (query.MAX_SHOULD_TERMS is 32)

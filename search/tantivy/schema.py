@@ -4,7 +4,8 @@ Text fields receive our analyzer's tokens joined by spaces (documents.py), so ta
 splits on whitespace: folding, segmentation, stop words and stemming stay ours and behave
 exactly as on the other engines. Whole words go in title/tags/body (with positions, so
 phrases line up), dictionary sub-words in *_sub, Han characters and bigrams in chars and
-bigrams (frequencies only). The original title and body are stored apart, for hits.
+bigrams (frequencies only), and every word once more in any_word (no scores, for counting
+and checking). The original title and body are stored apart, for hits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import tantivy
 
 __all__ = [
+    "ANY_WORD_FIELD",
     "BIGRAM_FIELD",
     "CHAR_FIELD",
     "SUB_FIELDS",
@@ -24,6 +26,7 @@ __all__ = [
 TOKENIZER = "portal_tokens"
 WORD_FIELDS = ("title", "tags", "body")
 SUB_FIELDS = tuple(f"{name}_sub" for name in WORD_FIELDS)
+ANY_WORD_FIELD = "any_word"  # every word and sub-word of every field: "has it at all"
 CHAR_FIELD = "chars"
 BIGRAM_FIELD = "bigrams"
 # tantivy refuses terms over ~64 KB; nothing longer can be a useful token anyway.
@@ -48,6 +51,9 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
     for name in SUB_FIELDS:
         builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option="freq")
+    # One posting list per word instead of six: counting hits and checking candidates
+    # walk this, not the scored fields.
+    builder.add_text_field(ANY_WORD_FIELD, tokenizer_name=TOKENIZER, index_option="basic")
     builder.add_text_field(CHAR_FIELD, tokenizer_name=TOKENIZER, index_option="freq")
     builder.add_text_field(BIGRAM_FIELD, tokenizer_name=TOKENIZER, index_option="freq")
     builder.add_bytes_field("title_text", stored=True)
