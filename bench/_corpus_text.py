@@ -10,6 +10,8 @@ from bench import _vocab as vocab
 
 LEAVES = sorted(vocab.ZH_TERMS)
 RARE_SHARE = 0.004  # documents that get one planted rare word
+# The safe dumper, with libyaml's emitter when PyYAML has it: the same text, ~6x faster.
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass
@@ -110,7 +112,8 @@ def article_markdown(number: int, rng: random.Random) -> tuple[str, str]:
     slug = f"bench-{leaf}-{number:06d}"
     meta = {"slug": slug, "title": f"{title} ({number})", "category": leaf,
             "tags": writer.tags(), "language": language, "summary": writer.sentences(1)}
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    front = yaml.dump(meta, Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=False,
+                      width=1000)
     return slug, f"---\n{front}---\n\n{body}"
 
 
