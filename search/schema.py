@@ -6,7 +6,7 @@ from whoosh import columns
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from search.ranking import TAGS_WEIGHT, TITLE_WEIGHT
-from search.whoosh_analysis import portal_analyzer
+from search.whoosh_analysis import GramField, portal_analyzer
 
 __all__ = ["build_schema"]
 
@@ -25,10 +25,9 @@ def build_schema() -> Schema:
         tags=TEXT(analyzer=analyzer, stored=True, field_boost=TAGS_WEIGHT),
         body=TEXT(analyzer=analyzer, stored=True),
         # Han characters and bigrams of title, tags and body (search/ngrams.py), already
-        # space-joined: split on spaces, frequencies and lengths kept for BM25, no
-        # positions.
-        chars=KEYWORD(scorable=True),
-        bigrams=KEYWORD(scorable=True),
+        # space-joined: frequencies and lengths kept for BM25, no positions.
+        chars=GramField(),
+        bigrams=GramField(),
         category_ids=KEYWORD(commas=True),
         language=ID(),
         updated=DATETIME(stored=True, sortable=True),

@@ -1,15 +1,22 @@
-"""Whoosh tokenizer wrapping search.analyzer; imported by dotted path when an index is opened."""
+"""Whoosh tokenizer wrapping search.analyzer, and the field type of the character fields.
+
+Whoosh pickles the schema into the index, so these classes are imported by dotted path
+whenever an index is opened: keep their names and module.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
+from whoosh.fields import KEYWORD
+from whoosh.system import pack_uint
 
 from search.analyzer import analyze, fold
 
-__all__ = ["PortalTokenizer", "portal_analyzer"]
+__all__ = ["GramField", "PortalTokenizer", "portal_analyzer"]
 
 
 class PortalTokenizer(Tokenizer):
@@ -75,3 +82,24 @@ class PortalTokenizer(Tokenizer):
 def portal_analyzer() -> PortalTokenizer:
     """Return the analyzer used by every full-text field of the portal schema."""
     return PortalTokenizer(mode="index")
+
+
+class GramField(KEYWORD):
+    """A scorable field of space-joined tokens (the Han characters and bigrams of
+    search/ngrams.py): frequencies and field lengths for BM25, no positions.
+
+    Indexes what KEYWORD(scorable=True) would, but counts a document's tokens with one
+    Counter instead of whoosh's token-at-a-time tokenizer, which made these two fields
+    the costliest part of adding a document.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(scorable=True)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """(token bytes, frequency, weight, encoded frequency) per distinct token."""
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a string of space-separated tokens")
+        boost = self.format.field_boost
+        for token, count in Counter(value.split()).items():
+            yield token.encode("utf-8"), count, count * boost, pack_uint(count)

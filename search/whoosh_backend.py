@@ -16,30 +16,31 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from whoosh import index
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
-from whoosh.searching import Results
 from whoosh.util.filelock import try_for
-from whoosh.util.times import long_to_datetime
+from whoosh.util.times import datetime_to_long
 from whoosh.writing import CLEAR
 
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
+from search.highlight import snippet_html, title_html
 from search.ngrams import grams_text, query_grams
 from search.paging import first_unique, suggest_input
 from search.query import parse_user_query
 from search.ranking import CANDIDATES
-from search.rerank import Candidate, days_old, rerank
+from search.rerank import Candidate, rerank
 from search.schema import build_schema
 from search.sql_common import plan_search
 from search.token_documents import REBUILD_BATCH, document_boost, net_changes, tags_text
-from search.whoosh_highlight import snippet_html, title_html
-from search.whoosh_query import BIGRAM_FIELD, CHAR_FIELD, build_queries, hit_docnums
+from search.whoosh_arrays import ReaderArrays, SegmentCache
+from search.whoosh_query import BIGRAM_FIELD, CHAR_FIELD, build_queries, hits
 
 __all__ = ["OutdatedIndexError", "WhooshBackend"]
 
@@ -123,25 +124,42 @@ def _adopt_current_schema(writer) -> None:
         writer.add_field(name, field)
 
 
-class _Columns:
-    """The boost and update-time columns of one reader, read per candidate."""
+_NO_DATE = float(2**63)  # raw DATETIME column values from here up mean "no date"
+_USECS_PER_DAY = 86_400_000_000
 
-    def __init__(self, reader) -> None:
-        self.reader = reader
-        self._boost = reader.column_reader("boost") if reader.has_column("boost") else None
-        self._updated = (reader.column_reader("updated", translate=False)
-                         if reader.has_column("updated") else None)
 
-    def boost(self, docnum: int) -> float:
-        return float(self._boost[docnum]) if self._boost is not None else 1.0
+class _View:
+    """What searches need from one searcher: its arrays (search/whoosh_arrays.py), and
+    the boost and update-time columns as arrays, loaded on first use."""
 
-    def age_days(self, docnum: int) -> float:
+    def __init__(self, searcher, cache: SegmentCache, weighting: BM25F) -> None:
+        self.reader = searcher.reader()
+        self.arrays = ReaderArrays(searcher, cache, B=weighting.B, K1=weighting.K1)
+        self._boosts: np.ndarray | None = None
+        self._updated: np.ndarray | None = None
+
+    def boosts(self, docnums: np.ndarray) -> np.ndarray:
+        if self._boosts is None:
+            self._boosts = self.arrays.column("boost", 1.0)
+        return self._boosts[docnums]
+
+    def ages(self, docnums: np.ndarray) -> np.ndarray:
+        """Days since each document's update (inf without a date)."""
         if self._updated is None:
-            return math.inf
-        try:  # a document without a date reads as a huge long, beyond datetime
-            return days_old(long_to_datetime(self._updated[docnum]))
-        except (OverflowError, ValueError):
-            return math.inf
+            self._updated = self.arrays.column("updated", _NO_DATE)
+        raw = self._updated[docnums]
+        now = datetime_to_long(datetime.now(UTC).replace(tzinfo=None))
+        ages = np.maximum(0.0, (now - raw) / _USECS_PER_DAY)
+        return np.where(raw >= _NO_DATE, math.inf, ages)
+
+
+def _hit(fields: dict, score: float, rank: int, tokens: set[str]) -> SearchHit:
+    title = fields.get("title") or ""
+    return SearchHit(
+        key=fields.get("key", ""), doc_type=fields.get("doc_type", ""),
+        doc_id=int(fields.get("doc_id", 0)), slug=fields.get("slug", ""), title=title,
+        snippet=snippet_html(fields.get("body") or "", tokens),
+        title_html=title_html(title, tokens), score=float(score), rank=rank)
 
 
 class WhooshBackend:
@@ -159,7 +177,8 @@ class WhooshBackend:
         self._lock = threading.Lock()  # the shared searcher
         self._write_lock = threading.Lock()  # one writer per process at a time
         self._searcher = None
-        self._columns: _Columns | None = None
+        self._view: _View | None = None
+        self._segment_cache = SegmentCache()
         if missing := _missing_fields(self._ix.schema):
             logger.warning("%s", OutdatedIndexError(self.index_dir, missing))
 
@@ -178,14 +197,14 @@ class WhooshBackend:
         self._searcher = self._ix.searcher(weighting=self._weighting)
         return self._searcher
 
-    def _current_searcher(self):
-        """The fresh searcher, checked to have every field a search needs."""
+    def _current_view(self) -> _View:
+        """The fresh searcher's view, checked to have every field a search needs."""
         searcher = self._fresh_searcher()
         if missing := _missing_fields(searcher.schema):
             raise OutdatedIndexError(self.index_dir, missing)
-        if self._columns is None or self._columns.reader is not searcher.reader():
-            self._columns = _Columns(searcher.reader())
-        return searcher
+        if self._view is None or self._view.reader is not searcher.reader():
+            self._view = _View(searcher, self._segment_cache, self._weighting)
+        return self._view
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Top candidates by text score, re-ranked (search/rerank.py); the page highlighted."""
@@ -196,40 +215,33 @@ class WhooshBackend:
         queries = build_queries(planned, unigrams, bigrams)
         offset, per_page = planned.offset, planned.per_page
         with self._lock:
-            searcher = self._current_searcher()
-            hits, word_sets = hit_docnums(searcher, queries)
-            total = len(hits)
+            view = self._current_view()
+            found, words = hits(view.arrays, queries)
+            docnums = np.flatnonzero(found)
+            total = len(docnums)
             if not total or offset >= total:
                 return planned.results(total)
+            scores = view.arrays.scores(queries.scoring)[docnums]
             depth = max(CANDIDATES, offset + per_page)
-            found = searcher.search(queries.ranking, limit=depth, filter=hits)
-            columns = self._columns
-            assert columns is not None
+            if total > depth:  # the top ``depth`` by text score, in no order
+                top = np.argpartition(-scores, depth - 1)[:depth]
+                docnums, scores = docnums[top], scores[top]
+            order = np.lexsort((docnums, -scores))  # best first; ties by docnum
+            docnums, scores = docnums[order], scores[order]
+            matched = sum((word[docnums] for word in words), np.zeros(len(docnums), int))
             candidates = [
-                Candidate(ref=docnum, text_score=score, boost=columns.boost(docnum),
-                          age_days=columns.age_days(docnum),
-                          matched=sum(docnum in words for words in word_sets))
-                for score, docnum in found.top_n
+                Candidate(ref=docnum, text_score=score, boost=boost, age_days=age,
+                          matched=count)
+                for docnum, score, boost, age, count in zip(
+                    docnums.tolist(), scores.tolist(), view.boosts(docnums).tolist(),
+                    view.ages(docnums).tolist(), matched.tolist(), strict=True)
             ]
             ranked = rerank(candidates, len(queries.words))[offset : offset + per_page]
-            page = Results(searcher, queries.highlight, [(r.score, r.ref) for r in ranked])
-            found_hits = [self._hit(hit, offset + i) for i, hit in enumerate(page, start=1)]
-        return planned.results(total, found_hits)
-
-    @staticmethod
-    def _hit(hit, rank: int) -> SearchHit:
-        fields = hit.fields()
-        return SearchHit(
-            key=fields.get("key", ""),
-            doc_type=fields.get("doc_type", ""),
-            doc_id=int(fields.get("doc_id", 0)),
-            slug=fields.get("slug", ""),
-            title=fields.get("title", ""),
-            snippet=snippet_html(hit),
-            title_html=title_html(hit),
-            score=float(hit.score or 0.0),
-            rank=rank,
-        )
+            stored = [view.reader.stored_fields(r.ref) for r in ranked]
+        tokens = planned.plan.highlight_tokens()
+        page = [_hit(fields, r.score, offset + i, tokens)
+                for i, (fields, r) in enumerate(zip(stored, ranked, strict=True), start=1)]
+        return planned.results(total, page)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""

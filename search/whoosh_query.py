@@ -1,26 +1,26 @@
-"""A query plan (search/token_query.py) as Whoosh queries, and the hits as docnum sets.
+"""A query plan (search/token_query.py) as Whoosh term and phrase queries, and its hits.
 
-The query model of search/ranking.py, step by step:
-- ``ranking``: every word, synonym, phrase, bigram and character as one flat Or, scored
-  with plain BM25F; its top ranking.CANDIDATES (whoosh's block-quality pruning) among the
-  hits are the candidates;
-- the hits themselves (words, synonyms, bigrams; single characters only score) are
-  computed as sets of docnums, straight from the postings (:func:`hit_docnums`): their
-  size is the total, and the per-word sets give each candidate's coordination;
-- ``highlight``: the positive word terms, which the highlighter marks.
+The query model of search/ranking.py, in the terms of search/whoosh_arrays.py:
+- ``scoring``: every word, synonym, phrase, bigram and character query; their BM25F
+  scores summed are a document's text score;
+- the hits (:func:`hits`): documents with every required clause, or else with some word
+  or bigram (single characters only score), no excluded match, every filter term, and not
+  deleted; the count of hits is the total, and the per-word masks give each candidate's
+  coordination.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.searching import Searcher
 
 from search.ranking import BIGRAM_WEIGHT, UNIGRAM_WEIGHT
 from search.sql_common import PlannedSearch
 from search.token_query import Alternatives, TokenMatch
+from search.whoosh_arrays import ReaderArrays
 
 __all__ = [
     "BIGRAM_FIELD",
@@ -28,8 +28,7 @@ __all__ = [
     "SEARCH_FIELDS",
     "SearchQueries",
     "build_queries",
-    "docnums",
-    "hit_docnums",
+    "hits",
 ]
 
 SEARCH_FIELDS = ("title", "tags", "body")
@@ -47,8 +46,7 @@ class SearchQueries:
     clause (or, without any, some word or bigram) and no ``excluded`` query, and passes
     every ``filters`` term."""
 
-    ranking: wq.Query
-    highlight: wq.Query
+    scoring: tuple[wq.Query, ...]
     words: tuple[tuple[wq.Query, ...], ...]
     required: tuple[tuple[wq.Query, ...], ...]
     bigrams: tuple[wq.Query, ...]
@@ -93,8 +91,7 @@ def build_queries(search: PlannedSearch, unigrams: Sequence[str],
     unigram_terms = [wq.Term(CHAR_FIELD, gram, boost=UNIGRAM_WEIGHT) for gram in unigrams]
     positive = [q for clause in (*required, *words) for q in clause]
     return SearchQueries(
-        ranking=wq.Or([*positive, *bigram_terms, *unigram_terms]),
-        highlight=wq.Or(positive),
+        scoring=(*positive, *bigram_terms, *unigram_terms),
         words=words,
         required=required,
         bigrams=bigram_terms,
@@ -104,34 +101,24 @@ def build_queries(search: PlannedSearch, unigrams: Sequence[str],
     )
 
 
-def docnums(searcher: Searcher, queries: Iterable[wq.Query]) -> set[int]:
-    """Docnums matching any of ``queries`` (terms or phrases), deleted documents left out."""
-    found: set[int] = set()
-    for query in queries:
-        found.update(query.docs(searcher))
-    return found
-
-
-def hit_docnums(searcher: Searcher, queries: SearchQueries) -> tuple[set[int], list[set[int]]]:
-    """(the hits, and per should word the documents having it) as sets of docnums; the
-    per-word sets are left empty when nothing needs them (required clauses and at most
-    one word)."""
-    word_sets = []
+def hits(arrays: ReaderArrays, queries: SearchQueries) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(the hits, and per should word the documents having it) as boolean masks over
+    docnums; the per-word masks are left out when nothing needs them (required clauses
+    and at most one word)."""
+    words: list[np.ndarray] = []
     if not queries.required or len(queries.words) > 1:  # hits, or coordination, need them
-        word_sets = [docnums(searcher, clause) for clause in queries.words]
+        words = [arrays.mask(clause) for clause in queries.words]
     if queries.required:
-        hits = docnums(searcher, queries.required[0])
+        found = arrays.mask(queries.required[0])
         for clause in queries.required[1:]:
-            if not hits:
-                break
-            hits &= docnums(searcher, clause)
+            found &= arrays.mask(clause)
     else:
-        hits = set().union(*word_sets)
-        hits |= docnums(searcher, queries.bigrams)
+        found = arrays.mask(queries.bigrams)
+        for word in words:
+            found |= word
     for term in queries.filters:
-        if not hits:
-            break
-        hits &= docnums(searcher, (term,))
-    if hits and queries.excluded:
-        hits -= docnums(searcher, queries.excluded)
-    return hits, word_sets
+        found &= arrays.mask((term,))
+    if queries.excluded:
+        found &= ~arrays.mask(queries.excluded)
+    found &= arrays.live
+    return found, words
