@@ -4,7 +4,7 @@ directory, percentiles, and tables printed to the terminal and appended to Markd
 import os
 import platform
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -89,6 +89,7 @@ class EngineResult:
     docs: int
     index_seconds: float
     samples: list[tuple[str, float, int]]  # (query kind, milliseconds, hit count)
+    cpu_ms: list[float] = field(default_factory=list)  # this thread's CPU per query
 
     @property
     def docs_per_s(self) -> float:
@@ -105,15 +106,17 @@ class EngineResult:
         return sorted({k for k, _ms, _hits in self.samples})
 
 
-def summary_rows(results: list[EngineResult]) -> list[list]:
-    """engine | index docs/s | p50 | p95 | p99 | zero-hit % | ratio of p50 to the baseline
-    (the last result)."""
-    base_p50 = percentiles(results[-1].latencies())[0] or 1e-9
+def summary_rows(results: list[EngineResult], baseline: str | None = None) -> list[list]:
+    """engine | index docs/s | p50 | p95 | p99 | CPU p50 | zero-hit % | ratio of p50 to the
+    baseline (the result named ``baseline``, else the last)."""
+    base = next((r for r in results if r.engine == baseline), results[-1])
+    base_p50 = percentiles(base.latencies())[0] or 1e-9
     rows = []
     for result in results:
         p50, p95, p99 = percentiles(result.latencies())
+        cpu = fmt(statistics.median(result.cpu_ms), 2) if result.cpu_ms else "—"
         rows.append([result.engine, fmt(result.docs_per_s, 0), fmt(p50, 2), fmt(p95, 2),
-                     fmt(p99, 2), fmt(100 * result.zero_hit_share(), 1),
+                     fmt(p99, 2), cpu, fmt(100 * result.zero_hit_share(), 1),
                      f"{p50 / base_p50:.2f}×"])
     return rows
 

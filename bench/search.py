@@ -4,7 +4,8 @@ Run:  .venv/bin/python bench/search.py --size 10000 [--profile] [--markdown FILE
 
 Every name in portal.indexing.backend.BACKENDS is built through the app's own factory on a
 fresh temporary data directory, from IndexDocuments read once from the corpus database.
-The baseline in the same run is SQLite FTS5 with the trigram tokenizer (bench/_fts5.py).
+Two anchors in the same run: SQLite FTS5 with the trigram tokenizer (bench/_fts5.py, the
+ratio's baseline) and BM25 over jieba words with bm25s (bench/_bm25_anchor.py).
 The postgres engine indexes into a throwaway database (bench/_postgres.py), dropped
 afterwards; it is skipped with a printed line when no PostgreSQL server answers."""
 
@@ -22,6 +23,7 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
 
+from bench._bm25_anchor import JiebaBM25Anchor  # noqa: E402
 from bench._common import (  # noqa: E402
     CACHE,
     EngineResult,
@@ -38,6 +40,7 @@ from bench._postgres import engine_configs  # noqa: E402
 from bench._vocab import BenchQuery, query_set  # noqa: E402
 
 WARMUP = 40
+BASELINE = "fts5-trigram (baseline)"
 
 
 def load_documents(app) -> tuple[list, float]:
@@ -61,8 +64,11 @@ def category_ids(app) -> dict[str, int]:
 
 
 def time_queries(search: Callable[[BenchQuery], int], queries: list[BenchQuery],
-                 profile_to: Path | None = None) -> list[tuple[str, float, int]]:
-    """Warm up, then time each query once: [(kind, milliseconds, hit count)]."""
+                 profile_to: Path | None = None, cpu_ms: list[float] | None = None,
+                 ) -> list[tuple[str, float, int]]:
+    """Warm up, then time each query once: [(kind, milliseconds, hit count)]; each query's
+    CPU milliseconds (this thread's, so other processes' load does not count) go to
+    ``cpu_ms``."""
     for query in queries[:WARMUP]:
         search(query)
     profiler = None
@@ -73,9 +79,11 @@ def time_queries(search: Callable[[BenchQuery], int], queries: list[BenchQuery],
         profiler.start()
     samples = []
     for query in queries:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         hits = search(query)
         samples.append((query.kind, (time.perf_counter() - started) * 1000, hits))
+        if cpu_ms is not None:
+            cpu_ms.append((time.thread_time() - cpu_started) * 1000)
     if profiler is not None:
         profiler.stop()
         write_profile(profiler, profile_to)
@@ -128,9 +136,10 @@ def bench_backend(name: str, data_dir: Path, docs: list, queries: list[BenchQuer
                                     else None, language=query.language, per_page=10)
             return backend.search(request).total
 
-        samples = time_queries(search, queries, profile_to)
+        cpu_ms: list[float] = []
+        samples = time_queries(search, queries, profile_to, cpu_ms)
         close_backend(app)
-    return EngineResult(name, len(docs), index_seconds, samples)
+    return EngineResult(name, len(docs), index_seconds, samples, cpu_ms)
 
 
 def run_benchmark(data_dir: Path, queries: list[BenchQuery], backends=None,
@@ -152,9 +161,18 @@ def run_benchmark(data_dir: Path, queries: list[BenchQuery], backends=None,
         if baseline:
             fts = TrigramBaseline(Path(workdir) / "fts5.db", category_ids(app))
             index_seconds = fts.build(docs)
-            results.append(EngineResult("fts5-trigram (baseline)", len(docs), index_seconds,
-                                        time_queries(fts.search, queries)))
+            cpu_ms = []
+            results.append(EngineResult(BASELINE, len(docs), index_seconds,
+                                        time_queries(fts.search, queries, cpu_ms=cpu_ms),
+                                        cpu_ms))
             fts.close()
+            anchor = JiebaBM25Anchor()
+            index_seconds = anchor.build(docs)
+            cpu_ms = []
+            results.append(EngineResult("bm25s over jieba words (anchor)", len(docs),
+                                        index_seconds,
+                                        time_queries(anchor.search, queries, cpu_ms=cpu_ms),
+                                        cpu_ms))
     return results, read_seconds
 
 
@@ -181,8 +199,9 @@ def main() -> None:
         f"queries find nothing: {short_word_share(queries):.0%} of the query set",
     ]
     emit(f"Search engines: {args.size:,}-document corpus",
-         markdown_table(["engine", "index docs/s", "p50 ms", "p95 ms", "p99 ms", "zero-hit %",
-                         "ratio vs baseline"], summary_rows(results)), notes, args.markdown)
+         markdown_table(["engine", "index docs/s", "p50 ms", "p95 ms", "p99 ms", "CPU p50 ms",
+                         "zero-hit %", "ratio vs baseline"], summary_rows(results, BASELINE)),
+         notes, args.markdown)
     emit("Search latency per query kind", markdown_table(
         ["engine", "kind", "queries", "p50 ms", "p95 ms", "p99 ms", "zero-hit %"],
         kind_rows(results)), [], args.markdown)

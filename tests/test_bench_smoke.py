@@ -56,23 +56,24 @@ def test_corpus_is_deterministic_and_uses_the_real_tables(tiny_corpus, tmp_path)
 
 
 def test_search_benchmark_core_returns_sane_figures(tiny_corpus):
-    """One backend plus the FTS5 baseline over the tiny corpus: positive rates, ordered
-    percentiles."""
+    """One backend plus both anchors over the tiny corpus: positive rates, ordered
+    percentiles, CPU time per query."""
     from bench._common import percentiles
 
     queries = query_set()[:60]
     results, read_seconds = run_benchmark(corpus_root(TINY, tiny_corpus[0]) / "data", queries,
-                                          backends=["whoosh"])
+                                          backends=["tantivy"])
     assert read_seconds > 0
-    assert [r.engine for r in results] == ["whoosh", "fts5-trigram (baseline)"]
+    assert [r.engine for r in results] == ["tantivy", "fts5-trigram (baseline)",
+                                           "bm25s over jieba words (anchor)"]
     for result in results:
         assert result.docs == TINY and result.docs_per_s > 0
-        assert len(result.samples) == len(queries)
+        assert len(result.samples) == len(result.cpu_ms) == len(queries)
         p50, p95, p99 = percentiles(result.latencies())
         assert 0 < p50 <= p95 <= p99
-    whoosh = results[0]
-    assert whoosh.zero_hit_share("zero-hit") == 1.0
-    assert whoosh.zero_hit_share("1-word") < 1.0
+    tantivy = results[0]
+    assert tantivy.zero_hit_share("zero-hit") == 1.0
+    assert tantivy.zero_hit_share("1-word") < 1.0
 
 
 def test_ping_answers_ok_without_touching_the_database(app, client):
