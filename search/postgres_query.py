@@ -113,20 +113,23 @@ def _quoted(lexeme: str) -> str:
 def tsvector_literal(row: TokenRow, chars: str = "", bigrams: str = "") -> str:
     """The tsvector text of one document: its :class:`TokenRow` and its space-joined Han
     characters and bigrams (ngrams.grams_text; see the module docstring)."""
-    ranges: list[tuple[str, list[str]]] = []
+    ranges: list[tuple[str, list[str], int]] = []
     for field in TEXT_FIELDS:
         label = _LABELS[field]
-        ranges.append((label, getattr(row, field).split()))
-        ranges.append((label, [t + SUB_MARK for t in getattr(row, f"{field}_sub").split()]))
-    ranges.append((_GRAM_LABEL, [GRAM_MARK + g for g in chars.split()]))
-    ranges.append((_GRAM_LABEL, [GRAM_MARK + g for g in bigrams.split()]))
+        ranges.append((label, getattr(row, field).split(), MAX_POSITIONS_PER_LEXEME))
+        ranges.append((label, [t + SUB_MARK for t in getattr(row, f"{field}_sub").split()],
+                       MAX_POSITIONS_PER_LEXEME))
+    for grams in (chars, bigrams):
+        ranges.append((_GRAM_LABEL, [GRAM_MARK + g for g in grams.split()],
+                       MAX_POSITIONS_PER_LEXEME))
+    # The title tier only asks whether a word is there: one position each.
     ranges.append((_LABELS["title"],
-                   [TITLE_MARK + t for t in f"{row.title} {row.title_sub}".split()]))
+                   [TITLE_MARK + t for t in f"{row.title} {row.title_sub}".split()], 1))
     positions: dict[str, dict[int, str]] = {}
     refused: set[str] = set()
     text_bytes = 0
     start = 1
-    for label, lexemes in ranges:
+    for label, lexemes, most in ranges:
         for position, lexeme in enumerate(lexemes, start):
             slots = positions.get(lexeme)
             if slots is None:
@@ -138,7 +141,7 @@ def tsvector_literal(row: TokenRow, chars: str = "", bigrams: str = "") -> str:
                     continue
                 text_bytes += size
                 slots = positions[lexeme] = {}
-            if len(slots) < MAX_POSITIONS_PER_LEXEME:
+            if len(slots) < most:
                 slots.setdefault(position if position < MAX_POSITION else MAX_POSITION, label)
         start += len(lexemes) + _FIELD_GAP
     return " ".join(
@@ -248,9 +251,15 @@ _WEIGHTED_RANK = f"ts_rank_cd(%s::float4[], d.tsv, %s::tsquery, {RANK_NORMALIZAT
 CATEGORY_CONDITION = "d.category_ids @> ARRAY[%s]::bigint[]"
 
 
+# ts_rank_cd refuses weights above 1: every weight of the text score is divided by the
+# largest (a constant factor, which the ranking never sees).
+_SCORE_SCALE = max(TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT, UNIGRAM_WEIGHT * BODY_WEIGHT,
+                   BIGRAM_WEIGHT * BODY_WEIGHT)
+
+
 def _rank_weights(word_weight: float, gram_weight: float) -> list[float]:
     # {D, C, B, A}: words (A-C) times their match weight, grams (D) times theirs.
-    return [w / TITLE_WEIGHT for w in (gram_weight * BODY_WEIGHT, word_weight * BODY_WEIGHT,
+    return [w / _SCORE_SCALE for w in (gram_weight * BODY_WEIGHT, word_weight * BODY_WEIGHT,
                                         word_weight * TAGS_WEIGHT, word_weight * TITLE_WEIGHT)]
 
 

@@ -36,10 +36,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_TABLE = "search_documents"
 _TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 CONNECT_TIMEOUT_SECONDS = 10
-# Bumped whenever the rows or indexes change meaning. 2: Han characters, bigrams and
-# marked title words in the tsvector, a RUM or GIN index, no freshness column (the
-# re-rank computes it). A table without this comment is layout 1.
-LAYOUT = "portal-search layout 2"
+# Bumped whenever the rows or indexes change meaning. 2: Han characters and bigrams in
+# the tsvector, a RUM or GIN index, no freshness column (the re-rank computes it); 3: the
+# title's words repeated behind a mark (the GIN pool's title tier). A table without this
+# comment is layout 1.
+LAYOUT = "portal-search layout 3"
 REINDEX_HINT = "rebuild it with `flask --app wsgi search reindex`"
 
 
