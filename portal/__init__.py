@@ -38,12 +38,13 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from portal import i18n, nul_guard, visitor
+    from portal import i18n, nul_guard, sqlite_pragmas, visitor
     from portal.indexing import backend as search_backend
 
     db.init_app(app)
     with app.app_context():
         nul_guard.install(db.engine)
+        sqlite_pragmas.install(db.engine)
     # Batch mode lets later migrations alter SQLite tables (it cannot ALTER most things).
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
