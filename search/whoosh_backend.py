@@ -1,13 +1,15 @@
 """Whoosh implementation of SearchBackend: one shared searcher, non-compound segments.
 
-Searching follows the query model of search/ranking.py: the hits are sets of docnums read
-from the postings (their size is the total), whoosh's pruned top-k of a flat BM25F query
-among them are the candidates, and search.rerank applies boost, freshness and
-coordination to those before the page is cut and highlighted.
+Searching follows the query model of search/ranking.py, computed with numpy over whoosh's
+postings (search/whoosh_arrays.py, which says why): the hits are a mask whose count is the
+total, the top ranking.CANDIDATES hits by BM25F text score (words, synonyms, phrases, Han
+bigrams and characters) are the candidates, search.rerank applies boost, freshness and
+coordination to those, and only the page shown is highlighted (search/highlight.py).
 
 Indexes written before the character fields (``chars``, ``bigrams``) existed must be
-rebuilt: searching or writing to one raises :class:`OutdatedIndexError`, which names the
-command; ``rebuild()`` (that command) brings the schema up to date in its own commit.
+rebuilt: the backend opens them (the rebuild needs it) with a warning, searching or
+writing raises :class:`OutdatedIndexError`, which names the command, and ``rebuild()``
+(that command) brings the schema up to date in the same commit that swaps the documents.
 """
 
 from __future__ import annotations
@@ -236,7 +238,9 @@ class WhooshBackend:
                     docnums.tolist(), scores.tolist(), view.boosts(docnums).tolist(),
                     view.ages(docnums).tolist(), matched.tolist(), strict=True)
             ]
-            ranked = rerank(candidates, len(queries.words))[offset : offset + per_page]
+            # Coordination needs several words (as in the SQL engines): one word is 1.0.
+            coordinated = len(words) if len(words) > 1 else 0
+            ranked = rerank(candidates, coordinated)[offset : offset + per_page]
             stored = [view.reader.stored_fields(r.ref) for r in ranked]
         tokens = planned.plan.highlight_tokens()
         page = [_hit(fields, r.score, offset + i, tokens)
