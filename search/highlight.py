@@ -67,11 +67,11 @@ def _matches(text: str, tokens: Collection[str], offset: int = 0) -> list[tuple[
     ]
 
 
-def _likely_region(text: str, tokens: Collection[str]) -> Span | None:
+def _likely_region(folded: str, tokens: Collection[str]) -> Span | None:
     # Segmenting a whole body costs about a millisecond per hit, so find the densest
     # cluster of plain substring hits in the folded text (fold keeps offsets) and analyse
     # only around it. Stems that are no substring (polici) find nothing: analyse it all.
-    cluster = _densest(_substring_hits(fold(text), tokens), SNIPPET_CHARS - 2 * SNIPPET_SURROUND)
+    cluster = _densest(_substring_hits(folded, tokens), SNIPPET_CHARS - 2 * SNIPPET_SURROUND)
     if not cluster:
         return None
     margin = SNIPPET_SURROUND + 20  # room for the window and for whole words at its edges
@@ -143,21 +143,24 @@ def _densest(matches: list[tuple[int, int, str]], span: int) -> list[tuple[int, 
     return best
 
 
-def snippet_html(body: str, tokens: Collection[str]) -> str:
+def snippet_html(body: str, tokens: Collection[str], folded: str | None = None) -> str:
     """About SNIPPET_CHARS of ``body`` around its densest cluster of query tokens, marked;
-    the escaped start of the body when no token occurs in it."""
+    the escaped start of the body when no token occurs in it. ``folded`` is fold(body) when
+    the engine stored it (folding a long body costs more than the rest of the snippet)."""
     if not body:
         return ""
     text = body[:HIGHLIGHT_MAX_CHARS]
     span = SNIPPET_CHARS - 2 * SNIPPET_SURROUND
-    folded = fold(text)
+    folded = folded[:HIGHLIGHT_MAX_CHARS] if folded is not None else fold(text)
+    if len(folded) != len(text):  # stored by another version: fold it afresh
+        folded = fold(text)
     if not _needs_analysis(folded, tokens):
         # Han tokens are cut from the folded text as they stand: find them as substrings
         # and skip segmenting (about half a millisecond per hit).
         matches = _substring_hits(folded, tokens)
         cluster = _densest(matches, span)
         return _snippet(body, text, matches, cluster)
-    region = _likely_region(text, tokens)
+    region = _likely_region(folded, tokens)
     matches: list[tuple[int, int, str]] = []
     cluster = []
     if region is not None:

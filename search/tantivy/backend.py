@@ -167,10 +167,11 @@ class TantivyBackend:
         fields = searcher.doc(address).to_dict()
         title = _first_text(fields, "title_text")
         body = _first_text(fields, "body_text")
+        folded = _first_text(fields, "body_folded")
         return SearchHit(
             key=fields["key"][0], doc_type=fields["doc_type"][0],
             doc_id=int(fields["doc_id"][0]), slug=(fields.get("slug") or [""])[0],
-            title=title, snippet=snippet_html(body, tokens),
+            title=title, snippet=snippet_html(body, tokens, folded),
             title_html=title_html(title, tokens), score=float(score), rank=rank)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:

@@ -7,7 +7,9 @@ from typing import NamedTuple
 
 import tantivy
 
+from search.analyzer import fold
 from search.backend import IndexDocument
+from search.highlight import HIGHLIGHT_MAX_CHARS
 from search.ngrams import grams_text
 from search.tantivy.schema import (
     ANY_WORD_FIELD,
@@ -86,5 +88,7 @@ def to_document(doc: IndexDocument, analysed: Analysed) -> tantivy.Document:
     if analysed.bigrams:
         out.add_text(BIGRAM_FIELD, analysed.bigrams)
     out.add_bytes("title_text", (doc.title or "").encode("utf-8", "surrogatepass"))
-    out.add_bytes("body_text", (doc.body or "").encode("utf-8", "surrogatepass"))
+    body = doc.body or ""
+    out.add_bytes("body_text", body.encode("utf-8", "surrogatepass"))
+    out.add_bytes("body_folded", fold(body[:HIGHLIGHT_MAX_CHARS]).encode("utf-8", "surrogatepass"))
     return out

@@ -58,6 +58,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field(BIGRAM_FIELD, tokenizer_name=TOKENIZER, index_option="freq")
     builder.add_bytes_field("title_text", stored=True)
     builder.add_bytes_field("body_text", stored=True)
+    # The folded body as well, so highlighting a hit does not fold it again.
+    builder.add_bytes_field("body_folded", stored=True)
     return builder.build()
 
 
