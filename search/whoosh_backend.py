@@ -238,9 +238,9 @@ class WhooshBackend:
                     docnums.tolist(), scores.tolist(), view.boosts(docnums).tolist(),
                     view.ages(docnums).tolist(), matched.tolist(), strict=True)
             ]
-            # Coordination needs several words (as in the SQL engines): one word is 1.0.
-            coordinated = len(words) if len(words) > 1 else 0
-            ranked = rerank(candidates, coordinated)[offset : offset + per_page]
+            # A hit through bigrams alone has none of the words: coordination keeps its
+            # floor share of the score, even for a one-word query.
+            ranked = rerank(candidates, len(words))[offset : offset + per_page]
             stored = [view.reader.stored_fields(r.ref) for r in ranked]
         tokens = planned.plan.highlight_tokens()
         page = [_hit(fields, r.score, offset + i, tokens)

@@ -103,11 +103,8 @@ def build_queries(search: PlannedSearch, unigrams: Sequence[str],
 
 def hits(arrays: ReaderArrays, queries: SearchQueries) -> tuple[np.ndarray, list[np.ndarray]]:
     """(the hits, and per should word the documents having it) as boolean masks over
-    docnums; the per-word masks are left out when nothing needs them (required clauses
-    and at most one word)."""
-    words: list[np.ndarray] = []
-    if not queries.required or len(queries.words) > 1:  # hits, or coordination, need them
-        words = [arrays.mask(clause) for clause in queries.words]
+    docnums."""
+    words = [arrays.mask(clause) for clause in queries.words]
     if queries.required:
         found = arrays.mask(queries.required[0])
         for clause in queries.required[1:]:
