@@ -8,11 +8,18 @@ search/ranking.py: the best ranking.CANDIDATES of a bounded pool of matches by t
 index's count of hits, then boost, freshness and coordination re-rank the candidates in
 Python (search/rerank.py) and only the page shown is highlighted (search/highlight.py).
 
-The pool: with RUM, the first RUM_POOL matches in the index's own distance order (its
-cover-density rank with fixed label weights, so a little deeper than CANDIDATES); on plain
-GIN, which has no order, at most GIN_POOL matches, those holding every query word first,
-then the others in table order. A query with more matches than GIN_POOL on GIN may so
-miss its best one-word match: the price of not ranking every match; the total stays exact.
+The pool, so that no search ranks every match: with RUM, the first RUM_POOL matches in the
+index's own distance order (its cover density with fixed label weights, and without the
+single characters, whose posting lists are the longest: close to the text score, not
+equal); on plain GIN, which has no order, at most GIN_POOL matches in tiers GIN answers
+from posting lists alone (every query word, a query word in the title, the rest in table
+order). The bound's price: a match outside the pool is never a candidate, so a query with
+many matches may miss one that ranking everything would show; the total stays exact.
+Measured on 12,000 synthetic articles and topics (about 3,300 matches per query), the
+top 10 agreed with ranking every match on 84 % of its hits with RUM at 400, 96 % at 800;
+with GIN tiers 56 % at 400, 88 % at 1,000. The cost: each pooled row is read and
+decompressed by every rank call (~0.1 ms a row on a busy machine), and the RUM order reads
+the positions of every match of the ordered terms in the index.
 
 Several app processes on several hosts may write at once.
 """
@@ -72,11 +79,9 @@ __all__ = ["PostgresBackend"]
 logger = logging.getLogger(__name__)
 
 WRITE_RETRIES = 3  # deadlock victims and serialisation failures are simply run again
-# Pool bounds (module docstring). RUM's order is close to the text score, so twice the
-# candidates leave room for the difference; GIN's is arbitrary beyond its first tier, so
-# its bound is what ranking that many rows in SQL costs (~10 ms per 400 rows).
-RUM_POOL = 2 * CANDIDATES
-GIN_POOL = 2 * CANDIDATES
+# Pool bounds (module docstring): what keeps the top 10 close to ranking every match.
+RUM_POOL = 4 * CANDIDATES
+GIN_POOL = 5 * CANDIDATES
 
 COLUMNS = ("key", "doc_type", "doc_id", "slug", "title", "tags", "body", "language",
            "category_ids", "boost", "updated", "tsv")

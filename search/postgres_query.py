@@ -78,10 +78,10 @@ TITLE_MARK = "\t"  # leading, like GRAM_MARK: no token holds a tab either
 
 _LABELS = dict(zip(TEXT_FIELDS, "ABC", strict=True))
 _GRAM_LABEL = "D"
-# ts_rank_cd weights in {D, C, B, A} order; it refuses weights above 1, so the field
-# weights are divided by the largest (ranking only compares scores with each other).
-# D (characters and bigrams) ranks like the body: UNIGRAM_WEIGHT and BIGRAM_WEIGHT are
-# relative to a body word.
+# ts_rank_cd weights in {D, C, B, A} order for the suggestions' title rank; it refuses
+# weights above 1, so the field weights are divided by the largest (ranking only compares
+# scores with each other). The text score of a search weighs its terms per call instead
+# (_rank_weights below).
 RANK_WEIGHTS = [w / TITLE_WEIGHT for w in (BODY_WEIGHT, BODY_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT)]
 
 # Server limits (tsvector.h): positions 1..16383 (higher ones are clamped), 256 positions
