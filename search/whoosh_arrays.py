@@ -67,29 +67,37 @@ class SegmentCache:
 def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, weights) of one segment's posting list, decoded a block at a time."""
     if not isinstance(matcher, W3LeafMatcher) or matcher._byteids:  # e.g. inlined
-        ids, weights = [], []
+        ids, values = [], []
         while matcher.is_active():
             ids.append(matcher.id())
-            weights.append(matcher.weight())
+            values.append(matcher.weight())
             matcher.next()
-        return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
-    id_blocks, weight_blocks = [], []
+        return np.array(ids, dtype=np.int32), np.array(values, dtype=np.float32)
+    deltas: list[int] = []
+    weights: list[float] = []
+    starts: list[int] = []  # where each block begins in ``deltas``
+    previous: list[int] = []  # the last docnum of the block before it (0 for the first)
+    last = 0
     while matcher.is_active():
-        # The block as whoosh stores it: delta-coded ids; weights None (all 1), one float
-        # (all equal) or one per posting. Decoded here in numpy rather than per posting.
+        # A block as whoosh stores it: docnums delta-coded from 0 within the block;
+        # weights None (all 1), one float (all equal) or one per posting. Gathered into
+        # plain lists and turned into arrays once per term.
         matcher._read_data()
-        deltas, weights = matcher._data[0], matcher._data[1]
-        id_blocks.append(np.cumsum(np.array(deltas, dtype=np.int64)))
-        if weights is None or isinstance(weights, float):
-            weight_blocks.append(np.full(len(deltas), 1.0 if weights is None else weights,
-                                         dtype=np.float32))
+        block_deltas, block_weights = matcher._data[0], matcher._data[1]
+        starts.append(len(deltas))
+        previous.append(last)
+        deltas.extend(block_deltas)
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend([1.0 if block_weights is None else block_weights] * len(block_deltas))
         else:
-            weight_blocks.append(np.array(weights, dtype=np.float32))
+            weights.extend(block_weights)
+        last = matcher._maxid
         matcher._next_block()
-    if not id_blocks:
+    if not deltas:
         return _EMPTY_IDS, _EMPTY_WEIGHTS
-    return (np.concatenate(id_blocks).astype(np.int32),
-            np.concatenate(weight_blocks))
+    ids = np.array(deltas, dtype=np.int64)
+    ids[starts] -= np.array(previous, dtype=np.int64)  # continue from the previous block
+    return np.cumsum(ids).astype(np.int32), np.array(weights, dtype=np.float32)
 
 
 def _values_of(matcher, docnums: np.ndarray):
