@@ -290,9 +290,9 @@ def _text_score(plan: QueryPlan, grams: QueryGrams) -> tuple[str, list[object]]:
 
 
 def _matched(plan: QueryPlan) -> tuple[str, list[object]]:
-    # How many should words a candidate holds (ranking.coordination); like the reference
-    # engine, not counted for a single word (coordination is then the same for all).
-    if len(plan.should) < 2:
+    # How many should words a candidate holds (ranking.coordination), one word included:
+    # a hit through bigrams alone keeps the floor share of its score.
+    if not plan.should:
         return "0", []
     probes = " + ".join("(d.tsv @@ %s::tsquery)::int" for _ in plan.should)
     return f"({probes})", [clause_query(clause) for clause in plan.should]
