@@ -142,7 +142,8 @@ def _segment_column(sub, name: str) -> np.ndarray:
 
 
 class ReaderArrays:
-    """One searcher's documents as arrays indexed by (global) docnum."""
+    """One searcher's documents as arrays indexed by (global) docnum. Not thread-safe:
+    the backend uses it under its searcher lock."""
 
     def __init__(self, searcher, cache: SegmentCache, B: float, K1: float) -> None:
         self.searcher = searcher
@@ -155,7 +156,6 @@ class ReaderArrays:
                           if sub.segment() is not None]  # an empty index has none
         self._lengths: dict[str, np.ndarray] = {}
         self._phrases: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self._lock = threading.Lock()
         live = np.ones(self.size, dtype=bool)
         for sub, offset, _segid in self._segments:
             deleted = sub.deleted_docs_set
@@ -292,9 +292,7 @@ class ReaderArrays:
             parts = [self._cache.get(("lengths", segid, field),
                                      lambda sub=sub: (self._segment_lengths(sub, field),))[0]
                      for sub, _offset, segid in self._segments]
-            lengths = np.concatenate(parts) if parts else np.zeros(0)
-            with self._lock:
-                self._lengths[field] = lengths
+            lengths = self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
         return lengths
 
     @staticmethod
