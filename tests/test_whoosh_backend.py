@@ -4,14 +4,17 @@ fields existed."""
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.fields import Schema
+from whoosh.fields import KEYWORD, Schema
 
 from search import ranking
 from search.backend import SearchRequest
 from search.schema import build_schema
+from search.whoosh_analysis import GramField
+from search.whoosh_arrays import SegmentCache
 from search.whoosh_backend import OutdatedIndexError, WhooshBackend
 from tests.test_search_backend import doc, keys
 
@@ -152,3 +155,20 @@ def test_array_scores_are_whoosh_scores(backend, query):
     got = {d: s for d, s in zip(ids.tolist(), scores.tolist(), strict=True) if arrays.live[d]}
     assert got == pytest.approx(expected)
     assert expected or query == wq.Term("body", "不存在")  # the cases do match something
+
+
+def test_gram_field_indexes_what_keyword_would():
+    value = "发 票 发 抬 头 發"
+    assert sorted(GramField().index(value)) == sorted(KEYWORD(scorable=True).index(value))
+
+
+def test_segment_cache_keeps_what_fits_and_drops_the_least_recently_used():
+    cache = SegmentCache(max_bytes=2 * 800)
+    loads = []
+
+    def loader(name):
+        return lambda: loads.append(name) or (np.zeros(100),)  # 800 bytes
+
+    for name in ("a", "b", "a", "c", "a", "b"):
+        cache.get((name,), loader(name))
+    assert loads == ["a", "b", "c", "b"]  # c pushed out b (a was used since)
