@@ -1,11 +1,8 @@
 """The durable outbox: enqueue in the content transaction, drain with a single writer."""
 
-import fcntl
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
@@ -15,6 +12,7 @@ from portal.extensions import db
 from portal.indexing.backend import get_backend
 from portal.indexing.documents import all_sources, get_source, key_for
 from portal.models import IndexTask
+from search.file_lock import file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -28,24 +26,10 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(IndexTask)) or 0
 
 
-@contextmanager
 def writer_lock(timeout: float = 30.0):
     """An inter-process lock so only one process writes the index at a time."""
     path = Path(current_app.config["DATA_DIR"]) / "index-writer.lock"
-    with open(path, "a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the search index writer is busy") from None
-                time.sleep(0.02)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(path, timeout, "the search index writer is busy")
 
 
 def _load_search_tuning() -> None:

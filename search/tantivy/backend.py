@@ -8,7 +8,6 @@ commit, so every server process can write in turn.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
@@ -25,6 +24,7 @@ from search.backend import (
     SearchRequest,
     SearchResults,
 )
+from search.file_lock import file_lock
 from search.highlight import snippet_html, title_html
 from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
@@ -199,22 +199,9 @@ class TantivyBackend:
 
     # -- writing ---------------------------------------------------------------------
 
-    @contextmanager
-    def _file_lock(self, name: str) -> Iterator[None]:
-        with open(self.index_dir / f".portal-{name}.lock", "a+") as handle:
-            deadline = time.monotonic() + WRITER_TIMEOUT
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"the search index {name} lock is busy") from None
-                    time.sleep(0.02)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _file_lock(self, name: str):
+        return file_lock(self.index_dir / f".portal-{name}.lock", WRITER_TIMEOUT,
+                         f"the search index {name} lock is busy")
 
     @contextmanager
     def _writer(self, heap: int) -> Iterator[tantivy.IndexWriter]:
