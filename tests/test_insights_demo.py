@@ -46,7 +46,9 @@ def demo(app, articles, clock):
 
 def test_demo_data_creates_searches_clicks_votes_topics_and_ask_sessions(app, clock, demo):
     """Every kind of record the insight pages read is there, and the summary says so."""
-    assert count(SearchLog) > 50
+    # About 40 planned searches a day up to the clock's hour on day two, plus retries after
+    # searches nothing was clicked in: how many retries depends on each engine's hits.
+    assert count(SearchLog) > 40
     assert count(SearchClick) > 10
     assert count(ArticleView, ArticleView.search_id.is_not(None)) > 5
     assert count(ArticleView, ArticleView.search_id.is_(None)) > 0  # browsing, not searching
