@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -59,6 +59,8 @@ class Tag(db.Model):
 
 class Article(db.Model):
     __tablename__ = "articles"
+    # Covers the category tree's published-article counts (migration 0007).
+    __table_args__ = (Index("ix_articles_status_category", "status", "category_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
