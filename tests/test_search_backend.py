@@ -379,3 +379,15 @@ def test_reopening_an_existing_index(open_backend):
     second = open_backend()
     assert second.document_count() == 1
     assert keys(second, "发票") == ["article:1"]
+
+
+def test_unknown_word_is_found_through_its_characters(backend):
+    # The segmenter cuts 花呗 into 花 + 呗; the bigram field still holds 花呗.
+    backend.apply([doc(1, "花呗付款说明", "分期付款"), doc(2, "鲜花配送", "花店")], [])
+    assert keys(backend, "能用花呗吗")[0] == "article:1"
+
+
+def test_typo_inside_a_word_is_found_through_a_bigram(backend):
+    # 发漂 is a typo of 发票; 抬头 still matches as a bigram and a word.
+    backend.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
+    assert keys(backend, "发漂抬头") == ["article:1"]

@@ -105,16 +105,6 @@ def test_coordination_is_applied_in_the_rerank(ranking_path):
     assert hits["article:1"] > hits["article:2"]
 
 
-def test_unknown_word_is_found_through_its_characters(ranking_path):
-    # The segmenter cuts 花呗 into 花 + 呗; the bigram field still holds 花呗.
-    ranking_path.apply([doc(1, "花呗付款说明", "分期付款"), doc(2, "鲜花配送", "花店")], [])
-    assert keys(ranking_path, "能用花呗吗")[0] == "article:1"
-
-
-def test_typo_inside_a_word_is_found_through_a_bigram(ranking_path):
-    ranking_path.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
-    # 发漂 is a typo of 发票; 抬头 still matches as a bigram and a word.
-    assert keys(ranking_path, "发漂抬头") == ["article:1"]
 
 
 def test_characters_alone_do_not_make_a_hit(ranking_path):

@@ -48,15 +48,6 @@ def test_characters_add_to_the_score_of_hits(backend):
     assert keys(backend, "发票 开") == ["article:1", "article:2"]
 
 
-def test_unknown_word_is_found_through_its_characters(backend):
-    # The segmenter cuts 花呗 into 花 + 呗; the bigram field still holds 花呗.
-    backend.apply([doc(1, "花呗付款说明", "分期付款"), doc(2, "鲜花配送", "花店")], [])
-    assert keys(backend, "能用花呗吗")[0] == "article:1"
-
-
-def test_typo_inside_a_word_is_found_through_a_bigram(backend):
-    backend.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
-    assert keys(backend, "发漂抬头") == ["article:1"]
 
 
 def test_total_counts_every_match_beyond_the_candidates(backend):
