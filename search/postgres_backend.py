@@ -49,7 +49,6 @@ from search.postgres_query import (
 )
 from search.postgres_store import (
     DEFAULT_TABLE,
-    REINDEX_HINT,
     Connections,
     IndexLayoutError,
     TableState,
@@ -159,8 +158,7 @@ class PostgresBackend:
 
     def _check_layout(self, conn: psycopg.Connection) -> None:
         if not self._current(conn).current:
-            raise IndexLayoutError(f"the search index table {self.table} was built by an older "
-                                   f"version of the portal: {REINDEX_HINT}")
+            raise IndexLayoutError("PostgreSQL", f"table {self.table}", "has an older layout")
 
     def _read(self, work: Callable[[psycopg.Connection], object]):
         # A connection the server dropped (restart, idle timeout) is replaced once.

@@ -27,6 +27,8 @@ import psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from search.backend import REINDEX_COMMAND, OutdatedIndexError
+
 __all__ = ["DEFAULT_TABLE", "LAYOUT", "REINDEX_HINT", "Connections", "IndexLayoutError",
            "TableState", "build_table_name", "conninfo", "create_indexes", "create_table",
            "enable_rum", "ensure_table", "quote_table", "swap_in", "table_state"]
@@ -41,10 +43,10 @@ CONNECT_TIMEOUT_SECONDS = 10
 # title's words repeated behind a mark (the GIN pool's title tier). A table without this
 # comment is layout 1.
 LAYOUT = "portal-search layout 3"
-REINDEX_HINT = "rebuild it with `flask --app wsgi search reindex`"
+REINDEX_HINT = f"rebuild it with `{REINDEX_COMMAND}`"
 
 
-class IndexLayoutError(RuntimeError):
+class IndexLayoutError(OutdatedIndexError):
     """The index table was built by an older version of this backend."""
 
 

@@ -31,6 +31,7 @@ from whoosh.util.filelock import try_for
 from whoosh.util.times import datetime_to_long
 from whoosh.writing import CLEAR
 
+from search import backend
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
 from search.highlight import snippet_html, title_html
 from search.ngrams import grams_text, query_grams
@@ -50,16 +51,13 @@ logger = logging.getLogger(__name__)
 
 WRITER_TIMEOUT = 10.0  # seconds to wait for whoosh's WRITELOCK before LockError
 REQUIRED_FIELDS = (CHAR_FIELD, BIGRAM_FIELD)  # fields an index needs beyond older ones
-REINDEX_COMMAND = "flask --app wsgi search reindex"
 
 
-class OutdatedIndexError(RuntimeError):
+class OutdatedIndexError(backend.OutdatedIndexError):
     """The index on disk predates the current schema and must be rebuilt."""
 
     def __init__(self, path: Path, missing: Iterable[str]) -> None:
-        super().__init__(
-            f"The Whoosh search index in {path} has no {', '.join(missing)} field(s): it "
-            f"was built by an older version. Rebuild it with `{REINDEX_COMMAND}`.")
+        super().__init__("Whoosh", path, f"has no {', '.join(missing)} field(s)")
 
 
 def _missing_fields(schema) -> list[str]:
