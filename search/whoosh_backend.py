@@ -42,7 +42,7 @@ from search.rerank import Candidate, rerank
 from search.schema import build_schema
 from search.sql_common import plan_search
 from search.token_documents import REBUILD_BATCH, document_boost, net_changes, tags_text
-from search.whoosh_arrays import ReaderArrays, SegmentCache
+from search.whoosh_arrays import DEFAULT_CACHE_BYTES, ReaderArrays, SegmentCache
 from search.whoosh_query import BIGRAM_FIELD, CHAR_FIELD, build_queries, hits
 
 __all__ = ["OutdatedIndexError", "WhooshBackend"]
@@ -168,9 +168,11 @@ class WhooshBackend:
     One searcher per instance, refreshed before each use (cheap when nothing changed),
     guarded by a lock. Writers get whoosh's write lock with a timeout and always write
     non-compound segments, which new searchers can map instead of copying into memory.
+    ``cache_bytes`` bounds the decoded postings kept between searches (in each process).
     """
 
-    def __init__(self, index_dir: str | Path) -> None:
+    def __init__(self, index_dir: str | Path,
+                 cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         self.index_dir = Path(index_dir)
         self._ix = _open_or_create(self.index_dir)
         self._weighting = BM25F()
@@ -178,7 +180,7 @@ class WhooshBackend:
         self._write_lock = threading.Lock()  # one writer per process at a time
         self._searcher = None
         self._view: _View | None = None
-        self._segment_cache = SegmentCache()
+        self._segment_cache = SegmentCache(cache_bytes)  # decoded postings, per process
         if missing := _missing_fields(self._ix.schema):
             logger.warning("%s", OutdatedIndexError(self.index_dir, missing))
 
