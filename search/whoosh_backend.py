@@ -36,7 +36,6 @@ from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResult
 from search.highlight import snippet_html, title_html
 from search.ngrams import grams_text, query_grams
 from search.paging import first_unique, suggest_input
-from search.query import parse_user_query
 from search.ranking import CANDIDATES
 from search.rerank import Candidate, rerank
 from search.schema import build_schema
@@ -213,7 +212,7 @@ class WhooshBackend:
         planned = plan_search(request)
         if planned.plan is None:
             return planned.results()
-        unigrams, bigrams = query_grams(parse_user_query(request.text))
+        unigrams, bigrams = query_grams(planned.parsed)
         queries = build_queries(planned, unigrams, bigrams)
         offset, per_page = planned.offset, planned.per_page
         with self._lock:

@@ -28,7 +28,6 @@ from search.file_lock import file_lock
 from search.highlight import snippet_html, title_html
 from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
-from search.query import parse_user_query
 from search.ranking import CANDIDATES
 from search.rerank import Candidate, Ranked, rerank_bounded
 from search.sql_common import plan_search
@@ -115,7 +114,7 @@ class TantivyBackend:
         if planned.plan is None:
             return planned.results()
         searcher = self._searcher()
-        unigrams, bigrams = query_grams(parse_user_query(request.text))
+        unigrams, bigrams = query_grams(planned.parsed)
         queries = build_queries(self._schema, planned, unigrams, bigrams)
         total = searcher.search(queries.hits, limit=1, count=True).count
         if not total or planned.offset >= total:
