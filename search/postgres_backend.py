@@ -61,8 +61,8 @@ from search.postgres_store import (
     swap_in,
     table_state,
 )
-from search.ranking import CANDIDATES
-from search.rerank import Candidate, days_old, rerank
+from search.ranking import CANDIDATES, age_in_days
+from search.rerank import Candidate, rerank
 from search.sql_common import BIGINT, doc_filters, page_hits, plan_search
 from search.token_documents import (
     REBUILD_BATCH,
@@ -193,7 +193,7 @@ class PostgresBackend:
             total = rows[0][5] if rows else 0
             now = datetime.now(UTC).replace(tzinfo=None)
             ranked = rerank((Candidate(ref=row_id, text_score=score, boost=boost,
-                                       age_days=days_old(updated, now), matched=matched)
+                                       age_days=age_in_days(updated, now), matched=matched)
                              for row_id, score, boost, updated, matched, _total in rows),
                             len(plan.should))
             page = ranked[search.offset : search.offset + search.per_page]

@@ -15,12 +15,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Generic, TypeVar
 
-from search.ranking import age_in_days, coordination, freshness_boost
+from search.ranking import coordination, freshness_boost
 
-__all__ = ["Candidate", "Ranked", "days_old", "final_score", "rerank", "rerank_bounded"]
+__all__ = ["Candidate", "Ranked", "final_score", "rerank", "rerank_bounded"]
 
 Ref = TypeVar("Ref", bound=Hashable)
 CHECK_BATCH = 32  # candidates looked up at a time by rerank_bounded
@@ -87,8 +86,3 @@ def rerank_bounded(candidates: Sequence[Candidate[Ref]], words: int, need: int,
                 break
     ranked.sort(key=lambda r: -r.score)
     return ranked
-
-
-def days_old(updated: datetime | None, now: datetime | None = None) -> float:
-    """Age in days of a document updated at ``updated`` (inf when unknown)."""
-    return age_in_days(updated, now)
