@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 from search.analyzer import index_words
 from search.backend import IndexDocument
-from search.ranking import FRESHNESS_HALF_LIFE_DAYS
 
 __all__ = [
     "REBUILD_BATCH",
@@ -29,9 +28,7 @@ __all__ = [
     "analysed_batches",
     "document_boost",
     "days_now",
-    "freshness_anchor",
     "freshness_days",
-    "freshness_now",
     "net_changes",
     "split_tokens",
     "tags_text",
@@ -42,7 +39,6 @@ TEXT_FIELDS = ("title", "tags", "body")  # the whole-word columns, where phrases
 TOKEN_COLUMNS = (*TEXT_FIELDS, *(f"{name}_sub" for name in TEXT_FIELDS))
 
 _EPOCH = datetime(2000, 1, 1)
-_MAX_EXPONENT = 1000.0  # 2**1000 still fits a double; further dates are "the future" anyway
 
 
 class TokenRow(NamedTuple):
@@ -108,24 +104,6 @@ def freshness_days(updated: datetime | None, unknown: float) -> float:
 def days_now(now: datetime | None = None) -> float:
     """Now as days since 2000-01-01 UTC (ages are this minus :func:`freshness_days`)."""
     return _days_since_epoch(now or datetime.now(UTC).replace(tzinfo=None))
-
-
-def freshness_anchor(updated: datetime | None) -> float:
-    """2 ** (days since 2000 / half-life): multiplied by :func:`freshness_now` it gives the
-    freshness decay 0.5 ** (age / half-life) without per-row exponentiation at query time.
-    0.0 when unknown (no freshness bonus, as ranking.age_in_days treats it)."""
-    if updated is None:
-        return 0.0
-    exponent = _days_since_epoch(updated) / FRESHNESS_HALF_LIFE_DAYS
-    return 2.0 ** max(-_MAX_EXPONENT, min(_MAX_EXPONENT, exponent))
-
-
-def freshness_now(now: datetime | None = None) -> float:
-    """The query-time factor paired with :func:`freshness_anchor`; the product, capped at 1,
-    is ranking's decay for the document's age (ages below zero count as zero)."""
-    now = now or datetime.now(UTC).replace(tzinfo=None)
-    exponent = _days_since_epoch(now) / FRESHNESS_HALF_LIFE_DAYS
-    return 2.0 ** -max(-_MAX_EXPONENT, min(_MAX_EXPONENT, exponent))
 
 
 # Analysis (segmentation) bounds bulk indexing, so rebuilds spread it over the cores.
