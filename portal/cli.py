@@ -65,15 +65,22 @@ def users_ensure_admin():
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--plain-markdown", is_flag=True,
               help="Also import files without front matter (title from the first heading).")
-def kb_import(directory: Path, plain_markdown: bool):
-    """Upsert every Markdown article under DIRECTORY by slug."""
+@click.option("--force", is_flag=True,
+              help="Overwrite articles edited on the web since their last import.")
+def kb_import(directory: Path, plain_markdown: bool, force: bool):
+    """Upsert every Markdown article under DIRECTORY by slug; articles edited on the web
+    since their last import are skipped unless --force."""
     from portal.kb.importer import import_directory, markdown_files
 
     total = len(markdown_files(directory))
     with tqdm(total=total, unit="file", desc="import", disable=False) as bar:
-        report = import_directory(directory, progress=bar.update, allow_plain=plain_markdown)
+        report = import_directory(directory, progress=bar.update, allow_plain=plain_markdown,
+                                  force=force)
     click.echo(f"Imported {directory}: {report.created} new, {report.updated} updated, "
-               f"{report.unchanged} unchanged, {len(report.errors)} errors.")
+               f"{report.unchanged} unchanged, {len(report.skipped)} skipped, "
+               f"{len(report.errors)} errors.")
+    for name in report.skipped:
+        click.echo(f"  skipped: edited on the web: {name} (--force overwrites)")
     for error in report.errors:
         click.echo(f"  error: {error}", err=True)
     if report.errors:

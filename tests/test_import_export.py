@@ -84,7 +84,7 @@ def test_export_then_import_round_trip_changes_nothing(app, tmp_path):
     assert result.exit_code == 0
     assert len(list(exported.glob("*.md"))) == before[0]
     again = runner.invoke(args=["kb", "import", str(exported)])
-    assert f"0 new, 0 updated, {before[0]} unchanged, 0 errors" in again.output
+    assert f"0 new, 0 updated, {before[0]} unchanged, 0 skipped, 0 errors" in again.output
     assert (_count(Article), _count(ArticleRevision)) == before
 
 
@@ -217,7 +217,7 @@ def test_bulk_import_saves_every_file_with_its_first_revision_and_indexes_it(app
     result = app.test_cli_runner().invoke(args=["kb", "import", "--plain-markdown",
                                                 str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert f"{BULK_FILES} new, 0 updated, 0 unchanged, 0 errors" in result.output
+    assert f"{BULK_FILES} new, 0 updated, 0 unchanged, 0 skipped, 0 errors" in result.output
     assert (_count(Article), _count(ArticleRevision), _count(IndexTask)) == (
         BULK_FILES, BULK_FILES, 0)
     revisions = db.session.execute(
@@ -245,7 +245,7 @@ def test_bulk_import_reports_bad_files_by_name_and_imports_the_rest(app, tmp_pat
     runner = app.test_cli_runner()
     first = runner.invoke(args=["kb", "import", "--plain-markdown", str(tmp_path)])
     assert first.exit_code == 1
-    assert f"{BULK_FILES} new, 0 updated, 0 unchanged, 3 errors" in first.output
+    assert f"{BULK_FILES} new, 0 updated, 0 unchanged, 0 skipped, 3 errors" in first.output
     assert "error: section-2/broken-yaml.md: unreadable front matter" in first.output
     assert "error: section-5/bad-status.md: " in first.output  # the editor's message
     assert "error: section-6/latin-1.md: 'utf-8' codec can't decode" in first.output
@@ -253,29 +253,136 @@ def test_bulk_import_reports_bad_files_by_name_and_imports_the_rest(app, tmp_pat
 
     updated_at = db.session.scalar(select(func.max(Article.updated_at)))
     again = runner.invoke(args=["kb", "import", "--plain-markdown", str(tmp_path)])
-    assert f"0 new, 0 updated, {BULK_FILES} unchanged, 3 errors" in again.output
+    assert f"0 new, 0 updated, {BULK_FILES} unchanged, 0 skipped, 3 errors" in again.output
     assert (_count(Article), _count(ArticleRevision), _count(IndexTask)) == (
         BULK_FILES, BULK_FILES, 0)
     assert db.session.scalar(select(func.max(Article.updated_at))) == updated_at
 
 
-def test_bulk_reimport_of_an_edited_file_adds_the_next_revision(app, client, tmp_path):
-    """An article edited twice since (web editor, then file) gets revision 3 from the import."""
-    from portal.editor.services import ArticleData, save_article
-
+def test_bulk_reimport_of_a_changed_file_adds_the_next_revision(app, client, tmp_path):
+    """A file changed since its import makes revision 2; an unchanged file makes none."""
     _write_many(tmp_path, 3)
     import_directory_plain = _importer(allow_plain=True)
     import_directory_plain(tmp_path)
-    guide = _article("section-1-guide-0001")
-    save_article(guide, ArticleData(title="Widget guide, edited", slug=guide.slug,
-                                    body_md=guide.body_md, category_id=None,
-                                    status="published", language="en"), None)
     _write_plain(tmp_path, {"section-1/guide 0001.md": "# Widget guide 1\n\nNow gizmo.\n"})
     report = import_directory_plain(tmp_path)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
     numbers = [revision.number for revision in _article("section-1-guide-0001").revisions]
-    assert numbers == [3, 2, 1]
+    assert numbers == [2, 1]
     assert _search_total(client, "gizmo") == 1
+
+
+def _edit_on_the_web(client, make, slug, body):
+    """Save ``slug`` through the editor's form, as an editor would."""
+    article = _article(slug)
+    client.login(make.user("editor"))
+    form = {"title": article.title, "slug": slug, "summary": article.summary,
+            "category_id": str(article.category_id or ""), "language": article.language,
+            "status": article.status, "tags": ", ".join(article.tag_names), "body_md": body,
+            "note": "web fix", "base_revision": str(len(article.revisions))}
+    assert client.post(f"/editor/articles/{article.id}/edit", form).status_code == 302
+
+
+@pytest.mark.parametrize("batch_size", [1, 500])
+def test_reimport_leaves_an_article_edited_on_the_web_alone(app, client, make, tmp_path,
+                                                            batch_size):
+    """make run imports kb_articles/ at every start: an editor's later revision survives it,
+    is reported as skipped, and only --force brings the file's text back."""
+    from portal.kb import importer
+
+    source = tmp_path / "articles"
+    _write(source)
+    runner = app.test_cli_runner()
+    assert "1 new" in runner.invoke(args=["kb", "import", str(source)]).output
+    _edit_on_the_web(client, make, "track-order", "编辑在网页上改过的步骤。")
+    _write(source, body="文件里的新步骤。")
+    importer.BATCH_SIZE, saved_batch = batch_size, importer.BATCH_SIZE
+    try:
+        again = runner.invoke(args=["kb", "import", str(source)])
+    finally:
+        importer.BATCH_SIZE = saved_batch
+    assert again.exit_code == 0, again.output
+    assert "0 updated, 0 unchanged, 1 skipped" in again.output
+    assert "skipped: edited on the web: track-order.md" in again.output
+    db.session.expire_all()
+    assert "编辑在网页上改过" in _article("track-order").body_md
+    assert [r.number for r in _article("track-order").revisions] == [2, 1]
+
+    forced = runner.invoke(args=["kb", "import", "--force", str(source)])
+    assert "1 updated" in forced.output, forced.output
+    db.session.expire_all()
+    article = _article("track-order")
+    assert "文件里的新步骤" in article.body_md
+    assert [r.number for r in article.revisions] == [3, 2, 1]
+    assert article.imported_revision == 3
+    assert "0 skipped" in runner.invoke(args=["kb", "import", str(source)]).output
+
+
+def test_reimport_of_an_unchanged_file_after_a_web_edit_counts_it_unchanged(app, client, make,
+                                                                            tmp_path):
+    """Nothing is withheld when the file is the one last imported: no skip to report."""
+    source = tmp_path / "articles"
+    _write(source)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["kb", "import", str(source)])
+    _edit_on_the_web(client, make, "track-order", "网页上的新版本。")
+    again = runner.invoke(args=["kb", "import", str(source)])
+    assert "0 updated, 1 unchanged, 0 skipped" in again.output
+    db.session.expire_all()
+    assert "网页上的新版本" in _article("track-order").body_md
+
+
+def test_import_never_overwrites_an_article_written_on_the_web(app, client, make, tmp_path):
+    """A file whose slug an editor's own article already has leaves that article alone."""
+    client.login(make.user("editor"))
+    form = {"title": "网页文章", "slug": "track-order", "summary": "", "category_id": "",
+            "language": "zh-CN", "status": "published", "tags": "", "body_md": "网页正文",
+            "note": ""}
+    assert client.post("/editor/articles/new", form).status_code == 302
+    source = tmp_path / "articles"
+    _write(source)
+    report = _importer()(source)
+    assert (report.created, report.updated, report.skipped) == (0, 0, ["track-order.md"])
+    db.session.expire_all()
+    assert _article("track-order").title == "网页文章"
+
+
+def test_front_matter_ends_at_a_line_of_dashes_only(app, tmp_path):
+    """A title or body holding '---' is read whole; an unclosed block is an error by name."""
+    source = tmp_path / "articles"
+    source.mkdir()
+    (source / "dashes.md").write_text(
+        "---\nslug: dashes\ntitle: 退货---换货 指南\n---\n\n上半部分\n\n---\n\n下半部分\n",
+        encoding="utf-8")
+    (source / "open.md").write_text("---\nslug: open\ntitle: 没有结尾\n\n正文\n",
+                                    encoding="utf-8")
+    report = _importer()(source)
+    assert report.errors == ["open.md: front matter is not closed (a line with only --- ends it)"]
+    article = _article("dashes")
+    assert article.title == "退货---换货 指南"
+    assert "上半部分" in article.body_md and "下半部分" in article.body_md
+
+
+def test_migration_0008_marks_imported_articles_and_leaves_web_ones_unmarked(app, client, make,
+                                                                            tmp_path):
+    """Upgrading a database: an article whose last revision is an import may be re-imported;
+    one with a later web revision, or never imported, is the editor's."""
+    from flask_migrate import downgrade, upgrade
+
+    source = tmp_path / "articles"
+    _write(source)
+    _write(source, slug="edited", title="网页改过")
+    app.test_cli_runner().invoke(args=["kb", "import", str(source)])
+    _edit_on_the_web(client, make, "edited", "网页正文")
+    db.session.remove()
+    downgrade(revision="0007")
+    upgrade()
+    imported = dict(db.session.execute(select(Article.slug, Article.imported_revision)).all())
+    assert imported == {"track-order": 1, "edited": 1}
+    report = _importer()(source)  # the files are unchanged, but no hash says so yet
+    assert (report.unchanged, report.skipped) == (1, ["edited.md"])
+    db.session.expire_all()
+    assert "网页正文" in _article("edited").body_md
 
 
 def _importer(**options):

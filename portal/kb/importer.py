@@ -1,8 +1,10 @@
 """Import and export the knowledge base as Markdown files with YAML front matter.
 
 Import upserts by slug: a changed file makes a new revision, an unchanged one does nothing,
-and nothing is ever duplicated. Export writes the same format back. On request, plain
-Markdown files (no front matter) are imported too, so any folder of documents can be loaded.
+and nothing is ever duplicated. An article edited on the web since its last import is left
+alone (reported as skipped) unless the import is forced. Export writes the same format back.
+On request, plain Markdown files (no front matter) are imported too, so any folder of
+documents can be loaded.
 
 Import is a bulk path: every file is parsed and checked first, then articles are saved
 BATCH_SIZE to a transaction (article, first or next revision and index task together) and
@@ -11,6 +13,7 @@ apply unchanged; a batch the database refuses is retried file by file through sa
 so one bad row costs its own file, not its batch."""
 
 import functools
+import hashlib
 import logging
 import re
 import unicodedata
@@ -30,6 +33,7 @@ from portal.editor.services import (
     ArticleError,
     assign,
     clean_tags,
+    latest_revision_number,
     revision_values,
     save_article,
     snapshot_article,
@@ -50,6 +54,8 @@ BATCH_SIZE = 500  # articles per transaction and per index update
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CJK_BLOCKS = ((0x3400, 0x9FFF), (0xF900, 0xFAFF))
 _CJK_RE = re.compile("".join(["[", *(f"{chr(a)}-{chr(b)}" for a, b in _CJK_BLOCKS), "]+"]))
+# Front matter: a first line of exactly "---", then YAML up to the next such line.
+_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n(.*?)^---[ \t]*$\r?\n?", re.DOTALL | re.MULTILINE)
 
 
 class FrontMatterError(ValueError):
@@ -62,6 +68,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files whose article was edited on the web
 
     def count(self, created: bool, changed: bool) -> None:
         if created:
@@ -76,6 +83,7 @@ class ImportReport:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.errors += other.errors
+        self.skipped += other.skipped
 
 
 def parse_markdown_file(text: str) -> tuple[dict, str]:
@@ -84,11 +92,14 @@ def parse_markdown_file(text: str) -> tuple[dict, str]:
         text = text[1:]
     if not text.startswith("---"):
         raise FrontMatterError("no front matter (the file must start with ---)")
+    match = _FRONT_MATTER_RE.match(text)
+    if match is None:
+        raise FrontMatterError("front matter is not closed (a line with only --- ends it)")
     try:
-        _start, front, body = text.split("---", 2)
-        meta = yaml.load(front, Loader=_YAML_LOADER) or {}
-    except (ValueError, yaml.YAMLError) as error:
+        meta = yaml.load(match.group(1), Loader=_YAML_LOADER) or {}
+    except yaml.YAMLError as error:
         raise FrontMatterError(f"unreadable front matter: {error}") from None
+    body = text[match.end():]
     if not isinstance(meta, dict):
         raise FrontMatterError("front matter must be a mapping")
     return meta, body.strip() + "\n"
@@ -208,6 +219,7 @@ class _SourceFile:
     body: str = ""
     plain: bool = False  # no front matter: the slug comes from the path
     error: str = ""
+    digest: str = ""  # SHA-256 of the file's text
 
 
 def _read_sources(directory: Path, allow_plain: bool) -> list[_SourceFile]:
@@ -217,6 +229,7 @@ def _read_sources(directory: Path, allow_plain: bool) -> list[_SourceFile]:
         source = _SourceFile(path.relative_to(directory))
         try:
             text = path.read_text(encoding="utf-8")
+            source.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             source.plain = allow_plain and not has_front_matter(text)
             if source.plain:
                 source.meta, source.body = parse_plain_markdown(source.name, text)
@@ -237,13 +250,15 @@ def _read_sources(directory: Path, allow_plain: bool) -> list[_SourceFile]:
 def import_directory(
     directory: Path, progress: Callable[[int], None] | None = None, author_id: int | None = None,
     allow_plain: bool = False, update_index: bool = True, batch_size: int = BATCH_SIZE,
+    force: bool = False,
 ) -> ImportReport:
     """Import every *.md under ``directory`` (and _categories.yaml if present).
 
     With ``allow_plain``, a file without front matter is imported as a published,
     uncategorised article (see parse_plain_markdown) instead of being reported as an error.
     ``progress`` is called with the number of files done after each batch. Without
-    ``update_index`` the index tasks stay queued for a later drain or reindex."""
+    ``update_index`` the index tasks stay queued for a later drain or reindex. An article
+    edited on the web since its last import is skipped unless ``force``."""
     report = ImportReport()
     if (directory / CATEGORIES_FILE).exists():
         import_categories(directory / CATEGORIES_FILE)
@@ -251,12 +266,12 @@ def import_directory(
     while pending:
         batch, pending = pending[:batch_size], pending[batch_size:]  # saved files are let go
         try:
-            part = _save_batch(batch, author_id)
+            part = _save_batch(batch, author_id, force)
         except SQLAlchemyError:
             db.session.rollback()
             logger.warning("a batch of %d files failed; importing them one by one", len(batch),
                            exc_info=True)
-            part = _save_each(batch, author_id)
+            part = _save_each(batch, author_id, force)
         report.add(part)
         if update_index:
             drain(batch_size)
@@ -282,7 +297,35 @@ class _Tags:
         return tags
 
 
-def _save_batch(batch: list[_SourceFile], author_id: int | None) -> ImportReport:
+def edited_on_web(article: Article, latest_revision: int) -> bool:
+    """True when the article has a revision its last import did not make (or was never
+    imported): an editor's work that a file must not overwrite."""
+    return article.imported_revision is None or latest_revision > article.imported_revision
+
+
+def _keep(article: Article | None, source: _SourceFile, latest_revision: int, force: bool,
+          part: ImportReport) -> bool:
+    """Whether the file leaves an existing article as it is, counted in ``part``: the file
+    is the one last imported, or the article was edited on the web since (not forced)."""
+    if article is None:
+        return False
+    if source.digest and source.digest == article.source_hash:
+        part.count(created=False, changed=False)
+        return True
+    if not force and edited_on_web(article, latest_revision):
+        part.skipped.append(str(source.name))
+        return True
+    return False
+
+
+def _mark_imported(article: Article, source: _SourceFile, revision: int | None) -> None:
+    article.source_hash = source.digest or None
+    if revision is not None:
+        article.imported_revision = revision
+
+
+def _save_batch(batch: list[_SourceFile], author_id: int | None,
+                force: bool = False) -> ImportReport:
     """Save a batch in one transaction: what save_article does per article, with the
     lookups (articles by slug, latest revision numbers, categories, tags) made once."""
     part = ImportReport()
@@ -307,6 +350,8 @@ def _save_batch(batch: list[_SourceFile], author_id: int | None) -> ImportReport
                 part.errors.append(f"{source.name}: {error}")
                 continue
             article = articles.get(data.slug)
+            if _keep(article, source, numbers.get(article, 0), force, part):
+                continue
             created = article is None
             if created:
                 article = articles[data.slug] = Article(author_id=author_id)
@@ -316,9 +361,11 @@ def _save_batch(batch: list[_SourceFile], author_id: int | None) -> ImportReport
             after = snapshot_article(article)
             part.count(created, after != before)
             if after == before:
+                _mark_imported(article, source, None)
                 continue
             article.updated_at = utcnow()
             number = numbers[article] = numbers.get(article, 0) + 1
+            _mark_imported(article, source, number)
             revision = revision_values(article, author_id, f"Imported from {source.name}")
             saved.append((article, created, before, after, number, revision))
     db.session.flush()  # new articles get their ids
@@ -335,7 +382,8 @@ def _save_batch(batch: list[_SourceFile], author_id: int | None) -> ImportReport
     return part
 
 
-def _save_each(batch: list[_SourceFile], author_id: int | None) -> ImportReport:
+def _save_each(batch: list[_SourceFile], author_id: int | None,
+               force: bool = False) -> ImportReport:
     """The batch through save_article, one file and one transaction at a time."""
     part = ImportReport()
     categories = _category_ids()
@@ -345,8 +393,13 @@ def _save_each(batch: list[_SourceFile], author_id: int | None) -> ImportReport:
                 raise FrontMatterError(source.error)
             data = _article_data(source.meta, source.body, categories)
             existing = db.session.scalar(select(Article).where(Article.slug == data.slug))
-            _article, changed = save_article(existing, data, author_id,
-                                             f"Imported from {source.name}", index_now=False)
+            latest = latest_revision_number(existing) if existing is not None else 0
+            if _keep(existing, source, latest, force, part):
+                continue
+            article, changed = save_article(existing, data, author_id,
+                                            f"Imported from {source.name}", index_now=False)
+            _mark_imported(article, source, latest_revision_number(article) if changed else None)
+            db.session.commit()
         except (FrontMatterError, ArticleError) as error:
             db.session.rollback()
             part.errors.append(f"{source.name}: {error}")

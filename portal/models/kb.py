@@ -77,6 +77,10 @@ class Article(db.Model):
     view_count: Mapped[int] = mapped_column(default=0)
     helpful_yes: Mapped[int] = mapped_column(default=0)
     helpful_no: Mapped[int] = mapped_column(default=0)
+    # Where `flask kb import` left the article: the revision its last import made and the
+    # SHA-256 of that file. A later revision was made on the web, so import keeps off it.
+    imported_revision: Mapped[int | None]
+    source_hash: Mapped[str | None] = mapped_column(String(64))
 
     category: Mapped[Category | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
