@@ -8,10 +8,9 @@ from flask_login import current_user
 
 from portal.clock import now
 from portal.i18n import select_locale
+from portal.models.kb import LANGUAGE_NAMES
 from portal.notify.services import unread_count
 from portal.permissions import can_edit_articles
-
-LANGUAGE_NAMES = {"zh-CN": "简体中文", "zh-TW": "繁體中文", "en": "English"}
 
 
 def category_name(category) -> str:

@@ -6,6 +6,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.forms import optional_int
+from portal.models.kb import LANGUAGE_NAMES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MESSAGE = _l("Use lower-case letters, digits and hyphens, e.g. return-policy.")
@@ -22,7 +23,7 @@ class ArticleForm(FlaskForm):
     category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     language = SelectField(
         _l("Language"),
-        choices=[("zh-CN", "简体中文"), ("zh-TW", "繁體中文"), ("en", "English")],
+        choices=list(LANGUAGE_NAMES.items()),
     )
     status = SelectField(
         _l("Status"),
@@ -36,6 +37,7 @@ class ArticleForm(FlaskForm):
     body_md = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=200_000)])
     note = StringField(_l("What changed (revision note)"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField()
+    translation_of = HiddenField()  # the original's id when this article translates it
 
 
 class CategoryForm(FlaskForm):

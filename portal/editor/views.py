@@ -21,8 +21,19 @@ from portal.editor.services import (
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.kb.queries import category_choices
+from portal.kb.translations import (
+    TranslationError,
+    check_translation,
+    group_members,
+    is_outdated,
+    link_translation,
+    mark_up_to_date,
+    missing_languages,
+    translation_draft,
+)
 from portal.markup import render_markdown
 from portal.models import Article
+from portal.models.kb import LANGUAGES
 from portal.permissions import editor_required
 
 REVISION_FIELDS = ("title", "summary", "status", "language", "category_id", "tags")
@@ -64,25 +75,50 @@ def _form_data(form: ArticleForm) -> ArticleData:
     )
 
 
-def _render_form(form: ArticleForm, article: Article | None, status: int = 200):
-    return render_template("editor/edit.html", form=form, article=article), status
+def _render_form(form: ArticleForm, article: Article | None, status: int = 200,
+                 source: Article | None = None):
+    group = group_members(article) if article is not None else []
+    return render_template(
+        "editor/edit.html", form=form, article=article, source=source,
+        group=[(member, is_outdated(member)) for member in group if member is not article],
+        missing=missing_languages(article) if article is not None else []), status
+
+
+def _translation_source(form: ArticleForm) -> Article | None:
+    """The original named by the form's translation_of field (None when empty)."""
+    raw = (form.translation_of.data or "").strip()
+    if not raw:
+        return None
+    return db.session.get(Article, int(raw)) if raw.isdigit() and len(raw) < 12 else None
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
 @editor_required
 def new_article():
-    form = ArticleForm()
+    source = db.session.get(Article, request.args.get("translate_from", 0, type=int) or 0)
+    language = request.args.get("language", "")
+    draft = translation_draft(source, language) if source and language in LANGUAGES else {}
+    form = ArticleForm(data=draft) if request.method == "GET" else ArticleForm()
     form.category_id.choices = category_choices()
     if form.validate_on_submit():
+        source = _translation_source(form)
+        if form.translation_of.data and source is None:
+            flash(_("The article to translate no longer exists."), "error")
+            return _render_form(form, None, 400)
         try:
+            root = check_translation(source, form.language.data)
             article, _changed = save_article(None, _form_data(form), current_user.id,
                                              form.note.data or _("Created"))
-        except ArticleError as error:
+        except (ArticleError, TranslationError) as error:
+            db.session.rollback()
             flash(str(error), "error")
-            return _render_form(form, None, 400)
+            return _render_form(form, None, 400, source)
+        if root is not None:
+            link_translation(article, root)
+            db.session.commit()
         flash(_("Article saved."), "success")
         return redirect(url_for("editor.edit_article", article_id=article.id))
-    return _render_form(form, None, 400 if form.errors else 200)
+    return _render_form(form, None, 400 if form.errors else 200, source)
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
@@ -98,14 +134,18 @@ def edit_article(article_id: int):
     if form.validate_on_submit():
         base = form.base_revision.data
         try:
+            check_translation(article, form.language.data, article)
             _article, changed = save_article(
                 article, _form_data(form), current_user.id, form.note.data or "",
                 base_revision=int(base) if base and base.isdigit() else None,
             )
-        except ArticleError as error:
+        except (ArticleError, TranslationError) as error:
             db.session.rollback()
             flash(str(error), "error")
             return _render_form(form, article, 409 if isinstance(error, EditConflict) else 400)
+        if changed and article.translation_of_id is not None:
+            mark_up_to_date(article)  # an editor's save brings a translation up to date
+            db.session.commit()
         flash(_("Article saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("editor.edit_article", article_id=article.id))
     return _render_form(form, article, 400 if form.errors else 200)

@@ -41,6 +41,7 @@ from portal.editor.services import (
 )
 from portal.extensions import db
 from portal.indexing.outbox import drain, enqueue
+from portal.kb.translations import TranslationError, check_translation, link_translation
 from portal.models import Article, ArticleRevision, Category, Tag
 from portal.models._time import utcnow
 from search.analyzer import fold
@@ -69,6 +70,7 @@ class ImportReport:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # files whose article was edited on the web
+    written: set[str] = field(default_factory=set)  # slugs given a new revision by this import
 
     def count(self, created: bool, changed: bool) -> None:
         if created:
@@ -84,6 +86,7 @@ class ImportReport:
         self.unchanged += other.unchanged
         self.errors += other.errors
         self.skipped += other.skipped
+        self.written |= other.written
 
 
 def parse_markdown_file(text: str) -> tuple[dict, str]:
@@ -263,6 +266,8 @@ def import_directory(
     if (directory / CATEGORIES_FILE).exists():
         import_categories(directory / CATEGORIES_FILE)
     pending = _read_sources(directory, allow_plain)
+    links = {str(s.meta["slug"]): (str(s.meta["translation_of"]), s.name) for s in pending
+             if not s.error and s.meta.get("slug") and s.meta.get("translation_of")}
     while pending:
         batch, pending = pending[:batch_size], pending[batch_size:]  # saved files are let go
         try:
@@ -277,7 +282,34 @@ def import_directory(
             drain(batch_size)
         if progress:
             progress(len(batch))
+    _link_translations(links, report)
     return report
+
+
+def _link_translations(links: dict[str, tuple[str, Path]], report: ImportReport) -> None:
+    """Front matter ``translation_of: <slug>``: a translation file written by this import
+    joins its original's group, up to date with the original's latest revision."""
+    links = {slug: link for slug, link in links.items() if slug in report.written}
+    if not links:
+        return
+    wanted = set(links) | {original for original, _name in links.values()}
+    articles = {a.slug: a for a in db.session.scalars(select(Article)
+                                                      .where(Article.slug.in_(wanted)))}
+    for slug, (original_slug, name) in links.items():
+        article, original = articles.get(slug), articles.get(original_slug)
+        if article is None:
+            continue
+        if original is None or original is article:
+            report.errors.append(f"{name}: translation_of names no other article: "
+                                 f"{original_slug!r}")
+            continue
+        try:
+            root = check_translation(original, article.language, article)
+        except TranslationError as error:
+            report.errors.append(f"{name}: {error}")
+            continue
+        link_translation(article, root)
+    db.session.commit()
 
 
 class _Tags:
@@ -366,6 +398,7 @@ def _save_batch(batch: list[_SourceFile], author_id: int | None,
             article.updated_at = utcnow()
             number = numbers[article] = numbers.get(article, 0) + 1
             _mark_imported(article, source, number)
+            part.written.add(article.slug)
             revision = revision_values(article, author_id, f"Imported from {source.name}")
             saved.append((article, created, before, after, number, revision))
     db.session.flush()  # new articles get their ids
@@ -400,6 +433,8 @@ def _save_each(batch: list[_SourceFile], author_id: int | None,
                                             f"Imported from {source.name}", index_now=False)
             _mark_imported(article, source, latest_revision_number(article) if changed else None)
             db.session.commit()
+            if changed:
+                part.written.add(article.slug)
         except (FrontMatterError, ArticleError) as error:
             db.session.rollback()
             part.errors.append(f"{source.name}: {error}")
@@ -440,7 +475,8 @@ def export_directory(directory: Path, progress: Callable[[int], None] | None = N
         meta = {"slug": article.slug, "title": article.title,
                 "category": article.category.slug if article.category else None,
                 "tags": article.tag_names, "language": article.language,
-                "summary": article.summary, "status": article.status}
+                "summary": article.summary, "status": article.status,
+                "translation_of": article.translation_of.slug if article.translation_of else None}
         meta = {k: v for k, v in meta.items() if v not in (None, "")}
         front = yaml.safe_dump(meta, **dump)
         (directory / f"{article.slug}.md").write_text(

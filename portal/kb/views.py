@@ -19,6 +19,12 @@ from portal.kb.queries import (
     related_articles,
     tag_by_name,
 )
+from portal.kb.translations import (
+    is_outdated,
+    localize,
+    other_languages,
+    reader_language,
+)
 from portal.markup import render_markdown
 from portal.models import Article, Category
 from portal.permissions import can_edit_articles
@@ -30,15 +36,16 @@ def home():
     return render_template(
         "kb/home.html",
         tree=category_tree(),
-        popular=popular_articles(),
-        recent=recent_articles(),
+        popular=localize(popular_articles(), reader_language()),
+        recent=localize(recent_articles(), reader_language()),
     )
 
 
 @bp.route("/c/<slug>")
 def category(slug: str):
     node = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
-    return render_template("kb/category.html", category=node, articles=articles_in(node),
+    return render_template("kb/category.html", category=node,
+                           articles=localize(articles_in(node), reader_language()),
                            tree=category_tree())
 
 
@@ -62,8 +69,10 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
         "kb/article.html",
         article=found,
         rendered=render_markdown(found.body_md),
-        related=related_articles(found),
-        also_read=also_read_articles(found),
+        related=localize(related_articles(found), reader_language()),
+        also_read=localize(also_read_articles(found), reader_language()),
+        translations=other_languages(found),
+        outdated=is_outdated(found),
         vote=current_vote(found, user_id, anon_id),
         form=form,
     ), status

@@ -10,6 +10,8 @@ from portal.models._time import utcnow
 
 ARTICLE_STATUSES = ("draft", "published", "archived")
 LANGUAGES = ("zh-CN", "zh-TW", "en")
+# Each article language named in its own script, for readers and pickers.
+LANGUAGE_NAMES = {"zh-CN": "简体中文", "zh-TW": "繁體中文", "en": "English"}
 
 article_tags = Table(
     "article_tags",
@@ -81,8 +83,14 @@ class Article(db.Model):
     # SHA-256 of that file. A later revision was made on the web, so import keeps off it.
     imported_revision: Mapped[int | None]
     source_hash: Mapped[str | None] = mapped_column(String(64))
+    # Translations: the article this one translates (always a group's original), and the
+    # original's revision it was last brought up to date with (portal/kb/translations.py).
+    translation_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+    source_revision: Mapped[int | None]
 
     category: Mapped[Category | None] = relationship()
+    translation_of: Mapped["Article | None"] = relationship(remote_side=[id])
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
     revisions: Mapped[list["ArticleRevision"]] = relationship(
         back_populates="article", order_by="ArticleRevision.number.desc()"

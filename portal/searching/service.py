@@ -8,6 +8,7 @@ from portal.clock import now
 from portal.extensions import db
 from portal.indexing.backend import get_backend
 from portal.indexing.documents import get_source
+from portal.kb.translations import one_hit_per_group, reader_language
 from portal.models import SearchClick, SearchLog
 from portal.search_tuning.loader import ensure_current
 from portal.searching.bots import is_bot
@@ -43,6 +44,8 @@ def run_search(
         per_page=per_page,
     )
     results = get_backend().search(request)
+    # Two translations of one article are one answer: the reader's language is shown.
+    results.hits = one_hit_per_group(results.hits, reader_language())
     at = now()
     # Personal data typed into the box is masked before anything is stored.
     masked = mask_pii(params.q)

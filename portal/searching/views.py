@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.indexing.documents import get_source
 from portal.kb.queries import category_tree, popular_articles
+from portal.kb.translations import localize, reader_language
 from portal.models import SearchLog
 from portal.searching import bp
 from portal.searching.autocomplete import suggest
@@ -42,7 +43,8 @@ def _render(params: SearchParams, logged=None, error: str | None = None):
         results=results,
         search_id=logged.log.id if logged else None,
         hit_url=hit_url,
-        suggestions=popular_articles(6) if not results or not results.total else [],
+        suggestions=(localize(popular_articles(6), reader_language())
+                     if not results or not results.total else []),
         did_you_mean=did_you_mean(params, results.total) if results else None,
         categories=category_tree(),
         error=error,
