@@ -171,3 +171,14 @@ def test_search_shows_one_translation_per_article_in_the_readers_language(client
     assert "Refund of shipping fees" in english
     page = client.get("/search?q=refund").get_data(as_text=True)
     assert "guide" in page and "退款说明" not in page  # titles carry <mark> tags
+
+
+def test_english_autocomplete_finds_the_shipped_english_articles(app, client):
+    """refu / install / password suggested nothing while every such article was Chinese."""
+    app.test_cli_runner().invoke(args=["kb", "import", str(ROOT / "kb_articles")])
+    expected = {"refu": "How long does a refund take?",
+                "install": "Installing Qinghe Notes on Windows",
+                "password": "Resetting a forgotten password"}
+    for typed, title in expected.items():
+        found = client.get(f"/search/autocomplete?q={typed}").json["suggestions"]
+        assert title in [s["text"] for s in found], (typed, found)
