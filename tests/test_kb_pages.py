@@ -46,6 +46,27 @@ def test_category_page_has_breadcrumbs_and_subcategories(client, make):
     assert client.get("/c/nope").status_code == 404
 
 
+def test_top_level_category_lists_its_sub_categories_articles(client, make):
+    """A parent category without articles of its own shows each sub-category's most viewed
+    articles (grand-children's included) and a link to the rest, never "no articles"."""
+    shop = make.category("shop", "购物帮助")
+    returns = make.category("returns", "退货与退款", parent=shop)
+    refunds = make.category("refunds", "退款", parent=returns)
+    empty = make.category("empty", "空分类", parent=shop)
+    for number in range(7):
+        make.article(f"退款问题 {number}", slug=f"refund-{number}", category=refunds)
+    popular = make.article("最常看的退货文章", slug="popular-return", category=returns)
+    popular.view_count = 100
+    db.session.commit()
+    page = client.get("/c/shop").get_data(as_text=True)
+    assert "暂无文章" not in page
+    section = page.split('href="/c/returns">退货与退款</a></h2>')[1]
+    assert section.index("最常看的退货文章") < section.index("退款问题")
+    assert section.count('href="/a/refund-') == 4  # 5 shown per section, the popular one first
+    assert "全部 8 篇文章" in section or "All 8 articles" in section
+    assert f'href="/c/{empty.slug}">空分类</a></h2>' not in page  # nothing to list there
+
+
 def test_article_renders_markdown_safely(client, make):
     make.article("退货指南", body=BODY, slug="guide", tags=["退货", "售后"])
     page = client.get("/a/guide").get_data(as_text=True)

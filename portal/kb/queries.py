@@ -64,6 +64,33 @@ def recent_articles(limit: int = 8) -> list[Article]:
     return list(db.session.scalars(published().order_by(Article.updated_at.desc()).limit(limit)))
 
 
+@dataclass
+class CategorySection:
+    """A sub-category on its parent's page: its best articles (it and below) and how many."""
+
+    category: Category
+    articles: list[Article]
+    total: int
+
+
+SECTION_ARTICLES = 5  # articles shown per sub-category on a parent category's page
+
+
+def category_sections(category: Category, limit: int = SECTION_ARTICLES) -> list[CategorySection]:
+    """Each sub-category with its most viewed published articles, its own sub-categories'
+    included, so a top-level page is never empty while the tree below it has articles."""
+    sections = []
+    for child in sorted(category.children, key=lambda c: (c.position, c.id)):
+        below = published().where(Article.category_id.in_(descendant_ids(child)))
+        total = db.session.scalar(select(func.count()).select_from(below.subquery()))
+        if not total:
+            continue
+        best = db.session.scalars(below.order_by(Article.view_count.desc(), Article.id)
+                                  .limit(limit))
+        sections.append(CategorySection(child, list(best), total))
+    return sections
+
+
 def articles_in(category: Category) -> list[Article]:
     query = published().where(Article.category_id == category.id).order_by(Article.title)
     return list(db.session.scalars(query))

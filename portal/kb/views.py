@@ -1,5 +1,7 @@
 """Customer-facing knowledge base pages."""
 
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +15,7 @@ from portal.kb.forms import FeedbackForm
 from portal.kb.queries import (
     articles_in,
     articles_tagged,
+    category_sections,
     category_tree,
     popular_articles,
     recent_articles,
@@ -44,8 +47,11 @@ def home():
 @bp.route("/c/<slug>")
 def category(slug: str):
     node = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
+    language = reader_language()
+    sections = [replace(s, articles=localize(s.articles, language))
+                for s in category_sections(node)]
     return render_template("kb/category.html", category=node,
-                           articles=localize(articles_in(node), reader_language()),
+                           articles=localize(articles_in(node), language), sections=sections,
                            tree=category_tree())
 
 
