@@ -163,3 +163,39 @@ def test_tag_merge_and_category_move_reach_forum_topics(client, make):
     assert client.get("/api/v1/search?q=合并&type=forum&category=shop").json["total"] == 1
     client.post(f"/editor/categories/{orders.id}/delete")
     assert db.session.get(Category, orders.id) is not None  # a topic still uses it
+
+
+def test_archived_article_answers_410_with_its_replacement_or_category(client, make):
+    """Readers of a retired address get 410 Gone and somewhere to go; editors still see it."""
+    shop = make.category("returns", "退货")
+    old = make.article("旧的退货政策", slug="old-policy", category=shop)
+    new = make.article("新的退货政策", slug="new-policy", category=shop)
+    lone = make.article("旧的运费说明", slug="old-fees", category=shop)
+    client.login(make.user("editor"))
+    assert client.post(f"/editor/articles/{old.id}/status",
+                       {"status": "archived", "replaced_by": "new-policy"}).status_code == 302
+    assert client.post(f"/editor/articles/{lone.id}/status",
+                       {"status": "archived"}).status_code == 302
+    assert client.get("/a/old-policy").status_code == 200  # editors see what they archived
+    client.logout()
+    gone = client.get("/a/old-policy")
+    assert gone.status_code == 410
+    assert 'href="/a/new-policy"' in gone.get_data(as_text=True)
+    gone = client.get("/a/old-fees")
+    assert gone.status_code == 410 and 'href="/c/returns"' in gone.get_data(as_text=True)
+    assert client.post("/a/old-fees/feedback", {"helpful": "yes"}).status_code in (400, 410)
+    assert client.get("/a/never-was").status_code == 404
+
+
+def test_archiving_with_a_bad_replacement_changes_nothing(client, make):
+    """An unknown, unpublished or self replacement is refused with a message."""
+    article = make.article("旧文章", slug="old")
+    make.article("草稿", slug="draft-next", status="draft")
+    client.login(make.user("editor"))
+    for replacement in ("no-such-article", "draft-next", "old"):
+        response = client.post(f"/editor/articles/{article.id}/status",
+                               {"status": "archived", "replaced_by": replacement},
+                               follow_redirects=True)
+        assert response.status_code == 200
+        db.session.expire_all()
+        assert db.session.get(Article, article.id).status == "published", replacement

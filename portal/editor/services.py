@@ -191,13 +191,19 @@ def _finish(index_now: bool) -> None:
         db.session.commit()
 
 
-def change_status(article: Article, status: str, author_id: int | None, note: str = "") -> bool:
-    """Publish, archive or send back to draft; recorded as a revision. False if unchanged."""
+def change_status(article: Article, status: str, author_id: int | None, note: str = "",
+                  replaced_by: Article | None = None) -> bool:
+    """Publish, archive or send back to draft; recorded as a revision. False if unchanged.
+    Archiving may name the published article that replaces this one."""
     if status not in ARTICLE_STATUSES:
         raise ArticleError(_l("Unknown status: %(status)s.", status=status))
+    if replaced_by is not None and (status != "archived" or replaced_by is article
+                                    or replaced_by.status != "published"):
+        raise ArticleError(_l("The replacement must be another, published article."))
     if article.status == status:
         return False
     before = {"status": article.status, "published_at": article.published_at}
+    article.replaced_by_id = replaced_by.id if replaced_by is not None else None
     _set_status(article, status)
     _add_revision(article, author_id, note or f"Status: {status}")
     record(author_id, STATUS_ACTIONS[status], "article", article.id, article.title, before,

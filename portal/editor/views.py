@@ -159,8 +159,12 @@ def set_status(article_id: int):
     status = request.form.get("status", "")
     if not form.validate_on_submit():
         abort(400)
+    replacement_slug = (request.form.get("replaced_by") or "").strip()[:120]
+    replacement = db.session.scalar(select(Article).where(Article.slug == replacement_slug))
     try:
-        changed = change_status(article, status, current_user.id)
+        if replacement_slug and replacement is None:
+            raise ArticleError(_("No article has the slug “%(slug)s”.", slug=replacement_slug))
+        changed = change_status(article, status, current_user.id, replaced_by=replacement)
     except ArticleError as error:
         flash(str(error), "error")
         return redirect(url_for("editor.edit_article", article_id=article.id)), 303

@@ -61,12 +61,29 @@ def tag(name: str):
     return render_template("kb/tag.html", tag=found, articles=articles_tagged(found))
 
 
+class ArticleGone(Exception):
+    """An archived article asked for by a reader: answered 410 with where to go instead."""
+
+    def __init__(self, article: Article):
+        self.article = article
+
+
 def _visible_article(slug: str) -> Article:
     article = db.session.scalar(select(Article).where(Article.slug == slug)) or abort(404)
     # Drafts and archived articles are for editors only.
     if article.status != "published" and not can_edit_articles(current_user):
+        if article.status == "archived":
+            raise ArticleGone(article)
         abort(404)
     return article
+
+
+@bp.errorhandler(ArticleGone)
+def article_gone(gone: ArticleGone):
+    replacement = gone.article.replaced_by
+    if replacement is not None and replacement.status != "published":
+        replacement = None
+    return render_template("kb/gone.html", article=gone.article, replacement=replacement), 410
 
 
 def _render_article(found: Article, form: FeedbackForm, status: int = 200):

@@ -88,9 +88,15 @@ class Article(db.Model):
     translation_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True)
     source_revision: Mapped[int | None]
+    # An archived article's successor: readers of the old address are sent there.
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"))
 
     category: Mapped[Category | None] = relationship()
-    translation_of: Mapped["Article | None"] = relationship(remote_side=[id])
+    translation_of: Mapped["Article | None"] = relationship(
+        remote_side=[id], foreign_keys=[translation_of_id])
+    replaced_by: Mapped["Article | None"] = relationship(
+        remote_side=[id], foreign_keys=[replaced_by_id])
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
     revisions: Mapped[list["ArticleRevision"]] = relationship(
         back_populates="article", order_by="ArticleRevision.number.desc()"
