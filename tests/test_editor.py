@@ -169,7 +169,7 @@ def test_archived_article_answers_410_with_its_replacement_or_category(client, m
     """Readers of a retired address get 410 Gone and somewhere to go; editors still see it."""
     shop = make.category("returns", "退货")
     old = make.article("旧的退货政策", slug="old-policy", category=shop)
-    new = make.article("新的退货政策", slug="new-policy", category=shop)
+    make.article("新的退货政策", slug="new-policy", category=shop)
     lone = make.article("旧的运费说明", slug="old-fees", category=shop)
     client.login(make.user("editor"))
     assert client.post(f"/editor/articles/{old.id}/status",
