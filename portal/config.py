@@ -54,6 +54,10 @@ def build_config(overrides: dict | None = None) -> dict:
         "SEARCH_DATABASE_URL": os.environ.get("PORTAL_SEARCH_DATABASE_URL", ""),
         "SEARCH_INDEX_DIR": str(data_dir / "index"),
         "SEARCH_PER_PAGE": 10,
+        # The "contact support" next step offered where self-service found nothing (empty
+        # URL: only "ask the community" is offered); the text defaults to "Contact support".
+        "SUPPORT_URL": os.environ.get("PORTAL_SUPPORT_URL", "mailto:support@qinghe.example"),
+        "SUPPORT_TEXT": os.environ.get("PORTAL_SUPPORT_TEXT", ""),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},

@@ -54,13 +54,57 @@ def test_no_suggestion_when_results_are_fine_or_the_query_is_right(client, corpu
 
 
 def test_results_page_links_the_suggestion_and_keeps_filters(client, corpus):
-    page = client.get("/search?q=腿货&type=article&lang=zh-CN").get_data(as_text=True)
+    """With the correction not applied (nocorrect=1), the page offers it as a link."""
+    page = client.get("/search?q=腿货&type=article&lang=zh-CN&nocorrect=1").get_data(
+        as_text=True)
     assert 'class="did-you-mean"' in page
     link = page.split('class="did-you-mean"')[1].split("</p>")[0]
     assert ">退货</a>" in link and "type=article" in link and "lang=zh-CN" in link
     client.post("/lang/en")
-    assert "Did you mean:" in client.get("/search?q=腿货").get_data(as_text=True)
+    assert "Did you mean:" in client.get("/search?q=腿货&nocorrect=1").get_data(as_text=True)
     assert "Did you mean:" not in client.get("/search?q=退货").get_data(as_text=True)
+
+
+def test_a_search_that_finds_nothing_shows_its_correction_at_once(client, corpus):
+    """tuihuo finds nothing: the page shows 退货's results, says so, links back to the
+    typed query, and both searches are logged (the failed one for content gaps)."""
+    from portal.models import SearchLog
+
+    client.post("/lang/en")
+    assert client.get("/api/v1/search?q=tuihuo").json["total"] == 0
+    page = client.get("/search?q=tuihuo&type=article").get_data(as_text=True)
+    assert "Showing results for 退货" in page and "/a/return-policy" in page
+    back = page.split("Showing results for")[1].split("</p>")[0]
+    assert "q=tuihuo" in back and "nocorrect=1" in back and "type=article" in back
+    logged = db.session.execute(select(SearchLog.query_raw, SearchLog.result_count,
+                                       SearchLog.source).order_by(SearchLog.id)).all()
+    assert ("tuihuo", 0, "page") in logged
+    assert [(q, source) for q, count, source in logged if count] == [("退货", "corrected")]
+    plain = client.get("/search?q=tuihuo&nocorrect=1").get_data(as_text=True)
+    assert 'class="result"' not in plain and "Did you mean:" in plain
+
+
+def test_few_or_no_results_offer_the_next_step_prefilled(client, corpus, app):
+    """Ask the community with the query filled in, or contact support (configurable)."""
+    app.config["SUPPORT_URL"] = "https://help.qinghe.example/contact"
+    app.config["SUPPORT_TEXT"] = "在线客服"
+    none = client.get("/search?q=完全无关的词").get_data(as_text=True)
+    assert 'class="next-steps"' in none
+    assert "/forum/ask/?title=%E5%AE%8C%E5%85%A8" in none  # 完全无关的词, url-encoded
+    assert 'href="https://help.qinghe.example/contact">在线客服</a>' in none
+    few = client.get("/search?q=linux").get_data(as_text=True)
+    assert 'class="next-steps"' in few
+    assert 'class="next-steps"' not in client.get("/search?q=退货").get_data(as_text=True)
+    app.config["SUPPORT_URL"] = ""
+    assert "在线客服" not in client.get("/search?q=完全无关的词").get_data(as_text=True)
+
+
+def test_a_not_helpful_vote_offers_the_next_step(client, corpus):
+    client.post("/a/invoice/feedback", data={"helpful": "no", "comment": ""})
+    page = client.get("/a/invoice").get_data(as_text=True)
+    assert 'class="next-steps"' in page and "/forum/ask/?title=" in page
+    client.post("/a/invoice/feedback", data={"helpful": "yes", "comment": ""})
+    assert 'class="next-steps"' not in client.get("/a/invoice").get_data(as_text=True)
 
 
 def test_past_customer_queries_are_candidates_but_bot_queries_never(client, corpus):

@@ -1,5 +1,7 @@
 """The search results page (with did-you-mean), autocomplete JSON, the click-through redirect."""
 
+from dataclasses import replace
+
 from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -17,7 +19,7 @@ from portal.searching.params import (
     parse_search_params,
 )
 from portal.searching.service import hit_url, record_click, run_search
-from portal.searching.spelling import did_you_mean
+from portal.searching.spelling import FEW_RESULTS, did_you_mean
 from portal.visitor import current_identity, current_is_staff
 
 
@@ -32,10 +34,21 @@ def results():
     user_id, anon_id = current_identity()
     logged = run_search(params, user_id, anon_id, "page", request.user_agent.string,
                         current_is_staff())
-    return _render(params, logged=logged)
+    correction = did_you_mean(params, logged.results.total)
+    if correction and not logged.results.total and not request.args.get("nocorrect"):
+        # Nothing found and an obvious correction finds something: show its results at
+        # once (the failed query stays logged for the content-gap reports).
+        corrected = replace(params, q=correction, page=1)
+        logged_correction = run_search(corrected, user_id, anon_id, "corrected",
+                                       request.user_agent.string, current_is_staff())
+        return _render(corrected, logged=logged_correction, typed=params.q)
+    return _render(params, logged=logged, did_you_mean=correction)
 
 
-def _render(params: SearchParams, logged=None, error: str | None = None):
+def _render(params: SearchParams, logged=None, error: str | None = None,
+            did_you_mean: str | None = None, typed: str | None = None):
+    """The results page; ``typed`` is the query the user typed when the results shown are
+    those of its correction, ``params.q``."""
     results = logged.results if logged else None
     return render_template(
         "search/results.html",
@@ -45,7 +58,9 @@ def _render(params: SearchParams, logged=None, error: str | None = None):
         hit_url=hit_url,
         suggestions=(localize(popular_articles(6), reader_language())
                      if not results or not results.total else []),
-        did_you_mean=did_you_mean(params, results.total) if results else None,
+        did_you_mean=did_you_mean,
+        typed=typed,
+        few_results=results is not None and results.total <= FEW_RESULTS,
         categories=category_tree(),
         error=error,
     )
