@@ -199,3 +199,20 @@ def test_archiving_with_a_bad_replacement_changes_nothing(client, make):
         assert response.status_code == 200
         db.session.expire_all()
         assert db.session.get(Article, article.id).status == "published", replacement
+
+
+def test_slug_suggested_from_the_title_is_readable_and_free(client, make):
+    """Pinyin for Chinese, words for English, -2 when taken; editors only."""
+    make.article("退货政策", slug="tui-huo-zheng-ce")
+    client.login(make.user("editor"))
+    assert client.get("/editor/slug?title=退货政策").json == {"slug": "tui-huo-zheng-ce-2"}
+    assert client.get("/editor/slug?title=Refund policy (2026)!").json == {
+        "slug": "refund-policy-2026"}
+    assert client.get("/editor/slug?title=").json == {"slug": ""}
+    assert client.get("/editor/slug?title=？！").json == {"slug": "article"}
+    long = client.get("/editor/slug?title=" + "青禾笔记同步冲突" * 10).json["slug"]
+    assert len(long) <= 60 and not long.endswith("-")
+    assert 'js/slug.js' in client.get("/editor/articles/new").get_data(as_text=True)
+    client.logout()
+    client.login(make.user("customer"))
+    assert client.get("/editor/slug?title=x").status_code == 403

@@ -215,13 +215,13 @@ def test_turn_a_solved_question_into_a_draft_article(client, make, app):
     client.login(make.user("editor"))
     assert client.post(f"/forum/t/{topic.id}/to-article").status_code == 400  # unsolved
     accept_answer(topic, answer, asker)
-    make.article("占位", slug=f"forum-{topic.id}")  # the plain slug is taken
+    make.article("占位", slug="tui-huo-yun-fei-shui-cheng-dan")  # the title's slug is taken
 
     response = client.post(f"/forum/t/{topic.id}/to-article")
     article = db.session.scalar(select(Article).where(Article.status == "draft"))
     assert response.status_code == 302
     assert response.location.endswith(f"/editor/articles/{article.id}/edit")
-    assert article.slug == f"forum-{topic.id}-2" and article.title == topic.title
+    assert article.slug == "tui-huo-yun-fei-shui-cheng-dan-2" and article.title == topic.title
     assert article.category_id == shop.id and sorted(article.tag_names) == ["运费", "退货"]
     body = article.body_md
     assert body.index("运费怎么算") < body.index("## 解答") < body.index("七天无理由")

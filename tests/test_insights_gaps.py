@@ -182,6 +182,7 @@ def test_draft_article_for_a_need(client, make, october):
     assert response.headers["Location"].endswith(f"/editor/articles/{article.id}/edit")
     assert (article.status, article.title, article.author_id) == ("draft", "发票抬头怎么改",
                                                                   editor.id)
+    assert article.slug == "fa-piao-tai-tou-zen-me-gai"  # readable, not need-<hash>
     for example in ("- [ ] 发票抬头怎么改", "- [ ] 發票抬頭", "- [ ] 修改发票抬头",
                     "- [ ] invoice"):
         assert example in article.body_md

@@ -18,6 +18,7 @@ from portal.editor.services import (
     restore_revision,
     save_article,
 )
+from portal.editor.slugs import title_slug
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.kb.queries import category_choices
@@ -209,6 +210,14 @@ def restore(article_id: int, number: int):
         return redirect(url_for("editor.revisions", article_id=article.id))
     flash(_("Revision %(number)d restored as a new revision.", number=number), "success")
     return redirect(url_for("editor.edit_article", article_id=article.id))
+
+
+@bp.route("/slug")
+@editor_required
+def suggest_slug():
+    """A free, readable slug for the title typed so far (the new-article form fills it in)."""
+    title = request.args.get("title", "")[:200]
+    return jsonify({"slug": title_slug(title, fallback="article") if title.strip() else ""})
 
 
 @bp.route("/preview", methods=["POST"])

@@ -1,25 +1,15 @@
 """Turning a solved question into a draft knowledge-base article (editors and admins)."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from portal.audit.services import record
 from portal.editor.services import ArticleData, save_article
+from portal.editor.slugs import title_slug
 from portal.extensions import db
 from portal.forum.moderation import require_moderator
 from portal.forum.search_documents import guess_language
 from portal.forum.services import ForumError
 from portal.models import Article, Topic, User
-
-
-def free_slug(topic: Topic) -> str:
-    """forum-<id>, or forum-<id>-2, -3, ... when an article already uses it."""
-    base, number = f"forum-{topic.id}", 1
-    slug = base
-    while db.session.scalar(select(Article.id).where(Article.slug == slug)) is not None:
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
 
 
 def article_body(topic: Topic, topic_url: str) -> str:
@@ -43,7 +33,7 @@ def turn_into_article(topic: Topic, actor: User, topic_url: str) -> Article:
     question = next(p for p in topic.posts if p.is_question)
     data = ArticleData(
         title=topic.title,
-        slug=free_slug(topic),
+        slug=title_slug(topic.title, fallback=f"forum-{topic.id}"),
         body_md=article_body(topic, topic_url),
         category_id=topic.category_id,
         language=guess_language(f"{topic.title}\n{question.body_md}"),

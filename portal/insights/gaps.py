@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 
 from portal.clock import now
 from portal.editor.services import ArticleData, save_article
+from portal.editor.slugs import title_slug
 from portal.extensions import db
 from portal.insights.ranges import DEFAULT_DAYS, DateRange
 from portal.models import Article, ContentNeed, QueryDayStat
@@ -255,15 +256,6 @@ def draft_body(need: Need) -> str:
     return "\n".join(lines)
 
 
-def _free_slug(key: str) -> str:
-    base = "need-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
-    slug, n = base, 1
-    while db.session.scalar(select(Article.id).where(Article.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 def _row_for(need: Need) -> ContentNeed:
     row = need.content_need
     if row is None:
@@ -282,7 +274,8 @@ def draft_article_for_need(key: str, user, rng: DateRange | None = None) -> tupl
             return existing, False
     data = ArticleData(
         title=need.label[:200],
-        slug=_free_slug(need.key),
+        slug=title_slug(need.label, fallback="need-" + hashlib.sha1(
+            need.key.encode("utf-8")).hexdigest()[:10]),
         body_md=draft_body(need),
         category_id=None,
         language="en" if need.label.isascii() else "zh-CN",

@@ -16,13 +16,11 @@ import functools
 import hashlib
 import logging
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pypinyin import lazy_pinyin
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
@@ -39,6 +37,7 @@ from portal.editor.services import (
     snapshot_article,
     validate_fields,
 )
+from portal.editor.slugs import slugify
 from portal.extensions import db
 from portal.indexing.outbox import drain, enqueue
 from portal.kb.translations import TranslationError, check_translation, link_translation
@@ -48,7 +47,6 @@ from search.analyzer import fold
 
 logger = logging.getLogger(__name__)
 CATEGORIES_FILE = "_categories.yaml"
-SLUG_MAX = 100  # below the column's 120, leaving room for a "-2" de-duplication suffix
 TITLE_MAX = 200
 BATCH_SIZE = 500  # articles per transaction and per index update
 # The same safe loader, with libyaml's parser when PyYAML has it (about 8x faster).
@@ -114,10 +112,7 @@ def has_front_matter(text: str) -> bool:
 
 def path_slug(relative: Path) -> str:
     """An ASCII slug for a file path: Chinese becomes pinyin, folders join with hyphens."""
-    words = lazy_pinyin(str(relative.with_suffix("")))  # non-Chinese runs pass through
-    ascii_text = unicodedata.normalize("NFKD", "-".join(words)).encode("ascii", "ignore")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.decode().lower()).strip("-")
-    return slug[:SLUG_MAX].strip("-") or "article"
+    return slugify(str(relative.with_suffix(""))) or "article"
 
 
 @functools.cache
