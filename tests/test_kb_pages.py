@@ -145,3 +145,26 @@ def test_friendly_404(client):
 def test_robots_txt_keeps_crawlers_out_of_logged_pages(client):
     text = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /search" in text and "Disallow: /forum/ask/" in text
+
+
+EMOJI = __import__("re").compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50]")
+
+
+def test_pages_draw_icons_as_svg_not_emoji(client, make):
+    """Emoji render as empty boxes without an emoji font: votes, the bell, solved and locked
+    badges are inline SVG beside their text."""
+    from portal.forum.moderation import set_locked
+    from portal.forum.services import accept_answer, create_topic, reply
+
+    make.article("退货指南", slug="guide")
+    asker, moderator = make.user(), make.user("editor")
+    topic = create_topic(asker, title="退货运费谁承担？", body_md="运费怎么算？")
+    accept_answer(topic, reply(topic, make.user(), "卖家承担。"), asker)
+    set_locked(topic, True, moderator)
+    client.login(asker)
+    pages = {url: client.get(url).get_data(as_text=True)
+             for url in ("/", "/a/guide", f"/forum/t/{topic.id}", "/forum/")}
+    for url, html in pages.items():
+        assert not EMOJI.search(html), (url, EMOJI.findall(html))
+    assert pages["/a/guide"].count('<svg class="icon"') >= 3  # thumbs up, down, the bell
+    assert pages[f"/forum/t/{topic.id}"].count('<svg class="icon"') >= 3
