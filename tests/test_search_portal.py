@@ -163,3 +163,14 @@ def test_healthz_reports_database_and_index(client, articles):
     data = client.get("/healthz").json
     assert data["status"] == "ok" and data["database"]["ok"]
     assert data["index"]["documents"] == 4 and data["database"]["pending_index_tasks"] == 0
+
+
+def test_a_page_past_the_last_says_so_and_links_the_last_page(client, make):
+    for number in range(12):
+        make.article(f"退货问题 {number}", slug=f"return-{number}", body="退货")
+    client.post("/lang/en")
+    page = client.get("/search?q=退货&page=7&type=article").get_data(as_text=True)
+    assert "Page 7 is past the last page of results." in page
+    link = page.split("past the last page")[1].split("</a>")[0]
+    assert "page=2" in link and "type=article" in link and "Go to the last page (2)" in link
+    assert "past the last page" not in client.get("/search?q=退货&page=2").get_data(as_text=True)
