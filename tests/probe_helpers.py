@@ -172,6 +172,7 @@ WRITE_ROUTES: dict[str, WriteProbe] = {
                                                          "confirm": "password456"}),
     "/a/<slug>/feedback": WriteProbe("anon", form=lambda w: {"helpful": "no",
                                                              "comment": "x"}),
+    "/a/<slug>/follow": WriteProbe("user"),
     # admin
     "/admin/users/<int:user_id>/role": WriteProbe("admin", form=lambda w: {"role": "editor"}),
     "/admin/users/<int:user_id>/active": WriteProbe("admin", form=lambda w: {"active": "0"}),

@@ -122,3 +122,14 @@ def test_other_peoples_history_does_not_leak(client, make, library):
     library["invoice"].view_count = 99
     db.session.commit()
     assert recommended_articles(me.id, limit=1)[0].slug == "invoice"
+
+
+def test_my_watches_include_my_own_questions_and_followed_articles(client, make, shop):
+    me = make.user()
+    mine = ask(me, "我的快递一直没到", category_id=shop.id)
+    followed = make.article("运费说明", slug="fees")
+    client.login(me)
+    client.post("/a/fees/follow")
+    watches = client.get("/me/").get_data(as_text=True).split("my-watches")[1]
+    assert f'href="/forum/t/{mine.id}"' in watches and 'href="/a/fees"' in watches
+    assert followed.title in watches

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.audit.services import record, snapshot
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
+from portal.kb.follow import notify_followers
 from portal.models import Article, ArticleRevision, Category, Tag
 from portal.models._time import utcnow
 from portal.models.kb import ARTICLE_STATUSES, LANGUAGES
@@ -134,6 +135,8 @@ def save_article(
     if author_id is not None:  # an import without an author is summed up by its command
         record(author_id, "article.create" if creating else "article.update", "article",
                article.id, article.title, before, after)
+    if not creating:
+        notify_followers(article, author_id)
     _finish(index_now)
     return article, True
 
@@ -231,6 +234,7 @@ def restore_revision(article: Article, number: int, author_id: int | None) -> Ar
             article.category_id = old.category_id
         article.tags = _tags(old.tags.split(",") if old.tags else [])
     revision = _add_revision(article, author_id, f"Restored revision {number}")
+    notify_followers(article, author_id)
     record(author_id, "article.restore", "article", article.id,
            f"{article.title} (revision {number} → {revision.number})", before,
            snapshot_article(article))

@@ -40,6 +40,7 @@ from portal.editor.services import (
 from portal.editor.slugs import slugify
 from portal.extensions import db
 from portal.indexing.outbox import drain, enqueue
+from portal.kb.follow import notify_followers
 from portal.kb.translations import TranslationError, check_translation, link_translation
 from portal.models import Article, ArticleRevision, Category, Tag
 from portal.models._time import utcnow
@@ -403,6 +404,8 @@ def _save_batch(batch: list[_SourceFile], author_id: int | None,
             for article, _created, _before, _after, number, revision in saved])
     for article, created, before, after, _number, _revision in saved:
         enqueue("article", article.id)
+        if not created:
+            notify_followers(article, author_id)
         if author_id is not None:  # an import without an author is summed up by its command
             record(author_id, "article.create" if created else "article.update", "article",
                    article.id, article.title, before, after)

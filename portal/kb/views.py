@@ -4,13 +4,15 @@ from dataclasses import replace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.forms import ConfirmForm
 from portal.kb import bp
 from portal.kb.also_read import also_read_articles
 from portal.kb.feedback import current_vote, record_view, record_vote
+from portal.kb.follow import article_watch, toggle_article_watch
 from portal.kb.forms import FeedbackForm
 from portal.kb.queries import (
     articles_in,
@@ -95,6 +97,8 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
         related=localize(related_articles(found), reader_language()),
         also_read=localize(also_read_articles(found), reader_language()),
         translations=other_languages(found),
+        following=(current_user.is_authenticated
+                   and article_watch(current_user.id, found.id) is not None),
         outdated=is_outdated(found),
         vote=current_vote(found, user_id, anon_id),
         form=form,
@@ -109,6 +113,18 @@ def article(slug: str):
     if found.status == "published":
         record_view(found, user_id, anon_id, search_id)
     return _render_article(found, FeedbackForm(sid=search_id or ""))
+
+
+@bp.route("/a/<slug>/follow", methods=["POST"])
+@login_required
+def follow(slug: str):
+    found = _visible_article(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    following = toggle_article_watch(current_user, found)
+    flash(_("You will be told when this article is updated.") if following
+          else _("You no longer follow this article."), "success")
+    return redirect(url_for("kb.article", slug=found.slug), 303)
 
 
 @bp.route("/a/<slug>/feedback", methods=["POST"])

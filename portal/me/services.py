@@ -53,12 +53,11 @@ def my_questions(user_id: int, limit: int = 50) -> list[MyQuestion]:
 
 
 def watched_topics(user_id: int) -> list[Topic]:
-    """Topics I follow, without my own (authors watch their topics automatically, and those
-    are already listed under my questions)."""
+    """Topics I follow, my own questions included (their authors watch them until they
+    stop), latest activity first."""
     return list(db.session.scalars(
         select(Topic).join(Watch, Watch.topic_id == Topic.id)
-        .where(Watch.user_id == user_id, Topic.author_id != user_id,
-               Topic.deleted_at.is_(None), Topic.hidden.is_(False))
+        .where(Watch.user_id == user_id, Topic.deleted_at.is_(None), Topic.hidden.is_(False))
         .order_by(Topic.last_activity_at.desc())
     ))
 

@@ -3,6 +3,7 @@
 from flask import render_template
 from flask_login import current_user, login_required
 
+from portal.kb.follow import followed_articles
 from portal.me import bp
 from portal.me.services import (
     my_questions,
@@ -24,6 +25,7 @@ def home():
         questions=my_questions(user_id),
         topics=watched_topics(user_id),
         categories=watched_categories(user_id),
+        articles=followed_articles(user_id),
         notifications=recent_notifications(user_id, limit=NOTIFICATIONS_SHOWN),
         recommended=recommended_articles(user_id),
     )

@@ -132,12 +132,13 @@ class Flag(db.Model):
 
 
 class Watch(db.Model):
-    """A user follows a topic or a whole category."""
+    """A user follows a topic, a whole category, or a knowledge-base article."""
 
     __tablename__ = "watches"
     __table_args__ = (
         UniqueConstraint("user_id", "topic_id"),
         UniqueConstraint("user_id", "category_id"),
+        UniqueConstraint("user_id", "article_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +146,9 @@ class Watch(db.Model):
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id",
                                                                ondelete="CASCADE"))
+    # A knowledge-base article the user follows: told when it is updated (portal/kb/follow.py).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
+                                                   index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
