@@ -26,7 +26,7 @@ from portal.downloads.storage import (
 )
 from portal.errors import handle_http_error, wants_json
 from portal.extensions import db, login_manager
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, int_arg
 from portal.models import DownloadFile
 from portal.permissions import can_edit_articles, editor_required
 
@@ -124,7 +124,7 @@ def upload():
     form = UploadForm()
     form.fill_choices()
     if request.method == "GET":
-        form.article_id.data = request.args.get("article_id", type=int)
+        form.article_id.data = int_arg("article_id")
     if not form.validate_on_submit():
         return render_template("downloads/upload.html", form=form), 400 if form.errors else 200
     sent = form.file.data

@@ -19,7 +19,7 @@ from portal.editor.services import (
     save_article,
 )
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, int_arg
 from portal.kb.queries import category_choices
 from portal.markup import render_markdown
 from portal.models import Article
@@ -96,11 +96,11 @@ def edit_article(article_id: int):
         form.base_revision.data = str(latest_revision_number(article))
         form.note.data = ""
     if form.validate_on_submit():
-        base = form.base_revision.data
+        base_revision = int_arg("base_revision", source=request.form, low=0)
         try:
             _article, changed = save_article(
                 article, _form_data(form), current_user.id, form.note.data or "",
-                base_revision=int(base) if base and base.isdigit() else None,
+                base_revision=base_revision,
             )
         except ArticleError as error:
             db.session.rollback()
@@ -142,7 +142,7 @@ def revision(article_id: int, number: int):
     article = _article_or_404(article_id)
     revs = {r.number: r for r in article.revisions}
     current = revs.get(number) or abort(404)
-    against = request.args.get("against", type=int)
+    against = int_arg("against", low=0)
     previous = revs.get(against if against is not None else number - 1)
     body_rows = diff_text(previous.body_md if previous else "", current.body_md)
     field_changes = diff_fields(previous, current, REVISION_FIELDS) if previous else []
