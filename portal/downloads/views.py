@@ -29,6 +29,7 @@ from portal.extensions import db, login_manager
 from portal.forms import ConfirmForm, int_arg
 from portal.models import DownloadFile
 from portal.permissions import can_edit_articles, editor_required
+from portal.security.form_parts import TooManyFields
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def _raise_body_limit_for_uploads(endpoint, _values) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
-    if request.endpoint not in UPLOAD_ENDPOINTS or not can_edit_articles(current_user):
+    if (request.endpoint not in UPLOAD_ENDPOINTS or not can_edit_articles(current_user)
+            or isinstance(error, TooManyFields)):
         return handle_http_error(error)
     # The body was refused unread, so the form comes back empty, with the limit named.
     form = UploadForm(formdata=None)

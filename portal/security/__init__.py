@@ -1,11 +1,12 @@
-"""Security for every response: headers, HTTPS-aware cookies behind a proxy, and rate limits."""
+"""Security for every response: headers, HTTPS-aware cookies behind a proxy, rate limits and a cap
+on form fields."""
 
 import logging
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.security import headers, limits
+from portal.security import form_parts, headers, limits
 
 logger = logging.getLogger(__name__)
 
@@ -17,5 +18,6 @@ def init_app(app: Flask) -> None:
         # Only X-Forwarded-For and -Proto: trusting X-Forwarded-Host would let a client choose
         # the host written into password-reset links (nginx passes that header through as is).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    form_parts.init_app(app)
     headers.init_app(app)
     limits.init_app(app)
