@@ -103,6 +103,8 @@ def download(file_id: int, name: str):
                          download_name=item.original_name, etag=item.sha256,
                          max_age=0 if item.customers_only else 3600)
     response.headers.update(FILE_HEADERS)
+    # The stored type already names its charset; send_file's mimetype adds a second one.
+    response.headers["Content-Type"] = item.content_type
     response.headers["Content-Disposition"] = content_disposition(item.original_name)
     if item.customers_only:
         response.headers["Cache-Control"] = "private, no-cache"

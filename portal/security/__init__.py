@@ -1,9 +1,10 @@
-"""Security for every response: headers, HTTPS-aware cookies behind a proxy, rate limits and a cap
-on form fields."""
+"""Security for every response: headers, HTTPS-aware cookies behind a proxy, rate limits, a cap
+on form fields and a new CSRF token at login."""
 
 import logging
 
-from flask import Flask
+from flask import Flask, g, session
+from flask_login import user_logged_in
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.security import form_parts, headers, limits
@@ -21,3 +22,12 @@ def init_app(app: Flask) -> None:
     form_parts.init_app(app)
     headers.init_app(app)
     limits.init_app(app)
+    user_logged_in.connect(rotate_csrf_token, app)
+
+
+def rotate_csrf_token(app: Flask, **_extra) -> None:
+    """A new CSRF token at login: a token seen before it (a shared computer, a page left open)
+    is worth nothing after it. Flask-WTF makes the next one on demand."""
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
