@@ -6,8 +6,7 @@ A header a view sets itself wins (the downloads send their own sandboxing policy
 import base64
 import hashlib
 
-from flask import Flask, Response, current_app, request
-from flask_login import current_user
+from flask import Flask, Response, current_app, request, session
 from werkzeug.serving import WSGIRequestHandler
 
 
@@ -81,10 +80,14 @@ def add_security_headers(response: Response) -> Response:
 
 
 def _is_private() -> bool:
-    """Whether this response may show personal data or a secret (static files never do)."""
+    """Whether this response may show personal data or a secret (static files never do).
+    Read from the session and cookies, not current_user: loading the user here would query
+    the database again while a 500 for a broken database is being answered."""
     if request.endpoint == "static":
         return False
-    return request.endpoint in _SECRET_ENDPOINTS or current_user.is_authenticated
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return (request.endpoint in _SECRET_ENDPOINTS or "_user_id" in session
+            or remember_cookie in request.cookies)
 
 
 def _server_name(handler: WSGIRequestHandler) -> str:
