@@ -79,6 +79,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "REDIS_URL": os.environ.get("PORTAL_REDIS_URL", ""),
         "RATE_LIMITS": {},
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Fields in one posted form, multipart or urlencoded (portal.security.form_parts).
+        "MAX_FORM_PARTS": 1000,
         "WTF_CSRF_TIME_LIMIT": None,
         # Forum and routing
         "FORUM_FIRST_RESPONSE_HOURS": int(os.environ.get("PORTAL_FIRST_RESPONSE_HOURS", "4")),

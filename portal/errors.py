@@ -6,11 +6,12 @@ from datetime import timedelta
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
-from portal.security.limits import retry_after_seconds
+from portal.security.limits import count_refused_request, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ def _message_for(error: HTTPException) -> str:
 
 def handle_http_error(error: HTTPException):
     message = _message_for(error)
-    if error.code == 400 and error.description and error.description != error.__class__.description:
+    if error.code in (400, 413) and error.description and (
+            error.description != error.__class__.description):
         message = error.description
     if error.code == 403 and error.description and error.description != error.__class__.description:
         message = _("This page needs one of these roles: %(roles)s.", roles=error.description)
@@ -52,6 +54,10 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_csrf_error(error: CSRFError):
+    try:
+        count_refused_request()
+    except RateLimitExceeded as limited:
+        return handle_too_many_requests(limited)
     return _respond(400, _("The form expired or was not sent from this site. Please try again."))
 
 

@@ -3,11 +3,14 @@
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-BIGINT_MAX = 2**63 - 1
+from portal.inputs import BIGINT_MAX
 
 
 class BoundedIntConverter(IntegerConverter):
-    """Werkzeug's int converter with a default upper bound that every database can hold."""
+    """Werkzeug's int converter with a default upper bound that every database can hold, and
+    ASCII digits only (its \\d also matches '٣' and '１')."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits, min, BIGINT_MAX if max is None else max, signed)

@@ -303,7 +303,7 @@ def test_unknown_csv_is_a_bad_request(client, week):
 @pytest.mark.parametrize("args, message", [
     ({"start": "2026-10-14", "end": "2026-10-08"}, "the end date is before the start date"),
     ({"start": "yesterday"}, "dates must look like"),
-    ({"days": "0"}, "days must be at least 1"),
+    ({"days": "0"}, "days must be a whole number from 1 to 366"),
 ])
 def test_bad_range_is_a_400_with_the_reason(client, week, args, message):
     client.login(week["editor"])

@@ -21,6 +21,7 @@ from portal.audit.services import (
 )
 from portal.extensions import db
 from portal.forms import page_arg
+from portal.inputs import FIRST_DAY, LAST_DAY
 from portal.models import AuditEntry
 from portal.permissions import admin_required
 
@@ -86,8 +87,8 @@ def audit():
     try:
         filters = parse_filters(request.args)
     except FilterError:
-        error, status = _("Dates must look like 2026-11-01, and the start may not be after "
-                          "the end."), 400
+        error, status = _("Dates must look like 2026-11-01, from %(first)s to %(last)s, and the "
+                          "start may not be after the end.", first=FIRST_DAY, last=LAST_DAY), 400
         filters = parse_filters({k: v for k, v in request.args.items()
                                  if k not in ("start", "end")})
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")

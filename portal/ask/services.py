@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.clock import now
 from portal.extensions import db
 from portal.indexing.backend import get_backend
+from portal.inputs import whole_number
 from portal.models import Article, AskSession, Topic
 from search.analyzer import tokenize
 from search.backend import SearchRequest
@@ -121,9 +122,11 @@ def suggest_for(session: AskSession, title: str) -> list[Suggestion]:
 def parse_key(key: str | None) -> tuple[str, int] | None:
     """'article:12' -> ('article', 12); anything else -> None."""
     doc_type, _, raw_id = (key or "").partition(":")
-    if doc_type not in ("article", "forum") or not raw_id.isdigit() or len(raw_id) > 12:
+    try:
+        doc_id = whole_number(raw_id, 1)
+    except ValueError:
         return None
-    return doc_type, int(raw_id)
+    return (doc_type, doc_id) if doc_type in ("article", "forum") else None
 
 
 def suggestion_target(doc_type: str, doc_id: int) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select
 
 from portal.clock import now
 from portal.extensions import db
+from portal.inputs import parse_day
 from portal.models import AuditEntry, User
 
 # Text up to this length is stored whole: every short field we audit fits (titles 200,
@@ -195,7 +196,7 @@ def parse_filters(args) -> AuditFilter:
     for name in ("start", "end"):
         raw = (args.get(name) or "").strip()
         try:
-            dates[name] = date.fromisoformat(raw) if raw else None
+            dates[name] = parse_day(raw) if raw else None
         except ValueError:
             raise FilterError(f"{name}={raw[:20]}") from None
     if dates["start"] and dates["end"] and dates["start"] > dates["end"]:

@@ -4,13 +4,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.downloads.services import FileDetails, products
 from portal.editor.forms import SLUG_MESSAGE, SLUG_PATTERN
 from portal.extensions import db
-from portal.forms import optional_int
+from portal.forms import WholeNumberField, optional_int
 from portal.models import Article
 
 VISIBILITY_CHOICES = [
@@ -56,4 +56,4 @@ class ProductForm(FlaskForm):
         _l("Slug"),
         validators=[DataRequired(), Length(max=80), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)],
     )
-    position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+    position = WholeNumberField(_l("Position"), default=0, validators=[Optional()])

@@ -26,9 +26,10 @@ from portal.downloads.storage import (
 )
 from portal.errors import handle_http_error, wants_json
 from portal.extensions import db, login_manager
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, int_arg
 from portal.models import DownloadFile
 from portal.permissions import can_edit_articles, editor_required
+from portal.security.form_parts import TooManyFields
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def _raise_body_limit_for_uploads(endpoint, _values) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
-    if request.endpoint not in UPLOAD_ENDPOINTS or not can_edit_articles(current_user):
+    if (request.endpoint not in UPLOAD_ENDPOINTS or not can_edit_articles(current_user)
+            or isinstance(error, TooManyFields)):
         return handle_http_error(error)
     # The body was refused unread, so the form comes back empty, with the limit named.
     form = UploadForm(formdata=None)
@@ -101,6 +103,8 @@ def download(file_id: int, name: str):
                          download_name=item.original_name, etag=item.sha256,
                          max_age=0 if item.customers_only else 3600)
     response.headers.update(FILE_HEADERS)
+    # The stored type already names its charset; send_file's mimetype adds a second one.
+    response.headers["Content-Type"] = item.content_type
     response.headers["Content-Disposition"] = content_disposition(item.original_name)
     if item.customers_only:
         response.headers["Cache-Control"] = "private, no-cache"
@@ -124,7 +128,7 @@ def upload():
     form = UploadForm()
     form.fill_choices()
     if request.method == "GET":
-        form.article_id.data = request.args.get("article_id", type=int)
+        form.article_id.data = int_arg("article_id")
     if not form.validate_on_submit():
         return render_template("downloads/upload.html", form=form), 400 if form.errors else 200
     sent = form.file.data

@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from portal.forms import optional_int
+from portal.forms import WholeNumberField, optional_int
 from portal.models.kb import LANGUAGE_NAMES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -49,7 +49,7 @@ class CategoryForm(FlaskForm):
     )
     parent_id = SelectField(_l("Parent category"), coerce=optional_int)
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
-    position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+    position = WholeNumberField(_l("Position"), default=0, validators=[Optional()])
 
 
 class TagForm(FlaskForm):

@@ -20,7 +20,7 @@ from portal.editor.services import (
 )
 from portal.editor.slugs import title_slug
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, int_arg
 from portal.kb.queries import category_choices
 from portal.kb.translations import (
     TranslationError,
@@ -85,24 +85,24 @@ def _render_form(form: ArticleForm, article: Article | None, status: int = 200,
         missing=missing_languages(article) if article is not None else []), status
 
 
-def _translation_source(form: ArticleForm) -> Article | None:
-    """The original named by the form's translation_of field (None when empty)."""
-    raw = (form.translation_of.data or "").strip()
-    if not raw:
-        return None
-    return db.session.get(Article, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+def _translation_source() -> Article | None:
+    """The original named by the posted translation_of field (None when empty); 400 when
+    it is not a whole number."""
+    article_id = int_arg("translation_of", source=request.form)
+    return db.session.get(Article, article_id) if article_id is not None else None
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
 @editor_required
 def new_article():
-    source = db.session.get(Article, request.args.get("translate_from", 0, type=int) or 0)
+    source_id = int_arg("translate_from", ignore_bad=True)
+    source = db.session.get(Article, source_id) if source_id is not None else None
     language = request.args.get("language", "")
     draft = translation_draft(source, language) if source and language in LANGUAGES else {}
     form = ArticleForm(data=draft) if request.method == "GET" else ArticleForm()
     form.category_id.choices = category_choices()
     if form.validate_on_submit():
-        source = _translation_source(form)
+        source = _translation_source()
         if form.translation_of.data and source is None:
             flash(_("The article to translate no longer exists."), "error")
             return _render_form(form, None, 400)
@@ -133,12 +133,12 @@ def edit_article(article_id: int):
         form.base_revision.data = str(latest_revision_number(article))
         form.note.data = ""
     if form.validate_on_submit():
-        base = form.base_revision.data
+        base_revision = int_arg("base_revision", source=request.form, low=0)
         try:
             check_translation(article, form.language.data, article)
             _article, changed = save_article(
                 article, _form_data(form), current_user.id, form.note.data or "",
-                base_revision=int(base) if base and base.isdigit() else None,
+                base_revision=base_revision,
             )
         except (ArticleError, TranslationError) as error:
             db.session.rollback()
@@ -187,7 +187,7 @@ def revision(article_id: int, number: int):
     article = _article_or_404(article_id)
     revs = {r.number: r for r in article.revisions}
     current = revs.get(number) or abort(404)
-    against = request.args.get("against", type=int)
+    against = int_arg("against", low=0)
     previous = revs.get(against if against is not None else number - 1)
     body_rows = diff_text(previous.body_md if previous else "", current.body_md)
     field_changes = diff_fields(previous, current, REVISION_FIELDS) if previous else []

@@ -2,19 +2,20 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.forms import WholeNumberField, required_int
 
 
 class ProfileForm(FlaskForm):
-    categories = SelectMultipleField(_l("Expertise categories"), coerce=int)
+    categories = SelectMultipleField(_l("Expertise categories"), coerce=required_int)
     tags = StringField(_l("Expertise tags (comma separated)"),
                        validators=[Optional(), Length(max=500)])
     keywords = StringField(_l("Keywords (e.g. product names)"),
                            validators=[Optional(), Length(max=500)])
     on_duty = BooleanField(_l("On duty (receive new questions)"))
-    max_open = IntegerField(_l("Maximum open assignments"), default=5,
-                            validators=[NumberRange(min=0, max=100)])
+    max_open = WholeNumberField(_l("Maximum open assignments"), default=5, low=0, high=100)
 
 
 class DeclineForm(FlaskForm):
@@ -22,4 +23,4 @@ class DeclineForm(FlaskForm):
 
 
 class ReassignForm(FlaskForm):
-    expert_id = SelectField(_l("Expert"), coerce=int)
+    expert_id = SelectField(_l("Expert"), coerce=required_int)

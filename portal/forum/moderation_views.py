@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, int_arg
 from portal.forum import bp, moderation
 from portal.forum.forms import MoveForm
 from portal.forum.services import ForumError
@@ -101,7 +101,7 @@ def move_topic(topic_id: int):
 def set_banned(user_id: int, banned: bool):
     user = db.get_or_404(User, user_id)
     confirm_or_400()
-    back = request.form.get("topic_id", type=int)
+    back = int_arg("topic_id", source=request.form)
     back_url = _topic_page(back) if back else url_for("forum.index")
     try:
         moderation.set_banned(user, banned, me())

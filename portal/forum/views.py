@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.forms import ConfirmForm, page_arg
+from portal.forms import ConfirmForm, int_arg, page_arg
 from portal.forum import bp, queries, services, watching
 from portal.forum.forms import EditPostForm, FlagForm, MoveForm, ReplyForm, TopicForm
 from portal.forum.moderation import flag_post
@@ -132,7 +132,7 @@ def topic(topic_id: int):
     topic = topic_or_404(topic_id)
     queries.count_view(topic)
     form = ReplyForm(formdata=None)
-    quoted = request.args.get("quote", type=int)
+    quoted = int_arg("quote", ignore_bad=True)
     if quoted is not None and 0 < quoted <= MAX_ROW_ID and current_user.is_authenticated:
         post = db.session.get(Post, quoted)
         if post is not None and post.topic_id == topic.id and post.visible:

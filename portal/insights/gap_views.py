@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from portal.editor.services import ArticleError
 from portal.extensions import db
+from portal.forms import int_arg
 from portal.insights import bp
 from portal.insights.article_stats import article_detail, articles_table, worst_helpful_table
 from portal.insights.gaps import (
@@ -21,21 +22,14 @@ from portal.insights.tables import Table, csv_response
 from portal.models import Article
 from portal.permissions import editor_required
 
+MAX_THRESHOLD = 100_000  # ?min= and ?min_votes=: counts no range reaches
+
 
 def _range(args) -> DateRange:
     try:
         return parse_range(args)
     except RangeError as error:
         abort(400, description=_("Bad date range: %(reason)s.", reason=str(error)))
-
-
-def _positive_int(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
-        abort(400, description=_("%(name)s must be a whole number from 1.", name=name))
-    return int(raw)
 
 
 def _csv_or_page(tables: list[Table]):
@@ -64,7 +58,7 @@ def needs_table(needs) -> Table:
 @editor_required
 def gaps():
     rng = _range(request.args)
-    min_searches = _positive_int("min", 2)
+    min_searches = int_arg("min", 2, high=MAX_THRESHOLD)
     needs = find_needs(rng, min_searches=min_searches)
     response = _csv_or_page([needs_table(needs)])
     if response is not None:
@@ -129,7 +123,7 @@ def need_handled():
 @editor_required
 def articles():
     rng = _range(request.args)
-    min_votes = _positive_int("min_votes", 3)
+    min_votes = int_arg("min_votes", 3, high=MAX_THRESHOLD)
     tables = [articles_table(rng), worst_helpful_table(rng, min_votes)]
     response = _csv_or_page(tables)
     if response is not None:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from portal.clock import now
+from portal.inputs import FIRST_DAY, LAST_DAY, parse_day, whole_number
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -45,19 +46,19 @@ class DateRange:
 def parse_range(args) -> DateRange:
     """?start=YYYY-MM-DD&end=YYYY-MM-DD, or ?days=N (ending today); default: last 30 days."""
     today = now().date()
-    try:
-        if args.get("start") or args.get("end"):
-            start = date.fromisoformat(args.get("start") or "")
-            end = date.fromisoformat(args.get("end") or today.isoformat())
-        else:
-            days = int(args.get("days") or DEFAULT_DAYS)
-            if days < 1:
-                raise RangeError("days must be at least 1")
-            end, start = today, today - timedelta(days=days - 1)
-    except (ValueError, OverflowError) as error:
-        if isinstance(error, RangeError):
-            raise
-        raise RangeError("dates must look like 2026-11-01 and days must be a number") from None
+    if args.get("start") or args.get("end"):
+        try:
+            start = parse_day(args.get("start") or "")
+            end = parse_day(args.get("end") or today.isoformat())
+        except ValueError:
+            raise RangeError(f"dates must look like 2026-11-01, from {FIRST_DAY} to {LAST_DAY}"
+                             ) from None
+    else:
+        try:
+            days = whole_number(args.get("days") or str(DEFAULT_DAYS), 1, MAX_DAYS)
+        except ValueError:
+            raise RangeError(f"days must be a whole number from 1 to {MAX_DAYS}") from None
+        end, start = today, today - timedelta(days=days - 1)
     if end < start:
         raise RangeError("the end date is before the start date")
     if (end - start).days + 1 > MAX_DAYS:

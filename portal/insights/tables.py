@@ -16,15 +16,30 @@ class Table:
     note: str = ""
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) sends
+# the sheet's data away); searches and comments are typed by anyone.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> object:
+    """The cell as written to CSV: text that a spreadsheet would run as a formula gets a leading
+    apostrophe (the OWASP rule), so it shows as the text it is. Numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_response(table: Table, filename_prefix: str = "insights") -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow(["" if value is None else value for value in row])
+    for row in [table.columns, *table.rows]:
+        writer.writerow([spreadsheet_safe(value) for value in row])
     # A BOM so spreadsheet programs open the UTF-8 Chinese text correctly.
     body = "\ufeff" + buffer.getvalue()
-    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+    # content_type, not mimetype: Flask adds "; charset=utf-8" to a text/* mimetype itself.
+    return Response(body, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{filename_prefix}-{table.name}.csv"'})
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, int_arg
 from portal.kb import bp
 from portal.kb.also_read import also_read_articles
 from portal.kb.feedback import current_vote, record_view, record_vote
@@ -109,7 +109,7 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
 def article(slug: str):
     found = _visible_article(slug)
     user_id, anon_id = current_identity()
-    search_id = request.args.get("sid", type=int)
+    search_id = int_arg("sid", ignore_bad=True)
     if found.status == "published":
         record_view(found, user_id, anon_id, search_id)
     return _render_article(found, FeedbackForm(sid=search_id or ""))
@@ -135,9 +135,8 @@ def feedback(slug: str):
         flash(_("Please choose yes or no (comments are limited to 1000 characters)."), "error")
         return _render_article(found, form, 400)
     user_id, anon_id = current_identity()
-    sid = form.sid.data
     record_vote(found, form.helpful.data == "yes", form.comment.data or "", user_id, anon_id,
-                int(sid) if sid and sid.isdigit() else None)
+                int_arg("sid", source=request.form, ignore_bad=True))
     flash(_("Thank you for your feedback!"), "success")
     return redirect(url_for("kb.article", slug=found.slug) + "#feedback", 303)
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.inputs import whole_number
 from portal.models import Category
 from portal.models.kb import LANGUAGES
 
@@ -52,7 +53,8 @@ def parse_search_params(args) -> SearchParams:
         category = db.session.scalar(select(Category).where(Category.slug == category_slug[:80]))
         if category is None:
             raise SearchParamError(f"unknown category: {category_slug[:80]}")
-    raw_page = args.get("page") or "1"
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
-        raise SearchParamError(f"page must be a whole number from 1 to {MAX_PAGE}")
-    return SearchParams(q, doc_type, category, language, int(raw_page))
+    try:
+        page = whole_number(args.get("page") or "1", 1, MAX_PAGE)
+    except ValueError:
+        raise SearchParamError(f"page must be a whole number from 1 to {MAX_PAGE}") from None
+    return SearchParams(q, doc_type, category, language, page)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.indexing.documents import get_source
+from portal.inputs import whole_number
 from portal.kb.queries import category_tree, popular_articles
 from portal.kb.translations import localize, reader_language
 from portal.models import SearchLog
@@ -92,14 +93,16 @@ def click(search_id: int):
     """Record which result was opened, at which rank, for which search; then go there."""
     search = db.session.get(SearchLog, search_id) or abort(404)
     doc_type, _sep, raw_id = (request.args.get("key") or "").partition(":")
-    rank = request.args.get("rank", type=int)
-    if not raw_id.isdigit() or rank is None or not 1 <= rank <= 10_000:
+    try:
+        doc_id = whole_number(raw_id, 1)
+        rank = whole_number(request.args.get("rank"), 1, 10_000)
+    except ValueError:
         abort(400, description=_("The result link is incomplete."))
     try:
         source = get_source(doc_type)
     except KeyError:
         abort(400, description=_("The result link is incomplete."))
-    doc = source.load({int(raw_id)}).get(int(raw_id)) or abort(404)
+    doc = source.load({doc_id}).get(doc_id) or abort(404)
     record_click(search, doc_type, doc.doc_id, rank)
     target = hit_url(doc_type, doc.doc_id, doc.slug)
     separator = "&" if "?" in target else "?"

@@ -6,7 +6,8 @@ A header a view sets itself wins (the downloads send their own sandboxing policy
 import base64
 import hashlib
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
+from werkzeug.serving import WSGIRequestHandler
 
 
 def _style_hash(declaration: str) -> str:
@@ -41,6 +42,17 @@ _HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+# Pages with personal data or secrets must not be kept by a browser or a proxy (the back button
+# on a shared computer after logout): every response to a logged-in user, and these anonymous
+# pages, which carry a one-time secret in their URL or form.
+NO_STORE = "no-store"
+_SECRET_ENDPOINTS = frozenset({"auth.reset_password", "auth.forgot_password"})
+
+# What the development server (`flask run`) says in its Server header instead of its and
+# Python's versions. gunicorn sends "Server: gunicorn" with no version; nginx hides its version
+# with server_tokens off (docs/deploy.md).
+SERVER_NAME = "portal"
+
 # One year; sent only when cookies are HTTPS-only, i.e. the site is known to be served over HTTPS
 # (`make run` serves plain http on 127.0.0.1, where HSTS would be wrong).
 HSTS = "max-age=31536000"
@@ -62,8 +74,32 @@ def add_security_headers(response: Response) -> Response:
                                 content_security_policy(request.endpoint))
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if _is_private():
+        response.headers.setdefault("Cache-Control", NO_STORE)
     return response
+
+
+def _is_private() -> bool:
+    """Whether this response may show personal data or a secret (static files never do).
+    Read from the session and cookies, not current_user: loading the user here would query
+    the database again while a 500 for a broken database is being answered."""
+    if request.endpoint == "static":
+        return False
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return (request.endpoint in _SECRET_ENDPOINTS or "_user_id" in session
+            or remember_cookie in request.cookies)
+
+
+def _server_name(handler: WSGIRequestHandler) -> str:
+    return SERVER_NAME
+
+
+def hide_server_version() -> None:
+    """The development server names Werkzeug's and Python's versions in every Server header;
+    `flask run` builds it with no way to pass a handler, so its handler class is told instead."""
+    WSGIRequestHandler.version_string = _server_name
 
 
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
+    hide_server_version()

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_login import current_user
 
 from portal.shared_cache import REDIS_TIMEOUTS
@@ -148,6 +148,19 @@ def init_app(app: Flask) -> None:
         else:
             decorate = limiter.limit(rule.limit, scope=rule.scope, **options)
         app.view_functions[rule.endpoint] = decorate(app.view_functions[rule.endpoint])
+
+
+def count_refused_request() -> None:
+    """Count a request refused before its view ran (a bad CSRF token) toward that view's
+    limits, as if the view had run: otherwise refused tries are free and unlimited.
+    Raises RateLimitExceeded (a 429) when this request breaks a limit."""
+    limiter = current_app.extensions.get(EXTENSION)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if limiter is None or view is None:
+        return
+    # The check the limit decorator runs before the view; the view's qualified name is the
+    # key its limits were registered under (flask-limiter has no public call for this).
+    limiter._check_request_limit(callable_name=get_qualified_name(view), in_middleware=False)
 
 
 def retry_after_seconds() -> int | None:
