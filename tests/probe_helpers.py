@@ -152,7 +152,7 @@ def _article_form(w: World) -> dict:
 
 
 def _new_article_form(w: World) -> dict:
-    return dict(_article_form(w), slug="probe-new-article")
+    return dict(_article_form(w), slug="probe-new-article", translation_of="")
 
 
 WRITE_ROUTES: dict[str, WriteProbe] = {

@@ -13,7 +13,7 @@ from tests.probe_helpers import WRITE_ROUTES, build_world, fill
 BAD_NUMBERS = ["²", "①", "٣", "１", "１２", "+1", "-1", " 1", "1 ", "1_0", "0x1", "1.0",
                "1e3", "9" * 20, "9" * 4301]
 # Arguments whose bad value is ignored (an optional hint: the page is still the answer).
-IGNORED = {"sid", "quote"}
+IGNORED = {"sid", "quote", "translate_from"}
 # Which GET route reads which integer argument, with the values that make the rest valid.
 READERS = {
     "/search": {"page": {"q": "退货"}},
@@ -32,6 +32,7 @@ READERS = {
     "/insights/gaps": {"days": {}, "min": {}},
     "/insights/articles": {"days": {}, "min_votes": {}},
     "/insights/articles/<int:article_id>": {"days": {}},
+    "/editor/articles/new": {"translate_from": {"language": "en"}},
 }
 KEY_PREFIX = {"key": "article:"}
 SKIP = {"/static/<path:filename>"}
@@ -71,8 +72,8 @@ def test_every_reader_is_a_route_and_every_argument_is_read(app):
     assert set(READERS) <= rules
     read = {name for names in READERS.values() for name in names}
     assert read - KEY_QUERY_ARGS <= INTEGER_ARGS
-    # topic_id and base_revision are form fields: the write-form probe below sends them.
-    assert INTEGER_ARGS - read == {"topic_id", "base_revision"}
+    # Form fields: the write-form probe below sends them.
+    assert INTEGER_ARGS - read == {"topic_id", "base_revision", "translation_of"}
 
 
 def test_bad_integers_in_every_get_route(app, client, world):
