@@ -90,9 +90,10 @@ def configure_security(app: Flask) -> None:
 
 
 def configure_templates(app: Flask) -> None:
-    from portal import template_helpers
+    from portal import static_assets, template_helpers
 
     template_helpers.init_app(app)
+    static_assets.init_app(app)
 
 
 def configure_cli(app: Flask) -> None:

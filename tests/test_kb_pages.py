@@ -168,3 +168,31 @@ def test_pages_draw_icons_as_svg_not_emoji(client, make):
         assert not EMOJI.search(html), (url, EMOJI.findall(html))
     assert pages["/a/guide"].count('<svg class="icon"') >= 3  # thumbs up, down, the bell
     assert pages[f"/forum/t/{topic.id}"].count('<svg class="icon"') >= 3
+
+
+def test_search_engines_get_a_sitemap_a_description_and_a_canonical_link(client, make):
+    make.article("退货指南", slug="guide", summary="七天内可以退货。")
+    make.article("无摘要", slug="plain", body="## 步骤\n\n第一步，打开**订单**页面。" + "很长" * 200)
+    make.article("草稿", slug="draft", status="draft")
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.content_type.startswith("application/xml")
+    body = sitemap.get_data(as_text=True)
+    assert "<loc>http://localhost/a/guide</loc><lastmod>" in body and "/a/draft" not in body
+    assert "Sitemap: http://localhost/sitemap.xml" in client.get("/robots.txt").get_data(
+        as_text=True)
+    page = client.get("/a/guide").get_data(as_text=True)
+    assert '<meta name="description" content="七天内可以退货。">' in page
+    assert '<link rel="canonical" href="http://localhost/a/guide">' in page
+    plain = client.get("/a/plain").get_data(as_text=True)
+    description = plain.split('<meta name="description" content="')[1].split('"')[0]
+    assert description.startswith("步骤 第一步，打开订单页面。") and len(description) == 160
+
+
+def test_static_files_have_versioned_urls_cached_for_a_year(client):
+    page = client.get("/").get_data(as_text=True)
+    css = page.split('href="/static/css/portal.css?v=')[1].split('"')[0]
+    assert len(css) == 10
+    cached = client.get(f"/static/css/portal.css?v={css}")
+    assert cached.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    stale = client.get("/static/css/portal.css?v=0000000000")
+    assert "immutable" not in stale.headers.get("Cache-Control", "")

@@ -30,7 +30,7 @@ from portal.kb.translations import (
     other_languages,
     reader_language,
 )
-from portal.markup import render_markdown
+from portal.markup import markdown_to_text, render_markdown
 from portal.models import Article, Category
 from portal.permissions import can_edit_articles
 from portal.visitor import current_identity
@@ -97,12 +97,22 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
         related=localize(related_articles(found), reader_language()),
         also_read=localize(also_read_articles(found), reader_language()),
         translations=other_languages(found),
+        description=meta_description(found),
         following=(current_user.is_authenticated
                    and article_watch(current_user.id, found.id) is not None),
         outdated=is_outdated(found),
         vote=current_vote(found, user_id, anon_id),
         form=form,
     ), status
+
+
+DESCRIPTION_CHARS = 160  # what search engines show of a page's description
+
+
+def meta_description(article: Article) -> str:
+    """The article's summary, else the start of its text, for search engines' snippets."""
+    text = article.summary.strip() or " ".join(markdown_to_text(article.body_md).split())
+    return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
 
 
 @bp.route("/a/<slug>")
@@ -141,6 +151,16 @@ def feedback(slug: str):
     return redirect(url_for("kb.article", slug=found.slug) + "#feedback", 303)
 
 
+@bp.route("/sitemap.xml")
+def sitemap():
+    """Published articles and categories for search engines (articles with their last change)."""
+    articles = db.session.execute(select(Article.slug, Article.updated_at)
+                                  .where(Article.status == "published").order_by(Article.id))
+    categories = db.session.scalars(select(Category.slug).order_by(Category.id))
+    xml = render_template("kb/sitemap.xml", articles=articles, categories=categories)
+    return xml, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
 ROBOTS_TXT = """User-agent: *
 Disallow: /search
 Disallow: /forum/ask/
@@ -154,4 +174,5 @@ Disallow: /api/
 @bp.route("/robots.txt")
 def robots():
     """Keep crawlers out of search, ask sessions and staff pages (they skew the figures)."""
-    return ROBOTS_TXT, 200, {"Content-Type": "text/plain; charset=utf-8"}
+    text = ROBOTS_TXT + f"Sitemap: {url_for('kb.sitemap', _external=True)}\n"
+    return text, 200, {"Content-Type": "text/plain; charset=utf-8"}
