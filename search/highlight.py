@@ -27,6 +27,8 @@ SNIPPET_SURROUND = 50  # characters of context on either side of the matched clu
 # Highlighting re-analyses the stored body; long bodies are cut so one hit stays cheap.
 HIGHLIGHT_MAX_CHARS = 20_000
 _SENTENCE_ENDS = "。！？；!?;\n"
+# Where a snippet may start or stop between sentences: spaces and clause punctuation.
+_WORD_EDGES = frozenset(" \t，、,：:（）()「」“”\"'")
 _SPACES = re.compile(r"\s+")
 
 Span = tuple[int, int]
@@ -46,16 +48,34 @@ def fallback_snippet(text: str) -> str:
 
 def sentence_window(text: str, first: int, last: int, surround: int) -> Span:
     """Bounds of ``text[first:last]`` widened by ``surround`` characters on each side but
-    cut at the nearest sentence end, so a snippet starts and stops at sentence edges."""
+    cut at the nearest sentence end, so a snippet starts and stops at sentence edges; where
+    no sentence ends near, at a word edge (a space, or a Chinese comma) rather than inside a
+    word."""
     start = max(0, first - surround)
     cut = max(text.rfind(mark, start, first) for mark in _SENTENCE_ENDS)
     if cut >= 0:
         start = cut + 1
+    elif start > 0:
+        start = _word_start(text, start, first)
     end = min(len(text), last + surround)
     ends = [i for i in (text.find(mark, last, end) for mark in _SENTENCE_ENDS) if i >= 0]
     if ends:
         end = min(ends) + 1
+    elif end < len(text):
+        end = _word_end(text, last, end)
     return start, end
+
+
+def _word_start(text: str, start: int, limit: int) -> int:
+    # The first word edge at or after ``start`` (never past ``limit``, the first match).
+    edge = next((i + 1 for i in range(start - 1, limit) if text[i] in _WORD_EDGES), None)
+    return edge if edge is not None and edge <= limit else start
+
+
+def _word_end(text: str, limit: int, end: int) -> int:
+    # The last word edge at or before ``end`` (never before ``limit``, the last match's end).
+    edge = next((i for i in range(end, limit - 1, -1) if text[i] in _WORD_EDGES), None)
+    return edge if edge is not None else end
 
 
 def _matches(text: str, tokens: Collection[str], offset: int = 0) -> list[tuple[int, int, str]]:
@@ -90,11 +110,12 @@ def _substring_hits(folded: str, tokens: Collection[str]) -> list[tuple[int, int
 
 
 def _needs_analysis(folded: str, tokens: Collection[str]) -> bool:
-    # Only tokens with ASCII in them (English stems such as polici, versions, c++) need the
-    # analyser to be found where they stand; and only when the text may hold them at all
-    # (a stem keeps its word's first letters).
-    return any(token.isascii() and token[:3] in folded for token in tokens
-               if any(ch.isascii() for ch in token))
+    # Tokens with ASCII in them (English stems such as polici, versions, c++) need the
+    # analyser to be found where they stand, when the text may hold them at all (a stem keeps
+    # its word's first letters); and a lone Han character is marked only where the segmenter
+    # cuts it as a word of its own, never inside another word (货 in 货运费).
+    return any((token.isascii() and token[:3] in folded) if any(ch.isascii() for ch in token)
+               else (len(token) == 1 and token in folded) for token in tokens)
 
 
 def _is_substring_token(token: str) -> bool:
