@@ -7,7 +7,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.extensions import db
 from portal.security.limits import retry_after_seconds
@@ -51,6 +51,15 @@ def handle_http_error(error: HTTPException):
     return _respond(error.code or 500, message)
 
 
+def handle_untrusted_host(error: SecurityError):
+    """A Host header the site is not served under (TRUSTED_HOSTS): no page of ours, since
+    nothing can build links for a host we refuse; a short plain-text 400."""
+    logger.info("refused host %r on %s", request.headers.get("Host", ""), request.path)
+    response = make_response(_("This site is not served under that host name."), 400)
+    response.mimetype = "text/plain"
+    return response
+
+
 def handle_csrf_error(error: CSRFError):
     return _respond(400, _("The form expired or was not sent from this site. Please try again."))
 
@@ -79,6 +88,7 @@ def handle_unexpected_error(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(429, handle_too_many_requests)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

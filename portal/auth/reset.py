@@ -81,7 +81,8 @@ def user_for_token(token: str) -> User:
 def send_reset_mail(email: str, link_for: Callable[[str], str]) -> bool:
     """Queue the reset mail when ``email`` belongs to an active account; commits.
 
-    ``link_for(token)`` builds the absolute URL (the view passes url_for(..., _external)).
+    ``link_for(token)`` builds the absolute URL (the view passes links.absolute_url_for, built
+    from PORTAL_BASE_URL: never from the request's Host header).
     The return value is for tests and logs only: the page must look the same either way."""
     user = find_user(email)
     if user is None or not user.active:

@@ -21,6 +21,7 @@ from portal.auth.services import (
     create_user,
     update_profile,
 )
+from portal.links import absolute_url_for
 from portal.permissions import same_site_path
 
 # The admin users list shows current locks.
@@ -110,8 +111,8 @@ def password():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        reset.send_reset_mail(form.email.data, lambda token: url_for(
-            "auth.reset_password", token=token, _external=True))
+        reset.send_reset_mail(form.email.data, lambda token: absolute_url_for(
+            "auth.reset_password", token=token))
         # The same page whether or not the account exists (no account enumeration).
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
