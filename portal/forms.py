@@ -3,12 +3,21 @@
 from flask import abort, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from portal.markup import markdown_problem
 
 MAX_PAGE = 1000  # deeper pages are for filters, not paging; also bounds the SQL offset
 
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button that posts with a CSRF token."""
+
+
+def markdown_within_limits(_form, field) -> None:
+    """Validator of every Markdown field: refuse texts too costly to render (portal.markup)."""
+    if problem := markdown_problem(field.data or ""):
+        raise ValidationError(str(problem))
 
 
 def page_arg() -> int:

@@ -5,7 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from portal.forms import optional_int
+from portal.forms import markdown_within_limits, optional_int
+from portal.markup import MAX_MARKDOWN_CHARS
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MESSAGE = _l("Use lower-case letters, digits and hyphens, e.g. return-policy.")
@@ -33,7 +34,8 @@ class ArticleForm(FlaskForm):
         ],
     )
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=500)])
-    body_md = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=200_000)])
+    body_md = TextAreaField(_l("Body (Markdown)"),
+                            validators=[Length(max=MAX_MARKDOWN_CHARS), markdown_within_limits])
     note = StringField(_l("What changed (revision note)"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField()
 

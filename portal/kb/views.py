@@ -19,7 +19,7 @@ from portal.kb.queries import (
     related_articles,
     tag_by_name,
 )
-from portal.markup import render_markdown
+from portal.markup import RenderedMarkdown
 from portal.models import Article, Category
 from portal.permissions import can_edit_articles
 from portal.visitor import current_identity
@@ -56,12 +56,18 @@ def _visible_article(slug: str) -> Article:
     return article
 
 
+def stored_markdown(article: Article) -> RenderedMarkdown:
+    """The HTML rendered when the article was saved (never rendered on view)."""
+    toc = article.toc_html or ""
+    return RenderedMarkdown(html=article.body_html or "", toc_html=toc, has_toc=bool(toc))
+
+
 def _render_article(found: Article, form: FeedbackForm, status: int = 200):
     user_id, anon_id = current_identity()
     return render_template(
         "kb/article.html",
         article=found,
-        rendered=render_markdown(found.body_md),
+        rendered=stored_markdown(found),
         related=related_articles(found),
         also_read=also_read_articles(found),
         vote=current_vote(found, user_id, anon_id),
