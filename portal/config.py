@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def data_dir_from_env() -> Path:
@@ -32,6 +33,18 @@ class ConfigError(ValueError):
     """A setting the portal cannot start with; the message says what to change."""
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def trusted_hosts(base_url: str) -> list[str]:
+    """The Host names the app answers: the base URL's, plus loopback names (the test client,
+    health checks on the machine itself). Any other Host header gets a 400."""
+    host = urlsplit(base_url).hostname
+    if not host:
+        raise ConfigError(f"PORTAL_BASE_URL must be an absolute http(s) URL, not {base_url!r}")
+    return sorted({host, *LOCAL_HOSTS})
+
+
 def env_flag(name: str, default: bool = False) -> bool:
     """A yes/no environment variable: 1, true, yes, on (any case) mean yes."""
     value = os.environ.get(name)
@@ -52,6 +65,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "SEARCH_BACKEND": os.environ.get("PORTAL_SEARCH_BACKEND") or "tantivy",
         # postgres backend only: where its index table lives (default: the app's database).
         "SEARCH_DATABASE_URL": os.environ.get("PORTAL_SEARCH_DATABASE_URL", ""),
+        # The site's public address: links in mail are built from it, never from the request's
+        # Host header (which a client chooses), and requests for other hosts are refused.
+        "BASE_URL": os.environ.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000",
         "SEARCH_INDEX_DIR": str(data_dir / "index"),
         "SEARCH_PER_PAGE": 10,
         # The "contact support" next step offered where self-service found nothing (empty
@@ -100,4 +116,5 @@ def build_config(overrides: dict | None = None) -> dict:
                               "rpm", "txt", "md", "png", "jpg"),
     }
     config.update(overrides)
+    config.setdefault("TRUSTED_HOSTS", trusted_hosts(config["BASE_URL"]))
     return config

@@ -8,7 +8,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.extensions import db
 from portal.security.limits import count_refused_request, retry_after_seconds
@@ -53,6 +53,15 @@ def handle_http_error(error: HTTPException):
     return _respond(error.code or 500, message)
 
 
+def handle_untrusted_host(error: SecurityError):
+    """A Host header the site is not served under (TRUSTED_HOSTS): no page of ours, since
+    nothing can build links for a host we refuse; a short plain-text 400."""
+    logger.info("refused host %r on %s", request.headers.get("Host", ""), request.path)
+    response = make_response(_("This site is not served under that host name."), 400)
+    response.mimetype = "text/plain"
+    return response
+
+
 def handle_csrf_error(error: CSRFError):
     try:
         count_refused_request()
@@ -85,6 +94,7 @@ def handle_unexpected_error(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(429, handle_too_many_requests)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

@@ -4,8 +4,10 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
+from wtforms.validators import ValidationError
 
 from portal.inputs import BIGINT_MAX, optional_whole_number, whole_number
+from portal.markup import markdown_problem
 
 MAX_PAGE = 1000  # deeper pages are for filters, not paging; also bounds the SQL offset
 
@@ -42,6 +44,12 @@ def int_arg(name: str, default: int | None = None, low: int = 1, high: int = BIG
             return default
         abort(400, description=_("%(name)s must be a whole number from %(low)d to %(high)d.",
                                  name=name, low=low, high=high))
+
+
+def markdown_within_limits(_form, field) -> None:
+    """Validator of every Markdown field: refuse texts too costly to render (portal.markup)."""
+    if problem := markdown_problem(field.data or ""):
+        raise ValidationError(str(problem))
 
 
 def page_arg() -> int:

@@ -1,9 +1,47 @@
-"""The one Markdown renderer and the one HTML sanitiser for everything users write."""
+"""The one Markdown renderer and the one HTML sanitiser for everything users write.
+
+Rendering is paid once, when a text is saved (the models keep the HTML beside the Markdown,
+see portal/models/rendered.py); pages show the stored HTML. Its cost is bounded up front:
+Python-Markdown's inline patterns rescan a paragraph from every unclosed "[" or "<", and
+nested block quotes recurse per level, so such texts are refused at save and preview (and, if
+one is already stored, shown as plain text) instead of taking seconds to minutes."""
 
 import html
+import re
 from dataclasses import dataclass
 
 import nh3
+from flask_babel import lazy_gettext as _l
+
+# The limits of every Markdown field and preview, in one place.
+MAX_MARKDOWN_CHARS = 200_000
+# Per paragraph, Python-Markdown rescans from each unclosed "[" or "<" in Python code, and
+# from each match of its inline patterns with regular expressions. So two budgets, summed over
+# paragraphs: (count of "[" and "<")², and (count of inline markup characters) × length.
+# 1,000 brackets in a paragraph, or a 200,000-character paragraph of 5,000 "`", render in
+# about 0.2 s on one core; 4,000 "[" in one paragraph took over 30 s.
+MAX_BRACKET_WORK = 1_000_000
+MAX_INLINE_WORK = 1_000_000_000
+# The fenced-code extension searches the whole text again after each code block:
+# (fence lines) × (text length). 250 fences in 200,000 characters take about 0.3 s.
+MAX_FENCE_WORK = 50_000_000
+# Block quotes and lists recurse once per level (1,000 levels overflow Python's stack).
+MAX_NESTING = 20
+
+# Code blocks: no inline parsing inside, so their brackets cost nothing.
+_FENCED_CODE_RE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
+_FENCE_RE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
+_PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t]*\n")
+_INLINE_MARKUP_RE = re.compile(r"[\[\]<>`*_~&!\\]")
+# What opens a container at the start of a line: indentation, ">", list markers.
+_CONTAINER_PREFIX_RE = re.compile(r"^(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])*", re.M)
+_CONTAINER_MARK_RE = re.compile(r">|[-+*\d][.)]?[ \t]")
+
+
+def _nesting(prefix: str) -> int:
+    """Containers a line opens: quotes, list markers, and four columns of indentation each."""
+    return len(_CONTAINER_MARK_RE.findall(prefix)) + len(prefix.expandtabs(4)) // 4
+
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -40,9 +78,39 @@ def sanitize_html(dirty: str) -> str:
     )
 
 
+def markdown_problem(source: str) -> str | None:
+    """Why ``source`` would cost too much to render (a message for the writer), or None.
+    Linear in the length of the text."""
+    source = source or ""
+    if len(source) > MAX_MARKDOWN_CHARS:
+        return _l("The text may be at most %(n)d characters long.", n=MAX_MARKDOWN_CHARS)
+    if len(_FENCE_RE.findall(source)) * len(source) > MAX_FENCE_WORK:
+        return _l("The text has too many code blocks to be displayed; please remove some.")
+    outside_code = _FENCED_CODE_RE.sub("", source)
+    if max(map(_nesting, _CONTAINER_PREFIX_RE.findall(outside_code)), default=0) > MAX_NESTING:
+        return _l("Quotes and lists may be nested at most %(n)d levels deep.", n=MAX_NESTING)
+    paragraphs = _PARAGRAPH_BREAK_RE.split(outside_code)
+    brackets = sum((p.count("[") + p.count("<")) ** 2 for p in paragraphs)
+    inline = sum(len(_INLINE_MARKUP_RE.findall(p)) * len(p) for p in paragraphs)
+    if brackets > MAX_BRACKET_WORK or inline > MAX_INLINE_WORK:
+        return _l("The text has too much markup ([, <, `, * or _) in one paragraph to be "
+                  "displayed; please split it into paragraphs or remove some.")
+    return None
+
+
+def _as_plain_text(source: str) -> str:
+    """A text that fails markdown_problem(), shown as it was written (linear cost)."""
+    return "<p>" + html.escape(source).replace("\n", "<br>\n") + "</p>"
+
+
 def render_markdown(source: str) -> RenderedMarkdown:
     """Markdown -> sanitised HTML with heading anchors, a table of contents, tables and
-    highlighted code. A new Markdown object per call: they are not thread-safe."""
+    highlighted code. A new Markdown object per call: they are not thread-safe.
+
+    Call it when a text is saved, not on each view. A text markdown_problem() refuses (one
+    saved before the limits existed) comes back as escaped plain text."""
+    if markdown_problem(source) is not None:
+        return RenderedMarkdown(html=_as_plain_text(source), toc_html="", has_toc=False)
     # Imported on first use, like in markdown_to_text(): CLI commands that render nothing
     # skip it (this module is imported with the blueprints).
     import markdown
@@ -58,7 +126,8 @@ def render_markdown(source: str) -> RenderedMarkdown:
     body = sanitize_html(md.convert(source or ""))
     toc_tokens = getattr(md, "toc_tokens", [])
     return RenderedMarkdown(
-        html=body, toc_html=sanitize_html(getattr(md, "toc", "")), has_toc=bool(toc_tokens)
+        html=body, toc_html=sanitize_html(getattr(md, "toc", "")) if toc_tokens else "",
+        has_toc=bool(toc_tokens)
     )
 
 
@@ -66,6 +135,8 @@ def markdown_to_text(source: str) -> str:
     """Plain text of a Markdown document, for the search index and snippets."""
     import markdown  # see render_markdown()
 
+    if markdown_problem(source) is not None:
+        return " ".join((source or "").split())
     rendered = markdown.markdown(source or "", extensions=["tables", "fenced_code"])
     text = nh3.clean(rendered, tags=set())
     return " ".join(html.unescape(text).split())

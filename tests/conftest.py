@@ -32,6 +32,8 @@ def _app_config(data_dir, database_url=None):
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{data_dir / 'portal.db'}",
         "SEARCH_INDEX_DIR": str(data_dir / "index"),
         "SEARCH_BACKEND": os.environ.get("PORTAL_TEST_SEARCH_BACKEND", "tantivy"),
+        # The test client's host, so mailed links can be followed by the client.
+        "BASE_URL": "http://localhost",
         "TESTING": True,
     }
 

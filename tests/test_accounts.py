@@ -1,21 +1,44 @@
 """Accounts: register, log in/out, remember me, profile, password, hashing, CSRF."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import User
+from portal.models import OutboxMail, User
 
 
-def test_register_logs_in_and_hashes_with_argon2(client):
+def _confirm_link(mail) -> str:
+    return re.search(r"http://localhost(/register/confirm/\S+)", mail.body)[1]
+
+
+def _outbox():
+    return list(db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
+
+
+def test_register_mails_a_link_that_logs_in_and_hashes_with_argon2(client):
     response = client.post("/register", {"email": "Li.Wei@Example.com", "display_name": "李伟",
                                          "password": "s3cret-pass", "confirm": "s3cret-pass"})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert db.session.scalar(select(User).where(User.email == "li.wei@example.com")) is None
+    [mail] = _outbox()
+    assert mail.to_address == "li.wei@example.com"
+    link = _confirm_link(mail)
+    assert client.get(link).status_code == 302
     user = db.session.scalar(select(User).where(User.email == "li.wei@example.com"))
     assert user.role == "customer"
     assert user.password_hash.startswith("$argon2id$")
     assert "s3cret-pass" not in user.password_hash
     assert "李伟" in client.get("/").get_data(as_text=True)
+    client.logout()
+    assert client.get(link).status_code == 400  # used: the account exists now
+    client.login(user, password="s3cret-pass")
+
+
+@pytest.mark.parametrize("token", ["", "x", "eyJlbWFpbCI6ImFAYi5jIn0.Zz.bad"])
+def test_a_broken_confirmation_link_is_a_400_page(client, token):
+    assert client.get(f"/register/confirm/{token}x").status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -40,13 +63,59 @@ def test_register_rejects_bad_input_with_400(client, email, password, confirm, m
     assert message in response.get_data(as_text=True)
 
 
-def test_register_duplicate_email_is_refused(client, make):
-    make.user(email="dup@example.com")
+CSRF_RE = re.compile(r'(name="csrf[-_]token"[^>]*?(content|value)=")[^"]*')
+
+
+def test_register_answers_the_same_for_known_and_new_addresses(client, make):
+    """Step 10 #9: the page said "already exists"; now the owner is mailed instead."""
+    owner = make.user(email="dup@example.com")
     client.post("/lang/en")
-    response = client.post("/register", {"email": "DUP@example.com", "password": "Tea-kettle-42",
-                                         "confirm": "Tea-kettle-42"})
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    pages = [client.post("/register", {"email": email, "password": "Tea-kettle-42",
+                                       "confirm": "Tea-kettle-42"})
+             for email in ("DUP@example.com", "fresh@example.com")]
+    assert [p.status_code for p in pages] == [200, 200]
+    assert len({CSRF_RE.sub("", p.get_data(as_text=True)) for p in pages}) == 1
+    assert "already exists" not in pages[0].get_data(as_text=True)
+    known, new = _outbox()
+    assert (known.to_address, new.to_address) == (owner.email, "fresh@example.com")
+    assert "已有账户" in known.body and "/register/confirm/" not in known.body  # owner: zh_CN
+    assert "/register/confirm/" in new.body
+    db.session.refresh(owner)
+    assert owner.check_password("password123")  # nothing changed on the known account
+
+
+def test_register_and_forgot_do_the_same_work_for_known_and_unknown(client, make, monkeypatch):
+    """Timing without a stopwatch: the same costly calls happen on both paths."""
+    from argon2 import PasswordHasher
+
+    from portal.auth import registration, reset
+
+    owner = make.user()
+    calls = []
+    for module, name in [(PasswordHasher, "hash"), (reset, "make_token"),
+                         (registration, "queue_mail"), (reset, "queue_mail")]:
+        original = getattr(module, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+    commits = []
+    monkeypatch.setattr(db.session, "commit", lambda real=db.session.commit: (
+        commits.append(1), real())[1])
+
+    def work(url, form):
+        calls.clear(), commits.clear()
+        assert client.post(url, form).status_code == 200
+        return sorted(calls), len(commits)
+
+    password = {"password": "Tea-kettle-42", "confirm": "Tea-kettle-42"}
+    assert work("/register", {"email": owner.email, **password}) == \
+        work("/register", {"email": "nobody@example.com", **password})
+    assert work("/forgot", {"email": owner.email}) == \
+        work("/forgot", {"email": "nobody@example.com"})
+    assert "make_token" in work("/forgot", {"email": "nobody@example.com"})[0]
 
 
 def test_login_logout_and_wrong_password(client, make):

@@ -303,7 +303,7 @@ def test_an_older_backup_is_migrated_to_head(app, site, tmp_path):
     assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() \
         == head_revision(app)
     assert db.session.scalar(select(User).where(User.email == "customer@example.com")) \
-        .failed_logins == 0  # a column 0006 added
+        .session_generation == 0  # a column 0008 added
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import optional_int
+from portal.forms import markdown_within_limits, optional_int
 from portal.kb.queries import category_choices
 
 BODY_MAX_CHARS = 20_000
@@ -24,7 +24,8 @@ class AskForm(FlaskForm):
     category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=300)])
     body_md = TextAreaField(_l("Details (Markdown)"),
-                            validators=[DataRequired(), Length(max=BODY_MAX_CHARS)])
+                            validators=[DataRequired(), Length(max=BODY_MAX_CHARS),
+                                        markdown_within_limits])
     wants_expert = BooleanField(_l("I want an expert to answer"))
 
     def __init__(self, *args, **kwargs):

@@ -1,10 +1,15 @@
-"""Login back-off per account, kept in the users table so every worker sees the same state.
+"""Login back-off per (account, client IP), kept in the database so every worker sees it.
 
-The rule: the first FREE_FAILURES - 1 consecutive failures cost nothing; the FREE_FAILURES-th
-(5th) locks the account for FIRST_LOCK (1 minute), and each further failure doubles the lock,
-up to MAX_LOCK (15 minutes): 1, 2, 4, 8, 15, 15, ... minutes. While locked, a login attempt is
+The rule, for each client address trying one account: the first FREE_FAILURES - 1
+consecutive failures cost nothing; the FREE_FAILURES-th (5th) locks that address out of the
+account for FIRST_LOCK (1 minute), and each further failure doubles the lock, up to MAX_LOCK
+(15 minutes): 1, 2, 4, 8, 15, 15, ... minutes. While locked, an attempt from that address is
 refused without looking at the password (so guessing cannot go on) and is not counted. A
-successful login or a password reset clears the counter and the lock.
+successful login clears that address's count; a password reset clears them all.
+
+Per address, not per account: otherwise anyone who knows an e-mail could keep its owner
+locked out by guessing (step-10 finding 12). Guessing from many addresses is slowed by the
+per-IP rate limits (portal/security/limits.py) and by the password rules.
 
 Refusals never tell whether the e-mail exists: unknown e-mails and locked accounts spend the
 time of one Argon2 verify, like a real check, and the view shows a single message."""
@@ -12,11 +17,12 @@ time of one Argon2 verify, like a real check, and the view shows a single messag
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.clock import now
 from portal.extensions import db
-from portal.models import User
+from portal.models import LoginLock, User
 
 FREE_FAILURES = 5
 FIRST_LOCK = timedelta(minutes=1)
@@ -32,33 +38,59 @@ def lock_duration(failures: int) -> timedelta:
     return min(FIRST_LOCK * 2 ** doublings, MAX_LOCK)
 
 
-def locked_until(user: User, at: datetime | None = None) -> datetime | None:
-    """When the lock ends, or None when the account is not locked now."""
+def _lock(user: User, client: str) -> LoginLock | None:
+    return db.session.scalar(select(LoginLock).where(LoginLock.user_id == user.id,
+                                                     LoginLock.client == client))
+
+
+def locked_until(user: User, client: str, at: datetime | None = None) -> datetime | None:
+    """When the lock of ``client`` on this account ends, or None when it is not locked now."""
+    lock = _lock(user, client)
     at = at or now()
-    if user.locked_until is not None and user.locked_until > at:
-        return user.locked_until
+    if lock is not None and lock.locked_until is not None and lock.locked_until > at:
+        return lock.locked_until
     return None
 
 
-def record_failure(user: User) -> None:
-    """Count a wrong password and lock the account when the rule says so; commits.
+def current_locks(user: User, at: datetime | None = None) -> list[LoginLock]:
+    """The locks in force on this account now, longest first (the admin users list)."""
+    return list(db.session.scalars(
+        select(LoginLock).where(LoginLock.user_id == user.id,
+                                LoginLock.locked_until > (at or now()))
+        .order_by(LoginLock.locked_until.desc())))
 
-    The increment is done by the database (failed_logins + 1), so two workers handling
+
+def record_failure(user: User, client: str) -> None:
+    """Count a wrong password from ``client`` and lock it out when the rule says so; commits.
+
+    The increment is done by the database (failures + 1), so two workers handling
     simultaneous guesses cannot both write the same count."""
+    if _lock(user, client) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LoginLock(user_id=user.id, client=client, failures=0,
+                                         updated_at=now()))
+        except IntegrityError:  # another worker added it first: count on that row
+            pass
     db.session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        update(LoginLock).where(LoginLock.user_id == user.id, LoginLock.client == client)
+        .values(failures=LoginLock.failures + 1, updated_at=now())
     )
-    db.session.refresh(user, ["failed_logins"])
-    duration = lock_duration(user.failed_logins)
+    lock = _lock(user, client)
+    db.session.refresh(lock, ["failures"])
+    duration = lock_duration(lock.failures)
     if duration:
-        user.locked_until = now() + duration
+        lock.locked_until = now() + duration
     db.session.commit()
 
 
-def clear(user: User) -> None:
-    """Forget past failures (after a success or a password reset); the caller commits."""
-    user.failed_logins = 0
-    user.locked_until = None
+def clear(user: User, client: str | None = None) -> None:
+    """Forget past failures of ``client`` (after a success) or of every client (after a
+    password reset); the caller commits."""
+    query = delete(LoginLock).where(LoginLock.user_id == user.id)
+    if client is not None:
+        query = query.where(LoginLock.client == client)
+    db.session.execute(query)
 
 
 @cache

@@ -8,6 +8,7 @@ password change - no longer matches: single use without a table of spent tokens.
 import calendar
 import hashlib
 from collections.abc import Callable
+from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
@@ -17,7 +18,7 @@ from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTime
 from portal.auth import lockout
 from portal.auth.errors import AccountError
 from portal.auth.passwords import check_password_rules
-from portal.auth.services import find_user
+from portal.auth.services import find_user, normalize_email
 from portal.clock import now
 from portal.extensions import db
 from portal.models import User
@@ -35,7 +36,7 @@ class ResetTokenError(AccountError):
         self.reason = reason
 
 
-class _ClockSigner(TimestampSigner):
+class ClockSigner(TimestampSigner):
     """Timestamps from portal.clock, so tests (and the expiry) follow the app's clock."""
 
     def get_timestamp(self) -> int:
@@ -44,7 +45,7 @@ class _ClockSigner(TimestampSigner):
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT,
-                                  signer=_ClockSigner)
+                                  signer=ClockSigner)
 
 
 def max_age() -> int:
@@ -78,15 +79,35 @@ def user_for_token(token: str) -> User:
     return user
 
 
-def send_reset_mail(email: str, link_for: Callable[[str], str]) -> bool:
-    """Queue the reset mail when ``email`` belongs to an active account; commits.
+@cache
+def _decoy_user() -> User:
+    # Never added to the session: gives the no-account path a token to derive, like a real one.
+    return User(id=0, email="", password_hash="", locale="zh_CN")
 
-    ``link_for(token)`` builds the absolute URL (the view passes url_for(..., _external)).
+
+def send_reset_mail(email: str, link_for: Callable[[str], str]) -> bool:
+    """Queue the reset mail when ``email`` belongs to an active account, else a short notice
+    that no active account uses the address; commits.
+
+    Both paths do the same work (derive a token, write a mail, commit), so the time the
+    answer takes tells nothing about whether the account exists (step 10, finding 9).
+    ``link_for(token)`` builds the absolute URL (the view passes links.absolute_url_for, built
+    from PORTAL_BASE_URL: never from the request's Host header).
     The return value is for tests and logs only: the page must look the same either way."""
     user = find_user(email)
-    if user is None or not user.active:
-        return False
-    link = link_for(make_token(user))
+    account = user if user is not None and user.active else None
+    token = make_token(account or _decoy_user())
+    if account is not None:
+        to, (subject, body) = account.email, reset_mail(account, link_for(token))
+    else:
+        to, (subject, body) = normalize_email(email), no_account_mail(email)
+    queue_mail(to, subject, body)
+    db.session.commit()
+    return account is not None
+
+
+def reset_mail(user: User, link: str) -> tuple[str, str]:
+    """(subject, body) of the mail with the reset link, in the user's language."""
     minutes = max_age() // 60
     with force_locale(user.locale):
         subject = _("Reset your password")
@@ -97,9 +118,18 @@ def send_reset_mail(email: str, link_for: Callable[[str], str]) -> bool:
               n=minutes) + "\n" + link,
             _("If you did not ask for this, ignore this mail: your password stays as it is."),
         ])
-    queue_mail(user.email, subject, body)
-    db.session.commit()
-    return True
+    return subject, body
+
+
+def no_account_mail(email: str) -> tuple[str, str]:
+    """(subject, body) for a reset asked for an address without an active account."""
+    subject = _("Password reset requested")
+    body = "\n\n".join([
+        _("Someone (hopefully you) asked to reset the password of %(email)s, but no active "
+          "account uses this address.", email=normalize_email(email)),
+        _("If you did not ask for this, ignore this mail."),
+    ])
+    return subject, body
 
 
 def reset_password(user: User, new_password: str) -> None:

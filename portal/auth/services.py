@@ -3,7 +3,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.auth import lockout
 from portal.auth.errors import AccountError
@@ -28,9 +28,11 @@ def find_user(email: str) -> User | None:
 
 
 def create_user(email: str, password: str, display_name: str = "", role: str = "customer",
-                locale: str = "zh_CN", check_strength: bool = True) -> User:
+                locale: str = "zh_CN", check_strength: bool = True,
+                password_hash: str | None = None) -> User:
     """A new account. ``check_strength=False`` is for test factories only, whose fixed
-    password ("password123") is deliberately one the rules refuse."""
+    password ("password123") is deliberately one the rules refuse, and for a confirmed
+    registration, whose password was checked and hashed (``password_hash``) at the form."""
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise AccountError(_l("Please enter a valid e-mail address."))
@@ -42,30 +44,44 @@ def create_user(email: str, password: str, display_name: str = "", role: str = "
         check_password_rules(password, email)
     user = User(email=email, display_name=(display_name or email.split("@")[0]).strip()[:80],
                 role=role, locale=locale)
-    user.set_password(password)
+    if password_hash is not None:
+        user.password_hash = password_hash
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.commit()
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user if the e-mail and password match an active, unlocked account, else None.
+def authenticate(email: str, password: str, client: str = "") -> User | None:
+    """The user if the e-mail and password match an active account that ``client`` (the
+    caller's IP address) is not locked out of, else None.
 
     Every refusal costs one Argon2 verify and looks the same to the caller, whether the
-    e-mail is unknown, the account locked (see lockout) or disabled, or the password wrong."""
+    e-mail is unknown, the client locked out (see lockout) or the account disabled, or the
+    password wrong."""
     user = find_user(email)
-    if user is None or lockout.locked_until(user) is not None:
+    if user is None or lockout.locked_until(user, client) is not None:
         lockout.spend_verify_time(password)
         return None
     if not user.check_password(password):
-        lockout.record_failure(user)
+        lockout.record_failure(user, client)
         return None
     if not user.active:
         return None
-    lockout.clear(user)
+    lockout.clear(user, client)
     user.last_login_at = now()
     db.session.commit()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Make every session and remember-me cookie of ``user`` invalid (logout): copies of
+    them no longer match User.session_marker(); commits. Counted up by the database, so two
+    logouts at once both take effect."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=User.session_generation + 1))
+    db.session.commit()
 
 
 def change_password(user: User, current: str, new: str) -> None:

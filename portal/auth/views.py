@@ -2,9 +2,10 @@
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import bp, lockout, reset
+from portal.auth import bp, lockout, registration, reset
 from portal.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -18,13 +19,14 @@ from portal.auth.services import (
     AccountError,
     authenticate,
     change_password,
-    create_user,
+    end_sessions,
     update_profile,
 )
+from portal.links import absolute_url_for
 from portal.permissions import same_site_path
 
 # The admin users list shows current locks.
-bp.add_app_template_global(lockout.locked_until, "account_locked_until")
+bp.add_app_template_global(lockout.current_locks, "account_locks")
 
 
 def _safe_next(target: str | None) -> str:
@@ -36,7 +38,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        user = authenticate(form.email.data, form.password.data, get_remote_address())
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
@@ -51,6 +53,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("kb.home"))
@@ -61,14 +65,32 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = create_user(form.email.data, form.password.data, form.display_name.data or "")
+            registration.start_registration(
+                form.email.data, form.password.data, form.display_name.data or "",
+                lambda token: absolute_url_for("auth.confirm_registration", token=token))
         except AccountError as error:
             flash(str(error), "error")
             return render_template("auth/register.html", form=form), 400
+        # The same page whether or not the address has an account (no enumeration).
+        return render_template("auth/register_sent.html")
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/register/confirm/<token>")
+def confirm_registration(token: str):
+    try:
+        user = registration.finish_registration(token)
+    except registration.RegistrationLinkError as error:
+        response = make_response(
+            render_template("auth/register_invalid.html", reason=error.reason), 400)
+    else:
         login_user(user)
         flash(_("Your account is ready."), "success")
-        return redirect(url_for("kb.home"))
-    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+        response = redirect(url_for("kb.home"))
+    # The token is in the URL: keep it out of Referer headers and caches.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -110,8 +132,8 @@ def password():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        reset.send_reset_mail(form.email.data, lambda token: url_for(
-            "auth.reset_password", token=token, _external=True))
+        reset.send_reset_mail(form.email.data, lambda token: absolute_url_for(
+            "auth.reset_password", token=token))
         # The same page whether or not the account exists (no account enumeration).
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200

@@ -7,7 +7,6 @@ from markupsafe import Markup
 
 from portal.downloads.services import files_for_article
 from portal.downloads.storage import human_size
-from portal.markup import render_markdown
 
 bp = Blueprint("downloads", __name__, url_prefix="/downloads")
 
@@ -28,9 +27,9 @@ def filesize(size: int) -> str:
 
 
 @bp.app_template_filter("release_notes")
-def release_notes(source: str) -> Markup:
-    """Template filter: release notes through the one sanitising Markdown renderer."""
-    return Markup(render_markdown(source or "").html)  # sanitised by nh3 in render_markdown
+def release_notes(file) -> Markup:
+    """Template filter: a file's release notes, as rendered and sanitised when saved."""
+    return Markup(file.release_notes_html or "")  # sanitised by nh3 in render_markdown
 
 
 @bp.app_template_global("article_downloads")

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from portal.downloads.services import FileDetails, products
 from portal.editor.forms import SLUG_MESSAGE, SLUG_PATTERN
 from portal.extensions import db
-from portal.forms import WholeNumberField, optional_int
+from portal.forms import WholeNumberField, markdown_within_limits, optional_int
 from portal.models import Article
 
 VISIBILITY_CHOICES = [
@@ -29,7 +29,8 @@ class FileDetailsForm(FlaskForm):
     visibility = SelectField(_l("Who may download"), choices=VISIBILITY_CHOICES)
     article_id = SelectField(_l("Attach to article (optional)"), coerce=optional_int)
     release_notes_md = TextAreaField(_l("Release notes (Markdown)"),
-                                     validators=[Optional(), Length(max=50_000)])
+                                     validators=[Optional(), Length(max=50_000),
+                                                 markdown_within_limits])
 
     def fill_choices(self) -> None:
         """Products and articles to pick from (called before validating or rendering)."""

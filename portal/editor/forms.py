@@ -5,7 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from portal.forms import WholeNumberField, optional_int
+from portal.forms import WholeNumberField, markdown_within_limits, optional_int
+from portal.markup import MAX_MARKDOWN_CHARS
 from portal.models.kb import LANGUAGE_NAMES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -34,7 +35,8 @@ class ArticleForm(FlaskForm):
         ],
     )
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=500)])
-    body_md = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=200_000)])
+    body_md = TextAreaField(_l("Body (Markdown)"),
+                            validators=[Length(max=MAX_MARKDOWN_CHARS), markdown_within_limits])
     note = StringField(_l("What changed (revision note)"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField()
     translation_of = HiddenField()  # the original's id when this article translates it

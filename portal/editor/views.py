@@ -32,7 +32,7 @@ from portal.kb.translations import (
     missing_languages,
     translation_draft,
 )
-from portal.markup import render_markdown
+from portal.markup import MAX_MARKDOWN_CHARS, markdown_problem, render_markdown
 from portal.models import Article
 from portal.models.kb import LANGUAGES
 from portal.permissions import editor_required
@@ -226,7 +226,9 @@ def preview():
     """Live preview: the same renderer and sanitiser as the article page (CSRF via header)."""
     payload = request.get_json(silent=True) or {}
     source = payload.get("markdown", request.form.get("markdown", ""))
-    if not isinstance(source, str) or len(source) > 200_000:
+    if not isinstance(source, str) or len(source) > MAX_MARKDOWN_CHARS:
         return jsonify({"error": _("The preview text is missing or too long.")}), 400
+    if problem := markdown_problem(source):
+        return jsonify({"error": str(problem)}), 400
     rendered = render_markdown(source)
     return jsonify({"html": rendered.html, "toc": rendered.toc_html})

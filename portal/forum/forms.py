@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import optional_int
+from portal.forms import markdown_within_limits, optional_int
 from portal.forum.moderation import REASON_MAX_CHARS
 from portal.forum.services import BODY_MAX_CHARS, TITLE_MAX_CHARS
 from portal.kb.queries import category_choices
@@ -13,7 +13,8 @@ from portal.kb.queries import category_choices
 
 def _body_field(label):
     required = DataRequired(message=_l("Please write something first."))
-    return TextAreaField(label, validators=[required, Length(max=BODY_MAX_CHARS)])
+    return TextAreaField(label, validators=[required, Length(max=BODY_MAX_CHARS),
+                                            markdown_within_limits])
 
 
 class TopicForm(FlaskForm):

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.forum import watching
 from portal.forum.paths import topic_path
 from portal.indexing.outbox import commit_and_index, enqueue
+from portal.markup import markdown_problem
 from portal.models import Category, Post, PostEdit, PostVote, Tag, Topic, User
 from portal.models.forum import TOPIC_KINDS
 from portal.notify.services import notify
@@ -111,6 +112,8 @@ def clean_body(body_md: str | None) -> str:
     if len(body) > BODY_MAX_CHARS:
         raise ForumError(_l("The text may be at most %(n)d characters (it has %(len)d).",
                             n=BODY_MAX_CHARS, len=len(body)))
+    if problem := markdown_problem(body):
+        raise ForumError(problem)
     return body
 
 

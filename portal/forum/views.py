@@ -16,7 +16,7 @@ from portal.forum.forms import EditPostForm, FlagForm, MoveForm, ReplyForm, Topi
 from portal.forum.moderation import flag_post
 from portal.forum.services import ForumError, PostingForbidden
 from portal.kb.feedback import MAX_ROW_ID
-from portal.markup import render_markdown
+from portal.markup import markdown_problem, render_markdown
 from portal.models import Post, Topic
 
 # -- helpers shared with moderation_views ---------------------------------------------------
@@ -78,10 +78,6 @@ def login_first(view):
     return wrapped
 
 
-def markdown_html(source: str) -> str:
-    return render_markdown(source).html
-
-
 # -- lists ----------------------------------------------------------------------------------
 
 def _list_args() -> tuple[str, str, int]:
@@ -121,7 +117,7 @@ def render_topic(topic: Topic, reply_form: ReplyForm, error: str = "", status: i
         "forum/topic.html", thread=thread, topic=topic, reply_form=reply_form, error=error,
         flag_form=FlagForm(formdata=None), move_form=MoveForm(formdata=None,
                                                               category_id=topic.category_id),
-        form=ConfirmForm(), markdown_html=markdown_html,
+        form=ConfirmForm(),
         can_accept=services.can_accept(current_user, topic),
         moderator=services.is_moderator(current_user),
     ), status
@@ -297,7 +293,9 @@ def preview():
     if not isinstance(source, str) or len(source) > services.BODY_MAX_CHARS:
         return jsonify({"error": _("The preview text is missing or too long."),
                         "status": 400}), 400
-    return jsonify({"html": markdown_html(source)})
+    if problem := markdown_problem(source):
+        return jsonify({"error": str(problem), "status": 400}), 400
+    return jsonify({"html": render_markdown(source).html})
 
 
 from portal.forum import moderation_views  # noqa: E402,F401  (registers the routes)

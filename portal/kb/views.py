@@ -1,10 +1,12 @@
 """Customer-facing knowledge base pages."""
 
+import re
 from dataclasses import replace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -30,7 +32,7 @@ from portal.kb.translations import (
     other_languages,
     reader_language,
 )
-from portal.markup import markdown_to_text, render_markdown
+from portal.markup import RenderedMarkdown
 from portal.models import Article, Category
 from portal.permissions import can_edit_articles
 from portal.visitor import current_identity
@@ -88,12 +90,18 @@ def article_gone(gone: ArticleGone):
     return render_template("kb/gone.html", article=gone.article, replacement=replacement), 410
 
 
+def stored_markdown(article: Article) -> RenderedMarkdown:
+    """The HTML rendered when the article was saved (never rendered on view)."""
+    toc = article.toc_html or ""
+    return RenderedMarkdown(html=article.body_html or "", toc_html=toc, has_toc=bool(toc))
+
+
 def _render_article(found: Article, form: FeedbackForm, status: int = 200):
     user_id, anon_id = current_identity()
     return render_template(
         "kb/article.html",
         article=found,
-        rendered=render_markdown(found.body_md),
+        rendered=stored_markdown(found),
         related=localize(related_articles(found), reader_language()),
         also_read=localize(also_read_articles(found), reader_language()),
         translations=other_languages(found),
@@ -107,11 +115,14 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
 
 
 DESCRIPTION_CHARS = 160  # what search engines show of a page's description
+_HEADING_LINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>')  # the "#" beside headings
 
 
 def meta_description(article: Article) -> str:
     """The article's summary, else the start of its text, for search engines' snippets."""
-    text = article.summary.strip() or " ".join(markdown_to_text(article.body_md).split())
+    # From the HTML stored at save: a view never renders Markdown.
+    text = article.summary.strip() or Markup(
+        _HEADING_LINK.sub("", article.body_html or "")).striptags()
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
 
 

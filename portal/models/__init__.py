@@ -1,5 +1,6 @@
 """Database models, one module per area; import them all so Alembic sees every table."""
 
+from portal.models import rendered  # noqa: F401  (registers render-on-save)
 from portal.models.downloads import DownloadFile, Product
 from portal.models.forum import (
     AskSession,
@@ -39,13 +40,14 @@ from portal.models.routing import (
 )
 from portal.models.search_log import SearchClick, SearchLog
 from portal.models.search_tuning import Setting, SynonymGroup, UserWord
-from portal.models.security import AuditEntry
+from portal.models.security import AuditEntry, LoginLock
 from portal.models.user import ROLES, User
 
 __all__ = [
     "ROLES",
     "AskSession",
     "AuditEntry",
+    "LoginLock",
     "ContentNeed",
     "QueryDayStat",
     "RollupState",

@@ -65,6 +65,7 @@ class DownloadFile(db.Model):
     version: Mapped[str] = mapped_column(String(50))
     version_key: Mapped[str] = mapped_column(VersionKey, index=True)
     release_notes_md: Mapped[str] = mapped_column(Text, default="")
+    release_notes_html: Mapped[str | None] = mapped_column(Text)  # rendered on save
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)

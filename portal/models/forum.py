@@ -74,6 +74,7 @@ class Post(db.Model):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)  # rendered on save (models/rendered.py)
     is_question: Mapped[bool] = mapped_column(default=False)  # the topic's opening post
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     edited_at: Mapped[datetime | None]
@@ -99,6 +100,7 @@ class PostEdit(db.Model):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     old_body_md: Mapped[str] = mapped_column(Text)
+    old_body_html: Mapped[str | None] = mapped_column(Text)  # rendered on save
     old_title: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -69,6 +69,9 @@ class Article(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500), default="")
     body_md: Mapped[str] = mapped_column(Text, default="")
+    # Rendered on save (models/rendered.py); toc_html is empty when there are no headings.
+    body_html: Mapped[str | None] = mapped_column(Text)
+    toc_html: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(10), default="zh-CN")
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)

@@ -1,8 +1,8 @@
-"""Security records: the audit log of editor and admin actions."""
+"""Security records: the audit log of editor and admin actions, and login locks."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -27,3 +27,20 @@ class AuditEntry(db.Model):
     summary: Mapped[str] = mapped_column(String(255), default="")
     before_json: Mapped[str] = mapped_column(Text, default="")
     after_json: Mapped[str] = mapped_column(Text, default="")
+
+
+
+class LoginLock(db.Model):
+    """Failed logins to one account from one client (IP address): the back-off of
+    portal.auth.lockout. Per client, so guessing from one address cannot lock the owner out
+    of their account from another."""
+
+    __tablename__ = "login_locks"
+    __table_args__ = (UniqueConstraint("user_id", "client", name="uq_login_locks_user_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

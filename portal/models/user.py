@@ -31,15 +31,16 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     banned_at: Mapped[datetime | None]  # banned from posting in the forum
-    # Login back-off: consecutive failures, and no attempt is checked before locked_until.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # Bumped at logout: every session and remember-me cookie issued before then stops working.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def session_marker(self) -> str:
-        """Changes whenever the password does: sessions and remember-me cookies carry it, so
-        a password change or reset signs every other browser out."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:12]
+        """Changes whenever the password or the session generation does: sessions and
+        remember-me cookies carry it, so a logout, password change or reset signs out every
+        copy of them (checked on each request by visitor.load_user)."""
+        material = f"{self.password_hash}\x00{self.session_generation or 0}"
+        return hashlib.sha256(material.encode()).hexdigest()[:12]
 
     def get_id(self) -> str:  # what flask-login keeps in the session and remember cookie
         return f"{self.id}:{self.session_marker()}"

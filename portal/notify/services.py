@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from portal.clock import now
 from portal.extensions import db
+from portal.links import absolute
 from portal.models import Notification, OutboxMail, User
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def notify(user_ids: Iterable[int], kind: str, message: str, url: str = "",
         db.session.add(Notification(user_id=user_id, kind=kind, message=message[:500],
                                     url=url[:300], created_at=now()))
         if email:
-            queue_mail(user.email, message[:300], f"{message}\n\n{url}")
+            queue_mail(user.email, message[:300], f"{message}\n\n{absolute(url)}")
         sent += 1
     return sent
 

@@ -22,15 +22,18 @@ logger = logging.getLogger(__name__)
 EXTENSION = "portal_limiter"
 
 # "endpoint" is counted per client IP; "endpoint@email" per submitted e-mail address;
-# "endpoint@account" per logged-in account (per IP for anonymous callers). Endpoints that also
+# "endpoint@ip_email" per (client IP, submitted e-mail); "endpoint@account" per logged-in
+# account (per IP for anonymous callers). Endpoints that also
 # answer GET (a form) count only their POSTs. Missing endpoints are skipped.
 # Override or add entries with the RATE_LIMITS config dict.
 LIMITS: dict[str, str] = {
-    # Accounts. The e-mail limits stop one account being tried from many addresses, and one
-    # mailbox being flooded with reset mails.
+    # Accounts. Logins per (IP, e-mail), like the back-off in auth/lockout.py: a limit per
+    # e-mail alone let anyone keep the owner out of their account. The e-mail limit on
+    # /forgot stops one mailbox being flooded with reset mails.
     "auth.login": "10/minute",
-    "auth.login@email": "20/hour",
+    "auth.login@ip_email": "20/hour",
     "auth.register": "5/hour",
+    "auth.register@email": "3/hour",  # it mails the address, like /forgot
     "auth.forgot_password": "5/hour",
     "auth.forgot_password@email": "3/hour",
     "auth.reset_password": "10/hour",
@@ -64,13 +67,18 @@ def submitted_email() -> str:
     return (request.form.get("email") or "").strip().lower() or "(none)"
 
 
+def ip_and_email() -> str:
+    return f"{get_remote_address()} {submitted_email()}"
+
+
 def account_or_ip() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.get_id()}"
     return get_remote_address()
 
 
-_KEYS = {"": get_remote_address, "email": submitted_email, "account": account_or_ip}
+_KEYS = {"": get_remote_address, "email": submitted_email, "ip_email": ip_and_email,
+         "account": account_or_ip}
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,8 @@ def limits_table(app: Flask) -> list[Rule]:
     for name, limit in {**LIMITS, **app.config.get("RATE_LIMITS", {})}.items():
         endpoint, _, key = name.partition("@")
         if key not in _KEYS:
-            raise ValueError(f"rate limit {name!r}: unknown key {key!r} (use email or account)")
+            raise ValueError(f"rate limit {name!r}: unknown key {key!r} "
+                             f"(use email, ip_email or account)")
         if endpoint.endswith(".*"):
             blueprint = endpoint[:-2]
             rules += [Rule(match, limit, key, shared=blueprint) for match in app.view_functions
