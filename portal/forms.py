@@ -16,7 +16,7 @@ MAX_PAGE = 1000  # deeper pages are for filters, not paging; also bounds the SQL
 # values of each to every route.
 INTEGER_ARGS = frozenset({
     "page", "sid", "rank", "quote", "against", "article_id", "min", "min_votes", "days",
-    "topic_id", "base_revision", "translate_from", "translation_of",
+    "topic_id", "base_revision", "translate_from", "translation_of", "owner_id",
 })
 # Query arguments "<type>:<id>" that carry an integer id after the colon.
 KEY_QUERY_ARGS = frozenset({"key"})

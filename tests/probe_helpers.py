@@ -185,6 +185,9 @@ WRITE_ROUTES: dict[str, WriteProbe] = {
     "/downloads/manage/upload": WriteProbe("editor", form=upload_form, multipart=True),
     # editor
     "/editor/articles/<int:article_id>/edit": WriteProbe("editor", form=_article_form),
+    "/editor/articles/<int:article_id>/review-settings": WriteProbe("editor", form=lambda w: {
+        "owner_id": "", "review_by": "2027-01-01"}),
+    "/editor/articles/<int:article_id>/reviewed": WriteProbe("editor"),
     "/editor/articles/<int:article_id>/revisions/<int:number>/restore": WriteProbe("editor"),
     "/editor/articles/<int:article_id>/status": WriteProbe("editor", form=lambda w: {
         "status": "archived"}),

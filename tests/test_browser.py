@@ -322,7 +322,8 @@ PHONE_PAGES = {
     "customer": ["/me/", "/account", "/notifications", "/forum/new"],
     "expert": ["/experts/queue", "/experts/profile"],
     "editor": ["/editor/", "/editor/articles/new", "/editor/categories", "/editor/tags",
-               "/editor/localization", "/editor/search-tuning", "/insights/", "/insights/gaps",
+               "/editor/localization", "/editor/review", "/editor/search-tuning", "/insights/",
+               "/insights/gaps",
                "/insights/articles", "/downloads/manage/", "/forum/flags"],
     "admin": ["/admin/users", "/admin/audit", "/admin/outbox"],
 }

@@ -73,7 +73,7 @@ def test_every_reader_is_a_route_and_every_argument_is_read(app):
     read = {name for names in READERS.values() for name in names}
     assert read - KEY_QUERY_ARGS <= INTEGER_ARGS
     # Form fields: the write-form probe below sends them.
-    assert INTEGER_ARGS - read == {"topic_id", "base_revision", "translation_of"}
+    assert INTEGER_ARGS - read == {"topic_id", "base_revision", "translation_of", "owner_id"}
 
 
 def test_bad_integers_in_every_get_route(app, client, world):

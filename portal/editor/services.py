@@ -123,7 +123,7 @@ def save_article(
             )
     creating = article is None
     if creating:
-        article = Article(author_id=author_id)
+        article = Article(author_id=author_id, owner_id=author_id)
         db.session.add(article)
     before = None if creating else snapshot_article(article)
     assign(article, data)

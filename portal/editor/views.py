@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from portal.editor import bp
 from portal.editor.diff import diff_fields, diff_text
 from portal.editor.forms import ArticleForm
+from portal.editor.review import owner_choices, review_due
 from portal.editor.services import (
     ArticleData,
     ArticleError,
@@ -82,7 +83,9 @@ def _render_form(form: ArticleForm, article: Article | None, status: int = 200,
     return render_template(
         "editor/edit.html", form=form, article=article, source=source,
         group=[(member, is_outdated(member)) for member in group if member is not article],
-        missing=missing_languages(article) if article is not None else []), status
+        missing=missing_languages(article) if article is not None else [],
+        owners=owner_choices(),
+        review_due=review_due(article) if article is not None else None), status
 
 
 def _translation_source() -> Article | None:

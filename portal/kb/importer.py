@@ -382,7 +382,8 @@ def _save_batch(batch: list[_SourceFile], author_id: int | None,
                 continue
             created = article is None
             if created:
-                article = articles[data.slug] = Article(author_id=author_id)
+                article = articles[data.slug] = Article(author_id=author_id,
+                                                        owner_id=author_id)
                 db.session.add(article)
             before = None if created else snapshot_article(article)
             assign(article, data, find_tags)

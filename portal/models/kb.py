@@ -1,6 +1,6 @@
 """Knowledge base: categories (a tree shared with the forum), tags, articles and their history."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -91,11 +91,16 @@ class Article(db.Model):
     translation_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True)
     source_revision: Mapped[int | None]
+    # Who keeps the article right, and when it is due for review (portal/editor/review.py;
+    # unset: REVIEW_INTERVAL_DAYS after publishing).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    review_by: Mapped[date | None]
     # An archived article's successor: readers of the old address are sent there.
     replaced_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"))
 
     category: Mapped[Category | None] = relationship()
+    owner = relationship("User", foreign_keys=[owner_id])
     translation_of: Mapped["Article | None"] = relationship(
         remote_side=[id], foreign_keys=[translation_of_id])
     replaced_by: Mapped["Article | None"] = relationship(
