@@ -199,6 +199,8 @@ WRITE_ROUTES: dict[str, WriteProbe] = {
         "name": "改名", "name_en": "", "slug": w.spare_category.slug, "parent_id": "",
         "description": "", "position": "0"}),
     "/editor/categories/<int:category_id>/delete": WriteProbe("editor"),
+    "/editor/images": WriteProbe("editor", form=lambda w: {
+        "image": (io.BytesIO(b"GIF89a" + bytes(32)), "probe.gif")}, multipart=True),
     "/editor/preview": WriteProbe("editor", form=lambda w: {"markdown": "# hi"}),
     "/editor/tags/<int:tag_id>/delete": WriteProbe("editor"),
     "/editor/tags/<int:tag_id>/rename": WriteProbe("editor", form=lambda w: {"name": "换货"}),

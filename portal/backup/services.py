@@ -26,7 +26,7 @@ from portal.backup import archive, postgres, sqlite
 from portal.backup.archive import BackupError
 from portal.downloads.storage import stored_path
 from portal.extensions import db
-from portal.models import DownloadFile
+from portal.models import ArticleImage, DownloadFile
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +116,12 @@ def _read_contents(conn: Connection) -> _Contents:
     counts = {name: conn.execute(select(func.count()).select_from(table(name))).scalar_one()
               for name in MAIN_TABLES if name in tables}
     files = []
-    if "download_files" in tables:
-        columns = DownloadFile.__table__.c
-        files = conn.execute(select(columns.id, columns.stored_name, columns.original_name,
-                                    columns.sha256).order_by(columns.stored_name)).all()
+    for model in (DownloadFile, ArticleImage):  # every table whose rows name an upload file
+        if model.__tablename__ in tables:
+            columns = model.__table__.c
+            files += conn.execute(select(columns.id, columns.stored_name, columns.original_name,
+                                         columns.sha256)).all()
+    files.sort(key=lambda row: row.stored_name)
     return _Contents(tables, revision, counts, files)
 
 

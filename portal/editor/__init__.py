@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
-from portal.editor import localization, review_views, taxonomy_views, views  # noqa: E402,F401
+from portal.editor import (  # noqa: E402,F401  (register the routes)
+    image_views,
+    localization,
+    review_views,
+    taxonomy_views,
+    views,
+)

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from portal.editor import bp
 from portal.editor.diff import diff_fields, diff_text
 from portal.editor.forms import ArticleForm
+from portal.editor.images import external_images
 from portal.editor.review import owner_choices, review_due
 from portal.editor.services import (
     ArticleData,
@@ -234,4 +235,6 @@ def preview():
     if problem := markdown_problem(source):
         return jsonify({"error": str(problem)}), 400
     rendered = render_markdown(source)
-    return jsonify({"html": rendered.html, "toc": rendered.toc_html})
+    warnings = [_("This image is on another site and will not be shown: %(url)s", url=url)
+                for url in external_images(rendered.html)]
+    return jsonify({"html": rendered.html, "toc": rendered.toc_html, "warnings": warnings})

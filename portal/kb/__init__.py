@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("kb", __name__)
 
-from portal.kb import search_documents, views  # noqa: E402,F401  (register routes and the doc source)
+from portal.kb import image_files, search_documents, views  # noqa: E402,F401  (routes, doc source)

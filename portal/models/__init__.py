@@ -23,6 +23,7 @@ from portal.models.insights import (
 from portal.models.kb import (
     Article,
     ArticleFeedback,
+    ArticleImage,
     ArticleRevision,
     ArticleView,
     Category,
@@ -70,6 +71,7 @@ __all__ = [
     "topic_tags",
     "Article",
     "ArticleFeedback",
+    "ArticleImage",
     "ArticleRevision",
     "ArticleView",
     "Category",

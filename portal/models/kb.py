@@ -176,3 +176,19 @@ class ArticleView(db.Model):
     anon_id: Mapped[str | None] = mapped_column(String(64))
     search_id: Mapped[int | None] = mapped_column(ForeignKey("search_logs.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ArticleImage(db.Model):
+    """An image an editor uploaded for articles: stored outside static/ under a random name,
+    served from our own origin (portal/editor/images.py)."""
+
+    __tablename__ = "article_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,6 +27,12 @@
         .then(function (data) {
           if (ticket !== latest || data.html === undefined) { return; } // stale or refused
           target.innerHTML = data.html;
+          (data.warnings || []).forEach(function (text) {
+            var note = document.createElement("p");
+            note.className = "flash flash-error preview-warning";
+            note.textContent = text;  // text, never markup
+            target.insertBefore(note, target.firstChild);
+          });
           box.hidden = false;
         })
         .catch(function () { /* keep the last preview; posting still works */ });
