@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 
 from flask import Flask, request
 from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.clock import now
@@ -11,6 +13,19 @@ from portal.i18n import select_locale
 from portal.models.kb import LANGUAGE_NAMES
 from portal.notify.services import unread_count
 from portal.permissions import can_edit_articles
+
+# Stored values as readers see them (one place: the pages and the flash messages use these).
+STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
+ROLE_LABELS = {"customer": _l("Customer"), "expert": _l("Expert"), "editor": _l("Editor"),
+               "admin": _l("Admin")}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
 
 
 def category_name(category) -> str:
@@ -29,13 +44,17 @@ def duration(value: timedelta | None) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+        return _("%(days)d d %(hours)d h", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+    return _("%(minutes)d min", minutes=minutes)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["language_name"] = LANGUAGE_NAMES.get
     app.jinja_env.globals["can_edit_articles"] = can_edit_articles

@@ -81,9 +81,9 @@ def test_articles_table_counts_views_searches_and_votes(world):
     a, b, c = world["a"], world["b"], world["c"]
     table = articles_table(OCTOBER)
     assert table.rows == [
-        [a.id, "如何退货", "published", 6, 3, 3, 1, 75.0, 2],
-        [b.id, "发票抬头修改", "published", 1, 0, 1, 3, 25.0, 0],
-        [c.id, "同步设置", "published", 0, 0, 2, 0, 100.0, 0],
+        [a.id, "如何退货", "已发布", 6, 3, 3, 1, 75.0, 2],
+        [b.id, "发票抬头修改", "已发布", 1, 0, 1, 3, 25.0, 0],
+        [c.id, "同步设置", "已发布", 0, 0, 2, 0, 100.0, 0],
     ]
 
 

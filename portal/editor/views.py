@@ -38,6 +38,7 @@ from portal.markup import MAX_MARKDOWN_CHARS, markdown_problem, render_markdown
 from portal.models import Article
 from portal.models.kb import LANGUAGES
 from portal.permissions import editor_required
+from portal.template_helpers import status_label
 
 REVISION_FIELDS = ("title", "summary", "status", "language", "category_id", "tags")
 
@@ -174,7 +175,7 @@ def set_status(article_id: int):
         flash(str(error), "error")
         return redirect(url_for("editor.edit_article", article_id=article.id)), 303
     if changed:
-        flash(_("Status changed to %(status)s.", status=status), "success")
+        flash(_("Status changed to %(status)s.", status=status_label(status)), "success")
     return redirect(url_for("editor.edit_article", article_id=article.id))
 
 

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.insights.ranges import DateRange
 from portal.insights.tables import Table
 from portal.models import Article, ArticleFeedback, ArticleView, SearchLog
+from portal.template_helpers import status_label
 
 TOP_QUERIES = 10
 
@@ -95,7 +96,7 @@ def articles_table(rng: DateRange) -> Table:
         title=_("Articles"),
         columns=[_("ID"), _("Article"), _("Status"), _("Views"), _("Searches that led here"),
                  _("Helpful: yes"), _("Helpful: no"), _("Helpful %"), _("Comments")],
-        rows=[[s.article_id, s.title, s.status, s.views, s.from_search, s.yes, s.no,
+        rows=[[s.article_id, s.title, status_label(s.status), s.views, s.from_search, s.yes, s.no,
                s.helpful_percent, s.comments] for s in article_stats(rng)],
         note=_("Searches that led here counts each search once, however often its result "
                "was opened."),
