@@ -176,6 +176,7 @@ WRITE_ROUTES: dict[str, WriteProbe] = {
     # admin
     "/admin/users/<int:user_id>/role": WriteProbe("admin", form=lambda w: {"role": "editor"}),
     "/admin/users/<int:user_id>/active": WriteProbe("admin", form=lambda w: {"active": "0"}),
+    "/admin/users/<int:user_id>/unlock": WriteProbe("admin"),
     # downloads
     "/downloads/manage/<int:file_id>/delete": WriteProbe("editor"),
     "/downloads/manage/<int:file_id>/edit": WriteProbe("editor", form=lambda w: dict(

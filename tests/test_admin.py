@@ -43,12 +43,49 @@ def test_admin_lists_searches_and_changes_roles(client, make):
 
 
 def test_admin_cannot_lock_themselves_out(client, make):
+    """No buttons for it on their own row; a forged post is refused with a message on the
+    same page (an everyday mistake, not a full-page 400)."""
     admin = make.user("admin")
+    other = make.user("editor")
     client.login(admin)
-    assert client.post(f"/admin/users/{admin.id}/role", {"role": "customer"}).status_code == 400
-    assert client.post(f"/admin/users/{admin.id}/active", {"active": "0"}).status_code == 400
+    client.post("/lang/en")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert f"/admin/users/{admin.id}/role" not in page
+    assert f"/admin/users/{admin.id}/active" not in page
+    assert f"/admin/users/{other.id}/role" in page and "data-confirm" in page
+    refused = client.post(f"/admin/users/{admin.id}/role", {"role": "customer"},
+                          follow_redirects=True)
+    assert refused.status_code == 200
+    assert "admin role." in refused.get_data(as_text=True)  # the reason, on the users page
+    client.post(f"/admin/users/{admin.id}/active", {"active": "0"})
     db.session.refresh(admin)
     assert admin.role == "admin" and admin.active
+
+
+def test_an_admin_unlocks_an_account_for_every_address(client, make):
+    from portal.auth.lockout import current_locks
+    from portal.models import AuditEntry
+
+    owner, admin = make.user(), make.user("admin")
+    for _ in range(5):
+        client.post("/login", {"email": owner.email, "password": "wrong-password"},
+                    environ_base={"REMOTE_ADDR": "10.9.0.1"})
+    assert current_locks(owner)
+    client.login(admin)
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert f"/admin/users/{owner.id}/unlock" in page
+    assert client.post(f"/admin/users/{owner.id}/unlock").status_code == 303
+    assert current_locks(owner) == []
+    assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) \
+        == "user.unlock"
+
+
+def test_restoring_a_revision_asks_first(client, make):
+    article = make.article("退款", slug="refund")
+    client.login(make.user("editor"))
+    client.post(f"/editor/articles/{article.id}/status", {"status": "archived"})
+    page = client.get(f"/editor/articles/{article.id}/revisions").get_data(as_text=True)
+    assert 'data-confirm="' in page and "js/confirm.js" in page
 
 
 def test_role_change_requires_csrf(client, make):

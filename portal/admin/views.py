@@ -10,11 +10,13 @@ from sqlalchemy import func, or_, select
 
 from portal.admin import bp
 from portal.audit.services import record
+from portal.auth import lockout
 from portal.auth.services import AccountError, set_active, set_role
 from portal.extensions import db
 from portal.forms import ConfirmForm, page_arg
 from portal.models import ROLES, User
 from portal.permissions import admin_required
+from portal.template_helpers import role_label
 
 PER_PAGE = 50
 
@@ -42,6 +44,8 @@ def change_role(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     role = request.form.get("role", "")
+    if role not in ROLES:  # bad input, not an everyday mistake
+        abort(400, description=_("Unknown role."))
     if role != user.role:
         record(current_user, "user.role", "user", user.id, user.email, {"role": user.role},
                {"role": role})
@@ -49,8 +53,10 @@ def change_role(user_id: int):
         set_role(user, role, current_user)
     except AccountError as error:
         db.session.rollback()
-        return render_template("errors/error.html", code=400, message=str(error)), 400
-    flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
+        flash(str(error), "error")  # an everyday mistake: said on the same page
+        return redirect(url_for("admin.users"), 303)
+    flash(_("%(email)s is now %(role)s.", email=user.email, role=role_label(user.role)),
+          "success")
     return redirect(url_for("admin.users"))
 
 
@@ -68,6 +74,21 @@ def change_active(user_id: int):
         set_active(user, active, current_user)
     except AccountError as error:
         db.session.rollback()
-        return render_template("errors/error.html", code=400, message=str(error)), 400
+        flash(str(error), "error")
+        return redirect(url_for("admin.users"), 303)
     flash(_("Account enabled.") if active else _("Account disabled."), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@admin_required
+def unlock(user_id: int):
+    """End every login lock of the account (all addresses), e.g. after the owner called."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    record(current_user, "user.unlock", "user", user.id, user.email, None, None)
+    lockout.clear(user)
+    db.session.commit()
+    flash(_("%(email)s can log in again.", email=user.email), "success")
+    return redirect(url_for("admin.users"), 303)
