@@ -63,7 +63,10 @@ def test_demo_data_creates_searches_clicks_votes_topics_and_ask_sessions(app, cl
 def test_demo_data_flags_bots_and_staff(demo):
     assert count(SearchLog, SearchLog.is_bot.is_(True)) > 0
     assert count(SearchLog, SearchLog.is_staff.is_(True)) > 0
-    assert count(SearchLog, SearchLog.is_bot.is_(False), SearchLog.is_staff.is_(False)) > 40
+    # Most searches are customers' (how many exactly depends on the shipped articles the
+    # visits are drawn from).
+    humans = count(SearchLog, SearchLog.is_bot.is_(False), SearchLog.is_staff.is_(False))
+    assert humans >= 30 and humans > 0.7 * count(SearchLog)
 
 
 def test_demo_data_stores_personal_data_only_masked(demo):

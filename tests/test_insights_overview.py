@@ -154,9 +154,19 @@ def test_excluded_counts(week):
 def test_empty_range_has_no_rates(app, clock):
     clock.current = NOW
     kpis = {k.key: (k.value, k.previous) for k in compute_kpis(WEEK)}
-    assert kpis["searches"] == (0, 0)
+    assert kpis["searches"] == (0, None)  # an empty week before: nothing to compare with
     assert all(value == (None, None) for key, value in kpis.items()
                if key not in ("searches", "searchers"))
+
+
+def test_a_first_week_is_not_better_than_an_empty_one(week):
+    """Against a previous period with no activity at all, no arrow and no verdict."""
+    from portal.insights.ranges import DateRange
+
+    first = DateRange(WEEK.start - timedelta(days=7), WEEK.end - timedelta(days=7))
+    kpis = {k.key: k for k in compute_kpis(first)}
+    assert kpis["searches"].value == 5 and kpis["searches"].previous is None
+    assert all(k.improved is None and k.direction is None for k in kpis.values())
 
 
 def test_format_value():
@@ -258,7 +268,7 @@ def test_editor_sees_kpis_charts_tables_and_the_excluded_line(client, week):
     response = client.get("/insights/", query_string=RANGE)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.count("<svg") == 2 and "<?xml" not in page and "<!DOCTYPE svg" not in page
+    assert page.count("<svg") - page.count("<svg class=\"icon\"") == 2 and "<?xml" not in page and "<!DOCTYPE svg" not in page
     assert 'id="chart-per-day"' in page and 'id="chart-by-hour"' in page
     assert "2 bot searches and 1 staff searches are excluded" in page
     assert 'id="kpi-self_service_score"' in page and "2.2" in page
@@ -319,4 +329,4 @@ def test_include_staff_toggle_and_empty_state(client, make, clock):
     page = client.get("/insights/", query_string=RANGE | {"staff": "1"}).get_data(as_text=True)
     assert "the search log has not been rolled up" in page
     assert "added to the search count only" in page
-    assert page.count("<svg") == 2  # empty charts still render
+    assert page.count("<svg") - page.count("<svg class=\"icon\"") == 2  # empty charts still render

@@ -203,8 +203,16 @@ def compute_kpis(rng: DateRange, exclude_staff: bool = True) -> list[Kpi]:
     ``exclude_staff=False`` adds staff searches to the search count only: the rollups keep
     no other figures for staff, so every rate stays about customers."""
     current, previous = _figures(rng, exclude_staff), _figures(rng.previous(), exclude_staff)
+    if _is_empty(previous):  # nothing to compare with: no "better" against zero
+        previous = dict.fromkeys(previous)
     return [Kpi(key, label, current[key], previous[key], unit, better)
             for key, label, unit, better in KPI_DEFINITIONS]
+
+
+def _is_empty(figures: dict) -> bool:
+    """A period with no recorded activity at all (every count zero or missing)."""
+    counts = [key for key, _label, unit, _better in KPI_DEFINITIONS if unit == "count"]
+    return not any(figures.get(key) for key in counts)
 
 
 def excluded_counts(rng: DateRange) -> dict:
