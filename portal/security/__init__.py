@@ -5,7 +5,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.security import headers, limits
+from portal.security import bans, headers, limits
 
 logger = logging.getLogger(__name__)
 
@@ -18,4 +18,5 @@ def init_app(app: Flask) -> None:
         # the host written into password-reset links (nginx passes that header through as is).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     headers.init_app(app)
+    bans.init_app(app)
     limits.init_app(app)
