@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.kb import bp
 from portal.kb.also_read import also_read_articles
-from portal.kb.feedback import current_vote, record_view, record_vote
+from portal.kb.feedback import current_vote, record_view, record_vote, valid_search_id
 from portal.kb.forms import FeedbackForm
 from portal.kb.queries import (
     articles_in,
@@ -22,7 +22,7 @@ from portal.kb.queries import (
 from portal.markup import render_markdown
 from portal.models import Article, Category
 from portal.permissions import can_edit_articles
-from portal.visitor import current_identity
+from portal.visitor import current_identity, is_own_record, visitor_key
 
 
 @bp.route("/")
@@ -64,7 +64,7 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
         rendered=render_markdown(found.body_md),
         related=related_articles(found),
         also_read=also_read_articles(found),
-        vote=current_vote(found, user_id, anon_id),
+        vote=current_vote(found, user_id, anon_id, visitor_key()),
         form=form,
     ), status
 
@@ -75,7 +75,8 @@ def article(slug: str):
     user_id, anon_id = current_identity()
     search_id = request.args.get("sid", type=int)
     if found.status == "published":
-        record_view(found, user_id, anon_id, search_id)
+        record_view(found, user_id, anon_id, valid_search_id(search_id, is_own_record),
+                    visitor_key())
     return _render_article(found, FeedbackForm(sid=search_id or ""))
 
 
@@ -88,8 +89,9 @@ def feedback(slug: str):
         return _render_article(found, form, 400)
     user_id, anon_id = current_identity()
     sid = form.sid.data
+    search_id = valid_search_id(int(sid) if sid and sid.isdigit() else None, is_own_record)
     record_vote(found, form.helpful.data == "yes", form.comment.data or "", user_id, anon_id,
-                int(sid) if sid and sid.isdigit() else None)
+                search_id, visitor_key())
     flash(_("Thank you for your feedback!"), "success")
     return redirect(url_for("kb.article", slug=found.slug) + "#feedback", 303)
 

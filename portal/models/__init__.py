@@ -8,6 +8,7 @@ from portal.models.forum import (
     PostEdit,
     PostVote,
     Topic,
+    TopicViewMark,
     Watch,
     topic_tags,
 )
@@ -38,7 +39,7 @@ from portal.models.routing import (
     expert_tags,
 )
 from portal.models.search_log import SearchClick, SearchLog
-from portal.models.search_tuning import Setting, SynonymGroup, UserWord
+from portal.models.search_tuning import BlockedSuggestion, Setting, SynonymGroup, UserWord
 from portal.models.security import AuditEntry
 from portal.models.user import ROLES, User
 
@@ -46,6 +47,7 @@ __all__ = [
     "ROLES",
     "AskSession",
     "AuditEntry",
+    "BlockedSuggestion",
     "ContentNeed",
     "QueryDayStat",
     "RollupState",
@@ -58,6 +60,7 @@ __all__ = [
     "Notification",
     "OutboxMail",
     "Post",
+    "TopicViewMark",
     "PostEdit",
     "PostVote",
     "RoutingEvent",
