@@ -95,22 +95,27 @@ def record_view(
     article: Article, user_id: int | None, anon_id: str | None, search_id: int | None,
     visitor_key: str | None = None,
 ) -> None:
-    """Log the view (tied to the search that led here); count it once per visitor per window."""
+    """Log the view once per session per window (tied to the search that led here: the
+    reading analytics work per session), and count it in view_count, which ranks articles,
+    once per visitor key per window (a fresh cookie is not a new reader)."""
     visitor_key = visitor_key or identity_key(user_id, anon_id)
     search_id = valid_search_id(search_id)
     at = now()
-    recent = db.session.scalar(
-        select(ArticleView.id).where(
-            ArticleView.article_id == article.id,
-            or_(ArticleView.visitor_key == visitor_key,
-                _identity_filter(ArticleView, user_id, anon_id)),
-            ArticleView.created_at > at - VIEW_DEDUP_WINDOW,
-        ).limit(1)
-    )
-    if recent is not None and search_id is None:
+    recent = ArticleView.created_at > at - VIEW_DEDUP_WINDOW
+    seen_in_session = _recent_view(article, recent, _identity_filter(ArticleView, user_id,
+                                                                     anon_id))
+    if seen_in_session and search_id is None:
         return
+    counted = seen_in_session or _recent_view(article, recent,
+                                              ArticleView.visitor_key == visitor_key)
     db.session.add(ArticleView(article_id=article.id, user_id=user_id, anon_id=anon_id,
                                search_id=search_id, visitor_key=visitor_key, created_at=at))
-    if recent is None:
+    if not counted:
         article.view_count += 1
     db.session.commit()
+
+
+def _recent_view(article: Article, *conditions) -> bool:
+    return db.session.scalar(
+        select(ArticleView.id).where(ArticleView.article_id == article.id, *conditions).limit(1)
+    ) is not None
