@@ -339,8 +339,8 @@ SQL_ERROR_MARKERS = ("sqlite3.", "OperationalError", "syntax error", "sqlalchemy
                      "Traceback", "fts5:", "no such column", "unrecognized token")
 
 # Tables that a GET may legitimately add rows to (logging and analytics).
-TELEMETRY_TABLES = {"search_logs", "search_clicks", "article_views", "ask_sessions",
-                    "visitor_days", "index_tasks", "audit_log"}
+TELEMETRY_TABLES = {"search_logs", "search_clicks", "article_views", "topic_view_marks",
+                    "ask_sessions", "visitor_days", "index_tasks", "audit_log"}
 
 
 # -- executable markup -----------------------------------------------------------------------
