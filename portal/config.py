@@ -103,6 +103,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "NEW_ACCOUNT_DAYS": 7,  # accounts younger than this are throttled...
         "NEW_ACCOUNT_POSTS_PER_HOUR": 5,  # ...to this many posts per hour (spam)
         "ROUTER_INTERVAL_SECONDS": int(os.environ.get("PORTAL_ROUTER_INTERVAL", "60")),
+        # A query becomes an autocomplete suggestion for everybody once this many different
+        # visitors (accounts, or networks for anonymous visitors) searched it with results.
+        "SUGGESTION_MIN_SEARCHERS": int(os.environ.get("PORTAL_SUGGESTION_MIN_SEARCHERS", "5")),
         # Raw search-log rows older than this are deleted once rolled up (privacy).
         "SEARCH_RETENTION_DAYS": int(os.environ.get("PORTAL_SEARCH_RETENTION_DAYS", "400")),
         # Mail: kept in the outbox table; sent only when an SMTP host is configured.

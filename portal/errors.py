@@ -24,7 +24,8 @@ def wants_json() -> bool:
     return best == "application/json" and accepted[best] > accepted["text/html"]
 
 
-def _respond(code: int, message: str):
+def respond(code: int, message: str):
+    """The error page, or JSON for API and JSON callers, with ``message``."""
     if wants_json():
         return jsonify({"error": message, "status": code}), code
     return render_template("errors/error.html", code=code, message=message), code
@@ -50,7 +51,7 @@ def handle_http_error(error: HTTPException):
         message = error.description
     if error.code == 403 and error.description and error.description != error.__class__.description:
         message = _("This page needs one of these roles: %(roles)s.", roles=error.description)
-    return _respond(error.code or 500, message)
+    return respond(error.code or 500, message)
 
 
 def handle_untrusted_host(error: SecurityError):
@@ -67,7 +68,7 @@ def handle_csrf_error(error: CSRFError):
         count_refused_request()
     except RateLimitExceeded as limited:
         return handle_too_many_requests(limited)
-    return _respond(400, _("The form expired or was not sent from this site. Please try again."))
+    return respond(400, _("The form expired or was not sent from this site. Please try again."))
 
 
 def handle_too_many_requests(error: HTTPException):
@@ -89,7 +90,7 @@ def handle_too_many_requests(error: HTTPException):
 def handle_unexpected_error(error: Exception):
     db.session.rollback()
     logger.exception("unhandled error on %s %s", request.method, request.path)
-    return _respond(500, _("Something went wrong on our side. Please try again later."))
+    return respond(500, _("Something went wrong on our side. Please try again later."))
 
 
 def init_app(app: Flask) -> None:

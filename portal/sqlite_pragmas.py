@@ -6,10 +6,15 @@ commits waited for two fsyncs while holding the database's only write lock, whic
 the search routes' throughput under several workers. In WAL mode with synchronous=NORMAL a
 process that crashes or is killed loses nothing committed; only a power cut or an operating
 system crash can lose the last commits before the WAL was synced (at a checkpoint), and the
-database stays consistent. PostgreSQL databases are untouched."""
+database stays consistent. PostgreSQL databases are untouched.
+
+A writer that finds the write lock taken waits up to BUSY_TIMEOUT_MS for it instead of
+answering "database is locked" (a vote storm beside searches that each log a row)."""
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+BUSY_TIMEOUT_MS = 15_000
 
 
 def _on_connect(dbapi_connection, _record) -> None:
@@ -17,6 +22,7 @@ def _on_connect(dbapi_connection, _record) -> None:
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
 

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.forum import services as forum
 from portal.forum.moderation import flag_post
 from portal.models import Product
+from portal.search_tuning.blocked import block_suggestion
 from portal.search_tuning.services import add_word, save_group
 from tests.conftest import portal_app
 
@@ -77,7 +78,7 @@ class World:
             "article_id": self.article.id, "number": 1, "category_id": self.spare_category.id,
             "tag_id": self.tag_id, "group_id": self.group_id, "word_id": self.word_id,
             "file_id": self.file_id, "slug": self.article.slug, "code": "en",
-            "token": "probe-token",
+            "token": "probe-token", **self.extra,
         }
 
 
@@ -117,6 +118,7 @@ def build_world(app, make, client) -> World:
     db.session.commit()
     group = save_group(None, "运费, 邮费", editor.id)
     word = add_word("探针词", editor.id)
+    blocked = block_suggestion("探针广告", editor.id)
     product = Product(slug="notes", name="笔记", name_en="Notes")
     db.session.add(product)
     db.session.commit()
@@ -128,7 +130,7 @@ def build_world(app, make, client) -> World:
     file_id = db.session.execute(text("SELECT max(id) FROM download_files")).scalar()
     return World(owner, other, expert, other_expert, editor, admin, victim, category, spare,
                  article, topic, topic.posts[0], reply, expert_reply, flag, assignment, tag_id,
-                 group.id, word.id, file_id, product)
+                 group.id, word.id, file_id, product, extra={"blocked_id": blocked.id})
 
 
 # -- who may call each write route, with a valid form ----------------------------------------
@@ -211,6 +213,9 @@ WRITE_ROUTES: dict[str, WriteProbe] = {
     "/editor/search-tuning/groups/<int:group_id>/delete": WriteProbe("editor"),
     "/editor/search-tuning/words": WriteProbe("editor", form=lambda w: {"word": "青禾云"}),
     "/editor/search-tuning/words/<int:word_id>/delete": WriteProbe("editor"),
+    "/editor/search-tuning/suggestions/block": WriteProbe("editor", form=lambda w: {
+        "query": "退货运费"}),
+    "/editor/search-tuning/suggestions/<int:blocked_id>/delete": WriteProbe("editor"),
     # experts
     "/experts/assignments/<int:assignment_id>/decline": WriteProbe(
         "expert", owner="expert", form=lambda w: {"reason": "not mine"}),
@@ -341,8 +346,8 @@ SQL_ERROR_MARKERS = ("sqlite3.", "OperationalError", "syntax error", "sqlalchemy
                      "Traceback", "fts5:", "no such column", "unrecognized token")
 
 # Tables that a GET may legitimately add rows to (logging and analytics).
-TELEMETRY_TABLES = {"search_logs", "search_clicks", "article_views", "ask_sessions",
-                    "visitor_days", "index_tasks", "audit_log"}
+TELEMETRY_TABLES = {"search_logs", "search_clicks", "article_views", "topic_view_marks",
+                    "ask_sessions", "visitor_days", "index_tasks", "audit_log"}
 
 
 # -- executable markup -----------------------------------------------------------------------

@@ -65,16 +65,18 @@ def test_drafts_and_unsolved_topics_are_not_suggested(client, corpus):
     assert {"七天无理由退货政策", "退货运费谁承担？"} <= set(found)
 
 
-def test_popular_successful_queries_from_two_people_are_suggested(app, client, corpus):
+def test_popular_successful_queries_from_enough_people_are_suggested(app, client, corpus):
     from tests.conftest import Client
+
+    def elsewhere(n):
+        return {"REMOTE_ADDR": f"10.2.0.{n}"}
 
     client.get("/search?q=退款到账")
     assert "退款到账" not in texts(client, "退款到")  # one person's query stays theirs
-    Client(app).get("/search?q=退款到账")
-    Client(app).get("/search?q=qqzzx")  # no results
-    Client(app).get("/search?q=qqzzx")
-    Client(app).get("/search?q=退款到账单", headers=BOT)
-    Client(app).get("/search?q=退款到账单", headers=BOT)
+    for n in range(1, app.config["SUGGESTION_MIN_SEARCHERS"]):
+        Client(app).get("/search?q=退款到账", environ_base=elsewhere(n))
+        Client(app).get("/search?q=qqzzx", environ_base=elsewhere(n))  # no results
+        Client(app).get("/search?q=退款到账单", headers=BOT, environ_base=elsewhere(n))
     found = suggest(client, "退款到")
     assert {"text": "退款到账", "kind": "query",
             "url": "/search?q=%E9%80%80%E6%AC%BE%E5%88%B0%E8%B4%A6"} in found

@@ -191,10 +191,15 @@ def test_soft_delete_shows_a_placeholder_and_opening_post_deletes_topic(client, 
     assert "退货运费谁承担？" not in page(client, "/forum/")
 
 
-def test_view_count(client, make):
+def test_view_count_counts_each_visitor_once_per_period(client, make, clock):
     topic = ask(make.user())
     for _ in range(3):
         client.get(f"/forum/t/{topic.id}")
+    client.get(f"/forum/t/{topic.id}", environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    db.session.refresh(topic)
+    assert topic.view_count == 2
+    clock.advance(minutes=31)
+    client.get(f"/forum/t/{topic.id}")
     db.session.refresh(topic)
     assert topic.view_count == 3
 

@@ -91,7 +91,7 @@ def test_related_articles_share_tags(client, make):
     assert "退货运费" in page and "安装软件" not in page
 
 
-def test_one_vote_per_anonymous_session_and_change_of_mind(client, make):
+def test_one_anonymous_vote_per_network_and_change_of_mind(client, make):
     article = make.article(slug="vote-me")
     assert client.post("/a/vote-me/feedback", {"helpful": "yes"}).status_code == 303
     client.post("/a/vote-me/feedback", {"helpful": "no", "comment": "缺少截图"})
@@ -99,10 +99,14 @@ def test_one_vote_per_anonymous_session_and_change_of_mind(client, make):
     assert (article.helpful_yes, article.helpful_no) == (0, 1)
     votes = db.session.scalars(select(ArticleFeedback)).all()
     assert len(votes) == 1 and votes[0].comment == "缺少截图"
-    other = type(client)(client.app)  # a second browser session
-    other.post("/a/vote-me/feedback", {"helpful": "yes"})
+    other = type(client)(client.app)  # a second browser session elsewhere
+    other.post("/a/vote-me/feedback", {"helpful": "yes"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
     db.session.refresh(article)
     assert (article.helpful_yes, article.helpful_no) == (1, 1)
+    # A fresh cookie from the same address is the same voter: it changes that vote.
+    type(client)(client.app).post("/a/vote-me/feedback", {"helpful": "yes"})
+    db.session.refresh(article)
+    assert (article.helpful_yes, article.helpful_no) == (2, 0)
 
 
 def test_logged_in_vote_is_per_user(client, make):
@@ -131,10 +135,12 @@ def test_view_count_counts_a_visitor_once(client, make):
     article = make.article(slug="viewed")
     client.get("/a/viewed")
     client.get("/a/viewed")
-    type(client)(client.app).get("/a/viewed")
+    type(client)(client.app).get("/a/viewed")  # a fresh cookie, same network: same visitor
+    type(client)(client.app).get("/a/viewed", environ_base={"REMOTE_ADDR": "10.0.0.2"})
     db.session.refresh(article)
     assert article.view_count == 2
-    assert db.session.scalar(select(func.count()).select_from(ArticleView)) == 2
+    # The log keeps one row per session (who read what, for "also read"), the count per visitor.
+    assert db.session.scalar(select(func.count()).select_from(ArticleView)) == 3
 
 
 def test_friendly_404(client):

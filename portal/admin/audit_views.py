@@ -67,6 +67,8 @@ ACTION_LABELS = {
     "synonyms.delete": _l("Synonym group deleted"),
     "product_term.add": _l("Product term added"),
     "product_term.delete": _l("Product term deleted"),
+    "suggestion.block": _l("Suggestion blocked"),
+    "suggestion.unblock": _l("Suggestion unblocked"),
 }
 FILTER_NAMES = ("actor", "action", "target_type", "start", "end")
 

@@ -10,7 +10,7 @@ from portal.indexing.outbox import pending_count
 from portal.searching.params import SearchParamError, parse_search_params
 from portal.searching.service import hit_url, run_search
 from portal.searching.spelling import did_you_mean
-from portal.visitor import current_identity, current_is_staff
+from portal.visitor import current_identity, current_is_staff, visitor_key
 
 csrf.exempt(bp)  # read-only GET endpoints; nothing here changes state for the caller
 
@@ -25,7 +25,7 @@ def search():
         return jsonify({"error": "q is required", "status": 400}), 400
     user_id, anon_id = current_identity()
     logged = run_search(params, user_id, anon_id, "api", request.user_agent.string,
-                        current_is_staff())
+                        current_is_staff(), visitor_key())
     results = logged.results
     return jsonify(
         {

@@ -2,6 +2,7 @@
 what was shown and opened, and count how many questions those answers made unnecessary."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -56,16 +57,24 @@ def start_session(user_id: int | None, anon_id: str | None) -> AskSession:
     return session
 
 
-def find_session(token: str | None) -> AskSession | None:
+def find_session(token: str | None,
+                 may_use: Callable[[AskSession], bool] = lambda session: True,
+                 ) -> AskSession | None:
+    """The ask session of ``token``, if ``may_use`` it (the views pass
+    portal.visitor.is_own_record: a leaked or guessed token does not let anyone else
+    rewrite its title, counts or outcome)."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(AskSession).where(AskSession.token == token))
+    session = db.session.scalar(select(AskSession).where(AskSession.token == token))
+    return session if session is not None and may_use(session) else None
 
 
-def session_to_post_in(token: str | None, user_id: int) -> AskSession | None:
+def session_to_post_in(token: str | None, user_id: int,
+                       may_use: Callable[[AskSession], bool] = lambda session: True,
+                       ) -> AskSession | None:
     """The ask session a logged-in user may finish with a question: not another user's
     (a shared or leaked link) and not one that already ended in a posted question."""
-    session = find_session(token)
+    session = find_session(token, may_use)
     if session is None or session.topic_id is not None:
         return None
     if session.user_id is not None and session.user_id != user_id:
@@ -142,14 +151,15 @@ def suggestion_target(doc_type: str, doc_id: int) -> str | None:
     return url_for("forum.topic", topic_id=topic.id)
 
 
-def record_open(session: AskSession, key: str | None) -> str | None:
-    """Record the first suggestion opened in this session; return where to send the visitor
-    (None for a key that does not name a visible article or topic)."""
+def record_open(session: AskSession | None, key: str | None) -> str | None:
+    """Record the first suggestion opened in this session (None: the link is followed but
+    nothing is recorded); return where to send the visitor (None for a key that does not
+    name a visible article or topic)."""
     parsed = parse_key(key)
     target = suggestion_target(*parsed) if parsed else None
     if target is None:
         return None
-    if session.opened_suggestion_at is None:
+    if session is not None and session.opened_suggestion_at is None:
         session.opened_suggestion_at = now()
         session.opened_key = key
         db.session.commit()

@@ -20,7 +20,7 @@ from portal.ask.services import (
 from portal.extensions import db
 from portal.forum.services import ForumError, create_topic
 from portal.models import AskSession
-from portal.visitor import current_identity
+from portal.visitor import current_identity, is_own_record
 
 
 def _login_url(title: str, token: str | None) -> str:
@@ -40,7 +40,8 @@ def _render_question(form: AskForm, ask_session: AskSession, suggestions: list,
 @bp.route("/")
 def start():
     """Step 1 (title only) or, once a title is given, step 2 (suggestions + full form)."""
-    ask_session = find_session(request.args.get("token")) or start_session(*current_identity())
+    ask_session = (find_session(request.args.get("token"), is_own_record)
+                   or start_session(*current_identity()))
     title = clean_title(request.args.get("title"))
     if not title:
         return render_template("ask/start.html", ask_session=ask_session)
@@ -52,7 +53,7 @@ def start():
 @bp.route("/suggest")
 def suggest():
     """JSON suggestions for the title being typed (no SearchLog row: not a customer search)."""
-    ask_session = find_session(request.args.get("token"))
+    ask_session = find_session(request.args.get("token"), is_own_record)
     if ask_session is None:
         message = _("This page has expired. Please reload it.")
         return jsonify({"error": message, "status": 404}), 404
@@ -62,9 +63,8 @@ def suggest():
 
 @bp.route("/open/<token>", endpoint="open")
 def open_suggestion(token: str):
-    """Record that a suggestion was opened, then go to it."""
-    ask_session = find_session(token)
-    target = record_open(ask_session, request.args.get("key")) if ask_session else None
+    """Record that a suggestion was opened (in the visitor's own session only), then go to it."""
+    target = record_open(find_session(token, is_own_record), request.args.get("key"))
     if target is None:
         abort(404)
     return redirect(target)
@@ -75,10 +75,10 @@ def post_question():
     """Create the topic (login required: anonymous askers go to login and come back)."""
     form = AskForm()
     if not current_user.is_authenticated:
-        ask_session = find_session(form.token.data)
+        ask_session = find_session(form.token.data, is_own_record)
         token = ask_session.token if ask_session else None
         return redirect(_login_url(clean_title(form.title.data), token))
-    ask_session = session_to_post_in(form.token.data, current_user.id)
+    ask_session = session_to_post_in(form.token.data, current_user.id, is_own_record)
     if ask_session is None:  # expired, tampered, another user's or already posted: a new one
         ask_session = start_session(current_user.id, None)
         form.token.data = ask_session.token

@@ -4,13 +4,16 @@ import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.clock import now
 from portal.extensions import db
 from portal.forum.services import is_moderator
 from portal.forum.watching import topic_watch
 from portal.kb.queries import descendant_ids
-from portal.models import Category, Post, PostVote, Tag, Topic
+from portal.models import Category, Post, PostVote, Tag, Topic, TopicViewMark
+from portal.visitor import VIEW_DEDUP_WINDOW
 
 SORTS = ("latest", "unanswered", "unsolved", "top")
 PER_PAGE = 20
@@ -110,8 +113,20 @@ def load_thread(topic: Topic, viewer) -> Thread:
     return thread
 
 
-def count_view(topic: Topic) -> None:
-    """One more view, counted in SQL so simultaneous views are not lost."""
+def count_view(topic: Topic, visitor_key: str) -> None:
+    """One more view unless this visitor's was counted within VIEW_DEDUP_WINDOW (reloads
+    do not count); added in SQL so simultaneous views are not lost."""
+    at = now()
+    mark = db.session.get(TopicViewMark, (topic.id, visitor_key))
+    if mark is not None and mark.counted_at > at - VIEW_DEDUP_WINDOW:
+        return
+    if mark is None:
+        db.session.add(TopicViewMark(topic_id=topic.id, visitor_key=visitor_key, counted_at=at))
+    else:
+        mark.counted_at = at
     db.session.execute(update(Topic).where(Topic.id == topic.id)
                        .values(view_count=Topic.view_count + 1))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same visitor's other request counted it a moment ago
+        db.session.rollback()

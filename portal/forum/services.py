@@ -25,6 +25,7 @@ from portal.models import Category, Post, PostEdit, PostVote, Tag, Topic, User
 from portal.models.forum import TOPIC_KINDS
 from portal.notify.services import notify
 from portal.permissions import EDITOR_ROLES
+from portal.security.bans import BANNED_MESSAGE, is_banned
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +62,8 @@ def is_moderator(user) -> bool:
 # -- who may post ---------------------------------------------------------------------------
 
 def check_not_banned(user: User) -> None:
-    if user.banned_at is not None:
-        raise PostingForbidden(_l(
-            "Your account may not post in the community any more. If you think this is a "
-            "mistake, please contact customer service."
-        ))
+    if is_banned(user):
+        raise PostingForbidden(BANNED_MESSAGE)
 
 
 def check_throttle(user: User) -> None:

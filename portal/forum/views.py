@@ -18,6 +18,7 @@ from portal.forum.services import ForumError, PostingForbidden
 from portal.kb.feedback import MAX_ROW_ID
 from portal.markup import markdown_problem, render_markdown
 from portal.models import Post, Topic
+from portal.visitor import visitor_key
 
 # -- helpers shared with moderation_views ---------------------------------------------------
 
@@ -126,7 +127,7 @@ def render_topic(topic: Topic, reply_form: ReplyForm, error: str = "", status: i
 @bp.route("/t/<int:topic_id>")
 def topic(topic_id: int):
     topic = topic_or_404(topic_id)
-    queries.count_view(topic)
+    queries.count_view(topic, visitor_key())
     form = ReplyForm(formdata=None)
     quoted = int_arg("quote", ignore_bad=True)
     if quoted is not None and 0 < quoted <= MAX_ROW_ID and current_user.is_authenticated:

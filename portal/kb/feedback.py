@@ -1,29 +1,45 @@
-"""Helpful votes and page views: one vote per user or anonymous session per article."""
+"""Helpful votes and page views: one vote per visitor per article, one counted view per
+visitor per period (visitor = portal.visitor.visitor_key: an account or a network)."""
 
-from datetime import timedelta
+from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.clock import now
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
 from portal.models import Article, ArticleFeedback, ArticleView, SearchLog
+from portal.visitor import VIEW_DEDUP_WINDOW, identity_key
 
-VIEW_DEDUP_WINDOW = timedelta(minutes=30)
 MAX_ROW_ID = 2**63 - 1  # the largest SQL INTEGER: a bigger ?sid= cannot name a search
+COMMENT_CHARS = 1000  # the column's size; the form refuses longer comments
 
 
 def _identity_filter(model, user_id: int | None, anon_id: str | None):
     return model.user_id == user_id if user_id is not None else model.anon_id == anon_id
 
 
-def valid_search_id(search_id: int | None) -> int | None:
-    """Keep a search id from a URL only if that search exists."""
+def valid_search_id(search_id: int | None,
+                    may_use: Callable[[SearchLog], bool] = lambda log: True) -> int | None:
+    """Keep a search id from a URL only if that search exists and ``may_use`` it (the views
+    pass portal.visitor.is_own_record: nobody adds views or votes to another's search)."""
     if search_id is None or not 0 < search_id <= MAX_ROW_ID:
         return None
-    if db.session.get(SearchLog, search_id) is None:
+    log = db.session.get(SearchLog, search_id)
+    if log is None or not may_use(log):
         return None
     return search_id
+
+
+def _find_vote(article: Article, user_id, anon_id, voter_key: str) -> ArticleFeedback | None:
+    return db.session.scalars(
+        select(ArticleFeedback).where(
+            ArticleFeedback.article_id == article.id,
+            or_(ArticleFeedback.voter_key == voter_key,
+                _identity_filter(ArticleFeedback, user_id, anon_id)),
+        ).order_by(ArticleFeedback.id).limit(1)
+    ).first()
 
 
 def record_vote(
@@ -33,24 +49,29 @@ def record_vote(
     user_id: int | None,
     anon_id: str | None,
     search_id: int | None = None,
+    voter_key: str | None = None,
 ) -> ArticleFeedback:
-    """Create or change this visitor's vote and keep the article's counters in step."""
-    vote = db.session.scalar(
-        select(ArticleFeedback).where(
-            ArticleFeedback.article_id == article.id,
-            _identity_filter(ArticleFeedback, user_id, anon_id),
-        )
-    )
-    if vote is None:
-        vote = ArticleFeedback(article_id=article.id, user_id=user_id, anon_id=anon_id,
-                               helpful=helpful, search_id=valid_search_id(search_id))
-        db.session.add(vote)
-    else:
-        vote.helpful = helpful  # changing one's mind is allowed
-    if comment:
-        vote.comment = comment.strip()[:1000]
-    vote.created_at = now()
-    db.session.flush()
+    """Create or change this visitor's vote and keep the article's counters in step.
+    ``voter_key`` defaults to the account or the session (callers outside a request)."""
+    voter_key = voter_key or identity_key(user_id, anon_id)
+    search_id = valid_search_id(search_id)
+    for _attempt in range(2):
+        vote = _find_vote(article, user_id, anon_id, voter_key)
+        if vote is None:
+            vote = ArticleFeedback(article_id=article.id, user_id=user_id, anon_id=anon_id,
+                                   voter_key=voter_key, helpful=helpful, search_id=search_id)
+            db.session.add(vote)
+        else:
+            vote.helpful = helpful  # changing one's mind is allowed
+        if comment:
+            vote.comment = comment.strip()[:COMMENT_CHARS]
+        vote.created_at = now()
+        try:
+            db.session.flush()
+            break
+        except IntegrityError:
+            # The same visitor's vote was saved meanwhile (a double submit): change that one.
+            db.session.rollback()
     _recount(article)
     enqueue("article", article.id)  # the helpful ratio is a ranking signal
     commit_and_index()
@@ -65,32 +86,36 @@ def _recount(article: Article) -> None:
     article.helpful_no = sum(1 for v in votes if not v)
 
 
-def current_vote(article: Article, user_id: int | None, anon_id: str | None):
-    return db.session.scalar(
-        select(ArticleFeedback).where(
-            ArticleFeedback.article_id == article.id,
-            _identity_filter(ArticleFeedback, user_id, anon_id),
-        )
-    )
+def current_vote(article: Article, user_id: int | None, anon_id: str | None,
+                 voter_key: str | None = None):
+    return _find_vote(article, user_id, anon_id, voter_key or identity_key(user_id, anon_id))
 
 
 def record_view(
-    article: Article, user_id: int | None, anon_id: str | None, search_id: int | None
+    article: Article, user_id: int | None, anon_id: str | None, search_id: int | None,
+    visitor_key: str | None = None,
 ) -> None:
-    """Log the view (tied to the search that led here); count it once per visitor per window."""
-    at = now()
-    recent = db.session.scalar(
-        select(ArticleView.id).where(
-            ArticleView.article_id == article.id,
-            _identity_filter(ArticleView, user_id, anon_id),
-            ArticleView.created_at > at - VIEW_DEDUP_WINDOW,
-        ).limit(1)
-    )
+    """Log the view once per session per window (tied to the search that led here: the
+    reading analytics work per session), and count it in view_count, which ranks articles,
+    once per visitor key per window (a fresh cookie is not a new reader)."""
+    visitor_key = visitor_key or identity_key(user_id, anon_id)
     search_id = valid_search_id(search_id)
-    if recent is not None and search_id is None:
+    at = now()
+    recent = ArticleView.created_at > at - VIEW_DEDUP_WINDOW
+    seen_in_session = _recent_view(article, recent, _identity_filter(ArticleView, user_id,
+                                                                     anon_id))
+    if seen_in_session and search_id is None:
         return
+    counted = seen_in_session or _recent_view(article, recent,
+                                              ArticleView.visitor_key == visitor_key)
     db.session.add(ArticleView(article_id=article.id, user_id=user_id, anon_id=anon_id,
-                               search_id=search_id, created_at=at))
-    if recent is None:
+                               search_id=search_id, visitor_key=visitor_key, created_at=at))
+    if not counted:
         article.view_count += 1
     db.session.commit()
+
+
+def _recent_view(article: Article, *conditions) -> bool:
+    return db.session.scalar(
+        select(ArticleView.id).where(ArticleView.article_id == article.id, *conditions).limit(1)
+    ) is not None

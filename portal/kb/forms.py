@@ -4,8 +4,10 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.kb.feedback import COMMENT_CHARS
+
 
 class FeedbackForm(FlaskForm):
     helpful = RadioField(choices=[("yes", "yes"), ("no", "no")], validators=[DataRequired()])
-    comment = TextAreaField(validators=[Optional(), Length(max=1000)])
+    comment = TextAreaField(validators=[Optional(), Length(max=COMMENT_CHARS)])
     sid = HiddenField()

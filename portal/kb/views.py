@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm, int_arg
 from portal.kb import bp
 from portal.kb.also_read import also_read_articles
-from portal.kb.feedback import current_vote, record_view, record_vote
+from portal.kb.feedback import current_vote, record_view, record_vote, valid_search_id
 from portal.kb.follow import article_watch, toggle_article_watch
 from portal.kb.forms import FeedbackForm
 from portal.kb.queries import (
@@ -35,7 +35,7 @@ from portal.kb.translations import (
 from portal.markup import RenderedMarkdown
 from portal.models import Article, Category
 from portal.permissions import can_edit_articles
-from portal.visitor import current_identity
+from portal.visitor import current_identity, is_own_record, visitor_key
 
 
 @bp.route("/")
@@ -109,7 +109,7 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
         following=(current_user.is_authenticated
                    and article_watch(current_user.id, found.id) is not None),
         outdated=is_outdated(found),
-        vote=current_vote(found, user_id, anon_id),
+        vote=current_vote(found, user_id, anon_id, visitor_key()),
         form=form,
     ), status
 
@@ -132,7 +132,8 @@ def article(slug: str):
     user_id, anon_id = current_identity()
     search_id = int_arg("sid", ignore_bad=True)
     if found.status == "published":
-        record_view(found, user_id, anon_id, search_id)
+        record_view(found, user_id, anon_id, valid_search_id(search_id, is_own_record),
+                    visitor_key())
     return _render_article(found, FeedbackForm(sid=search_id or ""))
 
 
@@ -156,8 +157,10 @@ def feedback(slug: str):
         flash(_("Please choose yes or no (comments are limited to 1000 characters)."), "error")
         return _render_article(found, form, 400)
     user_id, anon_id = current_identity()
+    search_id = valid_search_id(int_arg("sid", source=request.form, ignore_bad=True),
+                                is_own_record)
     record_vote(found, form.helpful.data == "yes", form.comment.data or "", user_id, anon_id,
-                int_arg("sid", source=request.form, ignore_bad=True))
+                search_id, visitor_key())
     flash(_("Thank you for your feedback!"), "success")
     return redirect(url_for("kb.article", slug=found.slug) + "#feedback", 303)
 

@@ -9,6 +9,7 @@ from portal.models.forum import (
     PostEdit,
     PostVote,
     Topic,
+    TopicViewMark,
     Watch,
     topic_tags,
 )
@@ -40,7 +41,7 @@ from portal.models.routing import (
     expert_tags,
 )
 from portal.models.search_log import SearchClick, SearchLog
-from portal.models.search_tuning import Setting, SynonymGroup, UserWord
+from portal.models.search_tuning import BlockedSuggestion, Setting, SynonymGroup, UserWord
 from portal.models.security import AuditEntry, LoginLock
 from portal.models.user import ROLES, User
 
@@ -48,6 +49,7 @@ __all__ = [
     "ROLES",
     "AskSession",
     "AuditEntry",
+    "BlockedSuggestion",
     "LoginLock",
     "ContentNeed",
     "QueryDayStat",
@@ -61,6 +63,7 @@ __all__ = [
     "Notification",
     "OutboxMail",
     "Post",
+    "TopicViewMark",
     "PostEdit",
     "PostVote",
     "RoutingEvent",

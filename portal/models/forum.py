@@ -154,6 +154,17 @@ class Watch(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TopicViewMark(db.Model):
+    """When a visitor's view of a topic was last counted: one view per visitor per period."""
+
+    __tablename__ = "topic_view_marks"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    visitor_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AskSession(db.Model):
     """One visit to the ask page: what was typed, whether a suggestion was opened, whether
     a question was posted. Deflected = opened a suggestion and did not post."""

@@ -145,18 +145,21 @@ class ArticleRevision(db.Model):
 
 
 class ArticleFeedback(db.Model):
-    """'Was this helpful?' — one vote per user or anonymous session per article."""
+    """'Was this helpful?' — one vote per visitor (portal.visitor.visitor_key) per article."""
 
     __tablename__ = "article_feedback"
     __table_args__ = (
         UniqueConstraint("article_id", "user_id"),
         UniqueConstraint("article_id", "anon_id"),
+        UniqueConstraint("article_id", "voter_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     anon_id: Mapped[str | None] = mapped_column(String(64))
+    # The account, or for anonymous voters their network (a fresh cookie is not a new voter).
+    voter_key: Mapped[str | None] = mapped_column(String(64))
     helpful: Mapped[bool]
     comment: Mapped[str] = mapped_column(String(1000), default="")
     search_id: Mapped[int | None] = mapped_column(ForeignKey("search_logs.id"))
@@ -175,6 +178,7 @@ class ArticleView(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     anon_id: Mapped[str | None] = mapped_column(String(64))
     search_id: Mapped[int | None] = mapped_column(ForeignKey("search_logs.id"), index=True)
+    visitor_key: Mapped[str | None] = mapped_column(String(64))  # who, for counting once
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

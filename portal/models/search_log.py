@@ -17,6 +17,9 @@ class SearchLog(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # A random id kept in the session cookie; never the raw IP address.
     anon_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # portal.visitor.visitor_key: the account, or a keyed hash of the network for anonymous
+    # searches; what popular-query suggestions count (a cookie is free, a network is not).
+    visitor_key: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(10))  # "page" | "api"
     query_raw: Mapped[str] = mapped_column(String(500))
     query_normalized: Mapped[str] = mapped_column(String(500), index=True)

@@ -38,6 +38,17 @@ class UserWord(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class BlockedSuggestion(db.Model):
+    """A popular query editors keep out of the autocomplete suggestions (spam, abuse)."""
+
+    __tablename__ = "blocked_suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(500), unique=True)  # normalize_query() form
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class Setting(db.Model):
     """Small named values shared by every process (e.g. the search tuning version)."""
 

@@ -5,9 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import SynonymGroup, UserWord
+from portal.models import BlockedSuggestion, SynonymGroup, UserWord
 from portal.permissions import editor_required
 from portal.search_tuning import bp
+from portal.search_tuning.blocked import (
+    block_suggestion,
+    list_blocked,
+    suggested_queries,
+    unblock_suggestion,
+)
 from portal.search_tuning.services import (
     TuningError,
     add_word,
@@ -25,6 +31,8 @@ def _page(status: int = 200, **typed):
         "editor/search_tuning.html", groups=list_groups(), words=list_words(),
         typed_group=typed.get("typed_group", ""), typed_word=typed.get("typed_word", ""),
         editing_id=typed.get("editing_id"), typed_edit=typed.get("typed_edit", ""),
+        blocked=list_blocked(), suggested=suggested_queries(),
+        typed_block=typed.get("typed_block", ""),
     ), status
 
 
@@ -79,4 +87,26 @@ def add_term():
 def remove_term(word_id: int):
     delete_word(db.get_or_404(UserWord, word_id))
     flash(_("Product term removed; the content that contains it was reindexed."), "success")
+    return redirect(url_for("search_tuning.index"))
+
+
+@bp.route("/suggestions/block", methods=["POST"])
+@editor_required
+def block():
+    text = request.form.get("query", "")
+    try:
+        block_suggestion(text, current_user.id)
+    except TuningError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _page(400, typed_block=text)
+    flash(_("The suggestion is no longer offered."), "success")
+    return redirect(url_for("search_tuning.index"))
+
+
+@bp.route("/suggestions/<int:blocked_id>/delete", methods=["POST"])
+@editor_required
+def unblock(blocked_id: int):
+    unblock_suggestion(db.get_or_404(BlockedSuggestion, blocked_id))
+    flash(_("The suggestion may be offered again."), "success")
     return redirect(url_for("search_tuning.index"))

@@ -14,14 +14,16 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Article, Topic
+from portal.models import Article, BlockedSuggestion, Topic
 from portal.searching.params import MAX_QUERY_CHARS
 from portal.searching.pinyin import has_cjk, syllables
 from portal.searching.refresh import TimedCache
 from portal.searching.spelling import MASK_MARK, successful_queries
+from portal.searching.suggestable import has_contact_details
 from search.analyzer import analyze, fold, normalize_query
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,6 @@ LIMIT = 8
 KEY_CHARS = 16  # longer typed text is matched on its first KEY_CHARS, then checked in full
 SCAN_LIMIT = 2000  # a prefix matching more keys than this has its best entries precomputed
 MAX_QUERIES = 20_000
-MIN_SEARCHERS = 2  # a query one person typed is theirs, not a suggestion for everybody
 _END = "\U0010ffff"
 
 _cache = TimedCache("autocomplete", "AUTOCOMPLETE_REFRESH_SECONDS", 300)
@@ -139,11 +140,25 @@ def build_autocomplete_index(entries: list[Entry], top: int = LIMIT * 2) -> Auto
     return index
 
 
+def popular_queries() -> list[tuple[str, int]]:
+    """(query, weight) of the queries fit to suggest to everybody: searched with results by
+    SUGGESTION_MIN_SEARCHERS different visitors (one person's query stays theirs), without
+    masked personal data or contact details, and not blocked by an editor."""
+    blocked = set(db.session.scalars(select(BlockedSuggestion.query)))
+    minimum = current_app.config["SUGGESTION_MIN_SEARCHERS"]
+    return [(query, weight) for query, weight in successful_queries(MAX_QUERIES, minimum)
+            if MASK_MARK not in query and query not in blocked
+            and not has_contact_details(query)]
+
+
+def forget_index() -> None:
+    """Rebuild this process's index on its next use (an editor blocked a suggestion)."""
+    _cache.clear()
+
+
 def load_entries() -> list[Entry]:
     """Popular successful queries, published articles and solved visible forum topics."""
-    entries = [Entry(query, "query", weight)
-               for query, weight in successful_queries(MAX_QUERIES, MIN_SEARCHERS)
-               if MASK_MARK not in query]
+    entries = [Entry(query, "query", weight) for query, weight in popular_queries()]
     rows = db.session.execute(select(Article.id, Article.slug, Article.title, Article.view_count)
                               .where(Article.status == "published"))
     entries += [Entry(title, "article", views + 1, doc_id, slug)

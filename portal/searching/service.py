@@ -14,6 +14,7 @@ from portal.search_tuning.loader import ensure_current
 from portal.searching.bots import is_bot
 from portal.searching.params import SearchParams
 from portal.searching.pii import mask_pii
+from portal.visitor import identity_key
 from search.analyzer import normalize_query, tokenize
 from search.backend import SearchRequest, SearchResults
 
@@ -31,6 +32,7 @@ def run_search(
     source: str,
     user_agent: str | None = None,
     is_staff: bool = False,
+    visitor_key: str | None = None,
 ) -> LoggedSearch:
     """Search the index and write one SearchLog row (the data the insights pages mine)."""
     ensure_current()  # editors' synonyms and product terms, without a restart
@@ -53,6 +55,7 @@ def run_search(
         created_at=at,
         user_id=user_id,
         anon_id=anon_id,
+        visitor_key=visitor_key or identity_key(user_id, anon_id),
         source=source,
         query_raw=masked[:500],
         query_normalized=normalize_query(masked)[:500],

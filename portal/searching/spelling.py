@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import String, cast, distinct, func, literal, select
 
 from portal.extensions import db
 from portal.indexing.backend import get_backend
@@ -180,20 +180,23 @@ def build_spelling_index(query_weights: Iterable[tuple[str, int]],
 
 def successful_queries(limit: int = MAX_QUERIES, min_searchers: int = 1) -> list[tuple[str, int]]:
     """Queries customers ran with results (bots excluded) by at least ``min_searchers``
-    different people, heaviest first (searches plus clicks)."""
+    different visitors, heaviest first (searches plus clicks). Visitors are counted by
+    SearchLog.visitor_key (an account, or a network for anonymous visitors); older rows
+    without one count by their account only, since a fresh cookie is not a new person."""
     weight = func.count(distinct(SearchLog.id)) + CLICK_WEIGHT * func.count(SearchClick.id)
-    # Each search has a user id or an anonymous id, never both: the two counts add up.
-    searchers = func.count(distinct(SearchLog.user_id)) + func.count(distinct(SearchLog.anon_id))
-    rows = db.session.execute(
+    query = (
         select(SearchLog.query_normalized, weight)
         .outerjoin(SearchClick, SearchClick.search_id == SearchLog.id)
         .where(SearchLog.result_count > 0, SearchLog.is_bot.is_(False))
         .group_by(SearchLog.query_normalized)
-        .having(searchers >= min_searchers)
         .order_by(weight.desc(), SearchLog.query_normalized)
         .limit(limit)
     )
-    return [(query, int(total)) for query, total in rows]
+    if min_searchers > 1:
+        visitor = func.coalesce(SearchLog.visitor_key,
+                                literal("user:") + cast(SearchLog.user_id, String))
+        query = query.having(func.count(distinct(visitor)) >= min_searchers)
+    return [(text, int(total)) for text, total in db.session.execute(query)]
 
 
 def document_texts() -> list[list[str]]:

@@ -21,7 +21,7 @@ from portal.searching.params import (
 )
 from portal.searching.service import hit_url, record_click, run_search
 from portal.searching.spelling import FEW_RESULTS, did_you_mean
-from portal.visitor import current_identity, current_is_staff
+from portal.visitor import current_identity, current_is_staff, is_own_record, visitor_key
 
 
 @bp.route("/search")
@@ -34,14 +34,15 @@ def results():
         return _render(params)
     user_id, anon_id = current_identity()
     logged = run_search(params, user_id, anon_id, "page", request.user_agent.string,
-                        current_is_staff())
+                        current_is_staff(), visitor_key())
     correction = did_you_mean(params, logged.results.total)
     if correction and not logged.results.total and not request.args.get("nocorrect"):
         # Nothing found and an obvious correction finds something: show its results at
         # once (the failed query stays logged for the content-gap reports).
         corrected = replace(params, q=correction, page=1)
         logged_correction = run_search(corrected, user_id, anon_id, "corrected",
-                                       request.user_agent.string, current_is_staff())
+                                       request.user_agent.string, current_is_staff(),
+                                       visitor_key())
         return _render(corrected, logged=logged_correction, typed=params.q)
     return _render(params, logged=logged, did_you_mean=correction)
 
@@ -103,7 +104,9 @@ def click(search_id: int):
     except KeyError:
         abort(400, description=_("The result link is incomplete."))
     doc = source.load({doc_id}).get(doc_id) or abort(404)
-    record_click(search, doc_type, doc.doc_id, rank)
     target = hit_url(doc_type, doc.doc_id, doc.slug)
+    if not is_own_record(search):  # a search id alone does not let anyone add clicks to it
+        return redirect(target)
+    record_click(search, doc_type, doc.doc_id, rank)
     separator = "&" if "?" in target else "?"
     return redirect(f"{target}{separator}sid={search.id}")

@@ -7,7 +7,7 @@ from flask import Flask, g, session
 from flask_login import user_logged_in
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.security import form_parts, headers, limits
+from portal.security import bans, form_parts, headers, limits
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     form_parts.init_app(app)
     headers.init_app(app)
+    bans.init_app(app)
     limits.init_app(app)
     user_logged_in.connect(rotate_csrf_token, app)
 

@@ -49,6 +49,9 @@ LIMITS: dict[str, str] = {
     "ask.suggest": "120/minute",
     "ask.open": "120/minute",
     "ask.post@account": "10/hour",
+    # "Was this helpful?": a vote re-ranks the article and is reindexed; per IP, since a
+    # fresh cookie costs nothing (one vote per visitor is kept by kb.feedback as well).
+    "kb.feedback": "5/minute;30/hour",
     # Search: autocomplete and click-through are per keystroke pause / per result opened.
     "search.results": "60/minute",
     "search.autocomplete": "120/minute",
