@@ -161,6 +161,19 @@ def _hit(fields: dict, score: float, rank: int, tokens: set[str]) -> SearchHit:
         title_html=title_html(title, tokens), score=float(score), rank=rank)
 
 
+READ_ATTEMPTS = 3
+# What whoosh raises when a searcher reads files a writer's merge has deleted meanwhile.
+_STALE_READ_ERRORS = (TypeError, OSError)
+
+
+def _open_stored_fields(searcher) -> None:
+    # whoosh opens a segment's stored-fields file on first use; opening each now keeps it
+    # readable (an open file outlives its deletion) when a writer merges that segment away.
+    for reader, _offset in searcher.reader().leaf_readers():
+        if reader.doc_count_all():
+            reader.stored_fields(0)
+
+
 class WhooshBackend:
     """SearchBackend over a Whoosh index directory (created when missing or empty).
 
@@ -196,7 +209,30 @@ class WhooshBackend:
                 return searcher
             searcher.close()
         self._searcher = self._ix.searcher(weighting=self._weighting)
+        _open_stored_fields(self._searcher)
         return self._searcher
+
+    def _drop_searcher(self) -> None:
+        # Caller holds self._lock.
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher, self._view = None, None
+
+    def _read(self, read):
+        """``read()`` under the lock on a fresh searcher. A writer's merge may delete the
+        files of the generation a searcher opened before it read them (whoosh then fails
+        inside stored_fields): such a read is repeated once on the new generation, so a
+        search always answers from one consistent generation."""
+        for attempt in range(READ_ATTEMPTS):
+            with self._lock:
+                try:
+                    return read()
+                except _STALE_READ_ERRORS:
+                    if attempt == READ_ATTEMPTS - 1:
+                        raise
+                    logger.info("index files changed under a search; reading again")
+                    self._drop_searcher()
+        raise AssertionError("unreachable")
 
     def _current_view(self) -> _View:
         """The fresh searcher's view, checked to have every field a search needs."""
@@ -215,36 +251,41 @@ class WhooshBackend:
         unigrams, bigrams = query_grams(planned.parsed)
         queries = build_queries(planned, unigrams, bigrams)
         offset, per_page = planned.offset, planned.per_page
-        with self._lock:
-            view = self._current_view()
-            found, words = hits(view.arrays, queries)
-            docnums = np.flatnonzero(found)
-            total = len(docnums)
-            if not total or offset >= total:
-                return planned.results(total)
-            scores = view.arrays.scores(queries.scoring)[docnums]
-            depth = max(CANDIDATES, offset + per_page)
-            if total > depth:  # the top ``depth`` by text score, in no order
-                top = np.argpartition(-scores, depth - 1)[:depth]
-                docnums, scores = docnums[top], scores[top]
-            order = np.lexsort((docnums, -scores))  # best first; ties by docnum
-            docnums, scores = docnums[order], scores[order]
-            matched = sum((word[docnums] for word in words), np.zeros(len(docnums), int))
-            candidates = [
-                Candidate(ref=docnum, text_score=score, boost=boost, age_days=age,
-                          matched=count)
-                for docnum, score, boost, age, count in zip(
-                    docnums.tolist(), scores.tolist(), view.boosts(docnums).tolist(),
-                    view.ages(docnums).tolist(), matched.tolist(), strict=True)
-            ]
-            # A hit through bigrams alone has none of the words: coordination keeps its
-            # floor share of the score, even for a one-word query.
-            ranked = rerank(candidates, len(words))[offset : offset + per_page]
-            stored = [view.reader.stored_fields(r.ref) for r in ranked]
+        total, ranked, stored = self._read(lambda: self._page(queries, offset, per_page))
+        if not ranked:
+            return planned.results(total)
         tokens = planned.plan.highlight_tokens()
         page = [_hit(fields, r.score, offset + i, tokens)
                 for i, (fields, r) in enumerate(zip(stored, ranked, strict=True), start=1)]
         return planned.results(total, page)
+
+    def _page(self, queries, offset: int, per_page: int) -> tuple[int, list, list[dict]]:
+        """(total, the page's ranked candidates, their stored fields); caller holds the lock."""
+        view = self._current_view()
+        found, words = hits(view.arrays, queries)
+        docnums = np.flatnonzero(found)
+        total = len(docnums)
+        if not total or offset >= total:
+            return total, [], []
+        scores = view.arrays.scores(queries.scoring)[docnums]
+        depth = max(CANDIDATES, offset + per_page)
+        if total > depth:  # the top ``depth`` by text score, in no order
+            top = np.argpartition(-scores, depth - 1)[:depth]
+            docnums, scores = docnums[top], scores[top]
+        order = np.lexsort((docnums, -scores))  # best first; ties by docnum
+        docnums, scores = docnums[order], scores[order]
+        matched = sum((word[docnums] for word in words), np.zeros(len(docnums), int))
+        candidates = [
+            Candidate(ref=docnum, text_score=score, boost=boost, age_days=age,
+                      matched=count)
+            for docnum, score, boost, age, count in zip(
+                docnums.tolist(), scores.tolist(), view.boosts(docnums).tolist(),
+                view.ages(docnums).tolist(), matched.tolist(), strict=True)
+        ]
+        # A hit through bigrams alone has none of the words: coordination keeps its
+        # floor share of the score, even for a one-word query.
+        ranked = rerank(candidates, len(words))[offset : offset + per_page]
+        return total, ranked, [view.reader.stored_fields(r.ref) for r in ranked]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""
@@ -253,9 +294,11 @@ class WhooshBackend:
             return []
         parts: list[wq.Query] = [wq.Term("title", token) for token in tokens[:-1]]
         parts.append(wq.Prefix("title", tokens[-1]))
-        with self._lock:
-            hits = self._fresh_searcher().search(wq.And(parts), limit=limit * 4)
-            return first_unique((hit.get("title") or "" for hit in hits), limit)
+        def read():
+            found = self._fresh_searcher().search(wq.And(parts), limit=limit * 4)
+            return first_unique((hit.get("title") or "" for hit in found), limit)
+
+        return self._read(read)
 
     def document_count(self) -> int:
         """Number of live (undeleted) documents in the latest committed generation."""

@@ -163,3 +163,41 @@ def test_segment_cache_keeps_what_fits_and_drops_the_least_recently_used():
     for name in ("a", "b", "a", "c", "a", "b"):
         cache.get((name,), loader(name))
     assert loads == ["a", "b", "c", "b"]  # c pushed out b (a was used since)
+
+
+def test_a_read_that_loses_its_files_to_a_merge_is_repeated_on_the_new_generation(
+        tmp_path, monkeypatch):
+    """Step 10 finding 6: under concurrent writes a search failed with whoosh's TypeError in
+    stored_fields (a merge deleted the files of the generation the searcher had opened).
+    Such a read is repeated once on a fresh searcher instead of answering 500."""
+    import inspect
+
+    from whoosh.reading import MultiReader, SegmentReader
+
+    from search.backend import IndexDocument, SearchRequest
+    from search.whoosh_backend import WhooshBackend
+
+    backend = WhooshBackend(tmp_path / "index")
+    backend.apply([IndexDocument(key=f"article:{n}", doc_id=n, title=f"发票问题 {n}",
+                                 body="", slug=f"s{n}", doc_type="article")
+                   for n in range(3)], [])
+    failures = {"left": 2}  # the search's read and the suggestion's read each fail once
+    originals = {cls: cls.stored_fields for cls in (SegmentReader, MultiReader)}
+
+    def flaky(cls):
+        def stored_fields(self, docnum):
+            if failures["left"] and docnum >= 0 and not _opening():
+                failures["left"] -= 1
+                raise TypeError("'NoneType' object is not subscriptable")
+            return originals[cls](self, docnum)
+        return stored_fields
+
+    def _opening():  # the searcher opening its stored-fields files is not a search's read
+        return any(frame.function == "_open_stored_fields" for frame in inspect.stack())
+
+    for cls in originals:
+        monkeypatch.setattr(cls, "stored_fields", flaky(cls))
+    results = backend.search(SearchRequest("发票"))
+    assert results.total == 3 and len(results.hits) == 3
+    assert backend.suggest("发票")
+    assert failures["left"] == 0
