@@ -68,8 +68,9 @@ def test_every_route_naming_a_record_is_in_the_probe_list(app, world):
     named = {rule.rule for rule in app.url_map.iter_rules()
              if {"search_id", "token"} & set(rule.arguments)}
     listed = {rule.partition("#")[0] for rule in _handle_routes(world, 1, "t")}
-    # A password-reset token is not an analytics record (accounts have their own probes).
-    assert named - {"/reset/<token>"} <= listed
+    # Password-reset and sign-up tokens are no analytics records (accounts have their own
+    # probes).
+    assert named - {"/reset/<token>", "/register/confirm/<token>"} <= listed
 
 
 @pytest.mark.parametrize("intruder", ["other browser", "other network", "logged-in user"])
