@@ -31,7 +31,7 @@ def libpq_connection(engine: Engine) -> tuple[str, dict[str, str]]:
     return url.render_as_string(hide_password=False), env
 
 
-def _run(args: list[str], env: dict[str, str] | None = None) -> None:
+def _run(args: list[str], env: dict[str, str] | None = None) -> str:
     try:
         result = subprocess.run(args, env=env, capture_output=True, text=True,
                                 timeout=TIMEOUT_SECONDS, check=False)
@@ -41,6 +41,7 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> None:
     if result.returncode != 0:
         tool = Path(args[0]).name
         raise BackupError(f"{tool} failed: {result.stderr.strip() or result.returncode}")
+    return result.stdout
 
 
 @contextmanager
@@ -64,18 +65,38 @@ def verify_dump(dump: Path, pg_restore: str = "pg_restore", **_tools) -> None:
     _run([pg_restore, "--list", str(dump)])
 
 
+def dump_foreign_keys(dump: Path, pg_restore: str = "pg_restore") -> set[str]:
+    """Names of the foreign keys the dump creates (from its table of contents)."""
+    names = set()
+    for line in _run([pg_restore, "--list", str(dump)]).splitlines():
+        words = line.split()
+        if not line.startswith(";") and "FK" in words and "CONSTRAINT" in words:
+            names.add(words[words.index("CONSTRAINT") + 3])  # CONSTRAINT schema table name
+    return names
+
+
 def restore_dump(engine: Engine, dump: Path, tables: list[str], pg_restore: str = "pg_restore",
                  **_tools) -> None:
     """Restore ``dump`` over the configured database in one transaction."""
     url, env = libpq_connection(engine)
     env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c lock_timeout={LOCK_TIMEOUT}".strip()
     # --clean only drops what the dump holds. A table a later migration added would survive
-    # and then stop the migrations from creating it again: drop what the backup lacks.
+    # and then stop the migrations from creating it again: drop what the backup lacks. So
+    # would a foreign key a later migration added to a table the dump also holds, and it
+    # stops --clean dropping the key it points at: drop those too (the migrations after
+    # the restore make them again).
+    dump_keys = dump_foreign_keys(dump, pg_restore)
     with engine.begin() as conn:
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         quote = conn.dialect.identifier_preparer.quote
-        for name in sorted(set(inspect(conn).get_table_names()) - set(tables)):
+        existing = set(inspect(conn).get_table_names())
+        for name in sorted(existing - set(tables)):
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)} CASCADE")
+        for name in sorted(existing & set(tables)):
+            for key in inspect(conn).get_foreign_keys(name):
+                if key.get("name") and key["name"] not in dump_keys:
+                    conn.exec_driver_sql(f"ALTER TABLE {quote(name)} DROP CONSTRAINT "
+                                         f"IF EXISTS {quote(key['name'])}")
     engine.dispose()  # an idle pooled connection must not hold locks pg_restore needs
     _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
           "--exit-on-error", f"--dbname={url}", str(dump)], env)
