@@ -11,6 +11,7 @@ from portal.audit.services import record, snapshot
 from portal.extensions import db
 from portal.indexing.outbox import commit_and_index, enqueue
 from portal.kb.follow import notify_followers
+from portal.kb.queries import latest_revision_number
 from portal.models import Article, ArticleRevision, Category, Tag
 from portal.models._time import utcnow
 from portal.models.kb import ARTICLE_STATUSES, LANGUAGES
@@ -90,15 +91,6 @@ def _tags(names: list[str]) -> list[Tag]:
 def snapshot_article(article: Article) -> dict:
     """What a save compares to decide "unchanged", and what the audit log keeps."""
     return {**snapshot(article, ARTICLE_FIELDS), "tags": sorted(article.tag_names)}
-
-
-def latest_revision_number(article: Article) -> int:
-    if article.id is None:
-        return 0
-    number = db.session.scalar(
-        select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article.id)
-    )
-    return number or 0
 
 
 def save_article(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Article, Category, Tag, article_tags
+from portal.models import Article, ArticleRevision, Category, Tag, article_tags
 
 
 @dataclass
@@ -13,6 +13,16 @@ class CategoryNode:
     category: Category
     children: list["CategoryNode"] = field(default_factory=list)
     article_count: int = 0  # published articles here and below
+
+
+def latest_revision_number(article: Article) -> int:
+    """The number of the article's latest revision (0 before its first save)."""
+    if article.id is None:
+        return 0
+    number = db.session.scalar(
+        select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article.id)
+    )
+    return number or 0
 
 
 def published():

@@ -14,10 +14,11 @@ from typing import NamedTuple
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from portal.extensions import db
-from portal.models import Article, ArticleRevision
+from portal.kb.queries import latest_revision_number
+from portal.models import Article
 from portal.models.kb import LANGUAGE_NAMES, LANGUAGES
 
 # The article language a UI locale reads first (flask-babel locale -> article language).
@@ -63,17 +64,11 @@ def missing_languages(article: Article) -> list[str]:
     return [language for language in LANGUAGES if language not in present]
 
 
-def latest_revision(article_id: int) -> int:
-    number = db.session.scalar(select(func.max(ArticleRevision.number))
-                               .where(ArticleRevision.article_id == article_id))
-    return number or 0
-
-
 def is_outdated(article: Article) -> bool:
     """A translation whose original has a revision it was not brought up to date with."""
     if article.translation_of_id is None:
         return False
-    return latest_revision(article.translation_of_id) > (article.source_revision or 0)
+    return latest_revision_number(article.translation_of) > (article.source_revision or 0)
 
 
 def check_translation(source: Article | None, language: str,
@@ -96,13 +91,13 @@ def link_translation(article: Article, root: Article | None) -> None:
     """Make ``article`` a translation of ``root``, up to date with its latest revision
     (or an original again with None). The caller commits."""
     article.translation_of_id = root.id if root is not None else None
-    article.source_revision = latest_revision(root.id) if root is not None else None
+    article.source_revision = latest_revision_number(root) if root is not None else None
 
 
 def mark_up_to_date(article: Article) -> None:
     """A translation just saved by an editor now follows its original's latest revision."""
     if article.translation_of_id is not None:
-        article.source_revision = latest_revision(article.translation_of_id)
+        article.source_revision = latest_revision_number(article.translation_of)
 
 
 def translation_draft(source: Article, language: str) -> dict:
