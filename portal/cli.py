@@ -94,7 +94,7 @@ def kb_export(directory: Path):
     from sqlalchemy import func, select
 
     from portal.extensions import db
-    from portal.kb.importer import export_directory
+    from portal.kb.exporter import export_directory
     from portal.models import Article
 
     total = db.session.scalar(select(func.count()).select_from(Article))

@@ -19,7 +19,12 @@ from bench._metrics import (
 )
 from bench.public_set import Pair, normalise, prepare, sample
 from bench.relevance import DEFAULT_QUERIES, KINDS, OWN_KINDS, load_queries, main
-from portal.kb.importer import markdown_files, parse_markdown_file, parse_plain_markdown, path_slug
+from portal.kb.markdown_files import (
+    markdown_files,
+    parse_markdown_file,
+    parse_plain_markdown,
+    path_slug,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

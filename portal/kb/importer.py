@@ -1,8 +1,9 @@
-"""Import and export the knowledge base as Markdown files with YAML front matter.
+"""Import the knowledge base from Markdown files (portal/kb/markdown_files.py reads them;
+portal/kb/exporter.py writes them).
 
 Import upserts by slug: a changed file makes a new revision, an unchanged one does nothing,
 and nothing is ever duplicated. An article edited on the web since its last import is left
-alone (reported as skipped) unless the import is forced. Export writes the same format back.
+alone (reported as skipped) unless the import is forced.
 On request, plain Markdown files (no front matter) are imported too, so any folder of
 documents can be loaded.
 
@@ -12,10 +13,8 @@ the index outbox is drained once per batch. The editor's rules (portal/editor/se
 apply unchanged; a batch the database refuses is retried file by file through save_article,
 so one bad row costs its own file, not its batch."""
 
-import functools
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,31 +36,23 @@ from portal.editor.services import (
     snapshot_article,
     validate_fields,
 )
-from portal.editor.slugs import slugify
 from portal.extensions import db
 from portal.indexing.outbox import drain, enqueue
 from portal.kb.follow import notify_followers
+from portal.kb.markdown_files import (
+    FrontMatterError,
+    has_front_matter,
+    markdown_files,
+    parse_markdown_file,
+    parse_plain_markdown,
+)
 from portal.kb.translations import TranslationError, check_translation, link_translation
 from portal.models import Article, ArticleRevision, Category, Tag
 from portal.models._time import utcnow
-from search.analyzer import fold
 
 logger = logging.getLogger(__name__)
 CATEGORIES_FILE = "_categories.yaml"
-TITLE_MAX = 200
 BATCH_SIZE = 500  # articles per transaction and per index update
-# The same safe loader, with libyaml's parser when PyYAML has it (about 8x faster).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CJK_BLOCKS = ((0x3400, 0x9FFF), (0xF900, 0xFAFF))
-_CJK_RE = re.compile("".join(["[", *(f"{chr(a)}-{chr(b)}" for a, b in _CJK_BLOCKS), "]+"]))
-# Front matter: a first line of exactly "---", then YAML up to the next such line.
-_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n(.*?)^---[ \t]*$\r?\n?", re.DOTALL | re.MULTILINE)
-
-
-class FrontMatterError(ValueError):
-    pass
-
-
 @dataclass
 class ImportReport:
     created: int = 0
@@ -86,74 +77,6 @@ class ImportReport:
         self.errors += other.errors
         self.skipped += other.skipped
         self.written |= other.written
-
-
-def parse_markdown_file(text: str) -> tuple[dict, str]:
-    """Split '---' YAML front matter from the Markdown body."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.startswith("---"):
-        raise FrontMatterError("no front matter (the file must start with ---)")
-    match = _FRONT_MATTER_RE.match(text)
-    if match is None:
-        raise FrontMatterError("front matter is not closed (a line with only --- ends it)")
-    try:
-        meta = yaml.load(match.group(1), Loader=_YAML_LOADER) or {}
-    except yaml.YAMLError as error:
-        raise FrontMatterError(f"unreadable front matter: {error}") from None
-    body = text[match.end():]
-    if not isinstance(meta, dict):
-        raise FrontMatterError("front matter must be a mapping")
-    return meta, body.strip() + "\n"
-
-
-def has_front_matter(text: str) -> bool:
-    return text.removeprefix("\ufeff").startswith("---")
-
-
-def path_slug(relative: Path) -> str:
-    """An ASCII slug for a file path: Chinese becomes pinyin, folders join with hyphens."""
-    return slugify(str(relative.with_suffix(""))) or "article"
-
-
-@functools.cache
-def _traditional_re() -> re.Pattern:
-    """The CJK characters that fold() changes, i.e. traditional forms and variants."""
-    block = "".join(chr(code) for start, end in _CJK_BLOCKS for code in range(start, end + 1))
-    changed = "".join(c for c, f in zip(block, fold(block), strict=True) if c != f)
-    return re.compile(f"[{re.escape(changed)}]")
-
-
-def guess_language(text: str) -> str:
-    """en without Chinese characters; zh-TW when many of them are traditional; else zh-CN."""
-    chinese = sum(map(len, _CJK_RE.findall(text)))
-    if not chinese:
-        return "en"
-    traditional = len(_traditional_re().findall(text))
-    return "zh-TW" if traditional * 10 >= chinese else "zh-CN"
-
-
-def _split_title(text: str) -> tuple[str | None, str]:
-    """The first level-1 ATX heading outside code fences, and the text without it."""
-    lines = text.splitlines()
-    in_fence = False
-    for number, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-        elif not in_fence and line.startswith("# "):
-            title = line[2:].strip().rstrip("#").strip()
-            if title:
-                return title, "\n".join(lines[:number] + lines[number + 1:])
-    return None, text
-
-
-def parse_plain_markdown(relative: Path, text: str) -> tuple[dict, str]:
-    """Metadata for a Markdown file without front matter: its first '# ' heading (else the
-    file name) as title, a slug from its path, published, no category."""
-    title, body = _split_title(text.removeprefix("\ufeff"))
-    meta = {"title": (title or relative.stem)[:TITLE_MAX], "slug": path_slug(relative),
-            "language": guess_language(text), "status": "published"}
-    return meta, body.strip() + "\n"
 
 
 def import_categories(path: Path) -> int:
@@ -205,10 +128,6 @@ def _article_data(meta: dict, body: str, categories: dict[str, int]) -> ArticleD
 
 def _category_ids() -> dict[str, int]:
     return dict(db.session.execute(select(Category.slug, Category.id)).all())
-
-
-def markdown_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*.md") if not p.name.startswith("_"))
 
 
 @dataclass
@@ -444,43 +363,3 @@ def _save_each(batch: list[_SourceFile], author_id: int | None,
         else:
             part.count(existing is None, changed)
     return part
-
-
-def _category_nodes(parent_id: int | None) -> list[dict]:
-    children = db.session.scalars(
-        select(Category).where(Category.parent_id.is_(parent_id) if parent_id is None
-                               else Category.parent_id == parent_id)
-        .order_by(Category.position, Category.id)
-    )
-    nodes = []
-    for category in children:
-        node = {"slug": category.slug, "name": category.name, "name_en": category.name_en,
-                "description": category.description}
-        sub = _category_nodes(category.id)
-        if sub:
-            node["children"] = sub
-        nodes.append(node)
-    return nodes
-
-
-def export_directory(directory: Path, progress: Callable[[int], None] | None = None) -> int:
-    """Write every article as <slug>.md plus _categories.yaml; returns the article count."""
-    directory.mkdir(parents=True, exist_ok=True)
-    dump = dict(allow_unicode=True, sort_keys=False, default_flow_style=None, width=1000)
-    (directory / CATEGORIES_FILE).write_text(yaml.safe_dump(_category_nodes(None), **dump),
-                                             encoding="utf-8")
-    count = 0
-    for article in db.session.scalars(select(Article).order_by(Article.slug)):
-        meta = {"slug": article.slug, "title": article.title,
-                "category": article.category.slug if article.category else None,
-                "tags": article.tag_names, "language": article.language,
-                "summary": article.summary, "status": article.status,
-                "translation_of": article.translation_of.slug if article.translation_of else None}
-        meta = {k: v for k, v in meta.items() if v not in (None, "")}
-        front = yaml.safe_dump(meta, **dump)
-        (directory / f"{article.slug}.md").write_text(
-            f"---\n{front}---\n\n{article.body_md.strip()}\n", encoding="utf-8")
-        count += 1
-        if progress:
-            progress(1)
-    return count
