@@ -1,23 +1,22 @@
 """The customer self-service portal: a Flask app built by create_app()."""
 
 import logging
-from pathlib import Path
 
 from flask import Flask
 
 from portal.config import build_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.paths import ROOT, shipped_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["ROOT", "create_app"]
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; ``config`` overrides environment-derived settings (tests use it)."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        template_folder=str(shipped_dir("templates")),
+        static_folder=str(shipped_dir("static")),
     )
     app.config.update(build_config(config))
     configure_logging(app)
@@ -46,7 +45,7 @@ def configure_extensions(app: Flask) -> None:
         nul_guard.install(db.engine)
         sqlite_pragmas.install(db.engine)
     # Batch mode lets later migrations alter SQLite tables (it cannot ALTER most things).
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(shipped_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
