@@ -14,7 +14,7 @@ TRANSLATIONS := portal/translations
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
 	touch $(STAMP)
 
 install: $(STAMP) translations

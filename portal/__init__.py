@@ -4,6 +4,7 @@ import logging
 
 from flask import Flask
 
+from portal import optional_packages
 from portal.config import build_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
 from portal.paths import ROOT, shipped_dir
@@ -19,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(shipped_dir("static")),
     )
     app.config.update(build_config(config))
+    optional_packages.require_configured(app.config)
     configure_logging(app)
     configure_extensions(app)
     configure_blueprints(app)
