@@ -8,14 +8,32 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 TRANSLATIONS := portal/translations
+# The exact versions (with hashes) of everything `make install` installs: the dependencies,
+# the dev, postgres and redis extras. deploy.txt: the same pins without dev, for servers.
+LOCK        := requirements/dev.txt
+DEPLOY_LOCK := requirements/deploy.txt
+UV_VERSION  := 0.13.9
 
-.PHONY: run test test-postgres setup install translations lint messages clean bench
+.PHONY: run test test-postgres setup install translations lint messages clean bench lock \
+	wheel-check
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve the locks after a change to the dependencies in pyproject.toml: pins already
+# there are kept unless pyproject.toml rules them out; `make lock UPGRADE=1` takes the newest
+# versions the bounds allow. Universal: one lock for every platform and Python >= 3.11.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
+	--python-version 3.11 --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(UV_COMPILE) --extra dev --extra postgres --extra redis -o $(LOCK)
+	$(UV_COMPILE) --extra postgres --extra redis -c $(LOCK) -o $(DEPLOY_LOCK)
 
 install: $(STAMP) translations
 
@@ -35,6 +53,10 @@ run: setup
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Build the wheel, install it in a fresh venv outside the tree and serve pages from it.
+wheel-check: $(STAMP)
+	PYTHON=$(BIN)/python .ci/wheel_check.sh
 
 # The whole suite on PostgreSQL (database and search backend) in a throw-away database
 # that pytest creates and drops: needs a server, by default the local one.
