@@ -10,7 +10,8 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+# The checkout: the folder with pyproject.toml, wherever tests/ groups this file.
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 # name==version, then an environment marker when the universal lock forks (numpy by Python).
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)(?:\s*;\s*([^\\]+?))?\s*\\?$", re.MULTILINE)

@@ -12,7 +12,8 @@ from portal import create_app
 from portal.config import ConfigError
 from tests.conftest import _app_config
 
-ROOT = Path(__file__).resolve().parent.parent
+# The checkout: the folder with pyproject.toml, wherever tests/ groups this file.
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_never_connected"
 
 
