@@ -5,7 +5,7 @@ from sqlalchemy import select
 from portal.audit.services import record
 from portal.clock import now
 from portal.experts.events import open_assignment
-from portal.experts.lease import lease
+from portal.jobs.lease import lease
 from portal.experts.router import (
     SWEEP_LEASE,
     SweepReport,
