@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -56,7 +56,7 @@ JOBS = (
 )
 
 
-def last_run(name: str):
+def last_run(name: str) -> datetime | None:
     return db.session.scalar(select(JobLease.last_run_at).where(JobLease.name == name))
 
 
