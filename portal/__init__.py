@@ -104,6 +104,6 @@ def configure_cli(app: Flask) -> None:
 
 
 def configure_background_jobs(app: Flask) -> None:
-    from portal.experts import scheduler
+    from portal.jobs import runner
 
-    scheduler.init_app(app)
+    runner.init_app(app)

@@ -133,6 +133,8 @@ def init_app(app: Flask) -> None:
     from portal.experts.cli import experts_cli
     from portal.insights import demo, retention  # noqa: F401  (they add their commands)
     from portal.insights.cli import insights_cli
+    from portal.jobs.cli import jobs_cli
 
-    for group in (users_cli, kb_cli, search_cli, experts_cli, demo_cli, insights_cli, backup_cli):
+    for group in (users_cli, kb_cli, search_cli, experts_cli, demo_cli, insights_cli, backup_cli,
+                  jobs_cli):
         app.cli.add_command(group)

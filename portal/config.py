@@ -45,6 +45,26 @@ def trusted_hosts(base_url: str) -> list[str]:
     return sorted({host, *LOCAL_HOSTS})
 
 
+# PORTAL_SMTP_TLS values, each with the port it is usually served on (the default port).
+SMTP_TLS_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+
+
+def check_smtp(config: dict) -> None:
+    """Refuse mail settings that cannot work or would send the password in clear text."""
+    tls = config["SMTP_TLS"]
+    if tls not in SMTP_TLS_PORTS:
+        raise ConfigError(f"PORTAL_SMTP_TLS must be one of {', '.join(SMTP_TLS_PORTS)}, "
+                          f"not {tls!r}")
+    if config["SMTP_PORT"] is None:
+        config["SMTP_PORT"] = SMTP_TLS_PORTS[tls]
+    host = config["SMTP_HOST"]
+    if config["SMTP_USER"] and tls == "none" and host and host not in LOCAL_HOSTS:
+        raise ConfigError("PORTAL_SMTP_USER needs PORTAL_SMTP_TLS=starttls or ssl: without TLS "
+                          f"the password would cross the network to {host} in clear text")
+    if config["SMTP_CA_FILE"] and not Path(config["SMTP_CA_FILE"]).is_file():
+        raise ConfigError(f"PORTAL_SMTP_CA_FILE is not a file: {config['SMTP_CA_FILE']}")
+
+
 def env_flag(name: str, default: bool = False) -> bool:
     """A yes/no environment variable: 1, true, yes, on (any case) mean yes."""
     value = os.environ.get(name)
@@ -102,7 +122,13 @@ def build_config(overrides: dict | None = None) -> dict:
         "FORUM_FIRST_RESPONSE_HOURS": int(os.environ.get("PORTAL_FIRST_RESPONSE_HOURS", "4")),
         "NEW_ACCOUNT_DAYS": 7,  # accounts younger than this are throttled...
         "NEW_ACCOUNT_POSTS_PER_HOUR": 5,  # ...to this many posts per hour (spam)
+        # Periodic jobs (portal.jobs): seconds between runs of the schedule (router sweep,
+        # index drain, mail, rollups; the retention purge daily); 0 starts no thread in the
+        # web workers. The name is older than the other jobs.
         "ROUTER_INTERVAL_SECONDS": int(os.environ.get("PORTAL_ROUTER_INTERVAL", "60")),
+        # Whether each web worker runs the schedule in a thread; off when `flask jobs run`
+        # runs it as a process of its own.
+        "JOBS_IN_WORKER": env_flag("PORTAL_JOBS_IN_WORKER", default=True),
         # A query becomes an autocomplete suggestion for everybody once this many different
         # visitors (accounts, or networks for anonymous visitors) searched it with results.
         "SUGGESTION_MIN_SEARCHERS": int(os.environ.get("PORTAL_SUGGESTION_MIN_SEARCHERS", "5")),
@@ -110,7 +136,18 @@ def build_config(overrides: dict | None = None) -> dict:
         "SEARCH_RETENTION_DAYS": int(os.environ.get("PORTAL_SEARCH_RETENTION_DAYS", "400")),
         # Mail: kept in the outbox table; sent only when an SMTP host is configured.
         "SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
-        "SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "25")),
+        # Empty: the usual port of SMTP_TLS (25, 587 or 465; check_smtp fills it in).
+        "SMTP_PORT": int(os.environ["PORTAL_SMTP_PORT"]) if os.environ.get("PORTAL_SMTP_PORT")
+        else None,
+        # none, starttls (upgrade the connection) or ssl (TLS from the start); the server's
+        # certificate is always verified.
+        "SMTP_TLS": (os.environ.get("PORTAL_SMTP_TLS") or "none").strip().lower(),
+        # Login, when the server wants one (never over plain SMTP to another host).
+        "SMTP_USER": os.environ.get("PORTAL_SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD", ""),
+        # A PEM file of the CA certificates that sign the SMTP server's certificate (a private
+        # CA), trusted instead of the system's; empty: the system's.
+        "SMTP_CA_FILE": os.environ.get("PORTAL_SMTP_CA_FILE", ""),
         "MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "help@qinghe.example"),
         # Downloads library: files live outside static/ and are served by the app.
         "UPLOAD_DIR": os.environ.get("PORTAL_UPLOAD_DIR") or str(data_dir / "uploads"),
@@ -120,4 +157,5 @@ def build_config(overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     config.setdefault("TRUSTED_HOSTS", trusted_hosts(config["BASE_URL"]))
+    check_smtp(config)
     return config

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.experts.lease import acquire
 from portal.extensions import db
 from portal.insights.cli import rollup_command
 from portal.insights.rollup import LEASE_NAME, roll_up, visitor_key
+from portal.jobs.lease import acquire
 from portal.models import (
     ArticleView,
     Post,

@@ -23,7 +23,7 @@ from portal.notify.services import notify
 from search.analyzer import tokenize
 
 logger = logging.getLogger(__name__)
-SWEEP_LEASE = timedelta(minutes=5)
+SWEEP_LEASE_NAME, SWEEP_LEASE = "router-sweep", timedelta(minutes=5)
 CATEGORY_WEIGHT, TAG_WEIGHT, KEYWORD_WEIGHT = 3.0, 2.0, 1.0
 
 

@@ -5,9 +5,9 @@ from sqlalchemy import select
 from portal.audit.services import record
 from portal.clock import now
 from portal.experts.events import open_assignment
-from portal.experts.lease import lease
 from portal.experts.router import (
     SWEEP_LEASE,
+    SWEEP_LEASE_NAME,
     SweepReport,
     assign_to,
     commit_or_skip,
@@ -18,6 +18,7 @@ from portal.experts.router import (
     topic_link,
 )
 from portal.extensions import db
+from portal.jobs.lease import lease
 from portal.models import Assignment, ExpertProfile, Topic, User
 from portal.notify.services import notify
 
@@ -35,7 +36,7 @@ class NotYourAssignment(RoutingError):
 def sweep() -> SweepReport:
     """Escalate overdue assignments, then route questions that need an expert.
     Idempotent, and only one sweep runs at a time (a database lease)."""
-    with lease("router-sweep", SWEEP_LEASE) as held:
+    with lease(SWEEP_LEASE_NAME, SWEEP_LEASE) as held:
         if not held:
             return SweepReport(ran=False)
         report = SweepReport()

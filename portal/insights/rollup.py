@@ -21,8 +21,8 @@ from flask import current_app
 from sqlalchemy import and_, case, delete, exists, func, insert, not_, or_, select
 
 from portal.clock import now
-from portal.experts.lease import lease
 from portal.extensions import db
+from portal.jobs.lease import lease
 from portal.models import (
     ArticleView,
     QueryDayStat,

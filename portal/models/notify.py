@@ -32,3 +32,7 @@ class OutboxMail(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
+    # A sender claims a mail before sending it (portal.notify.mailer): no other process
+    # sends it while the claim holds; a sender that died leaves it to the next after expiry.
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None]

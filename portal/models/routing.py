@@ -88,3 +88,6 @@ class JobLease(db.Model):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100), default="")
     held_until: Mapped[datetime] = mapped_column(default=datetime(1970, 1, 1))
+    # When the schedule last started this job and it finished (portal.jobs.schedule): shared
+    # by every process, so N workers run a job once per interval, not N times.
+    last_run_at: Mapped[datetime | None]

@@ -1,11 +1,8 @@
 """Tell users about things: a notification row for the bell, and a mail in the outbox."""
 
 import logging
-import smtplib
 from collections.abc import Iterable
-from email.message import EmailMessage
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from portal.clock import now
@@ -60,33 +57,3 @@ def mark_all_read(user_id: int) -> None:
         .values(read_at=now())
     )
     db.session.commit()
-
-
-def send_outbox(limit: int = 100) -> int:
-    """Send queued mail through SMTP when PORTAL_SMTP_HOST is set; otherwise keep it in the
-    outbox (admins read it there). Returns the number sent."""
-    host = current_app.config.get("SMTP_HOST")
-    if not host:
-        return 0
-    mails = db.session.scalars(
-        select(OutboxMail).where(OutboxMail.sent_at.is_(None)).order_by(OutboxMail.id).limit(limit)
-    ).all()
-    sent = 0
-    try:
-        with smtplib.SMTP(host, current_app.config.get("SMTP_PORT", 25), timeout=10) as smtp:
-            for mail in mails:
-                message = EmailMessage()
-                message["From"] = current_app.config["MAIL_FROM"]
-                message["To"] = mail.to_address
-                message["Subject"] = mail.subject
-                message.set_content(mail.body)
-                smtp.send_message(message)
-                mail.sent_at = now()
-                sent += 1
-    except (OSError, smtplib.SMTPException) as error:
-        logger.warning("SMTP delivery failed: %s", error)
-        for mail in mails:
-            if mail.sent_at is None:
-                mail.error = repr(error)[:500]
-    db.session.commit()
-    return sent

@@ -1,12 +1,16 @@
-"""A database lease so only one router sweep runs at a time, in any process on any host.
+"""A database lease so only one process runs a given job at a time, on any host.
 
 Everywhere: a row in job_leases taken by compare-and-set, held until a TTL. On PostgreSQL
 also a session advisory lock for the length of the block, so two hosts never overlap even
-when a run outlives its TTL; the server drops it if the holder's connection dies."""
+when a run outlives its TTL; the server drops it if the holder's connection dies.
+
+A lease is re-entrant within one thread: the schedule takes "router-sweep" around sweep(),
+which takes it again itself because `flask experts sweep` calls it alone."""
 
 import hashlib
 import os
 import socket
+import threading
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 
@@ -18,6 +22,7 @@ from portal.extensions import db
 from portal.models import JobLease
 
 EPOCH = datetime(1970, 1, 1)
+_held = threading.local()  # the lease names this thread holds now
 
 
 def holder_name() -> str:
@@ -74,13 +79,20 @@ def advisory_lock(name: str):
 @contextmanager
 def lease(name: str, ttl: timedelta):
     """Yields True when this process holds the lease for the block, False when another does."""
+    held = _held.__dict__.setdefault("names", set())
+    if name in held:  # taken further out in this thread: that block releases it
+        yield True
+        return
     holder = holder_name()
     on_postgres = db.engine.dialect.name == "postgresql"
     with advisory_lock(name) if on_postgres else nullcontext(True) as locked:
         got = locked and acquire(name, ttl, holder)
+        if got:
+            held.add(name)
         try:
             yield got
         finally:
             if got:
+                held.discard(name)
                 db.session.rollback()
                 release(name, holder)
