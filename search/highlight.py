@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Collection
 
-from search.analyzer import analyze, fold
+from search.analyzer import analyze, fold, is_cut_alone
 
 __all__ = [
     "HIGHLIGHT_MAX_CHARS",
@@ -111,11 +111,37 @@ def _substring_hits(folded: str, tokens: Collection[str]) -> list[tuple[int, int
 
 def _needs_analysis(folded: str, tokens: Collection[str]) -> bool:
     # Tokens with ASCII in them (English stems such as polici, versions, c++) need the
-    # analyser to be found where they stand, when the text may hold them at all (a stem keeps
-    # its word's first letters); and a lone Han character is marked only where the segmenter
-    # cuts it as a word of its own, never inside another word (货 in 货运费).
-    return any((token.isascii() and token[:3] in folded) if any(ch.isascii() for ch in token)
-               else (len(token) == 1 and token in folded) for token in tokens)
+    # analyser to be found where they stand, when the text may hold them at all (a stem
+    # keeps its word's first letters). Han tokens never do (_han_hits).
+    return any(token.isascii() and token[:3] in folded
+               for token in tokens if any(ch.isascii() for ch in token))
+
+
+# A lone Han character is checked with the segmenter at most this often per text: common
+# characters (不, 用) occur hundreds of times in a long article, and the snippet needs one.
+_LONE_CHECKS = 64
+
+
+def _han_hits(folded: str, tokens: Collection[str]) -> list[tuple[int, int, str]]:
+    # (start, end, token) of the tokens cut from the folded text as they stand: a word of
+    # two or more characters wherever it occurs, a lone Han character only where the
+    # segmenter cuts it alone, never inside another word (货 in 货运费).
+    hits = []
+    for token in tokens:
+        lone = len(token) == 1 and not token.isascii()
+        checks = 0
+        start = folded.find(token)
+        while start >= 0 and len(hits) < 1000:
+            if not lone:
+                hits.append((start, start + len(token), token))
+            elif checks < _LONE_CHECKS:
+                checks += 1
+                if is_cut_alone(folded, start):
+                    hits.append((start, start + 1, token))
+            else:
+                break
+            start = folded.find(token, start + 1)
+    return hits
 
 
 def _is_substring_token(token: str) -> bool:
@@ -177,8 +203,8 @@ def snippet_html(body: str, tokens: Collection[str], folded: str | None = None) 
         folded = fold(text)
     if not _needs_analysis(folded, tokens):
         # Han tokens are cut from the folded text as they stand: find them as substrings
-        # and skip segmenting (about half a millisecond per hit).
-        matches = _substring_hits(folded, tokens)
+        # and skip analysing the body (a millisecond or more per hit).
+        matches = _han_hits(folded, tokens)
         cluster = _densest(matches, span)
         return _snippet(body, text, matches, cluster)
     region = _likely_region(folded, tokens)
@@ -213,7 +239,7 @@ def title_html(title: str, tokens: Collection[str]) -> str:
         return ""
     folded = fold(title)
     if not _needs_analysis(folded, tokens):
-        spans = _merged(_substring_hits(folded, tokens))
+        spans = _merged(_han_hits(folded, tokens))
     else:
         spans = _merged(_matches(title, tokens))
     return _marked(title, spans, 0, len(title)) if spans else html.escape(title)

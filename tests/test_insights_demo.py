@@ -9,18 +9,22 @@ from sqlalchemy import func, select
 
 from portal import ROOT, create_app
 from portal.extensions import db
-from portal.indexing.backend import close_backend
+from portal.indexing.backend import close_backend, get_backend
+from portal.indexing.documents import key_for
 from portal.insights.demo import demo_data_command, generate
 from portal.kb.importer import import_directory
 from portal.models import (
     ArticleFeedback,
     ArticleView,
     AskSession,
+    IndexTask,
     RoutingEvent,
     SearchClick,
     SearchLog,
     Topic,
+    User,
 )
+from search.backend import SearchRequest
 from tests.conftest import _app_config
 
 SMALL = ["--days", "2", "--per-day", "40", "--seed", "1"]
@@ -117,7 +121,7 @@ def test_second_run_refuses_without_force_and_adds_with_force(app, demo):
 
 def test_same_seed_gives_the_same_counts(app, articles, clock, tmp_path, migrated_database):
     """Two fresh databases, the same seed, the same now: the same traffic."""
-    first, _password = generate(days=2, seed=1, per_day=40)
+    first, _password, _created = generate(days=2, seed=1, per_day=40)
     other_dir = tmp_path / "other"
     other_dir.mkdir()
     other_url = migrated_database.new(other_dir)
@@ -125,7 +129,7 @@ def test_same_seed_gives_the_same_counts(app, articles, clock, tmp_path, migrate
     with other.app_context():
         try:
             import_directory(ROOT / "kb_articles")
-            second, _password = generate(days=2, seed=1, per_day=40)
+            second, _password, _created = generate(days=2, seed=1, per_day=40)
         finally:
             db.session.remove()
             close_backend(other)
@@ -139,3 +143,26 @@ def test_demo_data_needs_articles(app):
     result = app.test_cli_runner().invoke(demo_data_command, SMALL)
     assert result.exit_code != 0
     assert "kb import" in result.output
+
+
+def test_the_password_is_printed_only_for_accounts_created_now(app, demo):
+    """The first run names the accounts it made; a forced second run made none, so it
+    prints no password (it would not be theirs)."""
+    first = re.search(r"(\d+) demo accounts were created now \((.+)\); their password: (\S+)",
+                      demo.output)
+    assert first, demo.output
+    assert "customer@example.com" in first.group(2)
+    customer = db.session.scalar(select(User).where(User.email == "customer1@example.com"))
+    assert customer.check_password(first.group(3))
+    forced = app.test_cli_runner().invoke(demo_data_command, [*SMALL, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "password:" not in forced.output
+    assert "keep their passwords" in forced.output
+
+
+def test_demo_traffic_is_in_the_index_when_the_run_ends(app, demo):
+    """Votes and posts re-index once a day, not per change: nothing is left queued."""
+    assert db.session.scalar(select(func.count()).select_from(IndexTask)) == 0
+    asked = db.session.scalar(select(Topic).order_by(Topic.id.desc()).limit(1))
+    hits = get_backend().search(SearchRequest(text=asked.title, per_page=50)).hits
+    assert any(hit.key == key_for("forum", asked.id) for hit in hits)

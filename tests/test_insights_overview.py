@@ -316,10 +316,27 @@ def test_unknown_csv_is_a_bad_request(client, week):
     ({"days": "0"}, "days must be a whole number from 1 to 366"),
 ])
 def test_bad_range_is_a_400_with_the_reason(client, week, args, message):
+    """An everyday mistake: the page itself answers, the reason beside the date fields and
+    the default range's figures below, rather than a bare error page."""
     client.login(week["editor"])
+    client.post("/lang/en")
     response = client.get("/insights/", query_string=args)
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert message in page and 'role="alert"' in page
+    assert "Showing the last 30 days instead" in page
+    assert 'name="start"' in page and "Searches" in page
+
+
+@pytest.mark.parametrize("path", ["/insights/gaps", "/insights/articles"])
+def test_every_insights_page_shows_a_bad_range_on_the_page(client, week, path):
+    client.login(week["editor"])
+    response = client.get(path, query_string={"start": "2026-10-14", "end": "2026-10-08"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "结束日期早于开始日期" in page and 'name="start"' in page
+    assert client.get(path, query_string={"start": "2026-10-14", "end": "2026-10-08",
+                                          "csv": "x"}).status_code == 400
 
 
 def test_include_staff_toggle_and_empty_state(client, make, clock):

@@ -2,7 +2,9 @@
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from flask import current_app
@@ -15,6 +17,9 @@ from portal.models import IndexTask
 from search.file_lock import file_lock
 
 logger = logging.getLogger(__name__)
+
+# Inside drains_deferred(), commit_and_index() only commits: one drain at the end.
+_drains_deferred: ContextVar[bool] = ContextVar("drains_deferred", default=False)
 
 
 def enqueue(doc_type: str, doc_id: int) -> None:
@@ -110,6 +115,21 @@ def total_documents() -> int:
 
 def commit_and_index() -> None:
     """Commit the content change with its IndexTask rows, then bring the index up to date,
-    so the change is searchable when the request returns."""
+    so the change is searchable when the request returns (inside drains_deferred(): at its
+    end)."""
     db.session.commit()
-    drain()
+    if not _drains_deferred.get():
+        drain()
+
+
+@contextmanager
+def drains_deferred() -> Iterator[None]:
+    """For bulk writers (demo traffic): every change is still committed with its outbox
+    rows at once, but the index is brought up to date once, when the block ends, instead
+    of one index commit per change."""
+    token = _drains_deferred.set(True)
+    try:
+        yield
+    finally:
+        _drains_deferred.reset(token)
+        drain()

@@ -26,6 +26,7 @@ from portal.auth.services import create_user, find_user, generate_password
 from portal.clock import now
 from portal.demo import DEMO_USERS, seed_users
 from portal.extensions import db
+from portal.indexing.outbox import drains_deferred
 from portal.insights.cli import insights_cli
 from portal.insights.demo_traffic import (
     CUSTOMER_EMAIL,
@@ -113,30 +114,35 @@ def existing_demo_searches(start: datetime, end: datetime) -> int:
                       SearchLog.user_id.in_(demo_user_ids() or [-1])))
 
 
-def _accounts(count: int, since: datetime) -> tuple[dict, list[User], str | None]:
+def _accounts(count: int, since: datetime) -> tuple[dict, list[User], str | None, list[str]]:
     """The demo users (seeded if missing) and COUNT generated customers, all old enough to
-    post freely. Returns the password given to accounts created now (None: none created)."""
+    post freely. Returns them, the password given to the accounts created now and their
+    e-mails (None and [] when none was created: existing passwords are never touched)."""
     password = os.environ.get("PORTAL_DEMO_PASSWORD") or generate_password()
-    created = not all(find_user(email) for email, _role, _name in DEMO_USERS)
+    created = [email for email, _role, _name in DEMO_USERS if find_user(email) is None]
     users = seed_users(password)
     customers = []
+    password_hash = None  # one Argon2 hash for every new customer: they share the password
     for n in range(1, count + 1):
         email = CUSTOMER_EMAIL.format(n)
         user = find_user(email)
         if user is None:
-            user, created = create_user(email, password, f"顾客{n:03d}"), True
+            user = create_user(email, password, f"顾客{n:03d}", password_hash=password_hash)
+            password_hash = user.password_hash
+            created.append(user.email)
         customers.append(user)
     for user in [*users.values(), *customers]:
         user.created_at = min(user.created_at, since)
     db.session.commit()
-    return users, customers, password if created else None
+    return users, customers, (password if created else None), created
 
 
 def generate(days: int = 30, seed: int = 1, per_day: int = 300, force: bool = False,
-             progress: Callable[[int], None] | None = None) -> tuple[DemoSummary, str | None]:
-    """Replay DAYS days of traffic up to the hour before now; returns what was added and the
-    password of any demo account created. Raises DemoDataExists when there is demo traffic
-    in those days already (unless FORCE)."""
+             progress: Callable[[int], None] | None = None,
+             ) -> tuple[DemoSummary, str | None, list[str]]:
+    """Replay DAYS days of traffic up to the hour before now; returns what was added, and
+    the password and e-mails of the demo accounts created now. Raises DemoDataExists when
+    there is demo traffic in those days already (unless FORCE)."""
     if db.session.scalar(select(Article.id).where(Article.status == "published").limit(1)) \
             is None:
         raise click.ClickException("No published articles: run `flask kb import kb_articles`.")
@@ -148,7 +154,7 @@ def generate(days: int = 30, seed: int = 1, per_day: int = 300, force: bool = Fa
             f"Demo traffic already exists in {utc_days[0]}..{utc_days[-1]} ({existing} "
             "searches). Run with --force to add another layer on top of it.")
     before = totals()
-    users, customers, password = _accounts(max(8, min(200, per_day // 4)),
+    users, customers, password, created = _accounts(max(8, min(200, per_day // 4)),
                                            start - timedelta(days=90))
     rng = random.Random(seed)
     clock, saved = DemoClock(), current_app.config.get("CLOCK")
@@ -158,12 +164,15 @@ def generate(days: int = 30, seed: int = 1, per_day: int = 300, force: bool = Fa
         with current_app.test_request_context("/"):
             traffic = Traffic(rng, clock, per_day, days, users, customers)
             for index, day in enumerate(utc_days):
-                traffic.day(index, day, stop)
+                # Votes and posts re-index their document: one index commit a day rather
+                # than one per change (the index commit was most of a vote's cost).
+                with drains_deferred():
+                    traffic.day(index, day, stop)
                 if progress:
                     progress(1)
     finally:
         current_app.config["CLOCK"] = saved
-    return totals().minus(before), password
+    return totals().minus(before), password, created
 
 
 def roll_up_demo_days(days: int) -> int:
@@ -190,7 +199,8 @@ def demo_data_command(days: int, seed: int, per_day: int, force: bool):
     portal_logger.setLevel(logging.WARNING)  # one log line per mail and topic would drown
     try:
         with tqdm(total=days, unit="day", desc="demo-data") as bar:
-            summary, password = generate(days, seed, per_day, force, progress=bar.update)
+            summary, password, created = generate(days, seed, per_day, force,
+                                                  progress=bar.update)
     finally:
         portal_logger.setLevel(level)
     rolled = roll_up_demo_days(days)
@@ -202,5 +212,12 @@ def demo_data_command(days: int, seed: int, per_day: int, force: bool):
                f"routing events {summary.routing_events}.")
     click.echo(f"Rolled up {rolled} hours.")
     if password:
-        click.echo(f"New demo accounts (customer@, expert@, editor@, customerN@example.com) "
-                   f"have the password: {password}")
+        click.echo(f"{len(created)} demo accounts were created now ({_listed(created)}); "
+                   f"their password: {password}")
+    else:
+        click.echo("No account was created: the demo accounts keep their passwords.")
+
+
+def _listed(emails: list[str], shown: int = 4) -> str:
+    more = len(emails) - shown
+    return ", ".join(emails[:shown]) + (f" and {more} more" if more > 0 else "")

@@ -17,7 +17,7 @@ from portal.insights.gaps import (
     mark_handled,
     need_outcome,
 )
-from portal.insights.ranges import DateRange, RangeError, parse_range
+from portal.insights.ranges import DateRange, RangeError, page_range, parse_range
 from portal.insights.tables import Table, csv_response
 from portal.models import Article
 from portal.permissions import editor_required
@@ -30,6 +30,14 @@ def _range(args) -> DateRange:
         return parse_range(args)
     except RangeError as error:
         abort(400, description=_("Bad date range: %(reason)s.", reason=str(error)))
+
+
+def _page_range() -> tuple[DateRange, str | None]:
+    """page_range of the query string; a CSV of a range to fix is a plain 400."""
+    rng, error = page_range(request.args)
+    if error and request.args.get("csv"):
+        abort(400, description=_("Bad date range: %(reason)s.", reason=error))
+    return rng, error
 
 
 def _csv_or_page(tables: list[Table]):
@@ -57,7 +65,7 @@ def needs_table(needs) -> Table:
 @bp.route("/gaps")
 @editor_required
 def gaps():
-    rng = _range(request.args)
+    rng, range_error = _page_range()
     min_searches = int_arg("min", 2, high=MAX_THRESHOLD)
     needs = find_needs(rng, min_searches=min_searches)
     response = _csv_or_page([needs_table(needs)])
@@ -67,11 +75,12 @@ def gaps():
     return render_template(
         "insights/gaps.html",
         rng=rng,
+        range_error=range_error,
         min_searches=min_searches,
         needs=[n for n in needs if n.status != "handled"],
         handled=handled,
         articles={a.id: a for a in _linked_articles(needs, handled)},
-    )
+    ), 400 if range_error else 200
 
 
 def _linked_articles(needs, handled) -> list[Article]:
@@ -122,23 +131,25 @@ def need_handled():
 @bp.route("/articles")
 @editor_required
 def articles():
-    rng = _range(request.args)
+    rng, range_error = _page_range()
     min_votes = int_arg("min_votes", 3, high=MAX_THRESHOLD)
     tables = [articles_table(rng), worst_helpful_table(rng, min_votes)]
     response = _csv_or_page(tables)
     if response is not None:
         return response
     return render_template("insights/articles.html", rng=rng, tables=tables,
-                           min_votes=min_votes)
+                           min_votes=min_votes, range_error=range_error), \
+        400 if range_error else 200
 
 
 @bp.route("/articles/<int:article_id>")
 @editor_required
 def article(article_id: int):
     found = db.session.get(Article, article_id) or abort(404)
-    rng = _range(request.args)
+    rng, range_error = _page_range()
     detail = article_detail(found, rng)
     response = _csv_or_page([detail["comments"], detail["queries"]])
     if response is not None:
         return response
-    return render_template("insights/article.html", rng=rng, article=found, **detail)
+    return render_template("insights/article.html", rng=rng, article=found,
+                           range_error=range_error, **detail), 400 if range_error else 200

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from portal.clock import now
 from portal.inputs import FIRST_DAY, LAST_DAY, parse_day, whole_number
 
@@ -51,16 +53,27 @@ def parse_range(args) -> DateRange:
             start = parse_day(args.get("start") or "")
             end = parse_day(args.get("end") or today.isoformat())
         except ValueError:
-            raise RangeError(f"dates must look like 2026-11-01, from {FIRST_DAY} to {LAST_DAY}"
-                             ) from None
+            raise RangeError(_l("dates must look like 2026-11-01, from %(first)s to %(last)s")
+                             % {"first": FIRST_DAY, "last": LAST_DAY}) from None
     else:
         try:
             days = whole_number(args.get("days") or str(DEFAULT_DAYS), 1, MAX_DAYS)
         except ValueError:
-            raise RangeError(f"days must be a whole number from 1 to {MAX_DAYS}") from None
+            raise RangeError(_l("days must be a whole number from 1 to %(most)d")
+                             % {"most": MAX_DAYS}) from None
         end, start = today, today - timedelta(days=days - 1)
     if end < start:
-        raise RangeError("the end date is before the start date")
+        raise RangeError(_l("the end date is before the start date"))
     if (end - start).days + 1 > MAX_DAYS:
-        raise RangeError(f"a range may span at most {MAX_DAYS} days")
+        raise RangeError(_l("a range may span at most %(most)d days") % {"most": MAX_DAYS})
     return DateRange(start, end)
+
+
+def page_range(args) -> tuple[DateRange, str | None]:
+    """The range a page asks for, or, when the reader must fix it, the default range and
+    the reason: the page is shown with the reason beside its date fields (an everyday
+    mistake is no dead end)."""
+    try:
+        return parse_range(args), None
+    except RangeError as error:
+        return parse_range({}), str(error)

@@ -13,18 +13,11 @@ from portal.insights import bp
 from portal.insights.charts import searches_by_hour_chart, searches_per_day_chart
 from portal.insights.kpis import compute_kpis, excluded_counts, format_value
 from portal.insights.query_reports import query_report
-from portal.insights.ranges import DateRange, RangeError, parse_range
+from portal.insights.ranges import page_range
 from portal.insights.rollup import ROLLUP_NAME
 from portal.insights.tables import pick_csv
 from portal.models import RollupState
 from portal.permissions import editor_required
-
-
-def _range() -> DateRange:
-    try:
-        return parse_range(request.args)
-    except RangeError as error:
-        abort(400, description=_("Bad date range: %(reason)s.", reason=str(error)))
 
 
 def _link(endpoint: str, path: str, args: dict) -> str:
@@ -37,10 +30,12 @@ def _link(endpoint: str, path: str, args: dict) -> str:
 @bp.route("/")
 @editor_required
 def overview():
-    rng = _range()
+    rng, range_error = page_range(request.args)
     include_staff = request.args.get("staff") == "1"
     report = query_report(rng)
     if request.args.get("csv"):
+        if range_error:
+            abort(400, description=_("Bad date range: %(reason)s.", reason=range_error))
         response = pick_csv(report.tables, request.args["csv"])
         if response is None:
             abort(400, description=_("There is no table “%(name)s” on this page.",
@@ -50,6 +45,7 @@ def overview():
     return render_template(
         "insights/overview.html",
         rng=rng,
+        range_error=range_error,
         previous=rng.previous(),
         include_staff=include_staff,
         range_args=range_args,
@@ -64,4 +60,4 @@ def overview():
             "gaps": _link("insights.gaps", "/insights/gaps", rng.query_args()),
             "articles": _link("insights.articles", "/insights/articles", rng.query_args()),
         },
-    )
+    ), 400 if range_error else 200
