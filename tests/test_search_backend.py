@@ -13,10 +13,10 @@ from whoosh import index as whoosh_index
 
 from bench._postgres import throwaway_database, unavailable_reason
 from search.backend import IndexDocument, SearchBackend, SearchRequest
-from search.postgres_backend import PostgresBackend
-from search.postgres_store import conninfo
+from search.postgres.backend import PostgresBackend
+from search.postgres.store import conninfo
 from search.tantivy import TantivyBackend
-from search.whoosh_backend import WhooshBackend
+from search.whoosh.backend import WhooshBackend
 from tests.search_helpers import apply_waits_for, instances
 
 ENGINES = ["tantivy", "whoosh", "postgres"]
