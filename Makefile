@@ -74,18 +74,15 @@ bench: install
 	printf '# Benchmark results\n\n%s, %s cores (%s), corpus of %s documents.\n\nThe machine has 2 shared cores and is noisy: compare ratios within one run rather than absolute figures across runs.\n\n' \
 		"$$(date '+%Y-%m-%d %H:%M')" "$$(nproc)" \
 		"$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(SIZE)" > $(RESULTS)
-	$(BIN)/python bench/corpus.py --size $(SIZE) --markdown $(RESULTS)
-	$(BIN)/python bench/search.py --size $(SIZE) --markdown $(RESULTS)
-	$(BIN)/python bench/http.py --size $(SIZE) --markdown $(RESULTS)
+	$(BIN)/python -m bench.corpus --size $(SIZE) --markdown $(RESULTS)
+	$(BIN)/python -m bench.engines --size $(SIZE) --markdown $(RESULTS)
+	$(BIN)/python -m bench.http_load --size $(SIZE) --markdown $(RESULTS)
 	# PostgreSQL + Redis, one host vs two hosts (needs both servers on 127.0.0.1).
 	if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
-		$(BIN)/python bench/http_hosts.py --size $(SIZE) --markdown $(RESULTS); \
-	else echo "no PostgreSQL on 127.0.0.1:5432: bench/http_hosts.py skipped"; fi
-	# -m: as a script, bench/search.py would shadow our search package for relevance.py.
-	if [ -f bench/relevance.py ]; then \
-		$(BIN)/python -m bench.relevance --out bench/.cache/relevance.md && \
-		cat bench/.cache/relevance.md >> $(RESULTS); \
-	else echo "bench/relevance.py not present: relevance skipped"; fi
+		$(BIN)/python -m bench.http_hosts --size $(SIZE) --markdown $(RESULTS); \
+	else echo "no PostgreSQL on 127.0.0.1:5432: bench.http_hosts skipped"; fi
+	$(BIN)/python -m bench.relevance --out bench/.cache/relevance.md
+	cat bench/.cache/relevance.md >> $(RESULTS)
 	@echo "Results written to $(RESULTS)"
 
 # Re-extract translatable strings into the catalogs (run after changing UI text).

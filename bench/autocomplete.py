@@ -1,6 +1,6 @@
 """Autocomplete benchmark: build time, memory and lookup latency at 100k titles + 20k queries.
 
-Run by hand:  .venv/bin/python bench/autocomplete.py [--titles 100000] [--queries 20000]
+Run by hand:  .venv/bin/python -m bench.autocomplete [--titles 100000] [--queries 20000]
 
 Titles and queries are synthetic but deterministic (a fixed seed): Chinese titles made of
 common help-centre words (segmented and turned into pinyin by the real code), English titles,
@@ -12,24 +12,20 @@ is timed on the same probes: title starts, words inside titles, pinyin, English,
 import argparse
 import random
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from flask_migrate import upgrade
 
-from flask_migrate import upgrade  # noqa: E402
-
-from portal import create_app  # noqa: E402
-from portal.extensions import db  # noqa: E402
-from portal.searching.autocomplete import (  # noqa: E402
+from portal import create_app
+from portal.extensions import db
+from portal.searching.autocomplete import (
     Entry,
     build_autocomplete_index,
     install_index,
 )
-from portal.searching.pinyin import syllables  # noqa: E402
+from portal.searching.pinyin import syllables
 
 SEED = 20261102
 PROBES = 2000

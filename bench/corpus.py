@@ -1,6 +1,6 @@
 """Benchmark corpus: seeded support articles and forum topics written through the real code.
 
-Run:  .venv/bin/python bench/corpus.py --size 10000 [--force]
+Run:  .venv/bin/python -m bench.corpus --size 10000 [--force]
 
 About 80 % articles (Markdown + front matter, imported by the bulk path of `flask kb
 import`, portal/kb/importer.py) and 20 % forum topics with replies (the first few hundred
@@ -10,30 +10,23 @@ bench/_corpus_forum.py). Language mix:
 --force: bench/.cache/corpus-<size>/{data/ (PORTAL_DATA_DIR), markdown/, manifest.json}.
 The search index is NOT built here: the benchmarks build their own from the database."""
 
-import sys
+import argparse
+import json
+import random
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
-# bench/search.py and bench/http.py would shadow our search package and the stdlib http
-# when bench/ is the script directory: import from the repository root instead.
-if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-from bench import _vocab as vocab  # noqa: E402
-from bench._common import ROOT, SEED, bench_app, corpus_root  # noqa: E402
-from bench._corpus_forum import (  # noqa: E402
+from bench import _vocab as vocab
+from bench._common import CACHE, ROOT, SEED, bench_app, corpus_root
+from bench._corpus_forum import (
     BULK_CHUNK,
     COMMIT_EVERY,
     create_topics,
     make_users,
 )
-from bench._corpus_text import article_markdown, forum_topic  # noqa: E402
+from bench._corpus_text import article_markdown, forum_topic
 
 ARTICLE_SHARE = 0.8
 
@@ -146,7 +139,7 @@ def summary_rows(manifest: dict) -> list[list]:
     ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from bench._common import emit, markdown_table
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -154,10 +147,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--force", action="store_true", help="rebuild even if cached")
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
-    args = parser.parse_args()
-    cached = (corpus_root(args.size) / "manifest.json").exists() and not args.force
-    manifest = build_corpus(args.size, seed=args.seed, force=args.force)
-    notes = [f"data directory: {corpus_root(args.size) / 'data'}",
+    parser.add_argument("--base", type=Path, default=CACHE,
+                        help="where corpus-<size>/ is kept (default bench/.cache)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bars")
+    args = parser.parse_args(argv)
+    root = corpus_root(args.size, args.base)
+    cached = (root / "manifest.json").exists() and not args.force
+    manifest = build_corpus(args.size, base=args.base, seed=args.seed, force=args.force,
+                            progress=args.progress)
+    notes = [f"data directory: {root / 'data'}",
              f"language mix target: {1 - vocab.ENGLISH_SHARE:.0%} Chinese "
              f"(a tenth traditional), {vocab.ENGLISH_SHARE:.0%} English"]
     if cached:

@@ -2,7 +2,7 @@
 and votes while one worker is SIGKILLed and the server is restarted; then every write that
 was acknowledged must be in the database and the search index exactly once.
 
-Run:  .venv/bin/python bench/faults.py [--requests 600 | --seconds S] [--threads 6]
+Run:  .venv/bin/python -m bench.faults [--requests 600 | --seconds S] [--threads 6]
                                        [--backend whoosh|sqlite] [--short] [--markdown FILE]
 
 A fresh data directory in a temporary directory (migrate, import kb_articles, reindex,
@@ -11,32 +11,27 @@ of the run one worker gets SIGKILL (the master respawns it); at two thirds the m
 SIGTERM and a new gunicorn starts on the same port and data directory. Clients retry reads
 through the outage but never writes. Exit status 1 when the check fails."""
 
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 
-# bench/ as script directory would make `http` and `search` resolve to our bench scripts.
-if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from contextlib import ExitStack  # noqa: E402
-from datetime import timedelta  # noqa: E402
-
-from bench._common import CACHE, ROOT, bench_app, emit, markdown_table  # noqa: E402
-from bench._faults_check import check  # noqa: E402
-from bench._faults_client import ACKED, ERROR_KINDS, REJECTED, UNKNOWN, Tally  # noqa: E402
-from bench._faults_load import Account, Plan, run_clients  # noqa: E402
-from bench._vocab import query_set  # noqa: E402
-from bench.http import BIN, WORKERS, free_port, gunicorn, wait_healthy  # noqa: E402
+from bench._common import CACHE, ROOT, bench_app, emit, markdown_table
+from bench._faults_check import check
+from bench._faults_client import ACKED, ERROR_KINDS, REJECTED, UNKNOWN, Tally
+from bench._faults_load import Account, Plan, run_clients
+from bench._vocab import query_set
+from bench.http_load import BIN, WORKERS, free_port, gunicorn, wait_healthy
 
 SHORT_REQUESTS, SHORT_THREADS = 150, 4
 WRITE_KINDS = ("topic", "reply", "edit", "vote")
@@ -99,7 +94,7 @@ def words_to_search() -> list[str]:
 
 
 class Server:
-    """gunicorn (bench/http.py's) that can lose a worker and be restarted in place."""
+    """gunicorn (bench/http_load.py's) that can lose a worker and be restarted in place."""
 
     def __init__(self, env: dict, port: int, logs: Path):
         self.env, self.port, self.logs = env, port, logs
@@ -113,7 +108,7 @@ class Server:
 
     def stop(self) -> None:
         self.stack.close()
-        # bench/http.py's helper writes CACHE/gunicorn.log afresh each start: keep each one.
+        # bench/http_load.py's helper writes CACHE/gunicorn.log afresh each start: keep each one.
         shutil.copy(CACHE / "gunicorn.log", self.logs / f"gunicorn-{self.starts}.log")
 
     def workers(self) -> list[int]:

@@ -1,31 +1,26 @@
 """HTTP benchmark of the multi-host setup: one and two gunicorn hosts on PostgreSQL + Redis.
 
-Run:  .venv/bin/python bench/http_hosts.py [--size 2000] [--seconds 15] [--markdown FILE]
+Run:  .venv/bin/python -m bench.http_hosts [--size 2000] [--seconds 15] [--markdown FILE]
 
 Copies the SQLite corpus of bench/corpus.py (built first if missing; 2,000 documents take a
 few minutes, the 10,000 corpus ~25 minutes on the 2-core bench machine) into a throwaway
 PostgreSQL database, indexes it with the PostgreSQL search backend, then measures the routes
-of bench/http.py on one host (gunicorn -w 2) and on two hosts (two gunicorn -w 2, separate
+of bench/http_load.py on one host (gunicorn -w 2) and on two hosts (two gunicorn -w 2, separate
 data directories, the same database, Redis and secret key; each new client connection goes
 to the next host). Finally an editor publishes on host A while host B is polled."""
 
+import argparse
+import os
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
-# bench/ as script directory would make `http` resolve to bench/http.py, not the stdlib.
-if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import uuid  # noqa: E402
-
-from bench._common import CACHE, emit, fmt, markdown_table  # noqa: E402
-from bench._hosts_pg import copy_rows, migrate, psycopg_url  # noqa: E402
-from bench._http_publish import publish_and_poll  # noqa: E402
-from bench._postgres import server_url, throwaway_database, unavailable_reason  # noqa: E402
-from bench.http import (  # noqa: E402
+from bench._common import CACHE, emit, fmt, markdown_table
+from bench._hosts_pg import copy_rows, migrate, psycopg_url
+from bench._http_publish import publish_and_poll
+from bench._postgres import server_url, throwaway_database, unavailable_reason
+from bench.http_load import (
     THREADS,
     WORKERS,
     free_port,

@@ -1,6 +1,6 @@
 """Insights benchmark: rollup time and insight-page latency on a large raw search log.
 
-Run by hand:  .venv/bin/python bench/insights.py [--rows 1000000]   (default 100000)
+Run by hand:  .venv/bin/python -m bench.insights [--rows 1000000]   (default 100000)
 
 It builds a fresh data directory and migrated SQLite database in a temporary directory,
 imports kb_articles, then writes a *benchmark corpus* of raw SearchLog rows (plus clicks on

@@ -1,1 +1,3 @@
-"""Search for the portal: one analyzer, a backend-neutral interface and a Whoosh backend."""
+"""Search for the portal, with no Flask import: the shared core at this level (the one
+analyzer, the backend interface, query parsing and planning, ranking, highlighting) and one
+subpackage per engine (tantivy/, whoosh/, postgres/)."""

@@ -1,4 +1,4 @@
-"""Backend-neutral query plan: a ParsedQuery as weighted token matches for SQL engines.
+"""Backend-neutral query plan: a ParsedQuery as weighted token matches, for every engine.
 
 Each :class:`TokenMatch` is a term (any token column, sub-words included) or a phrase (the
 whole-word columns) with its weight: 1 for the user's own words, ranking.SYNONYM_WEIGHT for

@@ -19,8 +19,8 @@ from search.analyzer import (
 )
 from search.backend import IndexDocument, SearchRequest
 from search.ngrams import char_grams, grams_text
-from search.whoosh_analysis import PortalTokenizer, portal_analyzer
-from search.whoosh_backend import WhooshBackend
+from search.whoosh.analysis import PortalTokenizer, portal_analyzer
+from search.whoosh.backend import WhooshBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,79 +1,107 @@
 """The benchmark scripts at a tiny size (they must keep working), and the ping route."""
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select
 
-from bench._common import bench_app, corpus_root
-from bench._vocab import query_set
-from bench.corpus import build_corpus
-from bench.search import run_benchmark
 from portal.extensions import db
 from portal.models import Article, Post, Topic
 
+ROOT = Path(__file__).resolve().parent.parent
 TINY = 60
 
 
+def bench(*args: str, timeout: float = 600) -> str:
+    """Run ``python -m bench.<args>`` from the repository root; its standard output."""
+    result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def build(base: Path, *extra: str) -> tuple[str, dict]:
+    """A tiny corpus under ``base``: the command's output and the manifest."""
+    output = bench("bench.corpus", "--size", str(TINY), "--seed", "5", "--base", str(base),
+                   "--no-progress", *extra)
+    return output, json.loads((base / f"corpus-{TINY}" / "manifest.json").read_text())
+
+
+def _scalars(data_dir: Path, statement) -> list:
+    engine = create_engine(f"sqlite:///{data_dir / 'portal.db'}")
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(statement))
+    finally:
+        engine.dispose()
+
+
 def _titles(data_dir: Path) -> list[str]:
-    app = bench_app(data_dir, SECRET_KEY="test")
-    with app.app_context():
-        titles = db.session.scalars(select(Article.title).order_by(Article.slug)).all()
-        titles += db.session.scalars(select(Topic.title).order_by(Topic.id)).all()
-        db.engine.dispose()
-    return titles
+    return (_scalars(data_dir, select(Article.title).order_by(Article.slug))
+            + _scalars(data_dir, select(Topic.title).order_by(Topic.id)))
 
 
 @pytest.fixture(scope="module")
 def tiny_corpus(tmp_path_factory):
     """(base directory, manifest) of one tiny corpus shared by this module's tests."""
     base = tmp_path_factory.mktemp("corpus")
-    return base, build_corpus(TINY, base=base, seed=5, progress=False)
+    return base, build(base)[1]
 
 
 def test_corpus_is_deterministic_and_uses_the_real_tables(tiny_corpus, tmp_path):
     """Same seed, same documents; articles, topics and replies land in the database."""
     base, first = tiny_corpus
-    build_corpus(TINY, base=tmp_path / "b", seed=5, progress=False)
-    data_a = corpus_root(TINY, base) / "data"
-    titles = _titles(data_a)
-    assert titles == _titles(corpus_root(TINY, tmp_path / "b") / "data")
+    build(tmp_path / "b")
+    data_a = base / f"corpus-{TINY}" / "data"
+    assert _titles(data_a) == _titles(tmp_path / "b" / f"corpus-{TINY}" / "data")
     assert first["articles"] == 48 and first["topics"] == 12
-    app = bench_app(data_a, SECRET_KEY="test")
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Article)) == 48
-        assert db.session.scalar(select(func.count()).select_from(Topic)) == 12
-        replies = db.session.scalar(select(func.count()).select_from(Post)
-                                    .where(Post.is_question.is_(False)))
-        assert replies == first["replies"] > 0
-        languages = set(db.session.scalars(select(Article.language)))
-        assert "zh-CN" in languages
-        db.engine.dispose()
-    # A second call reuses the cached corpus instead of rebuilding it.
-    assert build_corpus(TINY, base=base, seed=5, progress=False) == first
+    count = func.count()
+    assert _scalars(data_a, select(count).select_from(Article)) == [48]
+    assert _scalars(data_a, select(count).select_from(Topic)) == [12]
+    replies = _scalars(data_a, select(count).select_from(Post)
+                       .where(Post.is_question.is_(False)))
+    assert replies == [first["replies"]] and first["replies"] > 0
+    assert "zh-CN" in set(_scalars(data_a, select(Article.language)))
+    # A second run reuses the cached corpus instead of rebuilding it.
+    output, again = build(base)
+    assert again == first and "reused from the cache" in output
 
 
-def test_search_benchmark_core_returns_sane_figures(tiny_corpus):
+def _row(table: str, first_cell: str) -> list[str]:
+    match = re.search(rf"^\| {re.escape(first_cell)} \|(.*)\|$", table, re.MULTILINE)
+    assert match, f"no row {first_cell!r} in:\n{table}"
+    return [cell.strip() for cell in match.group(1).split("|")]
+
+
+def _number(cell: str) -> float:
+    return float(cell.rstrip("×").replace(",", ""))
+
+
+def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
     """One backend plus both anchors over the tiny corpus: positive rates, ordered
-    percentiles, CPU time per query."""
-    from bench._common import percentiles
-
-    queries = query_set()[:60]
-    results, read_seconds = run_benchmark(corpus_root(TINY, tiny_corpus[0]) / "data", queries,
-                                          backends=["tantivy"])
-    assert read_seconds > 0
-    assert [r.engine for r in results] == ["tantivy", "fts5-trigram (baseline)",
-                                           "bm25s over jieba words (anchor)"]
-    for result in results:
-        assert result.docs == TINY and result.docs_per_s > 0
-        assert len(result.samples) == len(result.cpu_ms) == len(queries)
-        p50, p95, p99 = percentiles(result.latencies())
-        assert 0 < p50 <= p95 <= p99
-    tantivy = results[0]
-    assert tantivy.zero_hit_share("zero-hit") == 1.0
-    assert tantivy.zero_hit_share("1-word") < 1.0
+    percentiles; every query counted in the per-kind table."""
+    out = tmp_path / "engines.md"
+    bench("bench.engines", "--size", str(TINY), "--base", str(tiny_corpus[0]),
+          "--backend", "tantivy", "--queries", "60", "--markdown", str(out))
+    report = out.read_text(encoding="utf-8")
+    assert f"- {TINY} documents read from the database" in report
+    engines = ["tantivy", "fts5-trigram (baseline)", "bm25s over jieba words (anchor)"]
+    summary = report.split("## Search latency per query kind")[0]
+    assert re.findall(r"^\| ([^|]+?) \| [\d,]+ \|", summary, re.MULTILINE) == engines
+    for engine in engines:
+        docs_per_s, p50, p95, p99, _cpu, _zero, _ratio = map(_number, _row(summary, engine))
+        assert docs_per_s > 0 and 0 <= p50 <= p95 <= p99 and p99 > 0
+    kinds = report.split("## Search latency per query kind")[1]
+    tantivy = {kind: [cell.strip() for cell in rest.split("|")[:-1]]
+               for kind, rest in re.findall(r"^\| tantivy \| ([^|]+?) \|(.*)$", kinds,
+                                            re.MULTILINE)}
+    assert sum(int(cells[0]) for cells in tantivy.values()) == 60
+    assert _number(tantivy["zero-hit"][-1]) == 100.0
+    assert _number(tantivy["1-word"][-1]) < 100.0
 
 
 def test_ping_answers_ok_without_touching_the_database(app, client):
@@ -95,11 +123,8 @@ def test_ping_answers_ok_without_touching_the_database(app, client):
 
 
 def test_http_hosts_benchmark_script_starts_and_explains_its_needs():
-    """bench/http_hosts.py imports (it reuses bench/http.py's helpers) and --help names the
+    """bench.http_hosts imports (it reuses bench.http_load's helpers) and --help names the
     services it needs and its corpus default."""
-    script = Path(__file__).resolve().parent.parent / "bench" / "http_hosts.py"
-    result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert "default 2000" in result.stdout
-    assert "PostgreSQL" in result.stdout and "Redis" in result.stdout
+    output = bench("bench.http_hosts", "--help", timeout=60)
+    assert "default 2000" in output
+    assert "PostgreSQL" in output and "Redis" in output

@@ -11,17 +11,18 @@ import pytest
 
 from portal import create_app
 from portal.indexing.backend import close_backend, get_backend
-from search import postgres_backend, ranking
+from search import ranking
 from search.backend import SearchRequest
-from search.postgres_backend import PostgresBackend
-from search.postgres_query import (
+from search.postgres import backend as postgres_backend
+from search.postgres.backend import PostgresBackend
+from search.postgres.query import (
     GRAM_MARK,
     SUB_MARK,
     TITLE_MARK,
     tsquery_lexeme,
     tsvector_literal,
 )
-from search.postgres_store import (
+from search.postgres.store import (
     REINDEX_HINT,
     IndexLayoutError,
     conninfo,

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from search.backend import IndexDocument, SearchRequest, SearchResults
 from search.query import MAX_QUERY_CHARS, parse_user_query
-from search.whoosh_backend import WhooshBackend
+from search.whoosh.backend import WhooshBackend
 
 HOSTILE = [
     "",

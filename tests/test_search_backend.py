@@ -11,13 +11,17 @@ import psycopg
 import pytest
 from whoosh import index as whoosh_index
 
-from bench._postgres import throwaway_database, unavailable_reason
 from search.backend import IndexDocument, SearchBackend, SearchRequest
-from search.postgres_backend import PostgresBackend
-from search.postgres_store import conninfo
+from search.postgres.backend import PostgresBackend
+from search.postgres.store import conninfo
 from search.tantivy import TantivyBackend
-from search.whoosh_backend import WhooshBackend
-from tests.search_helpers import apply_waits_for, instances
+from search.whoosh.backend import WhooshBackend
+from tests.search_helpers import (
+    apply_waits_for,
+    instances,
+    postgres_unavailable,
+    throwaway_database,
+)
 
 ENGINES = ["tantivy", "whoosh", "postgres"]
 BACKEND_CLASSES = {"tantivy": TantivyBackend, "whoosh": WhooshBackend}
@@ -32,7 +36,7 @@ def doc(n, title="", body="", **kwargs):
 @pytest.fixture(scope="session")
 def postgres_url():
     """A throwaway database for the whole session (skips when no server answers)."""
-    reason = unavailable_reason()
+    reason = postgres_unavailable()
     if reason:
         pytest.skip(reason)
     with throwaway_database("portal_test") as url:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = (
     "matplotlib", "numpy", "pypinyin", "opencc", "rjieba", "jieba", "alembic",
     "flask_migrate", "psycopg", "playwright", "tantivy", "whoosh.index", "whoosh.searching",
-    "search.whoosh_backend", "search.postgres_backend", "search.tantivy",
+    "search.whoosh.backend", "search.postgres.backend", "search.tantivy",
 )
 
 # create_app() and `flask search drain` with nothing queued, then the heavy modules loaded.

@@ -1,6 +1,6 @@
 """Whoosh backend specifics: the query model of search/ranking.py (characters beside words,
 the total beyond the candidates, the re-rank) and indexes built before the character
-fields existed."""
+fields existed, or pickled the analyzer under its old module path."""
 
 from datetime import UTC, datetime
 
@@ -12,10 +12,10 @@ from whoosh.fields import KEYWORD, Schema
 
 from search import ranking
 from search.backend import SearchRequest
-from search.schema import build_schema
-from search.whoosh_analysis import GramField
-from search.whoosh_arrays import SegmentCache
-from search.whoosh_backend import OutdatedIndexError, WhooshBackend
+from search.whoosh.analysis import GramField
+from search.whoosh.arrays import SegmentCache
+from search.whoosh.backend import OutdatedIndexError, WhooshBackend
+from search.whoosh.schema import build_schema
 from tests.test_search_backend import doc, keys
 
 
@@ -128,13 +128,36 @@ def test_an_index_without_the_character_fields_is_refused_until_rebuilt(index_di
         backend.close()
 
 
+def test_an_index_pickled_with_the_old_analysis_path_still_opens(index_dir):
+    """Indexes written before the engine moved to search/whoosh/ name the tokenizer and
+    GramField by search.whoosh_analysis: the shim module keeps them readable."""
+    writer = WhooshBackend(index_dir)
+    writer.apply([doc(1, "发票说明", "开票")], [])
+    writer.close()
+    tocs = list(index_dir.glob("*.toc"))
+    assert tocs
+    for toc in tocs:  # the two paths have the same length, so the pickle stays valid
+        data = toc.read_bytes()
+        assert b"search.whoosh.analysis" in data
+        toc.write_bytes(data.replace(b"search.whoosh.analysis", b"search.whoosh_analysis"))
+
+    schema = whoosh_index.open_dir(str(index_dir)).schema
+    assert type(schema["title"].analyzer).__module__ == "search.whoosh.analysis"
+    assert isinstance(schema["chars"], GramField)
+    backend = WhooshBackend(index_dir)
+    try:
+        assert keys(backend, "发票") == ["article:1"]
+    finally:
+        backend.close()
+
+
 @pytest.mark.parametrize("query", [
     wq.Term("body", "退货"), wq.Term("title", "退货", boost=0.6), wq.Term("chars", "退", boost=0.3),
     wq.Phrase("body", ["退货", "政策"]), wq.Phrase("title", ["退货", "政策"], boost=2.0),
     wq.Phrase("body", ["政策", "退货"]), wq.Term("body", "不存在"),
 ], ids=str)
 def test_array_scores_are_whoosh_scores(backend, query):
-    """The numpy scoring (search/whoosh_arrays.py) gives whoosh's own BM25F scores, over
+    """The numpy scoring (search/whoosh/arrays.py) gives whoosh's own BM25F scores, over
     several segments and deletions."""
     backend.apply([doc(1, "退货政策", "本店的退货政策如下，退货 政策"), doc(2, "退货", "政策变化后退货")], [])
     backend.apply([doc(3, "说明", "退货政策 退货政策 退货"), doc(4, "政策 退货", "退")], [])
@@ -175,7 +198,7 @@ def test_a_read_that_loses_its_files_to_a_merge_is_repeated_on_the_new_generatio
     from whoosh.reading import MultiReader, SegmentReader
 
     from search.backend import IndexDocument, SearchRequest
-    from search.whoosh_backend import WhooshBackend
+    from search.whoosh.backend import WhooshBackend
 
     backend = WhooshBackend(tmp_path / "index")
     backend.apply([IndexDocument(key=f"article:{n}", doc_id=n, title=f"发票问题 {n}",

@@ -32,7 +32,7 @@ _lock = threading.Lock()
 def search_database_url(app: Flask) -> str:
     """Where the postgres backend keeps its index: SEARCH_DATABASE_URL, else the app's own
     database when that is PostgreSQL; ValueError when neither is."""
-    from search.postgres_store import conninfo
+    from search.postgres.store import conninfo
 
     url = app.config.get("SEARCH_DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
     try:
@@ -66,13 +66,13 @@ def init_app(app: Flask) -> None:
 def _create(app: Flask) -> SearchBackend:
     # Imported here so a process only loads the engine it is configured for.
     if app.config["SEARCH_BACKEND"] == "postgres":
-        from search.postgres_backend import PostgresBackend
-        from search.postgres_store import DEFAULT_TABLE
+        from search.postgres.backend import PostgresBackend
+        from search.postgres.store import DEFAULT_TABLE
 
         table = app.config.get("SEARCH_DATABASE_TABLE") or DEFAULT_TABLE
         return PostgresBackend(search_database_url(app), table)
     if app.config["SEARCH_BACKEND"] == "whoosh":
-        from search.whoosh_backend import WhooshBackend
+        from search.whoosh.backend import WhooshBackend
 
         return WhooshBackend(engine_index_dir(app))
     from search.tantivy import TantivyBackend

@@ -28,9 +28,9 @@ from search.file_lock import file_lock
 from search.highlight import snippet_html, title_html
 from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
+from search.planning import plan_search
 from search.ranking import CANDIDATES
 from search.rerank import Candidate, Ranked, rerank_bounded
-from search.sql_common import plan_search
 from search.tantivy.documents import analyse, analyse_batch, to_document
 from search.tantivy.querying import (
     HIT_MARK,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import tantivy
 
+from search.planning import PlannedSearch
 from search.ranking import (
     BIGRAM_WEIGHT,
     BODY_WEIGHT,
@@ -23,7 +24,6 @@ from search.ranking import (
     TITLE_WEIGHT,
     UNIGRAM_WEIGHT,
 )
-from search.sql_common import PlannedSearch
 from search.tantivy.schema import (
     ANY_WORD_FIELD,
     BIGRAM_FIELD,

@@ -1,6 +1,6 @@
 """Search engine benchmark: indexing throughput and in-process query latency per backend.
 
-Run:  .venv/bin/python bench/search.py --size 10000 [--profile] [--markdown FILE]
+Run:  .venv/bin/python -m bench.engines --size 10000 [--profile] [--markdown FILE]
 
 Every name in portal.indexing.backend.BACKENDS is built through the app's own factory on a
 fresh temporary data directory, from IndexDocuments read once from the corpus database.
@@ -9,22 +9,17 @@ ratio's baseline) and BM25 over jieba words with bm25s (bench/_bm25_anchor.py).
 The postgres engine indexes into a throwaway database (bench/_postgres.py), dropped
 afterwards; it is skipped with a printed line when no PostgreSQL server answers."""
 
+import argparse
+import shutil
 import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
-# bench/ as script directory would make `search` resolve to this file, not our package.
-if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-import argparse  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from contextlib import ExitStack  # noqa: E402
-
-from bench._bm25_anchor import JiebaBM25Anchor  # noqa: E402
-from bench._common import (  # noqa: E402
+from bench._bm25_anchor import JiebaBM25Anchor
+from bench._common import (
     CACHE,
     EngineResult,
     bench_app,
@@ -35,9 +30,9 @@ from bench._common import (  # noqa: E402
     markdown_table,
     summary_rows,
 )
-from bench._fts5 import TrigramBaseline, short_word_share  # noqa: E402
-from bench._postgres import engine_configs  # noqa: E402
-from bench._vocab import BenchQuery, query_set  # noqa: E402
+from bench._fts5 import TrigramBaseline, short_word_share
+from bench._postgres import engine_configs
+from bench._vocab import BenchQuery, query_set
 
 WARMUP = 40
 BASELINE = "fts5-trigram (baseline)"
@@ -176,18 +171,26 @@ def run_benchmark(data_dir: Path, queries: list[BenchQuery], backends=None,
     return results, read_seconds
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    from portal.indexing.backend import BACKENDS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--profile", action="store_true", help="pyinstrument the query loop")
     parser.add_argument("--markdown", type=Path, help="append the tables to this file")
-    args = parser.parse_args()
-    data_dir = corpus_root(args.size) / "data"
+    parser.add_argument("--base", type=Path, default=CACHE,
+                        help="where corpus-<size>/ is kept (default bench/.cache)")
+    parser.add_argument("--backend", action="append", choices=BACKENDS,
+                        help="only this engine (repeatable; default: every one)")
+    parser.add_argument("--queries", type=int, help="only the first N queries of the set")
+    args = parser.parse_args(argv)
+    data_dir = corpus_root(args.size, args.base) / "data"
     if not (data_dir / "portal.db").exists():
-        sys.exit(f"no corpus at {data_dir}: run bench/corpus.py --size {args.size} first")
-    queries = query_set()
+        sys.exit(f"no corpus at {data_dir}: run python -m bench.corpus --size {args.size} first")
+    queries = query_set()[:args.queries]
     results, read_seconds = run_benchmark(
-        data_dir, queries, profile_dir=CACHE / f"size-{args.size}" if args.profile else None)
+        data_dir, queries, backends=args.backend,
+        profile_dir=CACHE / f"size-{args.size}" if args.profile else None)
     docs = results[0].docs
     notes = [
         f"{docs:,} documents read from the database once in {read_seconds:.1f} s "

@@ -1,7 +1,7 @@
 """PostgreSQL full-text implementation of SearchBackend, over the portal analyzer's tokens.
 
 Every document is one row of the index table with one tsvector of our own tokens, Han
-characters and bigrams (search/postgres_query.py) under a RUM index where the server has
+characters and bigrams (search/postgres/query.py) under a RUM index where the server has
 the `rum` extension, else a GIN index. A search follows the query model of
 search/ranking.py: the best ranking.CANDIDATES of a bounded pool of matches by text score
 (ts_rank_cd with the field, synonym, character and bigram weights), the total from the
@@ -33,21 +33,24 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import errors
 
-from search.backend import IndexDocument, SearchRequest, SearchResults
+from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
+from search.highlight import snippet_html, title_html
 from search.ngrams import grams_text, query_grams
 from search.paging import first_unique, suggest_input
-from search.postgres_query import (
+from search.planning import BIGINT, plan_search
+from search.postgres.query import (
     CATEGORY_CONDITION,
     RANK,
     Pool,
     QueryGrams,
     candidates_statement,
     clean_text,
+    doc_filters,
     page_statement,
     prefix_query,
     tsvector_literal,
 )
-from search.postgres_store import (
+from search.postgres.store import (
     DEFAULT_TABLE,
     Connections,
     IndexLayoutError,
@@ -63,7 +66,6 @@ from search.postgres_store import (
 )
 from search.ranking import CANDIDATES, age_in_days
 from search.rerank import Candidate, rerank
-from search.sql_common import BIGINT, doc_filters, page_hits, plan_search
 from search.token_documents import (
     REBUILD_BATCH,
     analysed_batches,
@@ -113,6 +115,18 @@ def _values(doc: IndexDocument, tsvector: str) -> tuple:
         clean_text(doc.language), list(categories), document_boost(doc), _utc(doc.updated),
         tsvector,
     )
+
+
+def page_hits(rows: Iterable[tuple], offset: int, tokens: set[str]) -> list[SearchHit]:
+    """Hits from (score, key, doc_type, doc_id, slug, title, body) rows, ranked from
+    ``offset`` + 1; snippet and title are highlighted for ``tokens``."""
+    return [
+        SearchHit(key=key, doc_type=doc_type, doc_id=doc_id, slug=slug, title=title,
+                  snippet=snippet_html(body, tokens), title_html=title_html(title, tokens),
+                  score=float(score), rank=rank)
+        for rank, (score, key, doc_type, doc_id, slug, title, body)
+        in enumerate(rows, start=offset + 1)
+    ]
 
 
 class PostgresBackend:

@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from search.planning import PlannedSearch
 from search.ranking import (
     BIGRAM_WEIGHT,
     BODY_WEIGHT,
@@ -46,13 +47,13 @@ from search.ranking import (
     TITLE_WEIGHT,
     UNIGRAM_WEIGHT,
 )
-from search.sql_common import Filters
 from search.token_documents import TEXT_FIELDS, TokenRow
 from search.token_query import QueryPlan, TokenMatch
 
 __all__ = [
     "CATEGORY_CONDITION",
     "GRAM_MARK",
+    "Filters",
     "TITLE_MARK",
     "RANK",
     "RANK_WEIGHTS",
@@ -61,6 +62,7 @@ __all__ = [
     "candidates_statement",
     "clause_query",
     "clean_text",
+    "doc_filters",
     "hits_query",
     "page_statement",
     "prefix_query",
@@ -247,8 +249,29 @@ RANK = f"ts_rank_cd({_RANK_WEIGHTS_SQL}, d.tsv, %s::tsquery, {RANK_NORMALIZATION
 _WEIGHTED_RANK = f"ts_rank_cd(%s::float4[], d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
 
 
-# The sql_common.doc_filters condition for a category: the document's array holds it.
+# The doc_filters condition for a category: the document's array holds it.
 CATEGORY_CONDITION = "d.category_ids @> ARRAY[%s]::bigint[]"
+
+Filters = tuple[list[str], list[object]]
+"""WHERE conditions on the documents (alias ``d``) and their parameters, in order."""
+
+
+def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Filters:
+    """The request filters as conditions with ``mark`` as placeholder; the category one is
+    ``category_condition`` (its own placeholder included), as engines store categories
+    differently."""
+    where: list[str] = []
+    params: list[object] = []
+    if search.doc_type is not None:
+        where.append(f"d.doc_type = {mark}")
+        params.append(search.doc_type)
+    if search.language is not None:
+        where.append(f"d.language = {mark}")
+        params.append(search.language)
+    if search.category_id is not None:
+        where.append(category_condition)
+        params.append(search.category_id)
+    return where, params
 
 
 # ts_rank_cd refuses weights above 1: every weight of the text score is divided by the

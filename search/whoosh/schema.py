@@ -6,7 +6,7 @@ from whoosh import columns
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from search.ranking import TAGS_WEIGHT, TITLE_WEIGHT
-from search.whoosh_analysis import GramField, portal_analyzer
+from search.whoosh.analysis import GramField, portal_analyzer
 
 __all__ = ["build_schema"]
 

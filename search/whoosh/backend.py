@@ -1,7 +1,7 @@
 """Whoosh implementation of SearchBackend: one shared searcher, non-compound segments.
 
 Searching follows the query model of search/ranking.py, computed with numpy over whoosh's
-postings (search/whoosh_arrays.py, which says why): the hits are a mask whose count is the
+postings (search/whoosh/arrays.py, which says why): the hits are a mask whose count is the
 total, the top ranking.CANDIDATES hits by BM25F text score (words, synonyms, phrases, Han
 bigrams and characters) are the candidates, search.rerank applies boost, freshness and
 coordination to those, and only the page shown is highlighted (search/highlight.py).
@@ -36,13 +36,13 @@ from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResult
 from search.highlight import snippet_html, title_html
 from search.ngrams import grams_text, query_grams
 from search.paging import first_unique, suggest_input
+from search.planning import plan_search
 from search.ranking import CANDIDATES
 from search.rerank import Candidate, rerank
-from search.schema import build_schema
-from search.sql_common import plan_search
 from search.token_documents import REBUILD_BATCH, document_boost, net_changes, tags_text
-from search.whoosh_arrays import DEFAULT_CACHE_BYTES, ReaderArrays, SegmentCache
-from search.whoosh_query import BIGRAM_FIELD, CHAR_FIELD, build_queries, hits
+from search.whoosh.arrays import DEFAULT_CACHE_BYTES, ReaderArrays, SegmentCache
+from search.whoosh.query import BIGRAM_FIELD, CHAR_FIELD, build_queries, hits
+from search.whoosh.schema import build_schema
 
 __all__ = ["OutdatedIndexError", "WhooshBackend"]
 
@@ -128,7 +128,7 @@ _USECS_PER_DAY = 86_400_000_000
 
 
 class _View:
-    """What searches need from one searcher: its arrays (search/whoosh_arrays.py), and
+    """What searches need from one searcher: its arrays (search/whoosh/arrays.py), and
     the boost and update-time columns as arrays, loaded on first use."""
 
     def __init__(self, searcher, cache: SegmentCache, weighting: BM25F) -> None:

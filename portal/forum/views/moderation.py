@@ -10,7 +10,7 @@ from portal.forum import bp, moderation
 from portal.forum.forms import MoveForm
 from portal.forum.services import ForumError
 from portal.forum.to_article import turn_into_article
-from portal.forum.views import back_to, confirm_or_400, me, refused, topic_or_404
+from portal.forum.views._common import back_to, confirm_or_400, me, refused, topic_or_404
 from portal.models import Flag, Post, User
 from portal.permissions import editor_required
 

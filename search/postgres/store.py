@@ -11,7 +11,7 @@ The table records its layout in its comment (LAYOUT). A table of an older layout
 alone: searches and writes refuse it with a message naming the reindex command, its
 document_count() is 0 (so `search reindex --if-missing` rebuilds it), and rebuild()
 replaces it. The text column is indexed with RUM (the `rum` extension) when the server
-has it, else with GIN; postgres_query.py reads either.
+has it, else with GIN; query.py reads either.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def create_table(conn: psycopg.Connection, table: str, indexes: bool = True,
             category_ids bigint[] NOT NULL,  -- the category and all its ancestors
             boost double precision NOT NULL,
             updated timestamp,  -- UTC
-            tsv tsvector NOT NULL  -- postgres_query.tsvector_literal
+            tsv tsvector NOT NULL  -- query.tsvector_literal
         )""")
     conn.execute(f"COMMENT ON TABLE {name} IS '{LAYOUT}'")
     if indexes:

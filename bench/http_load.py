@@ -1,34 +1,29 @@
 """HTTP benchmark: the real portal under gunicorn (2 workers) on a copy of the corpus.
 
-Run:  .venv/bin/python bench/http.py --size 10000 [--seconds 15] [--markdown FILE]
+Run:  .venv/bin/python -m bench.http_load --size 10000 [--seconds 15] [--markdown FILE]
 
 Builds the index with `flask search reindex`, starts gunicorn, then for each route runs 8
 client threads (keep-alive http.client connections) for --seconds: the ping route (the
 floor), the HTML search page and the JSON search API over the benchmark query set. Then it
 publishes an article through the editor form and polls until every worker finds it."""
 
+import argparse
+import os
+import shutil
+import socket
+import subprocess
 import sys
+import threading
+import time
+from collections.abc import Sequence
+from contextlib import contextmanager
+from itertools import count
 from pathlib import Path
+from urllib.parse import urlencode
 
-# bench/ as script directory would make `http` resolve to this file, not the stdlib.
-if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from itertools import count  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
-
-from bench._common import CACHE, ROOT, corpus_root, emit, fmt, markdown_table, percentiles  # noqa: E402,E501
-from bench._http_publish import EDITOR_EMAIL, EDITOR_PASSWORD, publish_and_poll  # noqa: E402
-from bench._vocab import query_set  # noqa: E402
+from bench._common import CACHE, ROOT, corpus_root, emit, fmt, markdown_table, percentiles  # noqa: E501
+from bench._http_publish import EDITOR_EMAIL, EDITOR_PASSWORD, publish_and_poll
+from bench._vocab import query_set
 
 BIN = Path(sys.executable).parent
 THREADS = 8
@@ -201,7 +196,7 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
     args = parser.parse_args()
     if not (corpus_root(args.size) / "data" / "portal.db").exists():
-        sys.exit(f"no corpus: run bench/corpus.py --size {args.size} first")
+        sys.exit(f"no corpus: run python -m bench.corpus --size {args.size} first")
     env, reindex_seconds = prepare_data_dir(args.size)
     port = free_port()
     rows, floor = [], None

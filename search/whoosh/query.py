@@ -1,6 +1,6 @@
 """A query plan (search/token_query.py) as Whoosh term and phrase queries, and its hits.
 
-The query model of search/ranking.py, in the terms of search/whoosh_arrays.py:
+The query model of search/ranking.py, in the terms of search/whoosh/arrays.py:
 - ``scoring``: every word, synonym, phrase, bigram and character query; their BM25F
   scores summed are a document's text score;
 - the hits (:func:`hits`): documents with every required clause, or else with some word
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 
+from search.planning import PlannedSearch
 from search.ranking import BIGRAM_WEIGHT, UNIGRAM_WEIGHT
-from search.sql_common import PlannedSearch
 from search.token_query import Alternatives, TokenMatch
-from search.whoosh_arrays import ReaderArrays
+from search.whoosh.arrays import ReaderArrays
 
 __all__ = [
     "BIGRAM_FIELD",

@@ -26,7 +26,7 @@ from portal.kb.markdown_files import (
     path_slug,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_reciprocal_rank_is_one_over_the_first_relevant_rank_within_ten():

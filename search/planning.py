@@ -1,35 +1,22 @@
-"""Request planning every engine shares, and what the SQL engine (PostgreSQL) does around
-its own SQL.
-
-A SearchRequest becomes one :class:`PlannedSearch` (page window, parsed query and its plan,
-checked filters), its filters become WHERE conditions in the engine's placeholder style,
-and a page of stored rows becomes highlighted hits. The SQL dialect stays in
-postgres_query.py.
-"""
+"""Request planning every engine shares: a SearchRequest becomes one :class:`PlannedSearch`
+(page window, parsed query and its plan, checked filters)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from search.backend import SearchHit, SearchRequest, SearchResults
-from search.highlight import snippet_html, title_html
 from search.paging import page_window
 from search.query import ParsedQuery, parse_user_query
 from search.token_query import QueryPlan, plan_query
 
 __all__ = [
     "BIGINT",
-    "Filters",
     "PlannedSearch",
     "canonical_id",
-    "doc_filters",
-    "page_hits",
     "plan_search",
 ]
-
-Filters = tuple[list[str], list[object]]
-"""WHERE conditions on the documents (alias ``d``) and their parameters, in order."""
 
 # Both engines store ids as signed 64-bit integers; a larger number matches nothing
 # (and SQLite would refuse to bind it).
@@ -88,33 +75,3 @@ def plan_search(request: SearchRequest, text: Callable[[object], str] = str) -> 
         language=text(request.language) if request.language else None,
         category_id=category_id, parsed=parsed,
     )
-
-
-def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Filters:
-    """The request filters as conditions with ``mark`` as placeholder; the category one is
-    ``category_condition`` (its own placeholder included), as engines store categories
-    differently."""
-    where: list[str] = []
-    params: list[object] = []
-    if search.doc_type is not None:
-        where.append(f"d.doc_type = {mark}")
-        params.append(search.doc_type)
-    if search.language is not None:
-        where.append(f"d.language = {mark}")
-        params.append(search.language)
-    if search.category_id is not None:
-        where.append(category_condition)
-        params.append(search.category_id)
-    return where, params
-
-
-def page_hits(rows: Iterable[tuple], offset: int, tokens: set[str]) -> list[SearchHit]:
-    """Hits from (score, key, doc_type, doc_id, slug, title, body) rows, ranked from
-    ``offset`` + 1; snippet and title are highlighted for ``tokens``."""
-    return [
-        SearchHit(key=key, doc_type=doc_type, doc_id=doc_id, slug=slug, title=title,
-                  snippet=snippet_html(body, tokens), title_html=title_html(title, tokens),
-                  score=float(score), rank=rank)
-        for rank, (score, key, doc_type, doc_id, slug, title, body)
-        in enumerate(rows, start=offset + 1)
-    ]
