@@ -1,141 +1,158 @@
 """Server-side SVG charts for the insight pages: no JavaScript, readable in black and white.
 
-Matplotlib's object API (``Figure``, never pyplot, so no global figure state); text stays
-SVG text (``svg.fonttype = none``) so the browser draws Chinese labels with its own fonts.
-Drawing holds a lock (matplotlib's rc settings and font cache are process-wide), and the
-SVG of the same figures and labels is cached: the rollups change a few times an hour.
-Matplotlib is imported where a chart is drawn, not with this module: loading it costs
-about a second of CPU that every process and CLI command paid at start-up."""
+Two small charts, drawn as SVG by hand rather than by a plotting library: matplotlib cost
+about two seconds on a worker's first insights page (importing it), styled every element
+inline (the page had to allow inline styles), and added ~44 MiB to each worker. Here every
+element carries a class styled by static/css/insights.css, text stays SVG text so the
+browser draws Chinese labels with the page's fonts, and each point or bar has a <title>
+with its figures for pointer and screen-reader users. The data tables below the charts
+carry the same figures."""
 
 from __future__ import annotations
 
-import io
-import re
-import threading
-import warnings
-from contextlib import contextmanager
-from datetime import date
-from functools import lru_cache
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from portal.insights.query_reports import DailySeries, HourlySeries
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-WIDTH_IN, HEIGHT_IN, DPI = 7.2, 3.0, 100  # about 720 x 300 px
-# For measuring text only: the page's stylesheet picks the fonts the browser draws with.
-FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC",
-         "Microsoft YaHei"]
-CACHE_SIZE = 64
-_lock = threading.Lock()
-_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
-_OPEN_TAG = re.compile(r"<svg\b[^>]*>")
-_SIZE = re.compile(r'\s(?:width|height)="[^"]*"')
+WIDTH, HEIGHT = 720, 300
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 56, 44  # room for the y labels, title and legend, x labels
+MAX_X_LABELS = 10
+Y_TICKS = 5  # about this many steps on the value axis
 
 
-@contextmanager
-def _drawing(name: str):
-    """Hold the lock and the chart's rc settings while a figure is built and saved (fonts
-    are picked when text is created, glyphs measured when it is drawn)."""
-    import matplotlib  # slow to import: only when a chart is drawn
-
-    settings = {"svg.fonttype": "none", "svg.hashsalt": name, "font.family": "sans-serif",
-                "font.sans-serif": FONTS}
-    with _lock, matplotlib.rc_context(settings), warnings.catch_warnings():
-        # Glyphs the measuring fonts lack are only measured here; the browser draws them.
-        warnings.simplefilter("ignore", UserWarning)
-        yield
+def value_ticks(top: int, steps: int = Y_TICKS) -> list[int]:
+    """Whole-number axis ticks from 0 to at least ``top`` in steps of 1, 2 or 5 x 10^n."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / steps
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(s for s in (magnitude, 2 * magnitude, 5 * magnitude, 10 * magnitude)
+                if s >= raw)
+    return list(range(0, math.ceil(top / step) * step + 1, step))
 
 
-def _figure() -> tuple[Figure, object]:
-    from matplotlib.figure import Figure  # slow to import: only when a chart is drawn
+@dataclass(frozen=True)
+class _Plot:
+    """The plotting area: ``slots`` evenly spaced places on x, values 0..ticks[-1] on y."""
 
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-    ax = fig.add_subplot()
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#cccccc", linewidth=0.6)
-    ax.set_axisbelow(True)
-    return fig, ax
+    slots: int
+    ticks: list[int]
+
+    @property
+    def bottom(self) -> float:
+        return HEIGHT - BOTTOM
+
+    @property
+    def slot_width(self) -> float:
+        return (WIDTH - LEFT - RIGHT) / max(1, self.slots)
+
+    def x(self, slot: int) -> float:
+        return LEFT + (slot + 0.5) * self.slot_width
+
+    def y(self, value: float) -> float:
+        return self.bottom - value / self.ticks[-1] * (HEIGHT - TOP - BOTTOM)
 
 
-def _finish(ax, title: str, x_label: str, y_label: str) -> None:
-    ax.set_ylim(bottom=0)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(title, loc="left")
-    ax.set_xlabel(x_label)
-    ax.set_ylabel(y_label)
-    # Above the plot, right of the title: never over the data.
-    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=2, frameon=False)
+def _f(number: float) -> str:
+    return f"{number:.1f}".removesuffix(".0")
 
 
-def _to_svg(fig: Figure, title: str) -> str:
-    """The figure as an inline <svg> element (no XML prolog, scalable, with a <title>)."""
-    fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+def _text_width(text: str, size: float = 12) -> float:
+    # Layout only (legend spacing): CJK characters are about a font size wide, others half.
+    return sum(size if ord(ch) > 0x2E80 else size * 0.55 for ch in text)
+
+
+def _frame(plot: _Plot, title: str, x_label: str, y_label: str,
+           legend: Sequence[tuple[str, str]], x_labels: dict[int, str]) -> list[str]:
+    """Title, legend, value grid and axis labels: everything but the data."""
+    parts = [f'<text class="chart-title" x="{LEFT}" y="18">{escape(title)}</text>']
+    x = LEFT
+    for css_class, label in legend:  # (sample class, label), left to right under the title
+        parts.append(f'<rect class="legend-{css_class}" x="{x}" y="28" width="14" height="10"/>')
+        parts.append(f'<text class="chart-legend" x="{x + 20}" y="37">{escape(label)}</text>')
+        x += 20 + _text_width(label) + 24
+    for tick in plot.ticks:
+        y = _f(plot.y(tick))
+        parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+                     f'y1="{y}" y2="{y}"/>')
+        parts.append(f'<text class="chart-tick chart-tick-y" x="{LEFT - 6}" y="{y}">'
+                     f"{tick}</text>")
+    bottom = _f(plot.bottom)
+    parts.append(f'<line class="chart-axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+                 f'y1="{bottom}" y2="{bottom}"/>')
+    for slot, label in x_labels.items():
+        parts.append(f'<text class="chart-tick chart-tick-x" x="{_f(plot.x(slot))}" '
+                     f'y="{_f(plot.bottom + 16)}">{escape(label)}</text>')
+    parts.append(f'<text class="chart-axis-label" x="{_f((LEFT + WIDTH - RIGHT) / 2)}" '
+                 f'y="{HEIGHT - 6}">{escape(x_label)}</text>')
+    middle = _f((TOP + plot.bottom) / 2)
+    parts.append(f'<text class="chart-axis-label" x="14" y="{middle}" '
+                 f'transform="rotate(-90 14 {middle})">{escape(y_label)}</text>')
+    return parts
+
+
+def _svg(title: str, parts: list[str]) -> Markup:
     label = escape(title)
-
-    def open_tag(match: re.Match) -> str:
-        # Drop the fixed size (the viewBox stays, CSS scales it); name it for screen readers.
-        tag = _SIZE.sub("", match.group(0))
-        return (f'{tag[:-1]} role="img" aria-label="{label}" class="chart-svg">'
-                f"<title>{label}</title>")
-
-    svg = _PROLOG.sub("", buffer.getvalue(), count=1)
-    return _OPEN_TAG.sub(open_tag, svg, count=1)
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+                  f'role="img" aria-label="{label}" class="chart-svg"><title>{label}</title>'
+                  + "".join(parts) + "</svg>")
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def _day_svg(days: tuple[date, ...], searches: tuple[int, ...], zero: tuple[int, ...],
-             labels: tuple[str, ...]) -> str:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # see _figure()
-
-    title, searches_label, zero_label, x_label = labels
-    with _drawing("searches-per-day"):
-        fig, ax = _figure()
-        ax.plot(days, searches, color="black", linestyle="-", marker="o", markersize=3,
-                linewidth=1.5, label=searches_label)
-        ax.plot(days, zero, color="#555555", linestyle="--", marker="s", markersize=3,
-                linewidth=1.2, label=zero_label)
-        locator = AutoDateLocator(maxticks=10)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        _finish(ax, title, x_label, searches_label)
-        return _to_svg(fig, title)
-
-
-@lru_cache(maxsize=CACHE_SIZE)
-def _hour_svg(searches: tuple[int, ...], zero: tuple[int, ...],
-              labels: tuple[str, ...]) -> str:
-    title, searches_label, zero_label, x_label = labels
-    hours = list(range(24))
-    with _drawing("searches-by-hour"):
-        fig, ax = _figure()
-        ax.bar(hours, searches, width=0.8, color="white", edgecolor="black", hatch="//",
-               linewidth=0.8, label=searches_label)
-        ax.bar(hours, zero, width=0.45, color="#888888", edgecolor="black", linewidth=0.6,
-               label=zero_label)
-        ax.set_xticks(range(0, 24, 2))
-        ax.set_xlim(-0.7, 23.7)
-        _finish(ax, title, x_label, searches_label)
-        return _to_svg(fig, title)
+def _every(count: int) -> int:
+    return max(1, math.ceil(count / MAX_X_LABELS))
 
 
 def searches_per_day_chart(series: DailySeries) -> Markup:
     """Line chart: searches per day (solid, round markers) and those with no result
     (dashed, square markers)."""
-    labels = (_("Searches per day"), _("Searches"), _("No result"), _("Date (UTC)"))
-    return Markup(_day_svg(tuple(series.days), tuple(series.searches),
-                           tuple(series.zero_results), labels))
+    title, searches, zero = _("Searches per day"), _("Searches"), _("No result")
+    days = series.days
+    plot = _Plot(len(days), value_ticks(max([*series.searches, *series.zero_results, 0])))
+    step = _every(len(days))
+    x_labels = {i: day.strftime("%m-%d") for i, day in enumerate(days) if i % step == 0}
+    parts = _frame(plot, title, _("Date (UTC)"), searches,
+                   [("all", searches), ("zero", zero)], x_labels)
+    for css_class, values in (("all", series.searches), ("zero", series.zero_results)):
+        points = " ".join(f"{_f(plot.x(i))},{_f(plot.y(v))}" for i, v in enumerate(values))
+        if points:
+            parts.append(f'<polyline class="series-{css_class}" points="{points}"/>')
+    for i, day in enumerate(days):
+        figures = escape(_("%(day)s: %(searches)d searches, %(zero)d with no result",
+                           day=day.isoformat(), searches=series.searches[i],
+                           zero=series.zero_results[i]))
+        x = _f(plot.x(i))
+        parts.append(f'<g><title>{figures}</title>'
+                     f'<circle class="point-all" cx="{x}" cy="{_f(plot.y(series.searches[i]))}" '
+                     f'r="3"/><rect class="point-zero" x="{_f(plot.x(i) - 2.5)}" '
+                     f'y="{_f(plot.y(series.zero_results[i]) - 2.5)}" width="5" height="5"/>'
+                     "</g>")
+    return _svg(title, parts)
 
 
 def searches_by_hour_chart(series: HourlySeries) -> Markup:
-    """Bar chart by hour of day: white hatched bars for all searches, narrower grey bars
+    """Bar chart by hour of day: white outlined bars for all searches, narrower grey bars
     inside them for those with no result (both legible in black and white)."""
-    labels = (_("Searches by hour of day"), _("Searches"), _("No result"),
-              _("Hour of day (%(zone)s)", zone=series.zone))
-    return Markup(_hour_svg(tuple(series.searches), tuple(series.zero_results), labels))
+    title, searches, zero = _("Searches by hour of day"), _("Searches"), _("No result")
+    plot = _Plot(24, value_ticks(max([*series.searches, *series.zero_results, 0])))
+    x_labels = {hour: str(hour) for hour in range(0, 24, 2)}
+    parts = _frame(plot, title, _("Hour of day (%(zone)s)", zone=series.zone), searches,
+                   [("all", searches), ("zero", zero)], x_labels)
+    for hour in range(24):
+        figures = escape(_("%(hour)02d:00: %(searches)d searches, %(zero)d with no result",
+                           hour=hour, searches=series.searches[hour],
+                           zero=series.zero_results[hour]))
+        parts.append(f"<g><title>{figures}</title>")
+        for css_class, share, value in (("all", 0.8, series.searches[hour]),
+                                        ("zero", 0.45, series.zero_results[hour])):
+            width = plot.slot_width * share
+            top = plot.y(value)
+            parts.append(f'<rect class="bar-{css_class}" x="{_f(plot.x(hour) - width / 2)}" '
+                         f'y="{_f(top)}" width="{_f(width)}" '
+                         f'height="{_f(plot.bottom - top)}"/>')
+        parts.append("</g>")
+    return _svg(title, parts)
