@@ -202,3 +202,26 @@ def test_static_files_have_versioned_urls_cached_for_a_year(client):
     assert cached.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     stale = client.get("/static/css/portal.css?v=0000000000")
     assert "immutable" not in stale.headers.get("Cache-Control", "")
+
+
+def test_a_static_file_version_is_read_once_per_process_unless_debugging(app, monkeypatch):
+    """Every page asks for a dozen static URLs: outside debug mode the files are not checked
+    on disk again; in debug mode an edited file gets its new version at once."""
+    from portal import static_assets
+
+    static_assets._process_version.cache_clear()
+    checked = []
+    real = static_assets._checked_version
+    monkeypatch.setattr(static_assets, "_checked_version",
+                        lambda folder, name: checked.append(name) or real(folder, name))
+    with app.test_request_context("/"):
+        first = static_assets.file_version("css/portal.css")
+        assert static_assets.file_version("css/portal.css") == first and len(first) == 10
+        assert checked == ["css/portal.css"]
+        app.debug = True
+        try:
+            assert static_assets.file_version("css/portal.css") == first
+        finally:
+            app.debug = False
+        assert checked == ["css/portal.css"] * 2
+        assert static_assets.file_version("../wsgi.py") is None
