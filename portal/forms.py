@@ -3,7 +3,7 @@
 from flask import abort, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import IntegerField, SelectChoice
 from wtforms.validators import ValidationError
 
 from portal.inputs import BIGINT_MAX, optional_whole_number, whole_number
@@ -20,6 +20,11 @@ INTEGER_ARGS = frozenset({
 })
 # Query arguments "<type>:<id>" that carry an integer id after the colon.
 KEY_QUERY_ARGS = frozenset({"key"})
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select and radio choices from (value, label) pairs (WTForms 3.4 takes no tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ConfirmForm(FlaskForm):
