@@ -247,7 +247,7 @@ def test_demo_seed_is_idempotent_and_feeds_the_router(app, monkeypatch):
     from tests.test_import_export import ROOT
 
     import_categories(ROOT / "kb_articles" / "_categories.yaml")
-    monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "demo-password")
+    monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "demo-pass-2026")
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output

@@ -134,7 +134,7 @@ def no_account_mail(email: str) -> tuple[str, str]:
 
 def reset_password(user: User, new_password: str) -> None:
     """Set the new password, lift any login lock and make older reset links useless."""
-    check_password_rules(new_password, user.email)
+    check_password_rules(new_password, user.email, user.display_name)
     user.set_password(new_password)
     user.password_changed_at = now()
     lockout.clear(user)

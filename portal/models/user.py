@@ -54,6 +54,13 @@ class User(UserMixin, db.Model):
         except (VerificationError, InvalidHashError):
             return False
 
+    def password_needs_rehash(self) -> bool:
+        """True when the hash was made with weaker Argon2 parameters than the current ones."""
+        try:
+            return _hasher.check_needs_rehash(self.password_hash)
+        except InvalidHashError:
+            return False
+
     @property
     def is_active(self) -> bool:  # flask-login refuses disabled accounts
         return self.active
