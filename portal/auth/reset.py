@@ -25,7 +25,6 @@ from portal.models import User
 from portal.notify.services import queue_mail
 
 SALT = "portal.auth.password-reset"
-DEFAULT_MAX_AGE = 3600  # seconds; PASSWORD_RESET_MAX_AGE overrides
 
 
 class ResetTokenError(AccountError):
@@ -49,7 +48,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def max_age() -> int:
-    return int(current_app.config.get("PASSWORD_RESET_MAX_AGE", DEFAULT_MAX_AGE))
+    return int(current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
 def password_fingerprint(user: User) -> str:

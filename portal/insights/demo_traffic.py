@@ -114,7 +114,7 @@ class DemoClock:
 
 def local_hour_weights(day: date) -> list[float]:
     """HOUR_WEIGHTS for the UTC hours of DAY, by the hour it is in the portal's time zone."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return [HOUR_WEIGHTS[datetime.combine(day, time(hour), UTC).astimezone(zone).hour]
             for hour in range(24)]
 

@@ -34,7 +34,7 @@ SCAN_LIMIT = 2000  # a prefix matching more keys than this has its best entries 
 MAX_QUERIES = 20_000
 _END = "\U0010ffff"
 
-_cache = TimedCache("autocomplete", "AUTOCOMPLETE_REFRESH_SECONDS", 300)
+_cache = TimedCache("autocomplete", "AUTOCOMPLETE_REFRESH_SECONDS")
 
 
 class Entry(NamedTuple):

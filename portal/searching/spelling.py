@@ -32,7 +32,7 @@ CLICK_WEIGHT = 2  # a search that was clicked through is stronger evidence than 
 MASK_MARK = "〔"  # masked personal data (pii.py): never worth suggesting
 _PIECE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 
-_cache = TimedCache("spelling", "SPELLING_REFRESH_SECONDS", 300)
+_cache = TimedCache("spelling", "SPELLING_REFRESH_SECONDS")
 
 
 @dataclass
