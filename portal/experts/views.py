@@ -23,8 +23,9 @@ from portal.forms import options
 from portal.kb.queries import category_choices
 from portal.models import Assignment, RoutingEvent, Topic, User
 from portal.permissions import editor_required, role_required, same_site_path
+from portal.roles import STAFF_ROLES
 
-expert_or_editor = role_required("expert", "editor", "admin")
+expert_or_editor = role_required(*STAFF_ROLES)
 
 
 @bp.route("/queue")

@@ -23,6 +23,7 @@ from portal.models import (
     Topic,
     User,
 )
+from portal.roles import EDITOR, EXPERT
 from portal.searching.params import parse_search_params
 from portal.searching.service import record_click, run_search
 
@@ -246,7 +247,7 @@ class Traffic:
         self.search(at, text, user, anon, self.rng.choice(BROWSERS), "page", click_share=0.4)
 
     def _staff(self, at: datetime) -> None:
-        staff = self.users[self.rng.choice(("editor", "expert"))]
+        staff = self.users[self.rng.choice((EDITOR, EXPERT))]  # the demo staff who search
         self.search(at, self.query(self.pick(self.rng.random() < 0.3)), staff, None,
                     BROWSERS[0], "page", click_share=0.5, is_staff=True)
 

@@ -34,7 +34,7 @@ from portal.models import (
     User,
     VisitorDay,
 )
-from portal.visitor import STAFF_ROLES
+from portal.roles import STAFF_ROLES
 
 logger = logging.getLogger(__name__)
 
