@@ -8,8 +8,7 @@ from wtforms.validators import ValidationError
 
 from portal.inputs import BIGINT_MAX, optional_whole_number, whole_number
 from portal.markup import markdown_problem
-
-MAX_PAGE = 1000  # deeper pages are for filters, not paging; also bounds the SQL offset
+from search.paging import MAX_PAGE  # deeper pages are for filters, not paging
 
 # Every integer argument read outside a WTForm (query string, or a hidden form field). int_arg
 # takes no other name, so a new one is added here, and tests/test_probe_integers.py sends bad
