@@ -23,10 +23,10 @@ from tqdm import tqdm
 from bench._corpus_text import TopicText
 from portal.auth.services import create_user
 from portal.editor.services import clean_tags
-from portal.experts.events import RESPONDER_ROLES
 from portal.extensions import db
 from portal.forum.services import clean_body, clean_title, create_topic, reply
 from portal.models import Category, Post, RoutingEvent, Tag, Topic, User, Watch
+from portal.roles import STAFF_ROLES
 
 UNBATCHED_TOPICS = 20
 BATCHED_TOPICS = 200
@@ -152,7 +152,7 @@ class _BulkTopics:
             topic.last_activity_at = at
             watchers.setdefault(poster.id, at)
             if (question and first_response is None and poster.id != plan.author.id
-                    and poster.role in RESPONDER_ROLES):  # portal.experts.events.on_reply
+                    and poster.role in STAFF_ROLES):  # portal.experts.events.on_reply
                 topic.first_response_at, topic.routing_state = at, "answered"
                 first_response = post
         self.pending.append((topic, watchers, first_response))

@@ -2,11 +2,10 @@
 
 All honour PORTAL_DATA_DIR and PORTAL_DATABASE_URL, like the app itself."""
 
-import os
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from tqdm import tqdm
 
@@ -47,8 +46,8 @@ def users_ensure_admin():
     if db.session.scalar(select(User).where(User.role == "admin")) is not None:
         click.echo("An admin account exists; nothing to do.")
         return
-    email = os.environ.get("PORTAL_ADMIN_EMAIL", "admin@example.com")
-    password = os.environ.get("PORTAL_ADMIN_PASSWORD") or generate_password()
+    email = current_app.config["ADMIN_EMAIL"]
+    password = current_app.config["ADMIN_PASSWORD"] or generate_password()
     if find_user(email) is not None:
         raise click.ClickException(f"{email} exists but is not an admin; use the admin pages.")
     try:
@@ -56,7 +55,7 @@ def users_ensure_admin():
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created admin {email}.")
-    if not os.environ.get("PORTAL_ADMIN_PASSWORD"):
+    if not current_app.config["ADMIN_PASSWORD"]:
         click.secho(f"One-time admin password: {password}  (change it after logging in)",
                     fg="yellow", bold=True)
 

@@ -10,7 +10,7 @@ from portal.models._time import utcnow
 def now() -> datetime:
     """Naive UTC now, or the app's CLOCK() when one is configured (tests)."""
     if has_app_context():
-        clock = current_app.config.get("CLOCK")
+        clock = current_app.config["CLOCK"]
         if clock is not None:
             return clock()
     return utcnow()

@@ -1,4 +1,8 @@
-"""Configuration: safe defaults, then PORTAL_* environment variables, then explicit overrides."""
+"""Configuration: safe defaults, then PORTAL_* environment variables, then explicit overrides.
+
+Every key the portal reads is declared in build_config() with its default and what it means,
+and code reads ``app.config["KEY"]`` with no default of its own (tests/test_config.py checks
+both, and that the README's table names exactly the PORTAL_* variables read here)."""
 
 import os
 import secrets
@@ -95,7 +99,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SUPPORT_URL": os.environ.get("PORTAL_SUPPORT_URL", "mailto:support@qinghe.example"),
         "SUPPORT_TEXT": os.environ.get("PORTAL_SUPPORT_TEXT", ""),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
+        # Time zone of dates shown on pages (stored times are naive UTC).
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE") or "Asia/Shanghai",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -118,6 +123,26 @@ def build_config(overrides: dict | None = None) -> dict:
         # Fields in one posted form, multipart or urlencoded (portal.security.form_parts).
         "MAX_FORM_PARTS": 1000,
         "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_FIELD_NAME": "csrf_token",  # Flask-WTF's default, read at login (rotation)
+        "REMEMBER_COOKIE_NAME": "remember_token",  # Flask-Login's default, read by headers
+        # A callable giving naive UTC "now" instead of the real clock (tests, demo traffic).
+        "CLOCK": None,
+        "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a password-reset link works
+        # PostgreSQL client programs used by `flask backup` for a PostgreSQL database.
+        "PG_DUMP_PATH": "pg_dump",
+        "PG_RESTORE_PATH": "pg_restore",
+        # postgres search backend: the index table's name (empty: search_documents).
+        "SEARCH_DATABASE_TABLE": "",
+        "INSIGHTS_MIN_RISING": 5,  # searches in the current range before a query is "rising"
+        # Seconds before per-process caches are rebuilt (0: rebuilt on every use).
+        "SPELLING_REFRESH_SECONDS": 300,
+        "AUTOCOMPLETE_REFRESH_SECONDS": 300,
+        "ALSO_READ_CACHE_SECONDS": 300,
+        # The first admin, made by `flask users ensure-admin` when there is none (empty
+        # password: one is generated and printed once); the demo accounts' password.
+        "ADMIN_EMAIL": os.environ.get("PORTAL_ADMIN_EMAIL") or "admin@example.com",
+        "ADMIN_PASSWORD": os.environ.get("PORTAL_ADMIN_PASSWORD", ""),
+        "DEMO_PASSWORD": os.environ.get("PORTAL_DEMO_PASSWORD", ""),
         # Forum and routing
         "FORUM_FIRST_RESPONSE_HOURS": int(os.environ.get("PORTAL_FIRST_RESPONSE_HOURS", "4")),
         "NEW_ACCOUNT_DAYS": 7,  # accounts younger than this are throttled...

@@ -1,10 +1,10 @@
 """`flask demo seed`: demo accounts for each role and a few forum topics, so a person can
 play customer, expert, editor and admin in `make run`. Idempotent; never run in production."""
 
-import os
 from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -68,7 +68,7 @@ def seed_topics(users) -> int:
 @demo_cli.command("seed")
 def seed():
     """Create demo customer, expert and editor accounts and three forum topics."""
-    password = os.environ.get("PORTAL_DEMO_PASSWORD") or generate_password()
+    password = current_app.config["DEMO_PASSWORD"] or generate_password()
     existing = [email for email, _role, _name in DEMO_USERS if find_user(email)]
     users = seed_users(password)
     topics = seed_topics(users)

@@ -3,13 +3,12 @@
 from flask import abort, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import IntegerField, SelectChoice
 from wtforms.validators import ValidationError
 
 from portal.inputs import BIGINT_MAX, optional_whole_number, whole_number
 from portal.markup import markdown_problem
-
-MAX_PAGE = 1000  # deeper pages are for filters, not paging; also bounds the SQL offset
+from search.paging import MAX_PAGE  # deeper pages are for filters, not paging
 
 # Every integer argument read outside a WTForm (query string, or a hidden form field). int_arg
 # takes no other name, so a new one is added here, and tests/test_probe_integers.py sends bad
@@ -20,6 +19,11 @@ INTEGER_ARGS = frozenset({
 })
 # Query arguments "<type>:<id>" that carry an integer id after the colon.
 KEY_QUERY_ARGS = frozenset({"key"})
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select and radio choices from (value, label) pairs (WTForms 3.4 takes no tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ConfirmForm(FlaskForm):

@@ -7,8 +7,7 @@ from flask import abort
 from flask_login import current_user
 
 from portal.extensions import login_manager
-
-EDITOR_ROLES = ("editor", "admin")
+from portal.roles import ADMIN, EDITOR_ROLES, is_editor
 
 
 def role_required(*roles: str):
@@ -32,11 +31,11 @@ def role_required(*roles: str):
 
 
 editor_required = role_required(*EDITOR_ROLES)
-admin_required = role_required("admin")
+admin_required = role_required(ADMIN)
 
 
 def can_edit_articles(user) -> bool:
-    return bool(user.is_authenticated and user.role in EDITOR_ROLES)
+    return is_editor(user)
 
 
 def same_site_path(target: str | None) -> bool:

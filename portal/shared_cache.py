@@ -21,7 +21,7 @@ REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 def redis_client(app: Flask | None = None):
     """The app's Redis client, or None when no PORTAL_REDIS_URL is configured."""
     app = app or current_app._get_current_object()
-    url = app.config.get("REDIS_URL", "")
+    url = app.config["REDIS_URL"]
     if not url:
         return None
     if "redis_client" not in app.extensions:

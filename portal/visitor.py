@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import User
+from portal.roles import is_staff
 
 # A visitor's views of one article or topic within this window count once.
 VIEW_DEDUP_WINDOW = timedelta(minutes=30)
@@ -44,12 +45,9 @@ def current_identity() -> tuple[int | None, str | None]:
     return None, current_anon_id()
 
 
-STAFF_ROLES = ("expert", "editor", "admin")
-
-
 def current_is_staff() -> bool:
     """Staff searches are kept apart in the insights (they test, they do not need help)."""
-    return bool(current_user.is_authenticated and current_user.role in STAFF_ROLES)
+    return is_staff(current_user)
 
 
 def identity_key(user_id: int | None, anon_id: str | None) -> str:

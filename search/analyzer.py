@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from whoosh.lang.porter2 import stem as _porter2_stem
 
+from search.han import is_han
 from search.stopwords import STOP_WORDS
 
 __all__ = [
@@ -174,7 +175,7 @@ _PARTICLE_RE = re.compile("[" + "".join(sorted(_NAME_PARTICLES)) + "]")
 
 
 def _is_lone_han(word: str) -> bool:
-    return len(word) == 1 and "\u3400" <= word <= "\u9fff"
+    return is_han(word)
 
 
 def _kept_particles(text: str, raw: list[tuple[str, int, int]],

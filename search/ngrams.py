@@ -9,17 +9,15 @@ already whole tokens, and their letters would only add noise.
 
 from __future__ import annotations
 
-import re
 from operator import add
 
 from search.analyzer import fold
+from search.han import HAN_RUN
 from search.query import ParsedQuery
 from search.stopwords import CHINESE_STOP_WORDS
 
 __all__ = ["MAX_QUERY_GRAMS", "char_grams", "grams_text", "query_grams"]
 
-# Han ideographs: CJK unified (with extension A) and the compatibility block.
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Function characters (的, 吗, 我 …) match nearly every document: as query unigrams they
 # would cost a posting walk each and add nothing. Documents still index them.
 _STOP_CHARS = frozenset(word for word in CHINESE_STOP_WORDS if len(word) == 1)
@@ -30,7 +28,7 @@ def char_grams(text: str) -> tuple[list[str], list[str]]:
     """(unigrams, bigrams) of the folded ``text``'s Han runs, in order, repeats kept (tf)."""
     unigrams: list[str] = []
     bigrams: list[str] = []
-    for run in _HAN_RUN.findall(fold(text)):
+    for run in HAN_RUN.findall(fold(text)):
         unigrams.extend(run)
         bigrams.extend(run[i : i + 2] for i in range(len(run) - 1))
     return unigrams, bigrams
@@ -39,7 +37,7 @@ def char_grams(text: str) -> tuple[list[str], list[str]]:
 def grams_text(text: str) -> tuple[str, str]:
     """:func:`char_grams` as two space-joined token strings (unigrams, bigrams); joined
     by C-level loops, as rebuilds call it for every document."""
-    runs = _HAN_RUN.findall(fold(text))
+    runs = HAN_RUN.findall(fold(text))
     unigrams = " ".join(" ".join(run) for run in runs)
     bigrams = " ".join(" ".join(map(add, run[:-1], run[1:])) for run in runs if len(run) > 1)
     return unigrams, bigrams

@@ -17,7 +17,9 @@ __all__ = [
 ]
 
 MAX_PER_PAGE = 100
-MAX_PAGE = 500  # page * per_page bounds how many hits one request scores and sorts
+# The deepest page of any list, search results and the portal's paged lists alike: page *
+# per_page bounds how many hits one request scores and sorts, and the SQL offset of a list.
+MAX_PAGE = 500
 
 
 def clamp_int(value: object, default: int, low: int, high: int) -> int:

@@ -19,7 +19,9 @@ Every backend applies these same numbers, so the relevance evaluation compares l
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
+
+from search.timestamps import naive_utc, utcnow
 
 # Field weights of the text score.
 TITLE_WEIGHT = 3.0
@@ -91,7 +93,5 @@ def age_in_days(updated: datetime | None, now: datetime | None = None) -> float:
     """Days since ``updated`` (naive values are UTC); very old when unknown."""
     if updated is None:
         return math.inf
-    if updated.tzinfo is not None:
-        updated = updated.astimezone(UTC).replace(tzinfo=None)
-    now = now or datetime.now(UTC).replace(tzinfo=None)
-    return max(0.0, (now - updated).total_seconds() / 86400.0)
+    now = now or utcnow()
+    return max(0.0, (now - naive_utc(updated)).total_seconds() / 86400.0)

@@ -14,11 +14,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from search.analyzer import index_words
 from search.backend import IndexDocument
+from search.timestamps import naive_utc, utcnow
 
 __all__ = [
     "REBUILD_BATCH",
@@ -91,9 +92,7 @@ def document_boost(doc: IndexDocument) -> float:
 
 
 def _days_since_epoch(moment: datetime) -> float:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)  # naive values are UTC
-    return (moment - _EPOCH).total_seconds() / 86400.0
+    return (naive_utc(moment) - _EPOCH).total_seconds() / 86400.0
 
 
 def freshness_days(updated: datetime | None, unknown: float) -> float:
@@ -103,7 +102,7 @@ def freshness_days(updated: datetime | None, unknown: float) -> float:
 
 def days_now(now: datetime | None = None) -> float:
     """Now as days since 2000-01-01 UTC (ages are this minus :func:`freshness_days`)."""
-    return _days_since_epoch(now or datetime.now(UTC).replace(tzinfo=None))
+    return _days_since_epoch(now or utcnow())
 
 
 # Analysis (segmentation) bounds bulk indexing, so rebuilds spread it over the cores.

@@ -15,7 +15,7 @@ _counter = itertools.count(1)
 class Factories:
     def user(self, role="customer", email=None, password="password123", **kwargs):
         email = email or f"{role}{next(_counter)}@example.com"
-        # "password123" is on the common-password list on purpose: tests log in with it.
+        # "password123" is a very common password (zxcvbn score 0) on purpose: tests log in with it.
         return create_user(email, password, kwargs.pop("name", ""), role=role,
                            check_strength=False, **kwargs)
 

@@ -108,9 +108,8 @@ def test_cli_users_create(app):
     assert again.exit_code != 0 and "已注册" in again.output  # CLI speaks the default locale
 
 
-def test_cli_ensure_admin_is_idempotent(app, monkeypatch):
-    monkeypatch.setenv("PORTAL_ADMIN_EMAIL", "boss@example.com")
-    monkeypatch.setenv("PORTAL_ADMIN_PASSWORD", "Quiet-harbor-2026")
+def test_cli_ensure_admin_is_idempotent(app):
+    app.config.update(ADMIN_EMAIL="boss@example.com", ADMIN_PASSWORD="Quiet-harbor-2026")
     runner = app.test_cli_runner()
     assert "Created admin" in runner.invoke(args=["users", "ensure-admin"]).output
     assert "nothing to do" in runner.invoke(args=["users", "ensure-admin"]).output

@@ -241,13 +241,13 @@ def test_expert_edits_own_profile_and_admin_edits_any(client, make, returns):
     assert profile.max_open == 7 and profile.on_duty is False
 
 
-def test_demo_seed_is_idempotent_and_feeds_the_router(app, monkeypatch):
+def test_demo_seed_is_idempotent_and_feeds_the_router(app):
     from portal.kb.importer import import_categories
     from portal.models import User
     from tests.test_import_export import ROOT
 
     import_categories(ROOT / "kb_articles" / "_categories.yaml")
-    monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "demo-password")
+    app.config["DEMO_PASSWORD"] = "demo-pass-2026"
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output

@@ -57,3 +57,49 @@ def test_db_commands_and_the_migrate_extension_set_up_flask_migrate_when_used(ap
     assert app.cli.commands["db"] is migrate_db_group
     config = app.extensions["migrate"]
     assert config.db is not None and config.migrate.directory.endswith("migrations")
+
+
+# Pages served, then one chart drawn: matplotlib is loaded by the chart, not before.
+CHART_SCRIPT = """
+import sys
+from portal import create_app
+from portal.extensions import db
+from portal.insights.charts import searches_by_hour_chart
+from portal.insights.query_reports import HourlySeries
+
+data_dir = sys.argv[1]
+app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "test-secret", "TESTING": True,
+                  "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir}/portal.db"})
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+assert [client.get(url).status_code for url in ("/", "/forum/", "/login")] == [200, 200, 200]
+before = "matplotlib" in sys.modules
+with app.test_request_context():
+    svg = searches_by_hour_chart(HourlySeries("Asia/Shanghai", [1] * 24, [0] * 24))
+print(before, "matplotlib" in sys.modules, "<svg" in svg)
+"""
+
+
+def test_matplotlib_is_imported_when_a_chart_is_drawn_and_not_before(tmp_path):
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
+    completed = subprocess.run([sys.executable, "-c", CHART_SCRIPT, str(tmp_path)], cwd=ROOT,
+                               env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_qinghe_command_is_flask_with_the_portal_app(tmp_path):
+    """`qinghe --help` (pyproject's [project.scripts]; `pip install -e .` puts it in the
+    venv) lists the portal's own commands beside Flask's."""
+    script = Path(sys.executable).parent / "qinghe"
+    assert script.exists(), "run `pip install -e .` to install the qinghe command"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
+    env |= {"PYTHONPATH": str(ROOT), "PORTAL_DATA_DIR": str(tmp_path)}  # this tree's code
+    completed = subprocess.run([str(script), "--help"], cwd=tmp_path, env=env,
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    commands = {line.split()[0] for line in completed.stdout.split("Commands:")[1].splitlines()
+                if line.strip()}
+    assert {"users", "search", "kb", "db", "routes", "shell"} <= commands
+    assert completed.stdout.startswith("Usage: qinghe")

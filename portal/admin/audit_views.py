@@ -96,7 +96,7 @@ def audit():
                           "start may not be after the end.", first=FIRST_DAY, last=LAST_DAY), 400
         filters = parse_filters({k: v for k, v in request.args.items()
                                  if k not in ("start", "end")})
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     page = db.paginate(entries_query(filters, zone), page=page_arg(), per_page=PER_PAGE,
                        error_out=False)
     args = {name: request.args.get(name, "").strip() for name in FILTER_NAMES}

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import markdown_within_limits, optional_int
+from portal.forms import markdown_within_limits, optional_int, options
 from portal.kb.queries import category_choices
 
 BODY_MAX_CHARS = 20_000
@@ -17,10 +17,10 @@ class AskForm(FlaskForm):
     token = HiddenField()
     title = StringField(_l("Your question in one line"),
                         validators=[DataRequired(), Length(max=200)])
-    kind = RadioField(_l("Kind"), default="question", choices=[
+    kind = RadioField(_l("Kind"), default="question", choices=options([
         ("question", _l("A question (someone should answer it)")),
         ("discussion", _l("A discussion (share or talk about something)")),
-    ])
+    ]))
     category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=300)])
     body_md = TextAreaField(_l("Details (Markdown)"),
@@ -30,4 +30,4 @@ class AskForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category_id.choices = category_choices()
+        self.category_id.choices = options(category_choices())

@@ -7,7 +7,7 @@ as a digest (see ``plain``) so the log stays small however large an article body
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from flask import has_request_context
 from flask_login import current_user
@@ -17,6 +17,7 @@ from portal.clock import now
 from portal.extensions import db
 from portal.inputs import parse_day
 from portal.models import AuditEntry, User
+from portal.models._time import naive_utc
 
 # Text up to this length is stored whole: every short field we audit fits (titles 200,
 # summaries, keywords and flag reasons 500). Longer text — article bodies, release notes —
@@ -165,7 +166,7 @@ class FilterError(ValueError):
 
 def _local_midnight_utc(day: date, zone: tzinfo) -> datetime:
     local = datetime.combine(day, time.min, tzinfo=zone)
-    return local.astimezone(UTC).replace(tzinfo=None)
+    return naive_utc(local)
 
 
 def _like_escape(text: str) -> str:

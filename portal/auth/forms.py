@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-LOCALE_CHOICES = [("zh_CN", "中文"), ("en", "English")]
+from portal.forms import options
+
+LOCALE_CHOICES = options([("zh_CN", "中文"), ("en", "English")])
 
 
 class LoginForm(FlaskForm):

@@ -1,88 +1,106 @@
 """Password strength rules and generated passwords.
 
-A password must have at least MIN_PASSWORD_LENGTH characters, must not be (or be a common
-password plus a few digits or symbols from) common_passwords.txt, must not be one repeated
-character, a short repeated pattern or a keyboard/alphabet sequence, and must not contain the
-local part of the account's e-mail address when that part has 4 characters or more."""
+A password must have at least MIN_PASSWORD_LENGTH characters, must not contain the local part
+of the account's e-mail address when that part has 4 characters or more, and must reach
+MIN_SCORE on zxcvbn, which knows common passwords, names, words, keyboard rows, repeats,
+sequences and dates, and is told the e-mail name and display name as words a guesser would
+try first. A refusal says why in the user's language: zxcvbn's English feedback is looked up
+in our catalog (ZXCVBN_FEEDBACK)."""
 
-import re
 import secrets
-from functools import cache
-from itertools import pairwise
-from pathlib import Path
+import threading
 
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
+from zxcvbn import zxcvbn
 
 from portal.auth.errors import AccountError
 
 MIN_PASSWORD_LENGTH = 10
-COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
-# Rows people slide a finger along, in both directions (checked as substrings below).
-SEQUENCES = (
-    "abcdefghijklmnopqrstuvwxyz",
-    "01234567890",
-    "1234567890-=",
-    "qwertyuiop[]",
-    "asdfghjkl;'",
-    "zxcvbnm,./",
-    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/",
-    "qazwsxedcrfvtgbyhnujmikolp",
-)
-# "password2026!" is "password" to a cracker's rule engine, so strip such decorations too.
-_DECORATION_RE = re.compile(r"^[\d\W_]+|[\d\W_]+$")
+# zxcvbn's 0-4 scale; 3 is "safely unguessable" (about 10^8 guesses and more).
+MIN_SCORE = 3
 _EMAIL_NAME_MIN = 4
+# zxcvbn refuses longer input; a prefix that scores well makes the whole password score well.
+_ZXCVBN_MAX_CHARS = 72
+# zxcvbn keeps the user inputs in a module-level dictionary while it scores: one at a time.
+_zxcvbn_lock = threading.Lock()
+
+
+def N_(text: str) -> str:
+    """Mark a text for the catalog (pybabel's default keyword); translated when shown."""
+    return text
+
+
+# Every warning and suggestion zxcvbn 4.x can give (zxcvbn/feedback.py; a test keeps this true).
+ZXCVBN_FEEDBACK = frozenset({
+    N_("Use a few words, avoid common phrases."),
+    N_("No need for symbols, digits, or uppercase letters."),
+    N_("Add another word or two. Uncommon words are better."),
+    N_("Straight rows of keys are easy to guess."),
+    N_("Short keyboard patterns are easy to guess."),
+    N_("Use a longer keyboard pattern with more turns."),
+    N_('Repeats like "aaa" are easy to guess.'),
+    N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    N_("Avoid repeated words and characters."),
+    N_('Sequences like "abc" or "6543" are easy to guess.'),
+    N_("Avoid sequences."),
+    N_("Recent years are easy to guess."),
+    N_("Avoid recent years."),
+    N_("Avoid years that are associated with you."),
+    N_("Dates are often easy to guess."),
+    N_("Avoid dates and years that are associated with you."),
+    N_("This is a top-10 common password."),
+    N_("This is a top-100 common password."),
+    N_("This is a very common password."),
+    N_("This is similar to a commonly used password."),
+    N_("A word by itself is easy to guess."),
+    N_("Names and surnames by themselves are easy to guess."),
+    N_("Common names and surnames are easy to guess."),
+    N_("Capitalization doesn't help very much."),
+    N_("All-uppercase is almost as easy to guess as all-lowercase."),
+    N_("Reversed words aren't much harder to guess."),
+    N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
+})
 
 
 class WeakPasswordError(AccountError):
     """The password breaks a strength rule; the message says which."""
 
 
-@cache
-def common_passwords() -> frozenset[str]:
-    """The shipped list, read once per process."""
-    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines
-                     if line.strip() and not line.startswith("#"))
+def _too_guessable(feedback: list[str]) -> LazyString:
+    """The refusal: "too easy to guess", then zxcvbn's warning and suggestions, translated
+    when shown (the reason's language is the reader's, not the checker's)."""
+    def message() -> str:
+        parts = [gettext("This password is too easy to guess.")]
+        parts += [gettext(text) if text in ZXCVBN_FEEDBACK else text for text in feedback if text]
+        return " ".join(parts)
+    return LazyString(message)
 
 
-def _is_common(lowered: str) -> bool:
-    common = common_passwords()
-    return lowered in common or _DECORATION_RE.sub("", lowered) in common
+def strength(password: str, user_inputs: list[str]) -> dict:
+    """zxcvbn's verdict (score 0-4, feedback, matched patterns) on ``password``."""
+    with _zxcvbn_lock:
+        return zxcvbn(password[:_ZXCVBN_MAX_CHARS], user_inputs=user_inputs)
 
 
-def _is_trivial(lowered: str) -> bool:
-    """One character repeated, a pattern of up to 4 characters repeated, or a sequence."""
-    for size in range(1, 5):
-        unit = lowered[:size]
-        if len(lowered) > size and (unit * (len(lowered) // size + 1)).startswith(lowered):
-            return True
-    steps = {ord(b) - ord(a) for a, b in pairwise(lowered)}
-    if steps in ({1}, {-1}):
-        return True
-    return any(lowered in row or lowered in row[::-1] for row in SEQUENCES)
-
-
-def check_password_rules(password: str, email: str = "") -> None:
-    """Raise WeakPasswordError with a message for the first rule the password breaks."""
+def check_password_rules(password: str, email: str = "", name: str = "") -> None:
+    """Raise WeakPasswordError with a message for the first rule the password breaks;
+    ``email`` and ``name`` (the display name) are the account's."""
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPasswordError(
             _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
         )
-    lowered = password.lower()
-    if _is_trivial(lowered):
-        raise WeakPasswordError(
-            _l("The password must not be one repeated character or a simple sequence.")
-        )
-    if _is_common(lowered):
-        raise WeakPasswordError(
-            _l("This password is too common and easy to guess; please choose another one.")
-        )
-    name = (email or "").split("@")[0].strip().lower()
-    if len(name) >= _EMAIL_NAME_MIN and name in lowered:
+    email_name = (email or "").split("@")[0].strip().lower()
+    if len(email_name) >= _EMAIL_NAME_MIN and email_name in password.lower():
         raise WeakPasswordError(
             _l("The password must not contain the name part of your e-mail address.")
         )
+    inputs = [word for word in (email_name, (name or "").strip(), *(name or "").split()) if word]
+    result = strength(password, inputs)
+    if result["score"] < MIN_SCORE:
+        feedback = result["feedback"]
+        raise WeakPasswordError(_too_guessable([feedback["warning"], *feedback["suggestions"]]))
 
 
 def generate_password() -> str:

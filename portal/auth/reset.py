@@ -25,7 +25,6 @@ from portal.models import User
 from portal.notify.services import queue_mail
 
 SALT = "portal.auth.password-reset"
-DEFAULT_MAX_AGE = 3600  # seconds; PASSWORD_RESET_MAX_AGE overrides
 
 
 class ResetTokenError(AccountError):
@@ -49,7 +48,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def max_age() -> int:
-    return int(current_app.config.get("PASSWORD_RESET_MAX_AGE", DEFAULT_MAX_AGE))
+    return int(current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
 def password_fingerprint(user: User) -> str:
@@ -134,7 +133,7 @@ def no_account_mail(email: str) -> tuple[str, str]:
 
 def reset_password(user: User, new_password: str) -> None:
     """Set the new password, lift any login lock and make older reset links useless."""
-    check_password_rules(new_password, user.email)
+    check_password_rules(new_password, user.email, user.display_name)
     user.set_password(new_password)
     user.password_changed_at = now()
     lockout.clear(user)

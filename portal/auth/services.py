@@ -41,7 +41,7 @@ def create_user(email: str, password: str, display_name: str = "", role: str = "
     if find_user(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."))
     if check_strength:
-        check_password_rules(password, email)
+        check_password_rules(password, email, display_name)
     user = User(email=email, display_name=(display_name or email.split("@")[0]).strip()[:80],
                 role=role, locale=locale)
     if password_hash is not None:
@@ -70,6 +70,8 @@ def authenticate(email: str, password: str, client: str = "") -> User | None:
     if not user.active:
         return None
     lockout.clear(user, client)
+    if user.password_needs_rehash():  # parameters raised since; signs out other sessions once
+        user.set_password(password)
     user.last_login_at = now()
     db.session.commit()
     return user
@@ -87,7 +89,7 @@ def end_sessions(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise AccountError(_l("The current password is not correct."))
-    check_password_rules(new, user.email)
+    check_password_rules(new, user.email, user.display_name)
     user.set_password(new)
     user.password_changed_at = now()
     db.session.commit()

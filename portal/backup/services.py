@@ -86,8 +86,7 @@ def _app_context(app: Flask) -> Iterator[None]:
 
 
 def _tools(app: Flask) -> dict[str, str]:
-    return {"pg_dump": app.config.get("PG_DUMP_PATH", "pg_dump"),
-            "pg_restore": app.config.get("PG_RESTORE_PATH", "pg_restore")}
+    return {"pg_dump": app.config["PG_DUMP_PATH"], "pg_restore": app.config["PG_RESTORE_PATH"]}
 
 
 def default_path(data_dir: Path, created: datetime) -> Path:

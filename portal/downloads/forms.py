@@ -10,13 +10,13 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from portal.downloads.services import FileDetails, products
 from portal.editor.forms import SLUG_MESSAGE, SLUG_PATTERN
 from portal.extensions import db
-from portal.forms import WholeNumberField, markdown_within_limits, optional_int
+from portal.forms import WholeNumberField, markdown_within_limits, optional_int, options
 from portal.models import Article
 
-VISIBILITY_CHOICES = [
+VISIBILITY_CHOICES = options([
     ("public", _l("Everyone")),
     ("customers", _l("Logged-in customers only")),
-]
+])
 
 
 class FileDetailsForm(FlaskForm):
@@ -34,9 +34,9 @@ class FileDetailsForm(FlaskForm):
 
     def fill_choices(self) -> None:
         """Products and articles to pick from (called before validating or rendering)."""
-        self.product_id.choices = [(None, "—")] + [(p.id, p.name) for p in products()]
+        self.product_id.choices = options([(None, "—")] + [(p.id, p.name) for p in products()])
         articles = db.session.execute(select(Article.id, Article.title).order_by(Article.title))
-        self.article_id.choices = [(None, "—")] + [(row.id, row.title) for row in articles]
+        self.article_id.choices = options([(None, "—")] + [(row.id, row.title) for row in articles])
 
     def details(self) -> FileDetails:
         return FileDetails(

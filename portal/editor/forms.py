@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from portal.forms import WholeNumberField, markdown_within_limits, optional_int
+from portal.forms import WholeNumberField, markdown_within_limits, optional_int, options
 from portal.markup import MAX_MARKDOWN_CHARS
 from portal.models.kb import LANGUAGE_NAMES
 
@@ -24,15 +24,15 @@ class ArticleForm(FlaskForm):
     category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     language = SelectField(
         _l("Language"),
-        choices=list(LANGUAGE_NAMES.items()),
+        choices=options(LANGUAGE_NAMES.items()),
     )
     status = SelectField(
         _l("Status"),
-        choices=[
+        choices=options([
             ("draft", _l("Draft")),
             ("published", _l("Published")),
             ("archived", _l("Archived")),
-        ],
+        ]),
     )
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=500)])
     body_md = TextAreaField(_l("Body (Markdown)"),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from portal.audit.services import record
 from portal.extensions import db
 from portal.models import Article, ArticleRevision, User
-from portal.permissions import EDITOR_ROLES
+from portal.roles import EDITOR_ROLES
 
 REVIEW_INTERVAL_DAYS = 180  # the default time from publishing (or a review) to the next one
 # Readers' "not helpful" votes that put an article on the list: at least this many, and more

@@ -15,7 +15,7 @@ from portal.editor.taxonomy import (
     tags_with_counts,
 )
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, options
 from portal.kb.queries import category_choices, category_tree
 from portal.models import Category, Tag
 from portal.permissions import editor_required
@@ -27,7 +27,7 @@ from portal.permissions import editor_required
 def categories(category_id: int | None = None):
     category = db.get_or_404(Category, category_id) if category_id else None
     form = CategoryForm(obj=category)
-    form.parent_id.choices = category_choices(exclude=category)
+    form.parent_id.choices = options(category_choices(exclude=category))
     status = 200
     if form.validate_on_submit():
         try:

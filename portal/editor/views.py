@@ -22,7 +22,7 @@ from portal.editor.services import (
 )
 from portal.editor.slugs import title_slug
 from portal.extensions import db
-from portal.forms import ConfirmForm, int_arg
+from portal.forms import ConfirmForm, int_arg, options
 from portal.kb.queries import category_choices
 from portal.kb.translations import (
     TranslationError,
@@ -105,7 +105,7 @@ def new_article():
     language = request.args.get("language", "")
     draft = translation_draft(source, language) if source and language in LANGUAGES else {}
     form = ArticleForm(data=draft) if request.method == "GET" else ArticleForm()
-    form.category_id.choices = category_choices()
+    form.category_id.choices = options(category_choices())
     if form.validate_on_submit():
         source = _translation_source()
         if form.translation_of.data and source is None:
@@ -132,7 +132,7 @@ def new_article():
 def edit_article(article_id: int):
     article = _article_or_404(article_id)
     form = ArticleForm(obj=article) if request.method == "GET" else ArticleForm()
-    form.category_id.choices = category_choices()
+    form.category_id.choices = options(category_choices())
     if request.method == "GET":
         form.tags.data = ", ".join(article.tag_names)
         form.base_revision.data = str(latest_revision_number(article))

@@ -7,8 +7,7 @@ from sqlalchemy import select
 from portal.clock import now
 from portal.extensions import db
 from portal.models import Assignment, Post, RoutingEvent, Topic
-
-RESPONDER_ROLES = ("expert", "editor", "admin")
+from portal.roles import is_staff
 
 
 def open_assignment(topic: Topic) -> Assignment | None:
@@ -33,7 +32,7 @@ def on_reply(topic: Topic, post: Post) -> None:
     """An expert's (or editor's) reply is the first response the target measures."""
     if not topic.is_question or post.author_id == topic.author_id:
         return
-    if post.author is None or post.author.role not in RESPONDER_ROLES:
+    if not is_staff(post.author):
         return
     if topic.first_response_at is None:
         topic.first_response_at = post.created_at or now()

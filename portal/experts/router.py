@@ -20,6 +20,7 @@ from portal.clock import now
 from portal.extensions import db
 from portal.models import Assignment, ExpertProfile, RoutingEvent, Topic, User
 from portal.notify.services import notify
+from portal.roles import EDITOR_ROLES
 from search.analyzer import tokenize
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def route(topic: Topic, detail: str = "") -> Assignment | None:
 
 def editor_ids() -> list[int]:
     return list(db.session.scalars(
-        select(User.id).where(User.role.in_(("editor", "admin")), User.active.is_(True))
+        select(User.id).where(User.role.in_(EDITOR_ROLES), User.active.is_(True))
     ))
 
 

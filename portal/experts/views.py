@@ -19,11 +19,13 @@ from portal.experts.profiles import (
 )
 from portal.experts.sweep import RoutingError, decline, reassign
 from portal.extensions import db
+from portal.forms import options
 from portal.kb.queries import category_choices
 from portal.models import Assignment, RoutingEvent, Topic, User
 from portal.permissions import editor_required, role_required, same_site_path
+from portal.roles import STAFF_ROLES
 
-expert_or_editor = role_required("expert", "editor", "admin")
+expert_or_editor = role_required(*STAFF_ROLES)
 
 
 @bp.route("/queue")
@@ -43,7 +45,7 @@ def queue():
 @editor_required
 def all_queues():
     form = ReassignForm()
-    form.expert_id.choices = [(u.id, u.display_name) for u in active_experts()]
+    form.expert_id.choices = options((u.id, u.display_name) for u in active_experts())
     events = db.session.scalars(select(RoutingEvent).order_by(RoutingEvent.id.desc()).limit(30))
     return render_template(
         "experts/all_queues.html", assignments=all_open_assignments(), unrouted=unrouted_topics(),
@@ -73,7 +75,7 @@ def decline_assignment(assignment_id: int):
 def reassign_topic(topic_id: int):
     topic = db.get_or_404(Topic, topic_id)
     form = ReassignForm()
-    form.expert_id.choices = [(u.id, u.display_name) for u in active_experts()]
+    form.expert_id.choices = options((u.id, u.display_name) for u in active_experts())
     if not form.validate_on_submit():
         abort(400, description=_("Choose an expert."))
     try:
@@ -89,7 +91,7 @@ def reassign_topic(topic_id: int):
 def _edit_profile(user: User, status_ok: str):
     profile = profile_for(user)
     form = ProfileForm(obj=profile) if request.method == "GET" else ProfileForm()
-    form.categories.choices = [(cid, name) for cid, name in category_choices() if cid]
+    form.categories.choices = options((cid, name) for cid, name in category_choices() if cid)
     if request.method == "GET":
         form.categories.data = [c.id for c in profile.categories]
         form.tags.data = ", ".join(t.name for t in profile.tags)

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import markdown_within_limits, optional_int
+from portal.forms import markdown_within_limits, optional_int, options
 from portal.forum.moderation import REASON_MAX_CHARS
 from portal.forum.services import BODY_MAX_CHARS, TITLE_MAX_CHARS
 from portal.kb.queries import category_choices
@@ -19,10 +19,10 @@ def _body_field(label):
 
 class TopicForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX_CHARS)])
-    kind = RadioField(_l("Kind"), default="question", choices=[
+    kind = RadioField(_l("Kind"), default="question", choices=options([
         ("question", _l("A question (someone should answer it)")),
         ("discussion", _l("A discussion (share or talk about something)")),
-    ])
+    ]))
     category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=300)])
     body_md = _body_field(_l("Details (Markdown)"))
@@ -30,7 +30,7 @@ class TopicForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category_id.choices = category_choices()
+        self.category_id.choices = options(category_choices())
 
 
 class ReplyForm(FlaskForm):
@@ -52,4 +52,4 @@ class MoveForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category_id.choices = category_choices()
+        self.category_id.choices = options(category_choices())

@@ -21,6 +21,7 @@ from portal.forum.services import (
 )
 from portal.indexing.outbox import commit_and_index, enqueue
 from portal.models import Category, Flag, Post, Topic, User
+from portal.roles import is_editor
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def set_banned(user: User, banned: bool, actor: User) -> None:
     require_moderator(actor)
     if user.id == actor.id:
         raise ForumError(_l("You cannot ban yourself."))
-    if banned and user.role in ("editor", "admin"):
+    if banned and is_editor(user):
         raise PostingForbidden(_l("Editors and administrators cannot be banned."))
     before = {"banned_at": user.banned_at}
     if banned and user.banned_at is None:

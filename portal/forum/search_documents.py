@@ -13,6 +13,7 @@ from portal.markup import markdown_to_text
 from portal.models import Category, Topic
 from search.analyzer import fold
 from search.backend import IndexDocument
+from search.han import is_han
 from search.ranking import forum_boost
 
 # A long thread must not make one huge document: the question and the accepted answer come
@@ -33,7 +34,7 @@ def guess_language(text: str) -> str:
     folded = fold(text)  # length-preserving, so positions line up
     cjk = changed = 0
     for original, simple in zip(text, folded, strict=True):
-        if "\u4e00" <= original <= "\u9fff":
+        if is_han(original):
             cjk += 1
             if simple != original and original not in _SIMPLIFIED_FOLDED:
                 changed += 1

@@ -24,7 +24,7 @@ from portal.markup import markdown_problem
 from portal.models import Category, Post, PostEdit, PostVote, Tag, Topic, User
 from portal.models.forum import TOPIC_KINDS
 from portal.notify.services import notify
-from portal.permissions import EDITOR_ROLES
+from portal.roles import is_editor, is_staff
 from portal.security.bans import BANNED_MESSAGE, is_banned
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,6 @@ TITLE_MAX_CHARS = 200
 BODY_MAX_CHARS = 20_000
 MAX_TAGS = 5
 # Staff accounts are created by admins and answer many questions in a row: never throttled.
-UNTHROTTLED_ROLES = ("expert", "editor", "admin")
-ACCEPT_ROLES = ("expert", "editor", "admin")
 
 
 class ForumError(ValueError):
@@ -56,7 +54,7 @@ class PostingForbidden(ForumError):
 
 
 def is_moderator(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.role in EDITOR_ROLES)
+    return is_editor(user)
 
 
 # -- who may post ---------------------------------------------------------------------------
@@ -70,7 +68,7 @@ def check_throttle(user: User) -> None:
     """New accounts may post only a few times per hour (topics and replies count alike)."""
     config = current_app.config
     at = now()
-    if user.role in UNTHROTTLED_ROLES:
+    if is_staff(user):
         return
     if user.created_at is not None and at - user.created_at >= timedelta(
             days=config["NEW_ACCOUNT_DAYS"]):
@@ -286,7 +284,7 @@ def can_accept(user, topic: Topic) -> bool:
     """The asker, or an expert, editor or admin, may pick the answer to a question."""
     if user is None or not user.is_authenticated or not topic.is_question:
         return False
-    return user.id == topic.author_id or user.role in ACCEPT_ROLES
+    return user.id == topic.author_id or is_staff(user)
 
 
 def accept_answer(topic: Topic, post: Post, actor: User) -> None:

@@ -34,7 +34,7 @@ def search_database_url(app: Flask) -> str:
     database when that is PostgreSQL; ValueError when neither is."""
     from search.postgres.store import conninfo
 
-    url = app.config.get("SEARCH_DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    url = app.config["SEARCH_DATABASE_URL"] or app.config["SQLALCHEMY_DATABASE_URI"]
     try:
         conninfo(str(url or ""))
     except ValueError as exc:
@@ -69,7 +69,7 @@ def _create(app: Flask) -> SearchBackend:
         from search.postgres.backend import PostgresBackend
         from search.postgres.store import DEFAULT_TABLE
 
-        table = app.config.get("SEARCH_DATABASE_TABLE") or DEFAULT_TABLE
+        table = app.config["SEARCH_DATABASE_TABLE"] or DEFAULT_TABLE
         return PostgresBackend(search_database_url(app), table)
     if app.config["SEARCH_BACKEND"] == "whoosh":
         from search.whoosh.backend import WhooshBackend

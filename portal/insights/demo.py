@@ -11,7 +11,6 @@ deleted). For demos and development, never production. Use --days 60 to give the
 pages a previous range to compare with."""
 
 import logging
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -118,7 +117,7 @@ def _accounts(count: int, since: datetime) -> tuple[dict, list[User], str | None
     """The demo users (seeded if missing) and COUNT generated customers, all old enough to
     post freely. Returns them, the password given to the accounts created now and their
     e-mails (None and [] when none was created: existing passwords are never touched)."""
-    password = os.environ.get("PORTAL_DEMO_PASSWORD") or generate_password()
+    password = current_app.config["DEMO_PASSWORD"] or generate_password()
     created = [email for email, _role, _name in DEMO_USERS if find_user(email) is None]
     users = seed_users(password)
     customers = []
@@ -157,7 +156,7 @@ def generate(days: int = 30, seed: int = 1, per_day: int = 300, force: bool = Fa
     users, customers, password, created = _accounts(max(8, min(200, per_day // 4)),
                                            start - timedelta(days=90))
     rng = random.Random(seed)
-    clock, saved = DemoClock(), current_app.config.get("CLOCK")
+    clock, saved = DemoClock(), current_app.config["CLOCK"]
     current_app.config["CLOCK"] = clock
     try:
         # record_open builds URLs: give the services a request to build them in.

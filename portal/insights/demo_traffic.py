@@ -23,6 +23,7 @@ from portal.models import (
     Topic,
     User,
 )
+from portal.roles import EDITOR, EXPERT
 from portal.searching.params import parse_search_params
 from portal.searching.service import record_click, run_search
 
@@ -114,7 +115,7 @@ class DemoClock:
 
 def local_hour_weights(day: date) -> list[float]:
     """HOUR_WEIGHTS for the UTC hours of DAY, by the hour it is in the portal's time zone."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return [HOUR_WEIGHTS[datetime.combine(day, time(hour), UTC).astimezone(zone).hour]
             for hour in range(24)]
 
@@ -246,7 +247,7 @@ class Traffic:
         self.search(at, text, user, anon, self.rng.choice(BROWSERS), "page", click_share=0.4)
 
     def _staff(self, at: datetime) -> None:
-        staff = self.users[self.rng.choice(("editor", "expert"))]
+        staff = self.users[self.rng.choice((EDITOR, EXPERT))]  # the demo staff who search
         self.search(at, self.query(self.pick(self.rng.random() < 0.3)), staff, None,
                     BROWSERS[0], "page", click_share=0.5, is_staff=True)
 

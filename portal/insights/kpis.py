@@ -17,7 +17,7 @@ from portal.experts.router import first_response_target
 from portal.extensions import db
 from portal.insights.ranges import DateRange
 from portal.models import ArticleFeedback, Assignment, SearchHourStat, Topic, User, VisitorDay
-from portal.visitor import STAFF_ROLES
+from portal.roles import STAFF_ROLES
 
 # How many decimals each unit is shown with (and compared at).
 DECIMALS = {"count": 0, "percent": 1, "ratio": 1, "rank": 2, "hours": 1}

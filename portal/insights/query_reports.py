@@ -19,7 +19,6 @@ from portal.insights.tables import Table
 from portal.models import QueryDayStat, SearchHourStat
 
 TOP_N = 20
-MIN_RISING = 5  # searches in the current range before a query can be "rising"
 MIN_NO_CLICK = 3  # searches with results before "nobody clicked" means something
 
 
@@ -101,7 +100,7 @@ def rising_queries(rng: DateRange, min_count: int | None = None, limit: int = TO
     ``min_count`` searches now (so 1 -> 4 is not a trend). Growth is in %; None for
     queries not searched at all before (listed first, most searched first)."""
     if min_count is None:
-        min_count = current_app.config.get("INSIGHTS_MIN_RISING", MIN_RISING)
+        min_count = current_app.config["INSIGHTS_MIN_RISING"]
     current = query_totals(rng) if totals is None else totals
     before = {t.query: t.searches for t in (
         query_totals(rng.previous()) if previous_totals is None else previous_totals)}
@@ -159,7 +158,7 @@ def daily_series(rng: DateRange) -> DailySeries:
 
 def hourly_series(rng: DateRange) -> HourlySeries:
     """Searches in the range by hour of day in the portal's time zone."""
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"
+    name = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     zone = ZoneInfo(name)
     series = HourlySeries(name, [0] * 24, [0] * 24)
     for hour, searches, zero, _clicked in _hour_rows(rng):

@@ -15,7 +15,6 @@ from portal.models import ArticleFeedback, ArticleView, RollupState, SearchClick
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RETENTION_DAYS = 400
 BATCH_SIZE = 5_000  # small transactions: other writers wait at most one batch
 ROLLUP_NAME = "search"  # the RollupState row whose watermark says what is rolled up
 
@@ -28,7 +27,7 @@ def purge_cutoff(older_than_days: int | None = None) -> datetime | None:
     watermark itself: each rollup run recomputes that whole day's query and visitor figures
     from the raw rows, so they must still be there."""
     if older_than_days is None:
-        older_than_days = current_app.config.get("SEARCH_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+        older_than_days = current_app.config["SEARCH_RETENTION_DAYS"]
     if older_than_days < 0:
         raise ValueError("older_than_days must not be negative")
     state = db.session.get(RollupState, ROLLUP_NAME)

@@ -34,7 +34,7 @@ from portal.models import (
     User,
     VisitorDay,
 )
-from portal.visitor import STAFF_ROLES
+from portal.roles import STAFF_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ LEASE_TTL = timedelta(hours=1)  # far above a full rollup of a year of traffic
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 INSERT_BATCH = 5_000
-DEFAULT_RETENTION_DAYS = 400
 
 
 def visitor_key(user_id: int | None, anon_id: str | None) -> str:
@@ -88,7 +87,7 @@ HUMAN = not_(or_(SearchLog.is_bot, SearchLog.is_staff))
 
 def _earliest_start() -> datetime:
     """Nothing before this is recomputed: older raw rows may already have been purged."""
-    days = current_app.config.get("SEARCH_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    days = current_app.config["SEARCH_RETENTION_DAYS"]
     return _day_start((now() - timedelta(days=days)).date() + DAY)
 
 

@@ -25,7 +25,7 @@ MIN_CO_VISITORS = 2  # one person's reading path is not a pattern
 LIMIT = 5
 MAX_VISITORS = 2000  # enough readers to see a pattern; keeps the IN lists bounded
 
-_cache = TimedCache("also_read", "ALSO_READ_CACHE_SECONDS", 300)
+_cache = TimedCache("also_read", "ALSO_READ_CACHE_SECONDS")
 
 Visitor = tuple[str, int | str]  # ("u", user id) or ("a", anonymous id)
 

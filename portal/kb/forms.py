@@ -4,10 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.forms import options
 from portal.kb.feedback import COMMENT_CHARS
 
 
 class FeedbackForm(FlaskForm):
-    helpful = RadioField(choices=[("yes", "yes"), ("no", "no")], validators=[DataRequired()])
+    helpful = RadioField(choices=options([("yes", "yes"), ("no", "no")]),
+                         validators=[DataRequired()])
     comment = TextAreaField(validators=[Optional(), Length(max=COMMENT_CHARS)])
     sid = HiddenField()

@@ -9,12 +9,11 @@ import yaml
 
 from portal.editor.slugs import slugify
 from search.analyzer import fold
+from search.han import HAN_BLOCKS, HAN_RUN
 
 TITLE_MAX = 200
 # The same safe loader, with libyaml's parser when PyYAML has it (about 8x faster).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CJK_BLOCKS = ((0x3400, 0x9FFF), (0xF900, 0xFAFF))
-_CJK_RE = re.compile("".join(["[", *(f"{chr(a)}-{chr(b)}" for a, b in _CJK_BLOCKS), "]+"]))
 # Front matter: a first line of exactly "---", then YAML up to the next such line.
 _FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n(.*?)^---[ \t]*$\r?\n?", re.DOTALL | re.MULTILINE)
 
@@ -59,14 +58,14 @@ def path_slug(relative: Path) -> str:
 @functools.cache
 def _traditional_re() -> re.Pattern:
     """The CJK characters that fold() changes, i.e. traditional forms and variants."""
-    block = "".join(chr(code) for start, end in _CJK_BLOCKS for code in range(start, end + 1))
+    block = "".join(chr(code) for start, end in HAN_BLOCKS for code in range(start, end + 1))
     changed = "".join(c for c, f in zip(block, fold(block), strict=True) if c != f)
     return re.compile(f"[{re.escape(changed)}]")
 
 
 def guess_language(text: str) -> str:
     """en without Chinese characters; zh-TW when many of them are traditional; else zh-CN."""
-    chinese = sum(map(len, _CJK_RE.findall(text)))
+    chinese = sum(map(len, HAN_RUN.findall(text)))
     if not chinese:
         return "en"
     traditional = len(_traditional_re().findall(text))

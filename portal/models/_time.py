@@ -1,8 +1,6 @@
-"""Timestamps: naive UTC everywhere, so SQLite and PostgreSQL compare them the same way."""
+"""Timestamps: naive UTC everywhere, so SQLite and PostgreSQL compare them the same way (the
+helpers live in search.timestamps, which the index shares)."""
 
-from datetime import UTC, datetime
+from search.timestamps import naive_utc, utcnow
 
-
-def utcnow() -> datetime:
-    """Current UTC time without tzinfo (what the database columns store)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+__all__ = ["naive_utc", "utcnow"]

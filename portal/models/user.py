@@ -11,8 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models._time import utcnow
+from portal.roles import ROLES, is_admin, is_editor
 
-ROLES = ("customer", "expert", "editor", "admin")
+__all__ = ["ROLES", "User"]
 
 # Argon2id with the library's current defaults (the OWASP-recommended KDF for passwords).
 _hasher = PasswordHasher()
@@ -54,20 +55,24 @@ class User(UserMixin, db.Model):
         except (VerificationError, InvalidHashError):
             return False
 
+    def password_needs_rehash(self) -> bool:
+        """True when the hash was made with weaker Argon2 parameters than the current ones."""
+        try:
+            return _hasher.check_needs_rehash(self.password_hash)
+        except InvalidHashError:
+            return False
+
     @property
     def is_active(self) -> bool:  # flask-login refuses disabled accounts
         return self.active
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     @property
     def is_editor(self) -> bool:
-        return self.role in ("editor", "admin")
+        return is_editor(self)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return is_admin(self)
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

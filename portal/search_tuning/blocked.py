@@ -9,8 +9,7 @@ from portal.models import BlockedSuggestion
 from portal.search_tuning.services import TuningError
 from portal.searching.autocomplete import forget_index, popular_queries
 from search.analyzer import normalize_query
-
-MAX_QUERY_CHARS = 500  # BlockedSuggestion.query
+from search.query import MAX_QUERY_CHARS  # longer text is never searched, so never suggested
 
 
 def block_suggestion(text: str, user_id: int | None) -> BlockedSuggestion:

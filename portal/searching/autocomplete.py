@@ -19,12 +19,12 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, BlockedSuggestion, Topic
-from portal.searching.params import MAX_QUERY_CHARS
 from portal.searching.pinyin import has_cjk, syllables
 from portal.searching.refresh import TimedCache
 from portal.searching.spelling import MASK_MARK, successful_queries
 from portal.searching.suggestable import has_contact_details
 from search.analyzer import analyze, fold, normalize_query
+from search.query import MAX_QUERY_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ SCAN_LIMIT = 2000  # a prefix matching more keys than this has its best entries 
 MAX_QUERIES = 20_000
 _END = "\U0010ffff"
 
-_cache = TimedCache("autocomplete", "AUTOCOMPLETE_REFRESH_SECONDS", 300)
+_cache = TimedCache("autocomplete", "AUTOCOMPLETE_REFRESH_SECONDS")
 
 
 class Entry(NamedTuple):

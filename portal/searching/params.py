@@ -8,10 +8,10 @@ from portal.extensions import db
 from portal.inputs import whole_number
 from portal.models import Category
 from portal.models.kb import LANGUAGES
+from search.paging import MAX_PAGE
+from search.query import MAX_QUERY_CHARS
 
 DOC_TYPES = ("article", "forum")
-MAX_QUERY_CHARS = 200
-MAX_PAGE = 100
 
 
 class SearchParamError(ValueError):

@@ -7,14 +7,14 @@ import re
 from functools import lru_cache
 
 from search.analyzer import fold
+from search.han import HAN_CHAR
 
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
 
 
 def has_cjk(text: str) -> bool:
     """Whether ``text`` holds at least one Chinese character."""
-    return bool(CJK.search(text))
+    return bool(HAN_CHAR.search(text))
 
 
 @lru_cache(maxsize=200_000)

@@ -25,17 +25,15 @@ class _Entry:
 class TimedCache:
     """Per-app values by key, each rebuilt by its ``build`` function after ``ttl`` seconds.
 
-    The TTL comes from ``app.config[ttl_setting]`` (``default_ttl`` when unset). While one
+    The TTL comes from ``app.config[ttl_setting]`` (declared in portal.config). While one
     background thread rebuilds a stale value every caller keeps getting the old one (the
     autocomplete index takes seconds to build at 100k titles), and a failed rebuild keeps
     the old value (logged) rather than breaking the page that asked.
     """
 
-    def __init__(self, name: str, ttl_setting: str, default_ttl: float = 300,
-                 max_keys: int = 10_000):
+    def __init__(self, name: str, ttl_setting: str, max_keys: int = 10_000):
         self.name = name
         self.ttl_setting = ttl_setting
-        self.default_ttl = default_ttl
         self.max_keys = max_keys
 
     def _store(self, app: Flask) -> dict[Hashable, _Entry]:
@@ -43,7 +41,7 @@ class TimedCache:
 
     def ttl(self, app: Flask) -> float:
         """Seconds a value stays fresh in ``app``."""
-        return float(app.config.get(self.ttl_setting, self.default_ttl))
+        return float(app.config[self.ttl_setting])
 
     def get(self, key: Hashable, build: Callable[[], Any], app: Flask | None = None) -> Any:
         """The cached value for ``key``, built with ``build()`` on first use. A stale value

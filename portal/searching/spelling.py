@@ -22,6 +22,7 @@ from portal.searching.pinyin import edit_distance, has_cjk, pinyin_key, syllable
 from portal.searching.refresh import TimedCache
 from search.analyzer import analyze, fold, normalize_query
 from search.backend import SearchRequest
+from search.han import HAN_RUN
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +31,9 @@ MAX_QUERIES = 50_000  # the most searched successful queries kept in memory
 MAX_BACKEND_CHECKS = 3
 CLICK_WEIGHT = 2  # a search that was clicked through is stronger evidence than one that ran
 MASK_MARK = "〔"  # masked personal data (pii.py): never worth suggesting
-_PIECE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+_PIECE = re.compile(HAN_RUN.pattern + "|[a-z0-9]+")
 
-_cache = TimedCache("spelling", "SPELLING_REFRESH_SECONDS", 300)
+_cache = TimedCache("spelling", "SPELLING_REFRESH_SECONDS")
 
 
 @dataclass

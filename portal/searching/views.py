@@ -13,15 +13,11 @@ from portal.kb.translations import localize, reader_language
 from portal.models import SearchLog
 from portal.searching import bp
 from portal.searching.autocomplete import suggest
-from portal.searching.params import (
-    MAX_QUERY_CHARS,
-    SearchParamError,
-    SearchParams,
-    parse_search_params,
-)
+from portal.searching.params import SearchParamError, SearchParams, parse_search_params
 from portal.searching.service import hit_url, record_click, run_search
 from portal.searching.spelling import FEW_RESULTS, did_you_mean
 from portal.visitor import current_identity, current_is_staff, is_own_record, visitor_key
+from search.query import MAX_QUERY_CHARS
 
 
 @bp.route("/search")

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     """Call after the blueprints are registered: the rate limits wrap their view functions."""
-    proxies = app.config.get("PROXY_FIX", 0)
+    proxies = app.config["PROXY_FIX"]
     if proxies:
         # Only X-Forwarded-For and -Proto: trusting X-Forwarded-Host would let a client choose
         # the host written into password-reset links (nginx passes that header through as is).
@@ -29,6 +29,6 @@ def init_app(app: Flask) -> None:
 def rotate_csrf_token(app: Flask, **_extra) -> None:
     """A new CSRF token at login: a token seen before it (a shared computer, a page left open)
     is worth nothing after it. Flask-WTF makes the next one on demand."""
-    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = app.config["WTF_CSRF_FIELD_NAME"]
     session.pop(field, None)
     g.pop(field, None)

@@ -64,7 +64,7 @@ def add_security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     response.headers.setdefault("Content-Security-Policy",
                                 content_security_policy(request.endpoint))
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
+    if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if _is_private():
         response.headers.setdefault("Cache-Control", NO_STORE)
@@ -77,7 +77,7 @@ def _is_private() -> bool:
     the database again while a 500 for a broken database is being answered."""
     if request.endpoint == "static":
         return False
-    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    remember_cookie = current_app.config["REMEMBER_COOKIE_NAME"]
     return (request.endpoint in _SECRET_ENDPOINTS or "_user_id" in session
             or remember_cookie in request.cookies)
 

@@ -99,7 +99,7 @@ class Rule:
 def limits_table(app: Flask) -> list[Rule]:
     """LIMITS with the config's RATE_LIMITS on top, for the endpoints this app has."""
     rules = []
-    for name, limit in {**LIMITS, **app.config.get("RATE_LIMITS", {})}.items():
+    for name, limit in {**LIMITS, **app.config["RATE_LIMITS"]}.items():
         endpoint, _, key = name.partition("@")
         if key not in _KEYS:
             raise ValueError(f"rate limit {name!r}: unknown key {key!r} "

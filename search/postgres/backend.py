@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import psycopg
 from psycopg import errors
@@ -66,6 +66,7 @@ from search.postgres.store import (
 )
 from search.ranking import CANDIDATES, age_in_days
 from search.rerank import Candidate, rerank
+from search.timestamps import naive_utc, utcnow
 from search.token_documents import (
     REBUILD_BATCH,
     analysed_batches,
@@ -89,9 +90,7 @@ COLUMNS = ("key", "doc_type", "doc_id", "slug", "title", "tags", "body", "langua
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is not None:
-        return moment.astimezone(UTC).replace(tzinfo=None)  # naive values are UTC
-    return moment
+    return None if moment is None else naive_utc(moment)
 
 
 def document_tsvector(doc: IndexDocument) -> str:
@@ -205,7 +204,7 @@ class PostgresBackend:
             sql, params = candidates_statement(self._name, plan, grams, filters, pool, depth)
             rows = conn.execute(sql, params).fetchall()
             total = rows[0][5] if rows else 0
-            now = datetime.now(UTC).replace(tzinfo=None)
+            now = utcnow()
             ranked = rerank((Candidate(ref=row_id, text_score=score, boost=boost,
                                        age_days=age_in_days(updated, now), matched=matched)
                              for row_id, score, boost, updated, matched, _total in rows),

@@ -18,7 +18,6 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,7 @@ from search.paging import first_unique, suggest_input
 from search.planning import plan_search
 from search.ranking import CANDIDATES
 from search.rerank import Candidate, rerank
+from search.timestamps import naive_utc, utcnow
 from search.token_documents import REBUILD_BATCH, document_boost, net_changes, tags_text
 from search.whoosh.arrays import DEFAULT_CACHE_BYTES, ReaderArrays, SegmentCache
 from search.whoosh.query import BIGRAM_FIELD, CHAR_FIELD, build_queries, hits
@@ -100,11 +100,7 @@ def _fields(doc: IndexDocument) -> dict:
     if doc.language:
         fields["language"] = doc.language
     if doc.updated is not None:
-        updated = doc.updated
-        if updated.tzinfo is not None:
-            # Whoosh's DATETIME wants naive values; store UTC.
-            updated = updated.astimezone(UTC).replace(tzinfo=None)
-        fields["updated"] = updated
+        fields["updated"] = naive_utc(doc.updated)  # Whoosh's DATETIME wants naive values
     return fields
 
 
@@ -147,7 +143,7 @@ class _View:
         if self._updated is None:
             self._updated = self.arrays.column("updated", _NO_DATE)
         raw = self._updated[docnums]
-        now = datetime_to_long(datetime.now(UTC).replace(tzinfo=None))
+        now = datetime_to_long(utcnow())
         ages = np.maximum(0.0, (now - raw) / _USECS_PER_DAY)
         return np.where(raw >= _NO_DATE, math.inf, ages)
 
