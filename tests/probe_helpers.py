@@ -173,6 +173,7 @@ WRITE_ROUTES: dict[str, WriteProbe] = {
     "/reset/<token>": WriteProbe("anon", form=lambda w: {"new": "password456",
                                                          "confirm": "password456"}),
     "/a/<slug>/feedback": WriteProbe("anon", form=lambda w: {"helpful": "no",
+                                                             "reason": "other",
                                                              "comment": "x"}),
     "/a/<slug>/follow": WriteProbe("user"),
     # admin

@@ -138,7 +138,7 @@ def article(article_id: int):
     found = db.session.get(Article, article_id) or abort(404)
     rng = _range(request.args)
     detail = article_detail(found, rng)
-    response = _csv_or_page([detail["comments"], detail["queries"]])
+    response = _csv_or_page([detail["reasons"], detail["comments"], detail["queries"]])
     if response is not None:
         return response
     return render_template("insights/article.html", rng=rng, article=found, **detail)

@@ -1,0 +1,33 @@
+"""feedback reasons; English category descriptions
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-02 19:40:00
+
+A "not helpful" vote can say why (outdated, did not answer, unclear, steps did not work,
+other): the reasons are counted in the article's insights. Categories get an English
+description beside the English name they already have.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0016'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('article_feedback') as batch_op:
+        batch_op.add_column(sa.Column('reason', sa.String(length=20), nullable=True))
+    with op.batch_alter_table('categories') as batch_op:
+        batch_op.add_column(sa.Column('description_en', sa.String(length=500), nullable=False,
+                                      server_default=''))
+
+
+def downgrade():
+    with op.batch_alter_table('categories') as batch_op:
+        batch_op.drop_column('description_en')
+    with op.batch_alter_table('article_feedback') as batch_op:
+        batch_op.drop_column('reason')
