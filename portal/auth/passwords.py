@@ -33,8 +33,15 @@ _DECORATION_RE = re.compile(r"^[\d\W_]+|[\d\W_]+$")
 _EMAIL_NAME_MIN = 4
 
 
+# The rules as shown under every new-password field, before the first try.
+PASSWORD_RULES = _l("At least %(n)d characters; avoid common passwords, simple sequences and "
+                    "your e-mail name.", n=MIN_PASSWORD_LENGTH)
+
+
 class WeakPasswordError(AccountError):
     """The password breaks a strength rule; the message says which."""
+
+    field = "password"
 
 
 @cache
