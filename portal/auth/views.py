@@ -116,10 +116,17 @@ def profile():
     )
 
 
-@bp.route("/account/password", methods=["POST"])
+@bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password():
+    """The change-password form: on the account page, and on a page of its own for an
+    account that must choose its own password first (auth/first_password.py)."""
     form = PasswordForm()
+    forced = current_user.must_change_password
+    if request.method == "GET":
+        if not forced:
+            return redirect(url_for("auth.profile"))
+        return render_template("auth/change_password.html", form=form)
     if form.validate_on_submit():
         try:
             change_password(current_user, form.current.data, form.new.data)
@@ -129,7 +136,9 @@ def password():
             # The new password signs out every other browser (User.get_id); keep this one.
             login_user(current_user._get_current_object(), fresh=True)
             flash(_("Password changed."), "success")
-            return redirect(url_for("auth.profile"))
+            return redirect(url_for("kb.home") if forced else url_for("auth.profile"))
+    if forced:
+        return render_template("auth/change_password.html", form=form), 400
     return render_template("auth/profile.html", form=ProfileForm(obj=current_user),
                            password_form=form), 400
 
