@@ -184,6 +184,21 @@ def test_view_count_counts_a_visitor_once(client, make):
     assert db.session.scalar(select(func.count()).select_from(ArticleView)) == 3
 
 
+def test_the_author_does_not_count_views_of_their_own_article(client, make):
+    author = make.user("editor")
+    article = make.article(slug="mine", author=author)
+    client.login(author)
+    client.get("/a/mine")
+    db.session.refresh(article)
+    assert article.view_count == 0
+    assert db.session.scalar(select(func.count()).select_from(ArticleView)) == 0
+    client.logout()
+    client.login(make.user("editor"))  # another editor is a reader like any other
+    client.get("/a/mine")
+    db.session.refresh(article)
+    assert article.view_count == 1
+
+
 def test_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404 and "search" in response.get_data(as_text=True).lower()

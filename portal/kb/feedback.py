@@ -127,7 +127,10 @@ def record_view(
 ) -> None:
     """Log the view once per session per window (tied to the search that led here: the
     reading analytics work per session), and count it in view_count, which ranks articles,
-    once per visitor key per window (a fresh cookie is not a new reader)."""
+    once per visitor key per window (a fresh cookie is not a new reader). The author's own
+    views are neither: they are not a reader's."""
+    if user_id is not None and user_id == article.author_id:
+        return
     visitor_key = visitor_key or identity_key(user_id, anon_id)
     search_id = valid_search_id(search_id)
     at = now()
