@@ -173,6 +173,11 @@ def test_format_value():
     assert [format_value(v, u) for v, u in [(1234, "count"), (25.0, "percent"), (2.25, "ratio"),
                                             (2.0, "rank"), (3.04, "hours"), (None, "percent")]] \
         == ["1,234", "25.0%", "2.2", "2.00", "3.0 h", "—"]
+
+
+def test_hours_are_shown_in_the_reader_language(app):
+    with app.test_request_context("/"):  # the default locale: zh_CN
+        assert format_value(6.94, "hours") == "6.9 小时"
     assert Kpi("x", "X", 5, 0, "count", "up").change_percent is None
 
 
