@@ -128,7 +128,8 @@ def _hour_svg(searches: tuple[int, ...], zero: tuple[int, ...],
 def searches_per_day_chart(series: DailySeries) -> Markup:
     """Line chart: searches per day (solid, round markers) and those with no result
     (dashed, square markers)."""
-    labels = (_("Searches per day"), _("Searches"), _("No result"), _("Date (UTC)"))
+    labels = (_("Searches per day"), _("Searches"), _("No result"),
+              _("Date (%(zone)s)", zone=series.zone))
     return Markup(_day_svg(tuple(series.days), tuple(series.searches),
                            tuple(series.zero_results), labels))
 
