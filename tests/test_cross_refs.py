@@ -56,3 +56,32 @@ def test_reference_goes_to_the_citing_articles_language(client, make):
                            body="See 《退款到账时间》 and 《Returns》.")
     # No English version: the original; an article never links to itself.
     assert _links(english) == [("/a/refund-time", "《退款到账时间》")]
+
+
+def test_articles_citing_a_title_are_linked_when_it_is_published(client, make):
+    """Saved in any order (an import): the citing article links once the cited is published."""
+    citing = make.article("修改收货地址", slug="change-address", body="见《退款到账时间》。")
+    assert _links(citing) == []
+    cited = make.article("退款到账时间", slug="refund-time", status="draft")
+    db.session.refresh(citing)
+    assert _links(citing) == []  # a draft is not linked
+    client.login(make.user("editor"))
+    client.post(f"/editor/articles/{cited.id}/status", {"status": "published"})
+    db.session.refresh(citing)
+    assert _links(citing) == [("/a/refund-time", "《退款到账时间》")]
+
+
+def test_an_import_links_articles_saved_together(app, tmp_path):
+    """Two new articles in one import: the citing one links to the other."""
+    from portal.kb.importer import import_directory
+
+    for slug, title, body in (("a-cites", "甲文章", "详见《乙文章》。"),
+                              ("b-cited", "乙文章", "乙的正文，提到《甲文章》。")):
+        (tmp_path / f"{slug}.md").write_text(
+            f"---\nslug: {slug}\ntitle: {title}\nlanguage: zh-CN\n---\n\n{body}\n",
+            encoding="utf-8")
+    assert import_directory(tmp_path).created == 2
+    cites = db.session.scalar(select(Article).where(Article.slug == "a-cites"))
+    cited = db.session.scalar(select(Article).where(Article.slug == "b-cited"))
+    assert _links(cites) == [("/a/b-cited", "《乙文章》")]
+    assert _links(cited) == [("/a/a-cites", "《甲文章》")]

@@ -1,7 +1,9 @@
 """《Title》 in an article's text links to the published article of that title, in the citing
 article's language where its group has one (a reader of the zh-TW article lands on the zh-TW
 version). Linked when the article is saved, like the rest of its HTML: a title that names no
-published article stays plain text, and the editor is told (missing_titles)."""
+published article stays plain text, and the editor is told (missing_titles). When an article
+is published (or renamed) later, the articles already citing its title are linked then (an
+import saves articles in any order)."""
 
 import html
 import re
@@ -44,17 +46,25 @@ def cited_titles(body_html: str) -> list[str]:
     return titles
 
 
-def _targets(session: Session, titles: list[str], language: str,
-             self_id: int | None) -> dict[str, Article]:
+def _targets(session: Session, titles: list[str], language: str, self_id: int | None,
+             citing: Article | None = None) -> dict[str, Article]:
     """Title -> the article to link: the published article of that title in ``language``,
     else its group's published member in ``language``, else the article itself."""
     if not titles:
         return {}
-    found = session.scalars(select(Article).where(
+    # Stored and about to be stored (before_flush: a status or title not yet in the table).
+    pending = [obj for obj in list(session.new) + list(session.dirty)
+               if isinstance(obj, Article)]
+    stored = session.scalars(select(Article).where(
         Article.title.in_(titles), Article.status == "published").order_by(Article.id)).all()
+    found = sorted({a for a in [*stored, *pending]
+                    if a.status == "published" and a.title in titles},
+                   key=lambda a: (a.id is None, a.id or 0))
     targets: dict[str, Article] = {}
     for title in titles:
-        same_title = [a for a in found if a.title == title and a.id != self_id]
+        # Never the citing article itself (a new one has no id yet: compared as an object).
+        same_title = [a for a in found if a.title == title and a is not citing
+                      and (self_id is None or a.id != self_id)]
         if not same_title:
             continue
         in_language = [a for a in same_title if a.language == language]
@@ -76,9 +86,9 @@ def _article_path(slug: str) -> str:
 
 
 def link_references(session: Session, body_html: str, language: str,
-                    self_id: int | None = None) -> str:
+                    self_id: int | None = None, citing: Article | None = None) -> str:
     """``body_html`` with each 《title》 of a published article made a link to it."""
-    targets = _targets(session, cited_titles(body_html), language, self_id)
+    targets = _targets(session, cited_titles(body_html), language, self_id, citing)
     if not targets:
         return body_html
 
@@ -109,16 +119,31 @@ def missing_titles(body_html: str, language: str, self_id: int | None = None,
 def _link_on_save(session: Session, _context, _instances) -> None:
     """Every article whose text or language changed gets its references linked, whichever
     path saved it (editor, restore, import, forum topic turned article)."""
-    changed = [obj for obj in list(session.new) + list(session.dirty)
-               if isinstance(obj, Article) and obj.body_html
-               and (obj in session.new or _changed(obj, "body_md", "language", "body_html"))]
-    if not changed:
+    articles = [obj for obj in list(session.new) + list(session.dirty)
+                if isinstance(obj, Article)]
+    changed = [a for a in articles if a.body_html
+               and (a in session.new or _changed(a, "body_md", "language", "body_html"))]
+    cited = [a for a in articles if a.status == "published" and a.title
+             and (a in session.new or _changed(a, "status", "title"))]
+    if not changed and not cited:
         return
     with session.no_autoflush:
+        for article in cited:
+            changed.extend(a for a in _citing(session, article) if a not in changed)
         for article in changed:
-            linked = link_references(session, article.body_html, article.language, article.id)
+            linked = link_references(session, article.body_html, article.language, article.id,
+                                     article)
             if linked != article.body_html:
                 article.body_html = linked
+
+
+def _citing(session: Session, article: Article) -> list[Article]:
+    """Articles whose stored HTML cites ``article``'s title as 《…》."""
+    needle = "《" + html.escape(article.title, quote=False) + "》"
+    query = select(Article).where(Article.body_html.contains(needle, autoescape=True))
+    if article.id is not None:
+        query = query.where(Article.id != article.id)
+    return list(session.scalars(query))
 
 
 def _changed(obj, *names: str) -> bool:
