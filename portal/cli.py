@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from tqdm import tqdm
 
 from portal.auth.services import AccountError, create_user, find_user, generate_password
+from portal.extensions import db
 from portal.models import ROLES
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -32,7 +33,9 @@ def users_create(email: str, role: str, name: str, password: str | None):
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.email} ({user.role}).")
     if generated:
-        click.echo(f"One-time password: {password}  (change it after logging in)")
+        user.must_change_password = True  # printed on a console: asked for at first login
+        db.session.commit()
+        click.echo(f"One-time password: {password}  (to be changed at first login)")
 
 
 @users_cli.command("ensure-admin")
@@ -40,7 +43,6 @@ def users_ensure_admin():
     """Create the first admin if there is none (PORTAL_ADMIN_EMAIL / PORTAL_ADMIN_PASSWORD)."""
     from sqlalchemy import select
 
-    from portal.extensions import db
     from portal.models import User
 
     if db.session.scalar(select(User).where(User.role == "admin")) is not None:
@@ -51,12 +53,15 @@ def users_ensure_admin():
     if find_user(email) is not None:
         raise click.ClickException(f"{email} exists but is not an admin; use the admin pages.")
     try:
-        create_user(email, password, "Admin", role="admin")
+        admin = create_user(email, password, "Admin", role="admin")
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created admin {email}.")
     if not current_app.config["ADMIN_PASSWORD"]:
-        click.secho(f"One-time admin password: {password}  (change it after logging in)",
+        # A password printed on a console is nobody's own: asked for at first login.
+        admin.must_change_password = True
+        db.session.commit()
+        click.secho(f"One-time admin password: {password}  (to be changed at first login)",
                     fg="yellow", bold=True)
 
 
@@ -92,7 +97,6 @@ def kb_export(directory: Path):
     """Write every article to DIRECTORY in the import format."""
     from sqlalchemy import func, select
 
-    from portal.extensions import db
     from portal.kb.exporter import export_directory
     from portal.models import Article
 

@@ -33,6 +33,10 @@ def category_name(category) -> str:
     return category.display_name(str(get_locale())) if category else ""
 
 
+def category_description(category) -> str:
+    return category.display_description(str(get_locale())) if category else ""
+
+
 def when(value: datetime | None) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
@@ -53,6 +57,7 @@ def duration(value: timedelta | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["category_name"] = category_name
+    app.jinja_env.filters["category_description"] = category_description
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["role_label"] = role_label

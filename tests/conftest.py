@@ -142,7 +142,8 @@ class Client:
 
     def csrf_token(self) -> str:
         self._fresh_g()
-        page = self.http.get("/").get_data(as_text=True)
+        # Followed: an account that must change its password is sent from "/" to that page.
+        page = self.http.get("/", follow_redirects=True).get_data(as_text=True)
         return self.TOKEN_RE.search(page).group(1)
 
     def post(self, url, data=None, csrf=True, **kwargs):

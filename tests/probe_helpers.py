@@ -173,6 +173,7 @@ WRITE_ROUTES: dict[str, WriteProbe] = {
     "/reset/<token>": WriteProbe("anon", form=lambda w: {"new": "password456",
                                                          "confirm": "password456"}),
     "/a/<slug>/feedback": WriteProbe("anon", form=lambda w: {"helpful": "no",
+                                                             "reason": "other",
                                                              "comment": "x"}),
     "/a/<slug>/follow": WriteProbe("user"),
     # admin
@@ -197,10 +198,10 @@ WRITE_ROUTES: dict[str, WriteProbe] = {
     "/editor/articles/new": WriteProbe("editor", form=_new_article_form),
     "/editor/categories": WriteProbe("editor", form=lambda w: {
         "name": "新类", "name_en": "", "slug": "probe-cat", "parent_id": "",
-        "description": "", "position": "0"}),
+        "description": "", "description_en": "", "position": "0"}),
     "/editor/categories/<int:category_id>": WriteProbe("editor", form=lambda w: {
         "name": "改名", "name_en": "", "slug": w.spare_category.slug, "parent_id": "",
-        "description": "", "position": "0"}),
+        "description": "", "description_en": "", "position": "0"}),
     "/editor/categories/<int:category_id>/delete": WriteProbe("editor"),
     "/editor/images": WriteProbe("editor", form=lambda w: {
         "image": (io.BytesIO(b"GIF89a" + bytes(32)), "probe.gif")}, multipart=True),

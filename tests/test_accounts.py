@@ -63,6 +63,39 @@ def test_register_rejects_bad_input_with_400(client, email, password, confirm, m
     assert message in response.get_data(as_text=True)
 
 
+def _field_block(page, name):
+    """The <div class="field"> that holds the input called ``name``."""
+    start = page.rindex('<div class="field', 0, page.index(f'name="{name}"'))
+    return page[start:page.index("</div>", start)]
+
+
+def test_register_shows_the_rules_first_and_errors_beside_their_field(client):
+    client.post("/lang/en")
+    page = client.get("/register").get_data(as_text=True)
+    block = _field_block(page, "password")
+    assert "At least 10 characters" in block and 'aria-describedby="password-help"' in block
+    form = {"email": "a@example.com", "password": "password123", "confirm": "password123"}
+    page = client.post("/register", form).get_data(as_text=True)
+    assert "too common" in _field_block(page, "password") and "flash-error" not in page
+    page = client.post("/register", dict(form, email="not-an-email",
+                                         password="Tea-kettle-42",
+                                         confirm="Tea-kettle-42")).get_data(as_text=True)
+    assert "valid e-mail" in _field_block(page, "email")
+    assert "valid e-mail" not in _field_block(page, "password")
+
+
+def test_password_change_errors_beside_their_field(client, make):
+    client.login(make.user())
+    client.post("/lang/en")
+    page = client.post("/account/password", {"current": "wrong-password-1", "new": "Tea-kettle-42",
+                                             "confirm": "Tea-kettle-42"}).get_data(as_text=True)
+    assert "not correct" in _field_block(page, "current")
+    page = client.post("/account/password", {"current": "password123", "new": "short",
+                                             "confirm": "short"}).get_data(as_text=True)
+    assert "at least 10 characters" in _field_block(page, "new")
+    assert "At least 10 characters" in _field_block(page, "new")  # the rules, too
+
+
 CSRF_RE = re.compile(r'(name="csrf[-_]token"[^>]*?(content|value)=")[^"]*')
 
 

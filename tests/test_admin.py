@@ -1,5 +1,7 @@
 """Roles and user administration."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -108,6 +110,35 @@ def test_cli_users_create(app):
     assert again.exit_code != 0 and "已注册" in again.output  # CLI speaks the default locale
 
 
+def test_first_admin_changes_the_one_time_password_before_anything_else(app, client,
+                                                                        monkeypatch):
+    """ensure-admin prints a one-time password; at first login every page but the
+    change-password page (and logging out) sends the admin there, until it is changed."""
+    app.config.update(ADMIN_EMAIL="first@example.com", ADMIN_PASSWORD="")
+    output = app.test_cli_runner().invoke(args=["users", "ensure-admin"]).output
+    one_time = re.search(r"One-time admin password: (\S+)", output)[1]
+    admin = db.session.scalar(select(User).where(User.email == "first@example.com"))
+    assert admin.must_change_password
+    client.login(admin, password=one_time)
+    for url in ("/", "/admin/users", "/account", "/insights/"):
+        response = client.get(url)
+        assert response.status_code == 303 and response.location.endswith("/account/password")
+    assert client.post("/admin/users/1/role", {"role": "editor"}).status_code == 303
+    page = client.get("/account/password")
+    assert page.status_code == 200 and 'name="new"' in page.get_data(as_text=True)
+    # A wrong current password or a weak new one keeps the admin on the page.
+    assert client.post("/account/password", {"current": one_time, "new": "short",
+                                              "confirm": "short"}).status_code == 400
+    assert client.get("/admin/users").status_code == 303
+    response = client.post("/account/password", {"current": one_time, "new": "Quiet-harbor-2026",
+                                                  "confirm": "Quiet-harbor-2026"})
+    assert response.status_code == 302
+    db.session.refresh(admin)
+    assert not admin.must_change_password
+    assert client.get("/admin/users").status_code == 200
+    assert client.get("/account/password").status_code == 302  # the account page has the form
+
+
 def test_cli_ensure_admin_is_idempotent(app):
     app.config.update(ADMIN_EMAIL="boss@example.com", ADMIN_PASSWORD="Quiet-harbor-2026")
     runner = app.test_cli_runner()
@@ -115,3 +146,4 @@ def test_cli_ensure_admin_is_idempotent(app):
     assert "nothing to do" in runner.invoke(args=["users", "ensure-admin"]).output
     admin = db.session.scalar(select(User).where(User.email == "boss@example.com"))
     assert admin.role == "admin" and admin.check_password("Quiet-harbor-2026")
+    assert not admin.must_change_password  # a password the operator chose

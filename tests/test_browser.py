@@ -125,6 +125,28 @@ def test_customer_searches_in_chinese_opens_a_result_and_votes_helpful(page, ser
         assert article.helpful_yes == 1
 
 
+def test_not_helpful_shows_the_reasons_inline_and_keeps_the_one_picked(page, server):
+    """With JavaScript, picking "No" shows the reasons in the same form at once."""
+    page.goto("/")
+    page.locator("ul.article-list a").first.click()
+    page.wait_for_url(re.compile(r"/a/[^/?]+"))
+    slug = urlsplit(page.url).path.removeprefix("/a/")
+    reasons = page.locator("#feedback-reason")
+    expect(reasons).to_be_hidden()
+    page.locator("#feedback input[name=helpful][value=no]").check()
+    expect(reasons).to_be_visible()
+    page.locator("#feedback input[name=reason][value=unclear]").check()
+    page.locator("#feedback button[type=submit]").click()
+    page.wait_for_url(re.compile(r"#feedback$"))
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("#feedback input[name=reason][value=unclear]")).to_be_checked()
+    with server.app_context():
+        article = db.session.scalar(select(Article).where(Article.slug == slug))
+        reasons = db.session.scalars(select(ArticleFeedback.reason).where(
+            ArticleFeedback.article_id == article.id)).all()
+        assert reasons == ["unclear"]
+
+
 def test_autocomplete_dropdown_opens_while_typing_and_keys_pick(page):
     """The search box's listbox opens with suggestions; arrow + Enter opens the first,
     under a policy that allows no inline script."""
@@ -325,7 +347,7 @@ PHONE_PAGES = {
     "editor": ["/editor/", "/editor/articles/new", "/editor/categories", "/editor/tags",
                "/editor/localization", "/editor/review", "/editor/search-tuning", "/insights/",
                "/insights/gaps",
-               "/insights/articles", "/downloads/manage/", "/forum/flags"],
+               "/insights/articles", "/downloads/manage/", "/forum/flags", "/experts/queues"],
     "admin": ["/admin/users", "/admin/audit", "/admin/outbox"],
 }
 OVERFLOW_JS = "() => document.documentElement.scrollWidth - window.innerWidth"

@@ -132,6 +132,30 @@ def test_categories_tree_and_moves(client, make):
     assert hits["total"] == 1  # filtering by a parent category finds its children's articles
 
 
+def test_category_names_and_descriptions_follow_the_reader_language(client, make):
+    """An editor gives a category English text; English readers see it, Chinese readers the
+    Chinese, and an English reader of a category without English text sees the Chinese."""
+    client.login(make.user("editor"))
+    assert client.post("/editor/categories", {
+        "name": "发票", "name_en": "Invoices", "slug": "invoices", "parent_id": "",
+        "description": "开票与报销", "description_en": "Getting and changing invoices",
+        "position": "0"}).status_code == 302
+    invoices = db.session.scalar(select(Category).where(Category.slug == "invoices"))
+    assert invoices.description_en == "Getting and changing invoices"
+    assert "Getting and changing invoices" in client.get(
+        f"/editor/categories/{invoices.id}").get_data(as_text=True)  # editable again
+    make.category("plain", "售后服务")
+    zh = client.get("/c/invoices").get_data(as_text=True)
+    assert "<h1>发票</h1>" in zh and "开票与报销" in zh and "Getting and changing" not in zh
+    client.post("/lang/en")
+    en = client.get("/c/invoices").get_data(as_text=True)
+    assert "<h1>Invoices</h1>" in en and "Getting and changing invoices" in en
+    assert "开票与报销" not in en
+    assert "<h1>售后服务</h1>" in client.get("/c/plain").get_data(as_text=True)  # falls back
+    home = client.get("/").get_data(as_text=True)
+    assert "Getting and changing invoices" in home
+
+
 def test_tags_rename_merges(client, make):
     client.login(make.user("editor"))
     make.article(slug="t1", tags=["退货"])

@@ -204,6 +204,20 @@ def test_view_count_counts_each_visitor_once_per_period(client, make, clock):
     assert topic.view_count == 3
 
 
+def test_the_asker_does_not_count_views_of_their_own_topic(client, make):
+    asker = make.user()
+    topic = ask(asker)
+    client.login(asker)
+    client.get(f"/forum/t/{topic.id}")
+    db.session.refresh(topic)
+    assert topic.view_count == 0
+    client.logout()
+    client.login(make.user())
+    client.get(f"/forum/t/{topic.id}")
+    db.session.refresh(topic)
+    assert topic.view_count == 1
+
+
 # -- votes and accepted answers -------------------------------------------------------------
 
 def test_votes_one_per_user_toggle_and_never_your_own(client, make):

@@ -19,9 +19,9 @@ RANGE = {"start": "2026-10-01", "end": "2026-10-31"}
 
 
 def _comments_of_a():
-    """Article A's comments in October, newest first: date, vote, text."""
-    return [["2026-10-08 00:00", gettext("No"), "缺少运费说明"],
-            ["2026-10-03 11:00", gettext("Yes"), "写得很清楚，谢谢"]]
+    """Article A's comments in October, newest first: date, vote, reason, text."""
+    return [["2026-10-08 00:00", gettext("No"), gettext("It is outdated"), "缺少运费说明"],
+            ["2026-10-03 11:00", gettext("Yes"), "", "写得很清楚，谢谢"]]
 
 
 def _search(query, at, **flags):
@@ -37,10 +37,10 @@ def _view(article, at, search=None):
                                search_id=search.id if search else None))
 
 
-def _vote(article, helpful, at, comment="", user=None, anon=None):
+def _vote(article, helpful, at, comment="", user=None, anon=None, reason=None):
     db.session.add(ArticleFeedback(article_id=article.id, helpful=helpful, comment=comment,
                                    created_at=at, user_id=user.id if user else None,
-                                   anon_id=None if user else anon))
+                                   anon_id=None if user else anon, reason=reason))
 
 
 @pytest.fixture
@@ -67,10 +67,11 @@ def world(app, make):
     _vote(a, True, datetime(2026, 10, 3, 11), "写得很清楚，谢谢", user=reader)
     _vote(a, True, datetime(2026, 10, 6), anon="a2")
     _vote(a, True, datetime(2026, 10, 7), anon="a3")
-    _vote(a, False, datetime(2026, 10, 8), "缺少运费说明", anon="a4")
+    _vote(a, False, datetime(2026, 10, 8), "缺少运费说明", anon="a4", reason="outdated")
     _vote(a, False, datetime(2026, 9, 8), "上个月的评论", anon="a5")  # before the range
-    for i, helpful in enumerate((True, False, False, False)):
-        _vote(b, helpful, datetime(2026, 10, 10 + i), anon=f"b{i}")
+    for i, (helpful, reason) in enumerate(((True, None), (False, "unclear"),
+                                           (False, "unclear"), (False, None))):
+        _vote(b, helpful, datetime(2026, 10, 10 + i), anon=f"b{i}", reason=reason)
     _vote(c, True, datetime(2026, 10, 20), anon="c1")
     _vote(c, True, datetime(2026, 10, 21), anon="c2")
     db.session.commit()
@@ -103,6 +104,9 @@ def test_article_detail_comments_and_leading_queries(world):
         6, 3, 3, 1, 75.0)
     assert detail["comments"].rows == _comments_of_a()
     assert detail["queries"].rows == [["怎么退款", 1], ["退货流程", 1]]  # no bot search
+    assert detail["reasons"].rows == [[gettext("It is outdated"), 1]]
+    assert article_detail(world["b"], OCTOBER)["reasons"].rows == [
+        [gettext("It is hard to understand"), 2], [gettext("No reason given"), 1]]
     quiet = article_detail(world["d"], OCTOBER)["stat"]
     assert (quiet.views, quiet.yes, quiet.helpful_percent) == (0, 0, None)
 

@@ -35,7 +35,8 @@ def test_the_day_chart_draws_one_point_per_day_at_its_height(app):
     searches = [i * 10 for i in range(30)]
     zero = [i for i in range(30)]
     with app.test_request_context("/"):
-        svg = parsed(searches_per_day_chart(DailySeries(days, searches, zero, [0] * 30)))
+        svg = parsed(searches_per_day_chart(DailySeries("Asia/Shanghai", days, searches, zero,
+                                                         [0] * 30)))
     assert svg.get("role") == "img" and svg.find(f"{SVG}title").text
     points = svg.findall(f".//{SVG}circle")
     assert len(points) == 30

@@ -173,6 +173,11 @@ def test_format_value():
     assert [format_value(v, u) for v, u in [(1234, "count"), (25.0, "percent"), (2.25, "ratio"),
                                             (2.0, "rank"), (3.04, "hours"), (None, "percent")]] \
         == ["1,234", "25.0%", "2.2", "2.00", "3.0 h", "—"]
+
+
+def test_hours_are_shown_in_the_reader_language(app):
+    with app.test_request_context("/"):  # the default locale: zh_CN
+        assert format_value(6.94, "hours") == "6.9 小时"
     assert Kpi("x", "X", 5, 0, "count", "up").change_percent is None
 
 
@@ -191,11 +196,11 @@ def test_query_tables(week):
 
 
 def test_daily_and_hourly_series(week):
-    daily = daily_series(WEEK)
-    assert daily.days == WEEK.each_day()
-    assert daily.searches == [3, 2, 2, 1, 0, 0, 0]
+    daily = daily_series(WEEK)  # Asia/Shanghai days: Oct 10 20:00 UTC is Oct 11 04:00
+    assert daily.days == WEEK.each_day() and daily.zone == "Asia/Shanghai"
+    assert daily.searches == [3, 2, 0, 3, 0, 0, 0]
     assert daily.zero_results == [1, 1, 0, 0, 0, 0, 0]
-    assert daily.clicked == [2, 0, 2, 0, 0, 0, 0]
+    assert daily.clicked == [2, 0, 0, 2, 0, 0, 0]
     hourly = hourly_series(WEEK)  # Asia/Shanghai, UTC+8
     assert hourly.zone == "Asia/Shanghai"
     assert {h: n for h, n in enumerate(hourly.searches) if n} == {4: 2, 10: 2, 11: 1, 18: 2,
@@ -208,6 +213,7 @@ def test_hours_follow_the_configured_time_zone(week, app):
     hourly = hourly_series(WEEK)
     assert {h: n for h, n in enumerate(hourly.searches) if n} == {2: 2, 3: 1, 10: 2, 11: 1,
                                                                   20: 2}
+    assert daily_series(WEEK).searches == [3, 2, 2, 1, 0, 0, 0]  # UTC days
 
 
 @pytest.fixture

@@ -131,6 +131,47 @@ def test_bad_vote_gets_400_and_keeps_existing_vote(client, make):
     assert client.post("/a/vote-bad/feedback", {"helpful": "yes"}, csrf=False).status_code == 400
 
 
+def test_not_helpful_asks_why_without_javascript(client, make):
+    """A "no" comes back to the page asking why; the reason and a plain-text comment are
+    kept on the same vote, a later "yes" drops the reason."""
+    article = make.article(slug="why-not")
+    page = client.get("/a/why-not").get_data(as_text=True)
+    assert 'id="feedback-reason" class="feedback-reasons" data-reasons hidden' in page
+    response = client.post("/a/why-not/feedback", {"helpful": "no"})
+    assert response.status_code == 303 and response.location.endswith("#feedback-reason")
+    page = client.get("/a/why-not").get_data(as_text=True)
+    assert 'data-reasons hidden' not in page and 'name="reason" value="outdated"' in page
+    assert 'class="next-steps"' in page  # and the next step: ask or contact support
+    response = client.post("/a/why-not/feedback", {
+        "helpful": "no", "reason": "other", "comment": "步骤\u202e不对\x07\r\n第二行"})
+    assert response.status_code == 303 and response.location.endswith("#feedback")
+    vote = db.session.scalar(select(ArticleFeedback))
+    assert (vote.helpful, vote.reason, vote.comment) == (False, "other", "步骤不对\n第二行")
+    assert 'value="other" checked' in client.get("/a/why-not").get_data(as_text=True)
+    # One vote per visitor still: the reason went onto the same row.
+    assert db.session.scalar(select(func.count(ArticleFeedback.id))) == 1
+    db.session.refresh(article)
+    assert (article.helpful_yes, article.helpful_no) == (0, 1)
+    client.post("/a/why-not/feedback", {"helpful": "yes"})
+    db.session.refresh(vote)
+    assert (vote.helpful, vote.reason) == (True, None)
+
+
+def test_reason_with_the_vote_and_bad_reasons(client, make):
+    """With JavaScript the reason is sent with the "no"; a made-up reason is a 400, and a
+    reason beside a "yes" is dropped."""
+    make.article(slug="why-js")
+    response = client.post("/a/why-js/feedback", {"helpful": "no", "reason": "unclear"})
+    assert response.location.endswith("#feedback")
+    assert db.session.scalar(select(ArticleFeedback.reason)) == "unclear"
+    assert client.post("/a/why-js/feedback", {"helpful": "no", "reason": "<b>x"}).status_code == 400
+    assert client.post("/a/why-js/feedback", {"helpful": "no", "reason": "outdated",
+                                              "comment": "x" * 1001}).status_code == 400
+    assert db.session.scalar(select(ArticleFeedback.reason)) == "unclear"
+    client.post("/a/why-js/feedback", {"helpful": "yes", "reason": "outdated"})
+    assert db.session.scalar(select(ArticleFeedback.reason)) is None
+
+
 def test_view_count_counts_a_visitor_once(client, make):
     article = make.article(slug="viewed")
     client.get("/a/viewed")
@@ -141,6 +182,21 @@ def test_view_count_counts_a_visitor_once(client, make):
     assert article.view_count == 2
     # The log keeps one row per session (who read what, for "also read"), the count per visitor.
     assert db.session.scalar(select(func.count()).select_from(ArticleView)) == 3
+
+
+def test_the_author_does_not_count_views_of_their_own_article(client, make):
+    author = make.user("editor")
+    article = make.article(slug="mine", author=author)
+    client.login(author)
+    client.get("/a/mine")
+    db.session.refresh(article)
+    assert article.view_count == 0
+    assert db.session.scalar(select(func.count()).select_from(ArticleView)) == 0
+    client.logout()
+    client.login(make.user("editor"))  # another editor is a reader like any other
+    client.get("/a/mine")
+    db.session.refresh(article)
+    assert article.view_count == 1
 
 
 def test_friendly_404(client):

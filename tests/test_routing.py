@@ -1,5 +1,6 @@
 """Routing unanswered questions to experts, with a clock the tests move."""
 
+import re
 import threading
 from datetime import timedelta
 
@@ -221,6 +222,58 @@ def test_queue_permissions_and_manual_reassign(client, make, clock, returns):
                        {"expert_id": stranger.id}).status_code == 302
     assert open_assignment_of(topic).expert_id == stranger.id
     assert ("reassigned", owner.id) in events(topic)
+
+
+def _rows(page):
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    return re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+
+
+def test_queues_show_category_asker_time_left_sorted_and_history_newest_first(
+        client, make, clock, returns):
+    expert = make_expert(make, "e", categories=[returns])
+    asker = make.user("customer", name="提问的王女士")
+    first = ask(make, returns, title="第一个问题", author=asker, wants_expert=True)
+    sweep()
+    clock.advance(hours=3)
+    second = ask(make, returns, title="第二个问题", wants_expert=True)
+    sweep()
+    clock.advance(hours=1, minutes=30)  # 4-hour target: the first 30 min overdue
+    # the second due in 2 h 30 min
+    client.login(expert)
+    client.post("/lang/en")
+    page = client.get("/experts/queue").get_data(as_text=True)
+    rows = _rows(page)
+    assert "第一个问题" in rows[0] and "第二个问题" in rows[1]  # least time left first
+    assert "退货与退款" in rows[0] and "提问的王女士" in rows[0]
+    assert "Overdue by 30 min" in rows[0] and "2 h 30 min" in rows[1]
+    assert 'href="/experts/queue?sort=-time_left"' in page
+    rows = _rows(client.get("/experts/queue?sort=-time_left").get_data(as_text=True))
+    assert "第二个问题" in rows[0]
+    assert client.get("/experts/queue?sort=asker").status_code == 400
+    client.logout()
+    client.login(make.user("editor"))
+    client.post("/lang/en")
+    page = client.get("/experts/queues?sort=time_left").get_data(as_text=True)
+    rows = _rows(page)
+    assert "第一个问题" in rows[0] and "提问的王女士" in rows[0] and "退货与退款" in rows[0]
+    history = page[page.index("Recent routing events"):]
+    # Newest first, by topic title, with the event kind in words.
+    assert history.index("第二个问题") < history.index("第一个问题")
+    assert ">Assigned</span>" in history
+    assert first.id and second.id
+
+
+def test_expertise_categories_are_checkboxes(client, make, returns):
+    expert = make.user("expert")
+    client.login(expert)
+    page = client.get("/experts/profile").get_data(as_text=True)
+    assert f'type="checkbox" value="{returns.id}"' in page and "<select multiple" not in page
+    client.post("/experts/profile", {"categories": [str(returns.id), str(returns.parent_id)],
+                                     "max_open": "3"})
+    assert {c.slug for c in profile_for(expert).categories} == {"returns", "shop"}
+    page = client.get("/experts/profile").get_data(as_text=True)
+    assert re.search(rf'checked[^>]*value="{returns.id}"|value="{returns.id}"[^>]*checked', page)
 
 
 def test_expert_edits_own_profile_and_admin_edits_any(client, make, returns):

@@ -63,8 +63,15 @@ ZXCVBN_FEEDBACK = frozenset({
 })
 
 
+# The rules as shown under every new-password field, before the first try.
+PASSWORD_RULES = _l("At least %(n)d characters; avoid common passwords, simple sequences and "
+                    "your e-mail name.", n=MIN_PASSWORD_LENGTH)
+
+
 class WeakPasswordError(AccountError):
     """The password breaks a strength rule; the message says which."""
+
+    field = "password"
 
 
 def _too_guessable(feedback: list[str]) -> LazyString:

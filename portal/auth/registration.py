@@ -50,7 +50,7 @@ def start_registration(email: str, password: str, display_name: str,
     The return value (True: new address) is for tests and logs only."""
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise AccountError(_l("Please enter a valid e-mail address."))
+        raise AccountError(_l("Please enter a valid e-mail address."), field="email")
     check_password_rules(password, email, display_name)
     name = (display_name or "").strip()[:80]
     token = _serializer().dumps({"email": email, "name": name,

@@ -88,7 +88,7 @@ def end_sessions(user: User) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise AccountError(_l("The current password is not correct."))
+        raise AccountError(_l("The current password is not correct."), field="current")
     check_password_rules(new, user.email, user.display_name)
     user.set_password(new)
     user.password_changed_at = now()

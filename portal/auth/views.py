@@ -15,7 +15,6 @@ from portal.auth.forms import (
     ResetPasswordForm,
 )
 from portal.auth.services import (
-    MIN_PASSWORD_LENGTH,
     AccountError,
     authenticate,
     change_password,
@@ -27,6 +26,16 @@ from portal.permissions import same_site_path
 
 # The admin users list shows current locks.
 bp.add_app_template_global(lockout.current_locks, "account_locks")
+
+
+def _show_beside_field(error: AccountError, form, **fields) -> None:
+    """Show an account error beside the field it is about (``fields``: error.field -> form
+    field), or at the top of the page when it is about none of them."""
+    target = fields.get(error.field or "")
+    if target is None:
+        flash(str(error), "error")
+    else:
+        target.errors = [*target.errors, str(error)]
 
 
 def _safe_next(target: str | None) -> str:
@@ -69,7 +78,7 @@ def register():
                 form.email.data, form.password.data, form.display_name.data or "",
                 lambda token: absolute_url_for("auth.confirm_registration", token=token))
         except AccountError as error:
-            flash(str(error), "error")
+            _show_beside_field(error, form, password=form.password, email=form.email)
             return render_template("auth/register.html", form=form), 400
         # The same page whether or not the address has an account (no enumeration).
         return render_template("auth/register_sent.html")
@@ -107,23 +116,29 @@ def profile():
     )
 
 
-@bp.route("/account/password", methods=["POST"])
+@bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password():
+    """The change-password form: on the account page, and on a page of its own for an
+    account that must choose its own password first (auth/first_password.py)."""
     form = PasswordForm()
+    forced = current_user.must_change_password
+    if request.method == "GET":
+        if not forced:
+            return redirect(url_for("auth.profile"))
+        return render_template("auth/change_password.html", form=form)
     if form.validate_on_submit():
         try:
             change_password(current_user, form.current.data, form.new.data)
         except AccountError as error:
-            flash(str(error), "error")
+            _show_beside_field(error, form, password=form.new, current=form.current)
         else:
             # The new password signs out every other browser (User.get_id); keep this one.
             login_user(current_user._get_current_object(), fresh=True)
             flash(_("Password changed."), "success")
-            return redirect(url_for("auth.profile"))
-    for errors in form.errors.values():
-        for message in errors:
-            flash(message, "error")
+            return redirect(url_for("kb.home") if forced else url_for("auth.profile"))
+    if forced:
+        return render_template("auth/change_password.html", form=form), 400
     return render_template("auth/profile.html", form=ProfileForm(obj=current_user),
                            password_form=form), 400
 
@@ -153,15 +168,14 @@ def reset_password(token: str):
             try:
                 reset.reset_password(user, form.new.data)
             except AccountError as error:
-                flash(str(error), "error")
+                _show_beside_field(error, form, password=form.new)
                 status = 400
             else:
                 flash(_("Your password has been changed. Please log in with it."), "success")
                 return redirect(url_for("auth.login"))
         if form.errors:
             status = 400
-        response = make_response(render_template("auth/reset.html", form=form,
-                                                      min_length=MIN_PASSWORD_LENGTH), status)
+        response = make_response(render_template("auth/reset.html", form=form), status)
     # The token is in the URL: keep it out of Referer headers and caches.
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"

@@ -51,6 +51,8 @@ class CategoryForm(FlaskForm):
     )
     parent_id = SelectField(_l("Parent category"), coerce=optional_int)
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
+    description_en = StringField(_l("English description"),
+                                 validators=[Optional(), Length(max=500)])
     position = WholeNumberField(_l("Position"), default=0, validators=[Optional()])
 
 

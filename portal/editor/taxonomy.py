@@ -11,7 +11,8 @@ from portal.models import Article, Category, Tag, Topic, User, article_tags
 
 # Everything that lives in the category tree and carries tags, with its index doc type.
 TAGGED_MODELS = (("article", Article), ("forum", Topic))
-CATEGORY_FIELDS = ("name", "name_en", "slug", "parent_id", "description", "position")
+CATEGORY_FIELDS = ("name", "name_en", "slug", "parent_id", "description", "description_en",
+                   "position")
 
 
 class TaxonomyError(ValueError):
@@ -20,7 +21,9 @@ class TaxonomyError(ValueError):
 
 def save_category(category: Category | None, *, name: str, name_en: str, slug: str,
                   parent_id: int | None, description: str, position: int,
-                  actor: User | None = None) -> Category:
+                  description_en: str = "", actor: User | None = None) -> Category:
+    """Create or change a category (audited). The English name and description are shown to
+    English readers; empty, they see the Chinese."""
     clash = db.session.scalar(select(Category).where(Category.slug == slug))
     if clash is not None and clash is not category:
         raise TaxonomyError(_l("The slug “%(slug)s” is already used.", slug=slug))
@@ -35,6 +38,7 @@ def save_category(category: Category | None, *, name: str, name_en: str, slug: s
         db.session.add(category)
     category.name, category.name_en, category.slug = name.strip(), name_en.strip(), slug
     category.parent_id, category.description = parent_id, description.strip()
+    category.description_en = description_en.strip()
     category.position = position or 0
     if moved:
         # Articles and topics below carry their category path in the index: refresh them.

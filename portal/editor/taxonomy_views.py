@@ -34,7 +34,8 @@ def categories(category_id: int | None = None):
             save_category(
                 category, name=form.name.data, name_en=form.name_en.data or "",
                 slug=form.slug.data.strip(), parent_id=form.parent_id.data,
-                description=form.description.data or "", position=form.position.data or 0,
+                description=form.description.data or "",
+                description_en=form.description_en.data or "", position=form.position.data or 0,
                 actor=current_user,
             )
         except TaxonomyError as error:

@@ -23,6 +23,7 @@ from portal.editor.services import (
 from portal.editor.slugs import title_slug
 from portal.extensions import db
 from portal.forms import ConfirmForm, int_arg, options
+from portal.kb.cross_refs import missing_titles
 from portal.kb.queries import category_choices
 from portal.kb.translations import (
     TranslationError,
@@ -123,8 +124,16 @@ def new_article():
             link_translation(article, root)
             db.session.commit()
         flash(_("Article saved."), "success")
+        _warn_unlinked_titles(article)
         return redirect(url_for("editor.edit_article", article_id=article.id))
     return _render_form(form, None, 400 if form.errors else 200, source)
+
+
+def _warn_unlinked_titles(article: Article) -> None:
+    """《Title》 references that name no published article stay plain text: say which."""
+    for title in missing_titles(article.body_html or "", article.language, article.id):
+        flash(_("No published article is titled “%(title)s”: 《%(title)s》 is shown as plain "
+                "text, not as a link.", title=title), "info")
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
@@ -153,6 +162,7 @@ def edit_article(article_id: int):
             mark_up_to_date(article)  # an editor's save brings a translation up to date
             db.session.commit()
         flash(_("Article saved.") if changed else _("Nothing changed."), "success")
+        _warn_unlinked_titles(article)
         return redirect(url_for("editor.edit_article", article_id=article.id))
     return _render_form(form, article, 400 if form.errors else 200)
 

@@ -10,7 +10,7 @@ from portal.audit.services import record, snapshot
 from portal.clock import now
 from portal.editor.services import clean_tags
 from portal.extensions import db
-from portal.models import Assignment, Category, ExpertProfile, Tag, Topic, User
+from portal.models import Assignment, Category, ExpertProfile, RoutingEvent, Tag, Topic, User
 
 
 def profile_for(user: User) -> ExpertProfile:
@@ -60,11 +60,16 @@ class QueueStats:
     within_due: float | None  # share of answered assignments answered before their due time
 
 
-def my_open_assignments(expert_id: int) -> list[Assignment]:
-    """Open assignments, overdue first, then by due time."""
+# ?sort= of the queue pages: by time left, least first (overdue on top) or most first.
+QUEUE_SORTS = {"time_left": (Assignment.due_at.asc(), Assignment.id.asc()),
+               "-time_left": (Assignment.due_at.desc(), Assignment.id.desc())}
+
+
+def my_open_assignments(expert_id: int, sort: str = "time_left") -> list[Assignment]:
+    """Open assignments, by time left (QUEUE_SORTS; default: overdue first)."""
     return list(db.session.scalars(
         select(Assignment).where(Assignment.expert_id == expert_id, Assignment.state == "open")
-        .order_by(Assignment.due_at)
+        .order_by(*QUEUE_SORTS[sort])
     ))
 
 
@@ -87,11 +92,18 @@ def queue_stats(answered: list[Assignment]) -> QueueStats:
     )
 
 
-def all_open_assignments() -> list[Assignment]:
+def all_open_assignments(sort: str | None = None) -> list[Assignment]:
+    """Every open assignment: grouped by expert, or by time left when ``sort`` is given."""
+    order = QUEUE_SORTS[sort] if sort else (Assignment.expert_id, Assignment.due_at)
+    return list(db.session.scalars(select(Assignment).where(Assignment.state == "open")
+                                   .order_by(*order)))
+
+
+def routing_history(limit: int = 30) -> list[RoutingEvent]:
+    """The latest routing events, newest first."""
     return list(db.session.scalars(
-        select(Assignment).where(Assignment.state == "open")
-        .order_by(Assignment.expert_id, Assignment.due_at)
-    ))
+        select(RoutingEvent).order_by(RoutingEvent.created_at.desc(), RoutingEvent.id.desc())
+        .limit(limit)))
 
 
 def unrouted_topics() -> list[Topic]:

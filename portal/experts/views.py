@@ -2,18 +2,20 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.experts import bp
 from portal.experts.forms import DeclineForm, ProfileForm, ReassignForm
 from portal.experts.profiles import (
+    QUEUE_SORTS,
     active_experts,
     all_open_assignments,
     my_open_assignments,
     profile_for,
     queue_stats,
     recently_answered,
+    routing_history,
     unrouted_topics,
     update_profile,
 )
@@ -21,11 +23,23 @@ from portal.experts.sweep import RoutingError, decline, reassign
 from portal.extensions import db
 from portal.forms import options
 from portal.kb.queries import category_choices
-from portal.models import Assignment, RoutingEvent, Topic, User
+from portal.models import Assignment, Topic, User
 from portal.permissions import editor_required, role_required, same_site_path
 from portal.roles import STAFF_ROLES
 
 expert_or_editor = role_required(*STAFF_ROLES)
+# Routing event kinds as editors read them.
+EVENT_LABELS = {"assigned": _l("Assigned"), "unrouted": _l("No expert available"),
+                "escalated": _l("Escalated"), "declined": _l("Declined"),
+                "reassigned": _l("Reassigned"), "answered": _l("Answered")}
+
+
+def _queue_sort(default: str | None) -> str | None:
+    """?sort= of the queue pages: one of QUEUE_SORTS, else a 400 that says which."""
+    sort = request.args.get("sort") or default
+    if sort is not None and sort not in QUEUE_SORTS:
+        abort(400, description=_("Sort by one of: %(sorts)s.", sorts=", ".join(QUEUE_SORTS)))
+    return sort
 
 
 @bp.route("/queue")
@@ -34,9 +48,10 @@ def queue():
     if current_user.role != "expert":
         return redirect(url_for("experts.all_queues"))
     answered = recently_answered(current_user.id)
+    sort = _queue_sort("time_left")
     return render_template(
-        "experts/queue.html", assignments=my_open_assignments(current_user.id),
-        answered=answered, stats=queue_stats(answered), decline_form=DeclineForm(),
+        "experts/queue.html", assignments=my_open_assignments(current_user.id, sort),
+        sort=sort, answered=answered, stats=queue_stats(answered), decline_form=DeclineForm(),
         profile=profile_for(current_user),
     )
 
@@ -46,10 +61,11 @@ def queue():
 def all_queues():
     form = ReassignForm()
     form.expert_id.choices = options((u.id, u.display_name) for u in active_experts())
-    events = db.session.scalars(select(RoutingEvent).order_by(RoutingEvent.id.desc()).limit(30))
+    sort = _queue_sort(None)
     return render_template(
-        "experts/all_queues.html", assignments=all_open_assignments(), unrouted=unrouted_topics(),
-        form=form, events=list(events),
+        "experts/all_queues.html", assignments=all_open_assignments(sort), sort=sort,
+        unrouted=unrouted_topics(), form=form, events=routing_history(),
+        event_labels=EVENT_LABELS,
     )
 
 

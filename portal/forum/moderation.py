@@ -36,6 +36,10 @@ def require_moderator(user) -> None:
 
 # -- flags ----------------------------------------------------------------------------------
 
+class AlreadyFlagged(ForumError):
+    """This reader's earlier flag on the post is still open: nothing to add."""
+
+
 def flag_post(post: Post, user: User, reason: str) -> Flag:
     """Report a post to the moderators, with a reason (one open flag per user and post)."""
     reason = " ".join((reason or "").split())
@@ -48,7 +52,8 @@ def flag_post(post: Post, user: User, reason: str) -> Flag:
     already = db.session.scalar(select(Flag.id).where(
         Flag.post_id == post.id, Flag.user_id == user.id, Flag.resolved_at.is_(None)))
     if already is not None:
-        raise ForumError(_l("You have already flagged this post; a moderator will look at it."))
+        raise AlreadyFlagged(_l("You have already flagged this post; a moderator will look at "
+                                "it."))
     flag = Flag(post_id=post.id, user_id=user.id, reason=reason, created_at=now())
     db.session.add(flag)
     db.session.commit()

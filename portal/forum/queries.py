@@ -113,9 +113,12 @@ def load_thread(topic: Topic, viewer) -> Thread:
     return thread
 
 
-def count_view(topic: Topic, visitor_key: str) -> None:
+def count_view(topic: Topic, visitor_key: str, viewer_id: int | None = None) -> None:
     """One more view unless this visitor's was counted within VIEW_DEDUP_WINDOW (reloads
-    do not count); added in SQL so simultaneous views are not lost."""
+    do not count) or the viewer wrote the topic; added in SQL so simultaneous views are not
+    lost."""
+    if viewer_id is not None and viewer_id == topic.author_id:
+        return
     at = now()
     mark = db.session.get(TopicViewMark, (topic.id, visitor_key))
     if mark is not None and mark.counted_at > at - VIEW_DEDUP_WINDOW:

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from portal.extensions import db
 from portal.insights.ranges import DateRange
 from portal.insights.tables import Table
+from portal.kb.feedback import REASONS, reason_label
 from portal.models import Article, ArticleFeedback, ArticleView, SearchLog
 from portal.template_helpers import status_label
 
@@ -117,10 +118,35 @@ def worst_helpful_table(rng: DateRange, min_votes: int = 3) -> Table:
     )
 
 
+def reasons_table(article: Article, rng: DateRange) -> Table:
+    """Why readers voted "not helpful" in the range: each reason with its count, most first
+    (a "no" without a reason counts as not given)."""
+    count = func.count(ArticleFeedback.id)
+    found = dict(db.session.execute(
+        select(ArticleFeedback.reason, count)
+        .where(ArticleFeedback.article_id == article.id, ArticleFeedback.helpful.is_(False),
+               _in_range(ArticleFeedback.created_at, rng))
+        .group_by(ArticleFeedback.reason)
+    ).all())
+    given = sorted(((key, found.get(key, 0)) for key in REASONS), key=lambda kv: -kv[1])
+    rows = [[reason_label(key), n] for key, n in given if n]
+    unknown = sum(n for key, n in found.items() if key not in REASONS)
+    if unknown:
+        rows.append([_("No reason given"), unknown])
+    return Table(
+        name="reasons",
+        title=_("Why it was not helpful"),
+        columns=[_("Reason"), _("Votes")],
+        rows=rows,
+    )
+
+
 def comments_table(article: Article, rng: DateRange) -> Table:
-    """Readers' comments in the range, newest first: text, date and vote, never the reader."""
+    """Readers' comments in the range, newest first: text, date, vote and reason, never the
+    reader."""
     rows = db.session.execute(
-        select(ArticleFeedback.created_at, ArticleFeedback.helpful, ArticleFeedback.comment)
+        select(ArticleFeedback.created_at, ArticleFeedback.helpful, ArticleFeedback.reason,
+               ArticleFeedback.comment)
         .where(ArticleFeedback.article_id == article.id, ArticleFeedback.comment != "",
                _in_range(ArticleFeedback.created_at, rng))
         .order_by(ArticleFeedback.created_at.desc(), ArticleFeedback.id.desc())
@@ -128,9 +154,10 @@ def comments_table(article: Article, rng: DateRange) -> Table:
     return Table(
         name="comments",
         title=_("Comments"),
-        columns=[_("Date"), _("Helpful"), _("Comment")],
-        rows=[[at.strftime("%Y-%m-%d %H:%M"), _("Yes") if helpful else _("No"), comment]
-              for at, helpful, comment in rows],
+        columns=[_("Date"), _("Helpful"), _("Reason"), _("Comment")],
+        rows=[[at.strftime("%Y-%m-%d %H:%M"), _("Yes") if helpful else _("No"),
+               reason_label(reason), comment]
+              for at, helpful, reason, comment in rows],
     )
 
 
@@ -159,6 +186,7 @@ def article_detail(article: Article, rng: DateRange) -> dict:
     found = article_stats(rng, article.id)
     return {
         "stat": found[0] if found else ArticleStat(article.id, article.title, article.status),
+        "reasons": reasons_table(article, rng),
         "comments": comments_table(article, rng),
         "queries": queries_table(article, rng),
     }

@@ -115,7 +115,7 @@ def searches_per_day_chart(series: DailySeries) -> Markup:
     plot = _Plot(len(days), value_ticks(max([*series.searches, *series.zero_results, 0])))
     step = _every(len(days))
     x_labels = {i: day.strftime("%m-%d") for i, day in enumerate(days) if i % step == 0}
-    parts = _frame(plot, title, _("Date (UTC)"), searches,
+    parts = _frame(plot, title, _("Date (%(zone)s)", zone=series.zone), searches,
                    [("all", searches), ("zero", zero)], x_labels)
     for css_class, values in (("all", series.searches), ("zero", series.zero_results)):
         points = " ".join(f"{_f(plot.x(i))},{_f(plot.y(v))}" for i, v in enumerate(values))

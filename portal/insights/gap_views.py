@@ -148,7 +148,7 @@ def article(article_id: int):
     found = db.session.get(Article, article_id) or abort(404)
     rng, range_error = _page_range()
     detail = article_detail(found, rng)
-    response = _csv_or_page([detail["comments"], detail["queries"]])
+    response = _csv_or_page([detail["reasons"], detail["comments"], detail["queries"]])
     if response is not None:
         return response
     return render_template("insights/article.html", rng=rng, article=found,

@@ -8,6 +8,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
@@ -21,7 +22,9 @@ from portal.roles import STAFF_ROLES
 
 # How many decimals each unit is shown with (and compared at).
 DECIMALS = {"count": 0, "percent": 1, "ratio": 1, "rank": 2, "hours": 1}
-SUFFIX = {"percent": "%", "hours": " h"}
+# How each unit follows its number; hours in words of the reader's language.
+UNIT_FORMATS = {"percent": lambda number: f"{number}%",
+                "hours": lambda number: _("%(number)s h", number=number)}
 
 
 @dataclass
@@ -64,7 +67,8 @@ def format_value(value: float | None, unit: str) -> str:
     """How a KPI value is shown on the page ("—" when there is none)."""
     if value is None:
         return "—"
-    return f"{value:,.{DECIMALS[unit]}f}{SUFFIX.get(unit, '')}"
+    number = f"{value:,.{DECIMALS[unit]}f}"
+    return UNIT_FORMATS[unit](number) if unit in UNIT_FORMATS else number
 
 
 def _share(part: float, whole: float) -> float | None:

@@ -2,11 +2,13 @@
 unclicked, rising queries, and searches by day and by hour of day (tables and chart series).
 
 Query tables count first-page searches (QueryDayStat); the day and hour figures count every
-search request (SearchHourStat), like the KPIs. Days are UTC days, like the date range;
-hours of day are shown in the portal's time zone, when customers actually search."""
+search request (SearchHourStat), like the KPIs. The KPIs and query tables count UTC days,
+like the date range (QueryDayStat is kept per UTC day); the charts and their tables, read
+from the hourly rollup, count days and hours of day in the portal's time zone, when
+customers actually search."""
 
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -122,6 +124,7 @@ def rising_queries(rng: DateRange, min_count: int | None = None, limit: int = TO
 
 @dataclass
 class DailySeries:
+    zone: str  # the time zone whose days these are
     days: list[date]
     searches: list[int]
     zero_results: list[int]
@@ -135,21 +138,39 @@ class HourlySeries:
     zero_results: list[int]
 
 
-def _hour_rows(rng: DateRange):
+def _hour_rows(start_at: datetime, end_at: datetime):
     return db.session.execute(
         select(SearchHourStat.hour, SearchHourStat.searches, SearchHourStat.zero_results,
                SearchHourStat.clicked)
-        .where(SearchHourStat.hour >= rng.start_at, SearchHourStat.hour < rng.end_at)
+        .where(SearchHourStat.hour >= start_at, SearchHourStat.hour < end_at)
     ).all()
 
 
+def display_zone() -> tuple[str, ZoneInfo]:
+    """The portal's time zone (PORTAL_TIMEZONE), by name and as a zone."""
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"
+    return name, ZoneInfo(name)
+
+
+def _utc(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight starting ``day`` in ``zone``, as the naive UTC time the rollups store."""
+    return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def _local(hour: datetime, zone: ZoneInfo) -> datetime:
+    return hour.replace(tzinfo=UTC).astimezone(zone)
+
+
 def daily_series(rng: DateRange) -> DailySeries:
-    """Searches per UTC day of the range (days without searches as 0)."""
+    """Searches per day of the range in the portal's time zone (days without searches as
+    0): the hours from local midnight of the first day to local midnight after the last."""
+    name, zone = display_zone()
     days = rng.each_day()
     index = {day: i for i, day in enumerate(days)}
-    series = DailySeries(days, [0] * len(days), [0] * len(days), [0] * len(days))
-    for hour, searches, zero, clicked in _hour_rows(rng):
-        i = index[hour.date()]
+    series = DailySeries(name, days, [0] * len(days), [0] * len(days), [0] * len(days))
+    start_at, end_at = _utc(rng.start, zone), _utc(rng.end + timedelta(days=1), zone)
+    for hour, searches, zero, clicked in _hour_rows(start_at, end_at):
+        i = index[_local(hour, zone).date()]
         series.searches[i] += searches
         series.zero_results[i] += zero
         series.clicked[i] += clicked
@@ -158,11 +179,10 @@ def daily_series(rng: DateRange) -> DailySeries:
 
 def hourly_series(rng: DateRange) -> HourlySeries:
     """Searches in the range by hour of day in the portal's time zone."""
-    name = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    zone = ZoneInfo(name)
+    name, zone = display_zone()
     series = HourlySeries(name, [0] * 24, [0] * 24)
-    for hour, searches, zero, _clicked in _hour_rows(rng):
-        local = hour.replace(tzinfo=UTC).astimezone(zone).hour
+    for hour, searches, zero, _clicked in _hour_rows(rng.start_at, rng.end_at):
+        local = _local(hour, zone).hour
         series.searches[local] += searches
         series.zero_results[local] += zero
     return series
@@ -172,7 +192,8 @@ def daily_table(series: DailySeries) -> Table:
     return Table(
         name="searches-by-day",
         title=_("Searches by day"),
-        columns=[_("Date (UTC)"), _("Searches"), _("No result"), _("With a click"),
+        columns=[_("Date (%(zone)s)", zone=series.zone), _("Searches"), _("No result"),
+                 _("With a click"),
                  _("Click-through %")],
         rows=[[day.isoformat(), n, z, c, _pct(c, n)] for day, n, z, c in zip(
             series.days, series.searches, series.zero_results, series.clicked, strict=True)],

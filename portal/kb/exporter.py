@@ -21,7 +21,8 @@ def _category_nodes(parent_id: int | None) -> list[dict]:
     nodes = []
     for category in children:
         node = {"slug": category.slug, "name": category.name, "name_en": category.name_en,
-                "description": category.description}
+                "description": category.description,
+                "description_en": category.description_en}
         sub = _category_nodes(category.id)
         if sub:
             node["children"] = sub

@@ -1,8 +1,10 @@
 """Helpful votes and page views: one vote per visitor per article, one counted view per
 visitor per period (visitor = portal.visitor.visitor_key: an account or a network)."""
 
+import unicodedata
 from collections.abc import Callable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +16,25 @@ from portal.visitor import VIEW_DEDUP_WINDOW, identity_key
 
 MAX_ROW_ID = 2**63 - 1  # the largest SQL INTEGER: a bigger ?sid= cannot name a search
 COMMENT_CHARS = 1000  # the column's size; the form refuses longer comments
+# Why a reader found an article unhelpful (stored key -> label): counted in its insights.
+REASONS = {
+    "outdated": _l("It is outdated"),
+    "not_answered": _l("It did not answer my question"),
+    "unclear": _l("It is hard to understand"),
+    "did_not_work": _l("Wrong product, or the steps did not work"),
+    "other": _l("Something else"),
+}
+
+
+def reason_label(reason: str | None) -> str:
+    return str(REASONS[reason]) if reason in REASONS else ""
+
+
+def plain_comment(text: str) -> str:
+    """A reader's comment as plain text: control and format characters (bidi overrides,
+    zero-width marks) dropped except line breaks, trimmed, cut to the column's size."""
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return kept.strip()[:COMMENT_CHARS]
 
 
 def _identity_filter(model, user_id: int | None, anon_id: str | None):
@@ -50,9 +71,14 @@ def record_vote(
     anon_id: str | None,
     search_id: int | None = None,
     voter_key: str | None = None,
+    reason: str | None = None,
 ) -> ArticleFeedback:
     """Create or change this visitor's vote and keep the article's counters in step.
-    ``voter_key`` defaults to the account or the session (callers outside a request)."""
+    ``voter_key`` defaults to the account or the session (callers outside a request).
+    ``reason`` (a key of REASONS) is kept only on a "no" vote; a "no" without one keeps
+    the reason given before (the reason form re-sends the vote)."""
+    if helpful or reason not in REASONS:
+        reason = None
     voter_key = voter_key or identity_key(user_id, anon_id)
     search_id = valid_search_id(search_id)
     for _attempt in range(2):
@@ -63,8 +89,12 @@ def record_vote(
             db.session.add(vote)
         else:
             vote.helpful = helpful  # changing one's mind is allowed
-        if comment:
-            vote.comment = comment.strip()[:COMMENT_CHARS]
+        if helpful:
+            vote.reason = None
+        elif reason is not None:
+            vote.reason = reason
+        if comment and plain_comment(comment):
+            vote.comment = plain_comment(comment)
         vote.created_at = now()
         try:
             db.session.flush()
@@ -97,7 +127,10 @@ def record_view(
 ) -> None:
     """Log the view once per session per window (tied to the search that led here: the
     reading analytics work per session), and count it in view_count, which ranks articles,
-    once per visitor key per window (a fresh cookie is not a new reader)."""
+    once per visitor key per window (a fresh cookie is not a new reader). The author's own
+    views are neither: they are not a reader's."""
+    if user_id is not None and user_id == article.author_id:
+        return
     visitor_key = visitor_key or identity_key(user_id, anon_id)
     search_id = valid_search_id(search_id)
     at = now()

@@ -92,7 +92,8 @@ def import_categories(path: Path) -> int:
                 category = Category(slug=item["slug"])
                 db.session.add(category)
             values = dict(name=item["name"], name_en=item.get("name_en", ""),
-                          description=item.get("description", ""), parent_id=parent_id,
+                          description=item.get("description", ""),
+                          description_en=item.get("description_en", ""), parent_id=parent_id,
                           position=position)
             for key, value in values.items():
                 if getattr(category, key) != value:

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm, int_arg
 from portal.kb import bp
 from portal.kb.also_read import also_read_articles
-from portal.kb.feedback import current_vote, record_view, record_vote, valid_search_id
+from portal.kb.feedback import REASONS, current_vote, record_view, record_vote, valid_search_id
 from portal.kb.follow import article_watch, toggle_article_watch
 from portal.kb.forms import FeedbackForm
 from portal.kb.queries import (
@@ -110,6 +110,7 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
                    and article_watch(current_user.id, found.id) is not None),
         outdated=is_outdated(found),
         vote=current_vote(found, user_id, anon_id, visitor_key()),
+        feedback_reasons=REASONS,
         form=form,
     ), status
 
@@ -159,10 +160,15 @@ def feedback(slug: str):
     user_id, anon_id = current_identity()
     search_id = valid_search_id(int_arg("sid", source=request.form, ignore_bad=True),
                                 is_own_record)
-    record_vote(found, form.helpful.data == "yes", form.comment.data or "", user_id, anon_id,
-                search_id, visitor_key())
-    flash(_("Thank you for your feedback!"), "success")
-    return redirect(url_for("kb.article", slug=found.slug) + "#feedback", 303)
+    helpful = form.helpful.data == "yes"
+    vote = record_vote(found, helpful, form.comment.data or "", user_id, anon_id, search_id,
+                       visitor_key(), reason=form.reason.data or None)
+    if helpful or vote.reason:
+        flash(_("Thank you for your feedback!"), "success")
+        return redirect(url_for("kb.article", slug=found.slug) + "#feedback", 303)
+    # A "no" without a reason (no JavaScript, or none picked): the page now asks why.
+    flash(_("Thank you. What was wrong with it? Pick a reason below."), "success")
+    return redirect(url_for("kb.article", slug=found.slug) + "#feedback-reason", 303)
 
 
 @bp.route("/sitemap.xml")

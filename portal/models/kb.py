@@ -30,6 +30,7 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(String(500), default="")
+    description_en: Mapped[str] = mapped_column(String(500), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     # Forum questions here should get a first expert response within this many hours
     # (None: the portal-wide default).
@@ -50,6 +51,12 @@ class Category(db.Model):
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name
+
+    def display_description(self, locale: str) -> str:
+        """The English description for English readers, else (or when empty) the Chinese."""
+        if locale.startswith("en") and self.description_en:
+            return self.description_en
+        return self.description
 
 
 class Tag(db.Model):
@@ -161,6 +168,8 @@ class ArticleFeedback(db.Model):
     # The account, or for anonymous voters their network (a fresh cookie is not a new voter).
     voter_key: Mapped[str | None] = mapped_column(String(64))
     helpful: Mapped[bool]
+    # Why a "no" vote: a key of portal.kb.feedback.REASONS (None: not given, or a "yes").
+    reason: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(String(1000), default="")
     search_id: Mapped[int | None] = mapped_column(ForeignKey("search_logs.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

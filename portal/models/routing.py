@@ -77,6 +77,7 @@ class RoutingEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     expert = relationship("User", foreign_keys=[expert_id])
+    topic = relationship("Topic")
 
 
 class JobLease(db.Model):

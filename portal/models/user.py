@@ -6,7 +6,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None]
     # Bumped at logout: every session and remember-me cookie issued before then stops working.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A password someone else chose (the first admin's one-time password): every page asks
+    # for a new one until it is changed (portal/auth/first_password.py).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def session_marker(self) -> str:
         """Changes whenever the password or the session generation does: sessions and
@@ -48,6 +51,7 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
+        self.must_change_password = False
 
     def check_password(self, password: str) -> bool:
         try:

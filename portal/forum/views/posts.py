@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.forum import bp, services
 from portal.forum.forms import EditPostForm, FlagForm
-from portal.forum.moderation import flag_post
+from portal.forum.moderation import AlreadyFlagged, flag_post
 from portal.forum.services import ForumError, PostingForbidden
 from portal.forum.views._common import (
     back_to,
@@ -95,8 +95,15 @@ def flag(post_id: int):
     if form.validate_on_submit():
         try:
             flag_post(post, me(), form.reason.data)
+        except AlreadyFlagged as error:
+            # An everyday slip, not a failure: back to the post, told why nothing changed.
+            db.session.rollback()
+            flash(str(error), "info")
+            return redirect(back_to(post), 303)
         except ForumError as error:
-            return refused(error, back_to(post))
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(error)]
+            return render_template("forum/flag.html", form=form, post=post), error.status
         flash(_("Thank you. A moderator will look at this post."), "success")
         return redirect(back_to(post))
     return render_template("forum/flag.html", form=form, post=post), 400 if form.errors else 200

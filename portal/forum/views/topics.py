@@ -64,7 +64,8 @@ def render_topic(topic: Topic, reply_form: ReplyForm, error: str = "", status: i
 @bp.route("/t/<int:topic_id>")
 def topic(topic_id: int):
     topic = topic_or_404(topic_id)
-    queries.count_view(topic, visitor_key())
+    queries.count_view(topic, visitor_key(),
+                       current_user.id if current_user.is_authenticated else None)
     form = ReplyForm(formdata=None)
     quoted = int_arg("quote", ignore_bad=True)
     if quoted is not None and 0 < quoted <= MAX_ROW_ID and current_user.is_authenticated:
