@@ -76,7 +76,7 @@ def test_register_shows_the_rules_first_and_errors_beside_their_field(client):
     assert "At least 10 characters" in block and 'aria-describedby="password-help"' in block
     form = {"email": "a@example.com", "password": "password123", "confirm": "password123"}
     page = client.post("/register", form).get_data(as_text=True)
-    assert "too common" in _field_block(page, "password") and "flash-error" not in page
+    assert "too easy to guess" in _field_block(page, "password") and "flash-error" not in page
     page = client.post("/register", dict(form, email="not-an-email",
                                          password="Tea-kettle-42",
                                          confirm="Tea-kettle-42")).get_data(as_text=True)
