@@ -24,7 +24,8 @@ def _fail(user, times, client=TEST_CLIENT_IP):
 def _lock(user, client=TEST_CLIENT_IP):
     """(failures, locked_until) of ``client`` on ``user``'s account."""
     db.session.expire_all()
-    lock = db.session.scalar(db.select(LoginLock).filter_by(user_id=user.id, client=client))
+    lock = db.session.scalar(db.select(LoginLock).filter_by(
+        email_key=lockout.email_key(user.email), client=client))
     return (lock.failures, lock.locked_until) if lock else (0, None)
 
 
@@ -80,19 +81,29 @@ def test_success_before_the_limit_starts_the_count_again(make, clock):
     assert _lock(user) == (4, None)
 
 
-def test_refusals_look_the_same_for_unknown_locked_and_wrong(client, make, clock):
+def test_refusals_look_the_same_for_unknown_and_wrong(client, make, clock):
     client.post("/lang/en")
-    locked, other = make.user(), make.user()
-    _fail(locked, 5)
+    user = make.user()
     responses = [
         client.post("/login", {"email": "nobody@example.com", "password": "password123"}),
-        client.post("/login", {"email": locked.email, "password": "password123"}),
-        client.post("/login", {"email": other.email, "password": "wrong-password-x"}),
+        client.post("/login", {"email": user.email, "password": "wrong-password-x"}),
     ]
     assert {r.status_code for r in responses} == {401}
     messages = {_refusal_message(r) for r in responses}
     assert len(messages) == 1
     assert "reset your password" in messages.pop()
+
+
+def test_an_unknown_e_mail_stores_only_a_keyed_hash_and_stale_counts_go(make, clock):
+    assert authenticate("Someone@Example.com ", "guess", TEST_CLIENT_IP) is None
+    lock = db.session.scalar(db.select(LoginLock))
+    assert lock.user_id is None and "someone" not in lock.email_key
+    assert lock.email_key == lockout.email_key("someone@example.com")
+    clock.advance(hours=23)
+    assert lockout.purge_stale() == 0
+    clock.advance(hours=2)
+    assert lockout.purge_stale() == 1
+    assert db.session.scalar(db.select(LoginLock)) is None
 
 
 def test_unknown_email_and_locked_account_still_run_one_argon2_verify(make, monkeypatch):
@@ -172,7 +183,32 @@ def test_a_lock_on_one_address_leaves_the_others_free(make, clock):
     user = make.user()
     _fail(user, 5, client=ATTACKERS[0])
     assert _lock(user, ATTACKERS[0])[1] is not None
-    assert lockout.locked_until(user, OWNER_IP) is None
+    assert lockout.locked_until(user.email, OWNER_IP) is None
     assert authenticate(user.email, "password123", OWNER_IP) == user
     assert _lock(user, ATTACKERS[0])[0] == 5  # the owner's success clears only their own
     assert authenticate(user.email, "password123", ATTACKERS[0]) is None
+
+
+def test_a_locked_out_person_is_told_how_long_alike_for_unknown_e_mails(client, make, clock):
+    """Unknown e-mails are counted and locked exactly like accounts, so the page can say
+    how long to wait without telling which e-mails have accounts."""
+    client.post("/lang/en")
+    user = make.user()
+    messages = {}
+    for email, ip in ((user.email, ATTACKERS[0]), ("nobody@example.com", ATTACKERS[1])):
+        for _ in range(5):
+            _login_from(client, ip, email, "wrong-password-x")
+        clock.advance(seconds=10)
+        response = _login_from(client, ip, email, "password123")
+        assert response.status_code == 401
+        messages[email] = _refusal_message(response)
+        clock.advance(seconds=-10)
+    assert messages[user.email] == messages["nobody@example.com"]
+    assert "Try again in 1 minute," in messages[user.email]
+    for _ in range(3):  # locks of 2, 4, then 8 minutes
+        clock.advance(minutes=9)
+        _login_from(client, ATTACKERS[0], user.email, "wrong-password-x")
+    response = _login_from(client, ATTACKERS[0], user.email, "password123")
+    assert "Try again in 8 minutes" in _refusal_message(response)
+    clock.advance(minutes=8, seconds=1)  # (the page's own rate limit would answer 429 now)
+    assert authenticate(user.email, "password123", ATTACKERS[0]) == user

@@ -54,7 +54,7 @@ def test_reset_link_sets_the_password_once_and_clears_the_lock(client, make, clo
     user = make.user()
     for _ in range(5):
         client.post("/login", {"email": user.email, "password": "wrong-password-x"})
-    assert lockout.locked_until(user, "127.0.0.1") is not None
+    assert lockout.locked_until(user.email, "127.0.0.1") is not None
     _ask(client, user.email)
     token = _token_from_mail(_outbox()[-1])
     assert client.get(f"/reset/{token}").status_code == 200

@@ -60,12 +60,16 @@ def authenticate(email: str, password: str, client: str = "") -> User | None:
     Every refusal costs one Argon2 verify and looks the same to the caller, whether the
     e-mail is unknown, the client locked out (see lockout) or the account disabled, or the
     password wrong."""
-    user = find_user(email)
-    if user is None or lockout.locked_until(user, client) is not None:
+    if lockout.locked_until(email, client) is not None:
         lockout.spend_verify_time(password)
         return None
+    user = find_user(email)
+    if user is None:
+        lockout.spend_verify_time(password)
+        lockout.record_failure(email, client)  # counted like an account: no tell
+        return None
     if not user.check_password(password):
-        lockout.record_failure(user, client)
+        lockout.record_failure(email, client, user)
         return None
     if not user.active:
         return None

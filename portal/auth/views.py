@@ -14,6 +14,7 @@ from portal.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from portal.auth.lockout import refusal_message
 from portal.auth.services import (
     AccountError,
     authenticate,
@@ -52,10 +53,7 @@ def login():
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(form.next.data))
-        # One message for every refusal, so it tells nothing about whether the e-mail exists.
-        flash(_("The e-mail or password is not correct, the account is disabled, or it is "
-                "locked for a few minutes after repeated failed attempts. Try again later "
-                "or reset your password."), "error")
+        flash(refusal_message(form.email.data, get_remote_address()), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 

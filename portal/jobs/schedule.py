@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from portal.auth.lockout import purge_stale as purge_stale_login_locks
 from portal.clock import now
 from portal.experts.router import SWEEP_LEASE, SWEEP_LEASE_NAME
 from portal.experts.sweep import sweep
@@ -53,6 +54,8 @@ JOBS = (
     Job("mail-outbox", send_outbox, ttl=timedelta(minutes=10)),
     Job(ROLLUP_LEASE_NAME, roll_up, ttl=ROLLUP_LEASE_TTL),  # the insight pages read only these
     Job("retention-purge", purge_raw_logs, ttl=timedelta(hours=1), every=timedelta(days=1)),
+    Job("login-locks-purge", purge_stale_login_locks, ttl=timedelta(minutes=10),
+        every=timedelta(days=1)),
 )
 
 

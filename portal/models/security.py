@@ -31,15 +31,20 @@ class AuditEntry(db.Model):
 
 
 class LoginLock(db.Model):
-    """Failed logins to one account from one client (IP address): the back-off of
+    """Failed logins with one e-mail from one client (IP address): the back-off of
     portal.auth.lockout. Per client, so guessing from one address cannot lock the owner out
-    of their account from another."""
+    of their account from another; per e-mail key, whether or not an account has it, so a
+    lock tells nothing about which e-mails have accounts."""
 
     __tablename__ = "login_locks"
-    __table_args__ = (UniqueConstraint("user_id", "client", name="uq_login_locks_user_client"),)
+    __table_args__ = (UniqueConstraint("email_key", "client",
+                                       name="uq_login_locks_email_key_client"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    email_key: Mapped[str] = mapped_column(String(64))
+    # The account of that e-mail when it has one (the admin users list shows its locks).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
     client: Mapped[str] = mapped_column(String(64))
     failures: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
