@@ -119,8 +119,10 @@ def test_a_job_running_elsewhere_is_skipped_and_stays_due(app, clock):
 
 def test_the_schedule_holds_every_periodic_job():
     assert [job.name for job in JOBS] == ["router-sweep", "index-drain", "mail-outbox",
-                                          "insights-rollup", "retention-purge"]
-    assert [job.every for job in JOBS] == [None, None, None, None, timedelta(days=1)]
+                                          "insights-rollup", "retention-purge",
+                                          "login-locks-purge"]
+    assert [job.every for job in JOBS] == [None, None, None, None, timedelta(days=1),
+                                           timedelta(days=1)]
 
 
 def queue(count):
@@ -178,7 +180,7 @@ def test_jobs_run_once_runs_the_due_jobs_and_jobs_list_shows_them(app, clock):
     result = runner.invoke(args=["jobs", "run", "--once"])
     assert result.exit_code == 0, result.output
     assert result.output == ("Ran: router-sweep, index-drain, mail-outbox, insights-rollup, "
-                             "retention-purge.\n")
+                             "retention-purge, login-locks-purge.\n")
     assert runner.invoke(args=["jobs", "run", "--once"]).output == "Ran: nothing was due.\n"
     result = runner.invoke(args=["jobs", "list"])
     assert "retention-purge  every 1d    last run 2026-11-02 09:00:00 UTC" in result.output
