@@ -92,9 +92,9 @@ def check(data_dir: Path, backend: str, writes: list[Write]) -> Verdict:
                         verdict.problems.append(f"{where}: index hits {hits}, want [{key}]")
             elif write.outcome == UNKNOWN:
                 verdict.unknown_saved += count == 1
-            if write.outcome in (UNKNOWN, REJECTED) and write.kind in INDEXED_KINDS:
-                if hits != ([key] if count == 1 else []):
-                    verdict.problems.append(f"{where}: stored {count}×, index hits {hits}")
+            if (write.outcome in (UNKNOWN, REJECTED) and write.kind in INDEXED_KINDS
+                    and hits != ([key] if count == 1 else [])):
+                verdict.problems.append(f"{where}: stored {count}×, index hits {hits}")
             if write.outcome == REJECTED and count:
                 verdict.problems.append(f"{where}: rejected but stored {count}×")
         verdict.duplicates += _vote_duplicates()

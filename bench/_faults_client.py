@@ -4,6 +4,7 @@ the tally of every request and every write with its outcome.
 Reads are retried through a dead server; writes are sent once: a write whose response was
 lost is "unknown" (it may or may not be saved, but must never be saved twice)."""
 
+import contextlib
 import http.client
 import random
 import re
@@ -178,10 +179,8 @@ class Client:
             if 300 <= exc.code < 400:
                 result = (exc.code, exc.headers.get("Location", ""), "")
             else:
-                try:
-                    exc.read()
-                except (OSError, http.client.HTTPException):
-                    pass  # the status is what counts
+                with contextlib.suppress(OSError, http.client.HTTPException):
+                    exc.read()  # the status is what counts
                 self.tally.count(kind, error_kind(exc))
                 raise
         except Exception as exc:

@@ -53,12 +53,12 @@ class TrigramBaseline:
         match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
         sql, params = "SELECT rowid FROM docs WHERE docs MATCH ?", [match]
         if query.doc_type:
-            sql, params = sql + " AND doc_type = ?", params + [query.doc_type]
+            sql, params = sql + " AND doc_type = ?", [*params, query.doc_type]
         if query.language:
-            sql, params = sql + " AND language = ?", params + [query.language]
+            sql, params = sql + " AND language = ?", [*params, query.language]
         if query.category:
             category_id = self.category_ids.get(query.category, -1)
-            sql, params = sql + " AND instr(categories, ?)", params + [f",{category_id},"]
+            sql, params = sql + " AND instr(categories, ?)", [*params, f",{category_id},"]
         return len(self.connection.execute(sql + " ORDER BY rank LIMIT 10", params).fetchall())
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from itertools import count
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench._common import CACHE, ROOT, corpus_root, emit, fmt, markdown_table, percentiles  # noqa: E501
+from bench._common import CACHE, ROOT, corpus_root, emit, fmt, markdown_table, percentiles
 from bench._http_publish import EDITOR_EMAIL, EDITOR_PASSWORD, publish_and_poll
 from bench._vocab import query_set
 
@@ -68,7 +68,7 @@ def gunicorn(env: dict, port: int, log: Path = CACHE / "gunicorn.log"):
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True,  # our Ctrl-C is ours to pass on cleanly
-        stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         yield server
     finally:

@@ -12,7 +12,7 @@ class BoundedIntConverter(IntegerConverter):
 
     regex = r"[0-9]+"
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
         super().__init__(map, fixed_digits, min, BIGINT_MAX if max is None else max, signed)
 
 

@@ -18,13 +18,13 @@ __all__ = [
     "Token",
     "add_user_words",
     "analyze",
-    "set_user_words",
-    "user_words",
     "fold",
     "index_words",
     "is_cut_alone",
     "normalize_query",
+    "set_user_words",
     "tokenize",
+    "user_words",
 ]
 
 
@@ -73,8 +73,8 @@ def _build_fold_table() -> dict[int, str]:
             source, _, targets = line.rstrip("\n").partition("\t")
             candidates = targets.split()
             # Only 1:1 character entries keep fold() length-preserving.
-            if len(source) == 1 and candidates and len(candidates[0]) == 1:
-                if candidates[0] != source:
+            if (len(source) == 1 and candidates and len(candidates[0]) == 1
+                    and candidates[0] != source):
                     table[ord(source)] = candidates[0]
     for source, target in _VARIANT_OVERRIDES.items():
         table[ord(source)] = target

@@ -17,7 +17,7 @@ __all__ = ["file_lock"]
 @contextmanager
 def file_lock(path: str | Path, timeout: float, busy: str) -> Iterator[None]:
     """Hold an exclusive lock on ``path``; TimeoutError(``busy``) after ``timeout`` s."""
-    with open(path, "a+") as handle:
+    with Path(path).open("a+") as handle:
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -15,8 +15,8 @@ from search.analyzer import analyze, fold, is_cut_alone
 __all__ = [
     "HIGHLIGHT_MAX_CHARS",
     "SNIPPET_CHARS",
-    "fallback_snippet",
     "escape_text",
+    "fallback_snippet",
     "sentence_window",
     "snippet_html",
     "title_html",

@@ -107,8 +107,8 @@ def _lex(text: str) -> list[_Item]:
         before = text[start:i]
         prefix = ""
         # A +/- glued to the opening quote applies to the phrase: -"退货 政策".
-        if before and (before[-1] in _PLUS or before[-1] in _MINUS):
-            if len(before) == 1 or before[-2].isspace():
+        if (before and (before[-1] in _PLUS or before[-1] in _MINUS)
+                and (len(before) == 1 or before[-2].isspace())):
                 prefix = "+" if before[-1] in _PLUS else "-"
                 before = before[:-1]
         _words(before, items)

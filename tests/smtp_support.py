@@ -19,8 +19,8 @@ import pytest
 pytest.importorskip("aiosmtpd", reason="aiosmtpd (dev extra) is not installed")
 pytest.importorskip("cryptography", reason="cryptography (dev extra) is not installed")
 
-from aiosmtpd.controller import Controller  # noqa: E402
-from aiosmtpd.smtp import AuthResult  # noqa: E402
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 def free_port() -> int:

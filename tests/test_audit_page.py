@@ -80,7 +80,7 @@ def test_newest_first_and_pagination_keeps_filters(client, make):
     assert second.count("topic.lock at ") == 3 and "topic.lock at 00:00" in second
 
 
-def test_page_shows_changes_links_live_targets_and_escapes_hostile_text(client, make, editor):  # noqa: F811,E501
+def test_page_shows_changes_links_live_targets_and_escapes_hostile_text(client, make, editor):  # noqa: F811
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     client.post("/editor/articles/new", article_form(title=hostile, slug="evil", summary=hostile))
     article = db.session.scalar(select(Article))

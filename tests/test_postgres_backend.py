@@ -154,7 +154,7 @@ def test_total_counts_hits_beyond_the_candidates(model_backend):
     ("发票 抬头", [("说明", "发票 抬头")]),  # first tier: every query word
     ("发票", [("发票", "说明")]),  # second tier: a query word in the title
 ])
-def test_gin_pool_takes_the_likeliest_hits_first(  # noqa: F811
+def test_gin_pool_takes_the_likeliest_hits_first(
         postgres_url, postgres_table, monkeypatch, text, late_docs):  # noqa: F811
     """On plain GIN, more matches than the pool: the few in a better tier are still
     candidates, though written last, and rank first."""

@@ -22,7 +22,7 @@ def _run_threads(targets) -> list[BaseException]:
     def guarded(target):
         try:
             target()
-        except BaseException as error:  # noqa: BLE001  (reported by the test)
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]

@@ -33,7 +33,8 @@ def libpq_connection(engine: Engine) -> tuple[str, dict[str, str]]:
 
 def _run(args: list[str], env: dict[str, str] | None = None) -> str:
     try:
-        result = subprocess.run(args, env=env, capture_output=True, text=True,
+        # No shell: the arguments are a list of the configured pg_dump path and our options.
+        result = subprocess.run(args, env=env, capture_output=True, text=True,  # noqa: S603
                                 timeout=TIMEOUT_SECONDS, check=False)
     except FileNotFoundError:
         raise BackupError(f"{args[0]} was not found; install the PostgreSQL client tools "

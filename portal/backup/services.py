@@ -5,7 +5,6 @@ postgres.py) and the upload files the snapshot refers to are added to the same a
 The search index is not backed up; it is derived, and restore rebuilds it."""
 
 import logging
-import os
 import secrets
 import shutil
 import tarfile
@@ -143,7 +142,7 @@ def create_backup(app: Flask, out: Path | None = None,
             partial = Path(work) / "partial.tar.gz"
             warnings: list[str] = []
             with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
-                with open(dump, "rb") as source:
+                with Path(dump).open("rb") as source:
                     digest = archive.add_file(tar, f"{archive.DATABASE_DIR}/{dump.name}",
                                               source)
                 with progress("uploads", len(contents.files)) as bar:
@@ -162,8 +161,8 @@ def create_backup(app: Flask, out: Path | None = None,
                     "warnings": warnings,
                 }
                 archive.add_manifest(tar, manifest)
-            os.chmod(partial, 0o600)  # password hashes and customer data
-            os.replace(partial, out)
+            partial.chmod(0o600)  # password hashes and customer data
+            partial.replace(out)
     logger.info("backup written to %s (%d upload files, %d warnings)", out, len(uploads),
                 len(warnings))
     return BackupReport(out, manifest, warnings)
@@ -176,7 +175,7 @@ def _add_uploads(tar: tarfile.TarFile, upload_dir: str, files: list, warnings: l
     added = []
     for row in files:
         try:
-            source = open(stored_path(upload_dir, row.stored_name), "rb")
+            source = Path(stored_path(upload_dir, row.stored_name)).open("rb")  # noqa: SIM115 (closed below)
         except (FileNotFoundError, ValueError):
             warnings.append(f"download file {row.id} ({row.original_name}): stored file "
                             f"{row.stored_name} is missing; not in the backup")
@@ -286,7 +285,7 @@ def _replace_uploads(staged: Path, upload_dir: Path) -> None:
     previous = None
     if upload_dir.exists():
         previous = upload_dir.with_name(f".{upload_dir.name}-replaced-{secrets.token_hex(4)}")
-        os.replace(upload_dir, previous)
-    os.replace(staged, upload_dir)
+        upload_dir.replace(previous)
+    staged.replace(upload_dir)
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)

@@ -70,13 +70,13 @@ def restore_dump(engine: Engine, dump: Path, tables: list[str], **_tools) -> Non
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                      suffix=".restore")
     try:
-        with os.fdopen(fd, "wb") as out, open(dump, "rb") as source:
+        with os.fdopen(fd, "wb") as out, Path(dump).open("rb") as source:
             shutil.copyfileobj(source, out, 1024 * 1024)
             out.flush()
             os.fsync(out.fileno())
         if target.exists():
             shutil.copymode(target, temp_name)  # mkstemp made it 0600
-        os.replace(temp_name, target)
+        Path(temp_name).replace(target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise

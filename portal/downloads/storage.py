@@ -149,7 +149,7 @@ def save_stream(stream: BinaryIO, upload_dir: str, extension: str, max_bytes: in
         if size == 0:
             raise UploadError(_l("The file is empty."))
         stored_name = secrets.token_hex(16)
-        os.replace(temp_name, directory / stored_name)
+        Path(temp_name).replace(directory / stored_name)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise

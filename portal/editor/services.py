@@ -105,8 +105,8 @@ def save_article(
     nothing. ``base_revision`` is the revision the editor started from: if someone saved
     since, the save is refused rather than silently overwriting their work."""
     validate(data, article)
-    if article is not None and base_revision is not None:
-        if latest_revision_number(article) != base_revision:
+    if (article is not None and base_revision is not None
+            and latest_revision_number(article) != base_revision):
             raise EditConflict(
                 _l(
                     "Someone else saved this article after you opened it. Your text is kept "

@@ -275,7 +275,7 @@ def draft_article_for_need(key: str, user, rng: DateRange | None = None) -> tupl
     data = ArticleData(
         title=need.label[:200],
         slug=title_slug(need.label, fallback="need-" + hashlib.sha1(
-            need.key.encode("utf-8")).hexdigest()[:10]),
+            need.key.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]),
         body_md=draft_body(need),
         category_id=None,
         language="en" if need.label.isascii() else "zh-CN",

@@ -123,9 +123,7 @@ def prefer_language(items: Iterable, language: str | None, key=lambda item: item
         article = key(item)
         group = group_key(article.id, article.translation_of_id)
         current = chosen.get(group)
-        if current is None:
-            chosen[group] = item
-        elif article.language == language and key(current).language != language:
+        if current is None or (article.language == language and key(current).language != language):
             chosen[group] = item
     return list(chosen.values())  # dicts keep each group at its first position
 

@@ -8,6 +8,7 @@ of a range are its smallest entry numbers. Prefixes matching very many keys (one
 one common character) get their best entries precomputed, so no lookup scans far."""
 
 import heapq
+import itertools
 import logging
 from array import array
 from bisect import bisect_left
@@ -103,8 +104,8 @@ def entry_keys(text: str) -> set[str]:
     keys = {folded[start:start + KEY_CHARS] for start in starts}
     if has_cjk(folded):
         # Pinyin per stretch between word starts: short, repeated, so syllables() caches it.
-        cuts = starts + [len(folded)]
-        pieces = ["".join(syllables(folded[a:b])) for a, b in zip(cuts, cuts[1:], strict=False)]
+        cuts = [*starts, len(folded)]
+        pieces = ["".join(syllables(folded[a:b])) for a, b in itertools.pairwise(cuts)]
         for i in range(len(pieces)):
             keys.add("".join(pieces[i:i + KEY_CHARS])[:KEY_CHARS])
     keys.discard("")

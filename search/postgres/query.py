@@ -53,11 +53,11 @@ from search.token_query import QueryPlan, TokenMatch
 __all__ = [
     "CATEGORY_CONDITION",
     "GRAM_MARK",
-    "Filters",
-    "TITLE_MARK",
     "RANK",
     "RANK_WEIGHTS",
     "SUB_MARK",
+    "TITLE_MARK",
+    "Filters",
     "QueryGrams",
     "candidates_statement",
     "clause_query",

@@ -26,7 +26,7 @@ from search.token_documents import (
     token_row,
 )
 
-__all__ = ["Analysed", "UNKNOWN_DAYS", "analyse", "days_since_epoch", "key_uid", "to_document"]
+__all__ = ["UNKNOWN_DAYS", "Analysed", "analyse", "days_since_epoch", "key_uid", "to_document"]
 
 UNKNOWN_DAYS = -1e12  # no update time: so old that freshness adds nothing
 _UID_MASK = (1 << 63) - 1

@@ -115,7 +115,8 @@ def build_queries(schema: tantivy.Schema, search: PlannedSearch, unigrams: Seque
                   bigrams: Sequence[str]) -> SearchQueries:
     """The ranking, hits and per-word queries of a planned search (its plan is not None)."""
     plan = search.plan
-    assert plan is not None
+    if plan is None:
+        raise ValueError("a search without a query plan has nothing to build")
     words = [_clause(schema, clause) for clause in plan.should]
     bigram_terms = _grams(schema, BIGRAM_FIELD, bigrams, BIGRAM_WEIGHT)
     unigram_terms = _grams(schema, CHAR_FIELD, unigrams, UNIGRAM_WEIGHT)

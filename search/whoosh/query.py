@@ -84,7 +84,8 @@ def build_queries(search: PlannedSearch, unigrams: Sequence[str],
     """The queries of a planned search (its plan is not None) with the query's Han
     characters and bigrams (search/ngrams.py)."""
     plan = search.plan
-    assert plan is not None
+    if plan is None:
+        raise ValueError("a search without a query plan has nothing to build")
     words = tuple(_clause(clause) for clause in plan.should)
     required = tuple(_clause(clause) for clause in plan.required)
     bigram_terms = tuple(wq.Term(BIGRAM_FIELD, gram, boost=BIGRAM_WEIGHT) for gram in bigrams)
