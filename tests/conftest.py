@@ -12,14 +12,17 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from flask import g
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend
+from portal.models import user as user_model
 from tests.factories import Factories
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
@@ -88,6 +91,36 @@ class PostgresDatabases:
         self.admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Argon2 at the product's cost takes ~0.1-0.6 s a hash and as much a verify on this
+    machine, and most tests make users and log them in: the suite hashes at the lowest cost
+    Argon2 allows. Still real Argon2id hashes through the product's one hasher."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(user_model, "_hasher",
+                  PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    patch.undo()
+
+
+class SharedBytecode(BytecodeCache):
+    """Compiled templates shared by every test's app (keyed by template and checked against
+    its source by Jinja): compiling them again for each app cost ~0.3 s a test."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+SHARED_BYTECODE = SharedBytecode()
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
     """Test databases with every migration applied: ``.new(data_dir)`` gives a fresh one."""
@@ -107,6 +140,7 @@ def portal_app(data_dir, databases, **overrides):
     """A real app on a fresh database in ``data_dir``, its context pushed; cleaned up after."""
     database_url = databases.new(data_dir)
     app = create_app(_app_config(data_dir, database_url) | overrides)
+    app.jinja_env.bytecode_cache = SHARED_BYTECODE
     with app.app_context():
         yield app
         db.session.remove()
