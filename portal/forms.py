@@ -12,7 +12,7 @@ from portal.markup import markdown_problem
 MAX_PAGE = 1000  # deeper pages are for filters, not paging; also bounds the SQL offset
 
 # Every integer argument read outside a WTForm (query string, or a hidden form field). int_arg
-# takes no other name, so a new one is added here, and tests/test_probe_integers.py sends bad
+# takes no other name, so a new one is added here, and tests/probes/test_probe_integers.py sends bad
 # values of each to every route.
 INTEGER_ARGS = frozenset({
     "page", "sid", "rank", "quote", "against", "article_id", "min", "min_votes", "days",

@@ -63,9 +63,12 @@ class PostgresDatabases:
     """Each test's database is created from the migrated one (CREATE DATABASE ... TEMPLATE)."""
 
     def __init__(self, url: str):
-        self.url = make_url(url)
-        self.template_name = self.url.database
-        self.template_url = url
+        # Under pytest-xdist each worker process has its own template (and copies of it).
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        name = make_url(url).database
+        self.template_name = f"{name}_{worker}" if worker else name
+        self.url = make_url(url).set(database=self.template_name)
+        self.template_url = self.url.render_as_string(hide_password=False)
         self.counter = itertools.count(1)
         # Maintenance connection to the server's own database, outside any transaction.
         self.admin = create_engine(self.url.set(database="postgres"),

@@ -1,5 +1,5 @@
 """The audit log: every editor and admin action leaves one entry with actor, before and after,
-written in the same transaction as the change (the admin page: tests/test_audit_page.py)."""
+written in the same transaction as the change (the admin page: tests/portal/test_audit_page.py)."""
 
 import hashlib
 import io

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.audit.services import PER_PAGE, record
 from portal.extensions import db
 from portal.models import Article
-from tests.test_audit_log import article_form, editor  # noqa: F401  (editor is a fixture)
+from tests.portal.test_audit_log import article_form, editor  # noqa: F401  (editor is a fixture)
 
 
 @pytest.mark.parametrize("role", ["customer", "expert", "editor"])

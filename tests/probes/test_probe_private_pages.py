@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from portal.extensions import db
 from portal.models import DownloadFile
 from tests.probe_helpers import build_world, fill, upload_form
-from tests.test_probe_integers import _values, get_rules
+from tests.probes.test_probe_integers import _values, get_rules
 
 # Responses whose caching the view decides itself: a file download (public files may be kept
 # for an hour; customers-only ones are "private, no-cache").

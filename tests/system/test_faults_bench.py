@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bench._faults_client import form_fields
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 # A --short run took 245-316 s here while the 2 shared cores ran at load average 14-15
 # (other jobs); 240 s was too tight for that.

@@ -8,7 +8,7 @@ import pytest
 
 from portal.inputs import FIRST_DAY, LAST_DAY, parse_day
 from tests.probe_helpers import WRITE_ROUTES, build_world, fill
-from tests.test_probe_integers import _values, get_rules
+from tests.probes.test_probe_integers import _values, get_rules
 
 BAD_DAYS = ["0001-01-01", "9999-12-31", "1999-12-31", "2100-01-01", "2026-02-30", "2026-13-01",
             "2026-00-10", "2026-1-1", "20261101", "2026-W44-1", "+2026-01-01", "-2026-01-01",

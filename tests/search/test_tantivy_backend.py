@@ -18,12 +18,11 @@ from search.backend import OutdatedIndexError, SearchRequest
 from search.query import parse_user_query
 from search.tantivy import TantivyBackend
 from search.tantivy.schema import build_schema, register_tokenizer
+from tests import ROOT
 from tests.conftest import _app_config
+from tests.search.test_query_robustness import HOSTILE, assert_safe_html
+from tests.search.test_search_backend import doc, keys
 from tests.search_helpers import apply_waits_for, rebuild_with_late_apply
-from tests.test_query_robustness import HOSTILE, assert_safe_html
-from tests.test_search_backend import doc, keys
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from portal.extensions import csrf, db
 from portal.forum.services import create_topic, reply
 from portal.models import PostVote, Product
 from portal.security.headers import content_security_policy
-from tests.test_rate_limits import build_app  # noqa: F401 (a fixture)
+from tests.portal.test_rate_limits import build_app  # noqa: F401 (a fixture)
 
 FIXED_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -3,7 +3,6 @@
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,8 +20,7 @@ from search.backend import IndexDocument, SearchRequest
 from search.ngrams import char_grams, grams_text
 from search.whoosh_analysis import PortalTokenizer, portal_analyzer
 from search.whoosh_backend import WhooshBackend
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 def test_index_mode_emits_words_and_subwords():
@@ -214,7 +212,7 @@ def _split_by_positions(text):
 
 
 def _shipped_texts():
-    root = Path(__file__).resolve().parents[1] / "kb_articles"
+    root = ROOT / "kb_articles"
     return [p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.md"))]
 
 

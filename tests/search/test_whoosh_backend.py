@@ -16,7 +16,7 @@ from search.schema import build_schema
 from search.whoosh_analysis import GramField
 from search.whoosh_arrays import SegmentCache
 from search.whoosh_backend import OutdatedIndexError, WhooshBackend
-from tests.test_search_backend import doc, keys
+from tests.search.test_search_backend import doc, keys
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ values (content the users wrote is left out of the check)."""
 
 import html
 import re
-from pathlib import Path
 
 import pytest
 
+from tests import ROOT
 from tests.probe_helpers import build_world, fill
 
-CATALOG = Path(__file__).resolve().parent.parent / "portal/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+CATALOG = ROOT / "portal/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 # Stored values that must be shown through the catalog, never as they are stored.
 RAW_VALUES = ("draft", "published", "archived", "customer", "expert", "editor", "admin")
 SKIP = {"/static/<path:filename>", "/robots.txt", "/sitemap.xml", "/healthz", "/api/v1/search",

@@ -48,7 +48,7 @@ def test_a_follower_hears_of_each_visible_update_and_can_stop(client, make):
 
 
 def test_following_needs_an_account(client, make):
-    """(Its CSRF check is in the probe family of tests/test_probe_csrf.py.)"""
+    """(Its CSRF check is in the probe family of tests/probes/test_probe_csrf.py.)"""
     make.article("退款", slug="refund")
     page = client.get("/a/refund").get_data(as_text=True)
     assert "/login?next=/a/refund" in page and 'action="/a/refund/follow"' not in page

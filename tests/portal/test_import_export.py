@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Article, ArticleRevision, Category
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 ARTICLE = """---
 slug: {slug}

@@ -25,8 +25,7 @@ from portal.kb.markdown_files import (
     parse_plain_markdown,
     path_slug,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 def test_reciprocal_rank_is_one_over_the_first_relevant_rank_within_ten():

@@ -1,14 +1,12 @@
 """One article in three languages: translation groups, outdated marks, the reader's
 language first, the editor's "translate to" flow and the localisation dashboard."""
 
-from pathlib import Path
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 def _article(slug):

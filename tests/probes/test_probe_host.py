@@ -11,7 +11,7 @@ from portal.config import build_config
 from portal.extensions import db
 from portal.models import OutboxMail
 from tests.probe_helpers import WRITE_ROUTES, actor_for, build_world, fill, own_app, snapshot
-from tests.test_probe_sqli import _values, get_rules
+from tests.probes.test_probe_sqli import _values, get_rules
 
 FOREIGN_HOSTS = ["evil.example", "evil.example:5000", "localhost.evil.example",
                  "127.0.0.1.evil.example", "evil.example#@localhost"]

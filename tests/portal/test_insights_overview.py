@@ -20,7 +20,7 @@ from portal.insights.query_reports import (
 from portal.insights.ranges import DateRange
 from portal.insights.rollup import roll_up
 from portal.models import ArticleFeedback, AskSession, Assignment
-from tests.test_insights_rollup import at, search, topic, view
+from tests.portal.test_insights_rollup import at, search, topic, view
 
 WEEK = DateRange(date(2026, 10, 8), date(2026, 10, 14))  # previous: Oct 1-7
 RANGE = {"start": "2026-10-08", "end": "2026-10-14"}

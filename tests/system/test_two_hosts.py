@@ -24,7 +24,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
+
 BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("PORTAL_TEST_PG_SERVER",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
