@@ -2,7 +2,10 @@
 
 The schema is built once per session by the real Alembic migrations, then each test gets a
 clean copy: a copy of the migrated SQLite file, or — when PORTAL_TEST_DATABASE_URL names a
-PostgreSQL database — a database created from the migrated one as a template."""
+PostgreSQL database — a database created from the migrated one as a template.
+
+Where a new test goes (search/, portal/, probes/, system/, browser/) and the markers: see
+tests/README.md."""
 
 import itertools
 import os
@@ -26,6 +29,23 @@ from portal.models import user as user_model
 from tests.factories import Factories
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+
+# What a directory's tests need, as markers (`pytest -m "not browser"`); see tests/README.md.
+DIRECTORY_MARKERS = {"browser": ("browser",), "system": ("multiprocess",)}
+
+
+def pytest_collection_modifyitems(items):
+    """Markers from the directory, and ``database`` on every test that uses the suite's test
+    database (the ``migrated_database`` fixture, also through ``app``, ``client``, ``make``):
+    its outcome can depend on PORTAL_TEST_DATABASE_URL and PORTAL_TEST_SEARCH_BACKEND, so
+    the PostgreSQL pass (`make test-postgres`, ``-m database``) runs exactly these again.
+    The others (engines on their own index, analyzer, processes with their own databases)
+    do the same work in both passes and run once, in the SQLite pass."""
+    for item in items:
+        for marker in DIRECTORY_MARKERS.get(item.path.parent.name, ()):
+            item.add_marker(marker)
+        if "migrated_database" in item.fixturenames:
+            item.add_marker("database")
 
 
 def _app_config(data_dir, database_url=None):

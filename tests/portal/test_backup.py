@@ -125,6 +125,7 @@ def test_round_trip_brings_back_data_uploads_and_search(app, client, site, tmp_p
     assert served.status_code == 200 and served.data == PDF
 
 
+@pytest.mark.slow
 def test_backup_taken_while_rows_are_written_is_consistent(app, make, tmp_path):
     """Another thread keeps committing rows during the backup: none of its writes fail, and
     the copy is a sound database whose counts match the manifest."""
@@ -341,6 +342,7 @@ def pg_app(tmp_path):
         admin.close()
 
 
+@pytest.mark.postgres
 def test_postgresql_round_trip(pg_app, tmp_path):
     from tests.conftest import Client
 

@@ -204,6 +204,7 @@ def _search_total(client, query: str) -> int:
     return client.get(f"/api/v1/search?q={query}").json["total"]
 
 
+@pytest.mark.slow
 def test_bulk_import_saves_every_file_with_its_first_revision_and_indexes_it(app, client,
                                                                               tmp_path):
     """1,200 files over three batches: every article, one revision each, all searchable."""
@@ -232,6 +233,7 @@ def test_bulk_import_saves_every_file_with_its_first_revision_and_indexes_it(app
         f"/api/v1/search?q={_spelled(1107)}").json["results"]] == ["section-1-guide-1107"]
 
 
+@pytest.mark.slow
 def test_bulk_import_reports_bad_files_by_name_and_imports_the_rest(app, tmp_path):
     """Bad files in a later batch cost only themselves; re-import leaves everything alone."""
     from portal.models import IndexTask

@@ -23,6 +23,8 @@ from portal.models import (
 )
 from tests.conftest import _app_config
 
+pytestmark = pytest.mark.slow  # each test generates days of demo traffic
+
 SMALL = ["--days", "2", "--per-day", "40", "--seed", "1"]
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 

@@ -90,6 +90,7 @@ def test_the_default_table_covers_the_abusable_endpoints(app):
     assert LIMITS["auth.login"] == "10/minute" and LIMITS["auth.login@ip_email"] == "20/hour"
 
 
+@pytest.mark.slow
 def test_login_is_refused_after_the_limit_and_usable_again_after_the_window(site):
     app, client, make = site({"auth.login": "3 per 8 seconds"})
     user = make.user()

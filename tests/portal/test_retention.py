@@ -132,6 +132,7 @@ def test_purge_works_in_batches(clock, search_at):
     assert count(SearchClick) == 1
 
 
+@pytest.mark.slow
 def test_rollup_figures_are_unchanged_by_a_purge(clock, search_at):
     from portal.insights.rollup import roll_up
 

@@ -105,6 +105,7 @@ def _counters() -> dict:
             **{("topic", t.id): t.view_count for t in db.session.scalars(select(Topic))}}
 
 
+@pytest.mark.slow
 def test_no_get_route_counts_one_visitors_reloads_twice(app, client, world):
     """Every GET rule of the URL map, five times, each time without cookies (a new anonymous
     id) and then five times as a logged-in user: each counter moves by one at most."""
@@ -131,6 +132,7 @@ def test_no_get_route_counts_one_visitors_reloads_twice(app, client, world):
         assert not raised, (who, raised)
 
 
+@pytest.mark.slow
 def test_a_fresh_cookie_for_each_vote_still_counts_once(app, make, client):
     """The reported storm: 40 votes, each from a fresh cookie, raised helpful_yes by 40."""
     limiter = app.extensions.get("portal_limiter")

@@ -37,6 +37,7 @@ def _ban(user) -> None:
     db.session.commit()
 
 
+@pytest.mark.slow
 def test_every_write_route_refuses_a_banned_user(app, client, world):
     rules = write_rules(app)
     failures, probes = [], 0

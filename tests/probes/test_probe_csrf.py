@@ -33,6 +33,7 @@ def world(app, make, client):
 BAD_TOKENS = [None, "", "not-a-token", "IjBkZmYi.Zz-abc.wrong-signature"]
 
 
+@pytest.mark.slow
 def test_every_write_route_refuses_missing_or_wrong_csrf_token(app, client, world):
     """One world for all routes: a refused request changes nothing, so the next probe sees
     the same objects (and a hole shows up as a changed snapshot)."""

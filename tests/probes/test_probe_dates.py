@@ -36,6 +36,7 @@ def _range_message(body: str) -> bool:
     return str(FIRST_DAY) in body and str(LAST_DAY) in body
 
 
+@pytest.mark.slow
 def test_bad_dates_in_every_get_route(app, client, world):
     client.login(world.admin)
     client.post("/lang/en")

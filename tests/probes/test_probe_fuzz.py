@@ -2,6 +2,7 @@
 characters, query operators, field syntax, brackets, huge values, bad pages, types,
 categories and languages. Never a 5xx; API refusals are JSON with an error message."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,7 @@ def _clean(params: dict) -> dict:
     return {k: v for k, v in params.items() if v is not None}
 
 
+@pytest.mark.slow
 def test_fuzz_search_parameters(tmp_path, migrated_database):
     """One app for all three properties (a new app per example would take minutes)."""
     with own_app(tmp_path, migrated_database) as app:

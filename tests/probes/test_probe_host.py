@@ -53,6 +53,7 @@ def test_the_sites_own_hosts_still_answer(app, client):
         assert client.http.get("/", base_url=f"http://{host}").status_code == 200, host
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("proxies", [0, 1])
 def test_forwarded_host_headers_reach_no_mail_row_or_page(tmp_path, migrated_database, proxies):
     """Every write route as its allowed user and every GET route, with every forwarded-host

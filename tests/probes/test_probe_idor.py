@@ -49,6 +49,7 @@ def _post(client, rule, world):
     return client.post(fill(rule, world.ids()), data, **kwargs)
 
 
+@pytest.mark.slow
 def test_every_write_route_refuses_users_who_may_not_write(app, client, world):
     """One world for all routes: refusals change nothing, so every probe sees the same
     objects; a write that gets through shows as a status or a changed snapshot."""

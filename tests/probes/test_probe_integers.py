@@ -76,6 +76,7 @@ def test_every_reader_is_a_route_and_every_argument_is_read(app):
     assert INTEGER_ARGS - read == {"topic_id", "base_revision", "translation_of", "owner_id"}
 
 
+@pytest.mark.slow
 def test_bad_integers_in_every_get_route(app, client, world):
     """Every GET route gets every integer argument at once, then each route that reads one gets
     it alone; as the admin, who may see every page."""
@@ -117,6 +118,7 @@ def _integer_fields(form: dict) -> list[str]:
             or (isinstance(value, str) and value.isascii() and value.isdigit())]
 
 
+@pytest.mark.slow
 def test_bad_integers_in_every_write_form(app, client, world):
     """Each integer field of each write form (as the admin, who may post them all; the topic
     ban form and the feedback form get their hidden topic_id and sid too)."""

@@ -88,6 +88,7 @@ def _form(rule, world, field, source, n):
     return data, ({"content_type": "multipart/form-data"} if probe.multipart else {})
 
 
+@pytest.mark.slow
 def test_pathological_markdown_in_every_field_is_bounded_and_rendered_once(
         app, client, world, no_rendering, monkeypatch):
     app.config["NEW_ACCOUNT_POSTS_PER_HOUR"] = 10_000  # hundreds of posts by new accounts

@@ -37,6 +37,7 @@ def _checked(response, rule, failures, private=True):
         failures.append((rule, "Server", headers["Server"]))
 
 
+@pytest.mark.slow
 def test_every_page_for_a_logged_in_user_is_not_stored(app, client, world):
     failures, count = [], 0
     for user in (world.admin, world.owner):

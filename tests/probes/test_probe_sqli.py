@@ -99,6 +99,7 @@ def test_every_get_route_is_listed(app):
     assert len(get_rules(app)) >= 50
 
 
+@pytest.mark.slow
 def test_sql_syntax_in_every_get_parameter(app, client, world):
     client.login(world.admin)
     client.get("/search?q=退货")  # a search id for the click route
@@ -121,6 +122,7 @@ def test_sql_syntax_in_every_get_parameter(app, client, world):
     _assert_schema_intact(tables, counts)
 
 
+@pytest.mark.slow
 def test_sql_syntax_in_write_route_fields(app, client, world):
     """Each field of each write form gets each payload, as the role that may write."""
     tables = table_names()

@@ -102,6 +102,7 @@ def plant(client, world, clock, payload: str, line: str) -> dict:
 BATCHES = [XSS_PAYLOADS[i::8] for i in range(8)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch", BATCHES, ids=[f"batch{i}" for i in range(8)])
 def test_payloads_never_become_executable_markup(app, client, world, clock, batch):
     payload, line = "\n\n".join(batch), " ".join(batch)

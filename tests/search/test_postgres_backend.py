@@ -35,6 +35,8 @@ from tests.search.test_query_robustness import HOSTILE, assert_safe_html
 from tests.search.test_search_backend import doc, keys, postgres_table, postgres_url  # noqa: F401
 from tests.search_helpers import instances, rebuild_with_late_apply
 
+pytestmark = pytest.mark.postgres  # needs a PostgreSQL server (skips without one)
+
 NASTY_TOKENS = ["it's", "''", "'", "a\\b", "\\", "\\'", "x:y", "a:*", ":A", "&", "|", "!",
                 "<->", "(", ")", "*", '"', "a&b|c", "!x", "退货:1A", "%s", "{0}", "é"]
 

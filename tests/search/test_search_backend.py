@@ -19,7 +19,7 @@ from search.tantivy import TantivyBackend
 from search.whoosh_backend import WhooshBackend
 from tests.search_helpers import apply_waits_for, instances
 
-ENGINES = ["tantivy", "whoosh", "postgres"]
+ENGINES = ["tantivy", "whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
 BACKEND_CLASSES = {"tantivy": TantivyBackend, "whoosh": WhooshBackend}
 
 

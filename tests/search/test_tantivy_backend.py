@@ -230,6 +230,7 @@ def test_portal_selects_the_backend_by_configuration(tmp_path):
         create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "lucene"})
 
 
+@pytest.mark.slow
 def test_the_retired_sqlite_engine_names_its_replacement(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PORTAL_DATA_DIR": str(tmp_path),
            "PORTAL_SEARCH_BACKEND": "sqlite"}

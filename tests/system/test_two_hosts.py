@@ -57,7 +57,8 @@ def _missing() -> str:
     return ""
 
 
-pytestmark = pytest.mark.skipif(bool(_missing()), reason=_missing() or "ready")
+pytestmark = [pytest.mark.postgres,
+              pytest.mark.skipif(bool(_missing()), reason=_missing() or "ready")]
 
 
 def free_port() -> int:
