@@ -14,8 +14,8 @@ LOCK        := requirements/dev.txt
 DEPLOY_LOCK := requirements/deploy.txt
 UV_VERSION  := 0.13.9
 
-.PHONY: run test test-postgres setup install translations lint messages clean bench lock \
-	wheel-check
+.PHONY: run test test-fast test-postgres setup install translations lint messages clean bench \
+	lock wheel-check
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,21 +50,36 @@ setup: install
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite runs in one process per core (pytest-xdist; WORKERS=0 for one process), a test
+# file per process at a time (module fixtures such as the live server are built once).
+WORKERS ?= auto
+PYTEST  := $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
+
+# Every test, on SQLite + tantivy (the engine tests run every engine, and the tests marked
+# `postgres` use the local PostgreSQL server when it answers).
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # Build the wheel, install it in a fresh venv outside the tree and serve pages from it.
 wheel-check: $(STAMP)
 	PYTHON=$(BIN)/python .ci/wheel_check.sh
 
-# The whole suite on PostgreSQL (database and search backend) in a throw-away database
-# that pytest creates and drops: needs a server, by default the local one.
+# The quick part for development (under 2 minutes on 2 cores): no browser, no processes,
+# nothing marked slow.
+test-fast: install
+	$(PYTEST) -m "not slow and not browser and not multiprocess"
+
+# The tests whose outcome depends on the database (marker `database`: every test that uses
+# the suite's test database, set by tests/conftest.py) again on PostgreSQL, database and search
+# backend, in a throw-away database that pytest creates and drops. The rest (engines on their
+# own index, the analyzer, processes with their own databases) did the same work in `make test`
+# and is not repeated. Needs a server, by default the local one.
 PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432
 PG_TEST_DB ?= portal_test_$(shell date +%s)_$$$$
 test-postgres: install
 	PORTAL_TEST_DATABASE_URL=$(PG_SERVER)/$(PG_TEST_DB) PORTAL_TEST_SEARCH_BACKEND=postgres \
-		$(BIN)/python -m pytest
+		$(PYTEST) -m database
 
 # Speed benchmarks (figures, not timed tests): corpus, search engines, HTTP, relevance.
 # `make bench SIZE=100000` for the large corpus (cached in bench/.cache/ once built).

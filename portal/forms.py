@@ -11,7 +11,7 @@ from portal.markup import markdown_problem
 from search.paging import MAX_PAGE  # deeper pages are for filters, not paging
 
 # Every integer argument read outside a WTForm (query string, or a hidden form field). int_arg
-# takes no other name, so a new one is added here, and tests/test_probe_integers.py sends bad
+# takes no other name, so a new one is added here, and tests/probes/test_probe_integers.py sends bad
 # values of each to every route.
 INTEGER_ARGS = frozenset({
     "page", "sid", "rank", "quote", "against", "article_id", "min", "min_votes", "days",

@@ -20,9 +20,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from portal import create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend
+from tests import ROOT
 from tests.conftest import _app_config
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM") or "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google services, which

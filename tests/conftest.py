@@ -2,7 +2,10 @@
 
 The schema is built once per session by the real Alembic migrations, then each test gets a
 clean copy: a copy of the migrated SQLite file, or — when PORTAL_TEST_DATABASE_URL names a
-PostgreSQL database — a database created from the migrated one as a template."""
+PostgreSQL database — a database created from the migrated one as a template.
+
+Where a new test goes (search/, portal/, probes/, system/, browser/) and the markers: see
+tests/README.md."""
 
 import itertools
 import os
@@ -12,17 +15,37 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from flask import g
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend
+from portal.models import user as user_model
 from tests.factories import Factories
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+
+# What a directory's tests need, as markers (`pytest -m "not browser"`); see tests/README.md.
+DIRECTORY_MARKERS = {"browser": ("browser",), "system": ("multiprocess",)}
+
+
+def pytest_collection_modifyitems(items):
+    """Markers from the directory, and ``database`` on every test that uses the suite's test
+    database (the ``migrated_database`` fixture, also through ``app``, ``client``, ``make``):
+    its outcome can depend on PORTAL_TEST_DATABASE_URL and PORTAL_TEST_SEARCH_BACKEND, so
+    the PostgreSQL pass (`make test-postgres`, ``-m database``) runs exactly these again.
+    The others (engines on their own index, analyzer, processes with their own databases)
+    do the same work in both passes and run once, in the SQLite pass."""
+    for item in items:
+        for marker in DIRECTORY_MARKERS.get(item.path.parent.name, ()):
+            item.add_marker(marker)
+        if "migrated_database" in item.fixturenames:
+            item.add_marker("database")
 
 
 def _app_config(data_dir, database_url=None):
@@ -60,9 +83,12 @@ class PostgresDatabases:
     """Each test's database is created from the migrated one (CREATE DATABASE ... TEMPLATE)."""
 
     def __init__(self, url: str):
-        self.url = make_url(url)
-        self.template_name = self.url.database
-        self.template_url = url
+        # Under pytest-xdist each worker process has its own template (and copies of it).
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        name = make_url(url).database
+        self.template_name = f"{name}_{worker}" if worker else name
+        self.url = make_url(url).set(database=self.template_name)
+        self.template_url = self.url.render_as_string(hide_password=False)
         self.counter = itertools.count(1)
         # Maintenance connection to the server's own database, outside any transaction.
         self.admin = create_engine(self.url.set(database="postgres"),
@@ -88,6 +114,36 @@ class PostgresDatabases:
         self.admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Argon2 at the product's cost takes ~0.1-0.6 s a hash and as much a verify on this
+    machine, and most tests make users and log them in: the suite hashes at the lowest cost
+    Argon2 allows. Still real Argon2id hashes through the product's one hasher."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(user_model, "_hasher",
+                  PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    patch.undo()
+
+
+class SharedBytecode(BytecodeCache):
+    """Compiled templates shared by every test's app (keyed by template and checked against
+    its source by Jinja): compiling them again for each app cost ~0.3 s a test."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+SHARED_BYTECODE = SharedBytecode()
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
     """Test databases with every migration applied: ``.new(data_dir)`` gives a fresh one."""
@@ -107,6 +163,7 @@ def portal_app(data_dir, databases, **overrides):
     """A real app on a fresh database in ``data_dir``, its context pushed; cleaned up after."""
     database_url = databases.new(data_dir)
     app = create_app(_app_config(data_dir, database_url) | overrides)
+    app.jinja_env.bytecode_cache = SHARED_BYTECODE
     with app.app_context():
         yield app
         db.session.remove()

@@ -237,6 +237,8 @@ def test_public_set_end_to_end_reports_both_baselines_and_titles(tmp_path):
     assert "Own set" not in report
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_a_backend_that_fails_is_reported_and_the_baselines_still_run(tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

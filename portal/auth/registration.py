@@ -9,7 +9,6 @@ and password hash, signed with SECRET_KEY (salted for this purpose) and timed.""
 
 from collections.abc import Callable
 
-from argon2 import PasswordHasher
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from portal.auth.reset import ClockSigner
 from portal.auth.services import EMAIL_RE, create_user, find_user, normalize_email
 from portal.extensions import db
 from portal.models import User
+from portal.models.user import hash_password
 from portal.notify.services import queue_mail
 
 SALT = "portal.auth.register"
@@ -54,7 +54,7 @@ def start_registration(email: str, password: str, display_name: str,
     check_password_rules(password, email, display_name)
     name = (display_name or "").strip()[:80]
     token = _serializer().dumps({"email": email, "name": name,
-                                 "hash": PasswordHasher().hash(password)})
+                                 "hash": hash_password(password)})
     owner = find_user(email)
     if owner is None:
         subject, body = _confirm_mail(email, link_for(token))

@@ -8,7 +8,7 @@ drop characters, so index and query would no longer speak the analyzer's languag
 
 Inside a quoted lexeme only the quote and the backslash are special (the backslash escapes
 the next character, a doubled quote is one quote), so :, &, |, !, * and spaces are plain
-characters there; tests/test_postgres_backend.py round-trips hostile tokens to prove it.
+characters there; tests/search/test_postgres_backend.py round-trips hostile tokens to prove it.
 
 Layout of a tsvector (one column, because the RUM index orders by one column's distance):
 each field's whole words at consecutive positions (weight A for the title, B for tags, C

@@ -1,0 +1,170 @@
+"""`flask insights demo-data`: realistic traffic through the real services, deterministic,
+and it refuses to fill the same days twice without --force."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import ROOT, create_app
+from portal.extensions import db
+from portal.indexing.backend import close_backend, get_backend
+from portal.indexing.documents import key_for
+from portal.insights.demo import demo_data_command, generate
+from portal.kb.importer import import_directory
+from portal.models import (
+    ArticleFeedback,
+    ArticleView,
+    AskSession,
+    IndexTask,
+    RoutingEvent,
+    SearchClick,
+    SearchLog,
+    Topic,
+    User,
+)
+from search.backend import SearchRequest
+from tests.conftest import _app_config
+
+pytestmark = pytest.mark.slow  # each test generates days of demo traffic
+
+SMALL = ["--days", "2", "--per-day", "40", "--seed", "1"]
+PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def articles(app):
+    import_directory(ROOT / "kb_articles")
+
+
+@pytest.fixture
+def demo(app, articles, clock):
+    """One small demo run (two days, about 40 searches a day) at a fixed now."""
+    result = app.test_cli_runner().invoke(demo_data_command, SMALL)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_data_creates_searches_clicks_votes_topics_and_ask_sessions(app, clock, demo):
+    """Every kind of record the insight pages read is there, and the summary says so."""
+    # About 40 planned searches a day up to the clock's hour on day two, plus retries after
+    # searches nothing was clicked in: how many retries depends on each engine's hits.
+    assert count(SearchLog) > 40
+    assert count(SearchClick) > 10
+    assert count(ArticleView, ArticleView.search_id.is_not(None)) > 5
+    assert count(ArticleView, ArticleView.search_id.is_(None)) > 0  # browsing, not searching
+    assert count(ArticleFeedback) > 0
+    assert count(AskSession) >= 6
+    assert count(Topic) > 0
+    assert count(RoutingEvent) > 0
+    assert "Searches" in demo.stdout and "Ask sessions" in demo.stdout
+    assert app.config["CLOCK"] is clock  # the clock it found is back
+
+
+def test_demo_data_flags_bots_and_staff(demo):
+    assert count(SearchLog, SearchLog.is_bot.is_(True)) > 0
+    assert count(SearchLog, SearchLog.is_staff.is_(True)) > 0
+    # Most searches are customers' (how many exactly depends on the shipped articles the
+    # visits are drawn from).
+    humans = count(SearchLog, SearchLog.is_bot.is_(False), SearchLog.is_staff.is_(False))
+    assert humans >= 30 and humans > 0.7 * count(SearchLog)
+
+
+def test_demo_data_stores_personal_data_only_masked(demo):
+    """Phone numbers, order numbers and e-mails typed into the box go through mask_pii."""
+    rows = db.session.execute(
+        select(SearchLog.query_raw, SearchLog.query_normalized, SearchLog.tokens)).all()
+    text = "\n".join(" ".join(row) for row in rows)
+    assert not PHONE.search(text)
+    assert "@qq.com" not in text and "dd2026" not in text.lower()
+    assert re.search("〔(手机号|订单号|邮箱)〕", text)
+
+
+def test_demo_data_clicks_decay_with_rank(demo):
+    ranks = dict(db.session.execute(
+        select(SearchClick.rank, func.count()).group_by(SearchClick.rank)).all())
+    assert max(ranks, key=ranks.get) == 1
+
+
+def test_demo_data_stays_inside_the_days_asked_for(clock, demo):
+    """Yesterday and today (UTC) up to the hour before now: nothing in the future."""
+    first, last = db.session.execute(
+        select(func.min(SearchLog.created_at), func.max(SearchLog.created_at))).one()
+    assert first.date() == clock.current.date() - timedelta(days=1)
+    assert last < clock.current - timedelta(minutes=30)
+
+
+def test_demo_data_is_busiest_late_morning_and_evening(app, articles, clock):
+    """Hours of day in the portal's time zone (UTC+8): 10-12 and 20-22 beat the night."""
+    generate(days=3, seed=2, per_day=60)
+    stamps = db.session.scalars(select(SearchLog.created_at).where(
+        SearchLog.is_bot.is_(False))).all()
+    local_hours = [(stamp.hour + 8) % 24 for stamp in stamps]
+    busy = sum(hour in (10, 11, 20, 21) for hour in local_hours)
+    night = sum(hour in (2, 3, 4, 5) for hour in local_hours)
+    assert busy > 4 * max(night, 1)
+
+
+def test_second_run_refuses_without_force_and_adds_with_force(app, demo):
+    before = count(SearchLog)
+    again = app.test_cli_runner().invoke(demo_data_command, SMALL)
+    assert again.exit_code != 0
+    assert "already exists" in again.output and "--force" in again.output
+    assert count(SearchLog) == before
+    forced = app.test_cli_runner().invoke(demo_data_command, [*SMALL, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert count(SearchLog) > before
+
+
+def test_same_seed_gives_the_same_counts(app, articles, clock, tmp_path, migrated_database):
+    """Two fresh databases, the same seed, the same now: the same traffic."""
+    first, _password, _created = generate(days=2, seed=1, per_day=40)
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other_url = migrated_database.new(other_dir)
+    other = create_app(_app_config(other_dir, other_url) | {"CLOCK": clock})
+    with other.app_context():
+        try:
+            import_directory(ROOT / "kb_articles")
+            second, _password, _created = generate(days=2, seed=1, per_day=40)
+        finally:
+            db.session.remove()
+            close_backend(other)
+            db.engine.dispose()
+        migrated_database.drop(other_url)
+    assert second == first
+    assert first.searches > 0
+
+
+def test_demo_data_needs_articles(app):
+    result = app.test_cli_runner().invoke(demo_data_command, SMALL)
+    assert result.exit_code != 0
+    assert "kb import" in result.output
+
+
+def test_the_password_is_printed_only_for_accounts_created_now(app, demo):
+    """The first run names the accounts it made; a forced second run made none, so it
+    prints no password (it would not be theirs)."""
+    first = re.search(r"(\d+) demo accounts were created now \((.+)\); their password: (\S+)",
+                      demo.output)
+    assert first, demo.output
+    assert "customer@example.com" in first.group(2)
+    customer = db.session.scalar(select(User).where(User.email == "customer1@example.com"))
+    assert customer.check_password(first.group(3))
+    forced = app.test_cli_runner().invoke(demo_data_command, [*SMALL, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "password:" not in forced.output
+    assert "keep their passwords" in forced.output
+
+
+def test_demo_traffic_is_in_the_index_when_the_run_ends(app, demo):
+    """Votes and posts re-index once a day, not per change: nothing is left queued."""
+    assert db.session.scalar(select(func.count()).select_from(IndexTask)) == 0
+    asked = db.session.scalar(select(Topic).order_by(Topic.id.desc()).limit(1))
+    hits = get_backend().search(SearchRequest(text=asked.title, per_page=50)).hits
+    assert any(hit.key == key_for("forum", asked.id) for hit in hits)

@@ -1,0 +1,261 @@
+"""tantivy backend specifics: token fields, the re-rank, characters beside words, other
+processes' commits, rebuilds under readers, writer locks and a SIGKILLed writer."""
+
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import tantivy
+
+from portal import create_app
+from portal.config import ConfigError
+from portal.indexing.backend import get_backend
+from search import ranking
+from search.backend import OutdatedIndexError, SearchRequest
+from search.query import parse_user_query
+from search.tantivy import TantivyBackend
+from search.tantivy.schema import build_schema, register_tokenizer
+from tests import ROOT
+from tests.conftest import _app_config
+from tests.search.test_query_robustness import HOSTILE, assert_safe_html
+from tests.search.test_search_backend import doc, keys
+from tests.search_helpers import apply_waits_for, rebuild_with_late_apply
+
+
+@pytest.fixture
+def index_dir(tmp_path):
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def backend(index_dir):
+    backend = TantivyBackend(index_dir)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(params=["exact", "pruned"])
+def ranking_path(request, monkeypatch, backend):
+    """The backend, ranking either every hit exactly or the pruned candidates (the path
+    taken above EXACT_BELOW hits), which must rank alike."""
+    if request.param == "pruned":
+        monkeypatch.setattr("search.tantivy.backend.EXACT_BELOW", 0)
+    return backend
+
+
+def run_python(code, index_dir):
+    """Run ``code`` in a fresh interpreter (another server process) with ``index_dir``."""
+    return subprocess.run(
+        [sys.executable, "-c", code, str(index_dir)], cwd=ROOT, capture_output=True,
+        text=True, timeout=60,
+    )
+
+
+def test_tokens_with_dots_plus_and_hash_stay_whole(backend):
+    backend.apply([
+        doc(1, "升级到 4.2.1", "c++ 插件和 C# 插件都要更新"),
+        doc(2, "升级到 4.2.10", "只有 python 插件"),
+    ], [])
+    assert keys(backend, "4.2.1") == ["article:1"]
+    assert keys(backend, "4.2") == []
+    assert keys(backend, "c++") == ["article:1"]
+    assert keys(backend, '"c++ 插件"') == ["article:1"]
+
+
+def test_sub_words_match_terms_and_rank_by_their_field(ranking_path):
+    ranking_path.apply([
+        doc(1, "说明", "我们的客戶服務很好"),
+        doc(2, "客户服务时间", "每天九点开始"),
+    ], [])
+    # 服务 occurs only inside the words 客户服务 / 客戶服務 (sub-word fields).
+    assert keys(ranking_path, "服务") == ["article:2", "article:1"]
+    assert "<mark>服務</mark>" in ranking_path.search(SearchRequest("服务")).hits[1].snippet
+
+
+def test_synonyms_score_below_the_literal_word(ranking_path):
+    assert "退款" in parse_user_query("退货").alternatives["退货"]
+    ranking_path.apply([doc(1, "退货", "说明"), doc(2, "退款", "说明")], [])
+    first, second = ranking_path.search(SearchRequest("退货")).hits
+    assert (first.key, second.key) == ("article:1", "article:2")
+    assert second.score < first.score
+    assert keys(ranking_path, "退货 -退款") == ["article:1"]
+
+
+def test_freshness_is_applied_in_the_rerank(ranking_path):
+    now = datetime.now(UTC)
+    ranking_path.apply([doc(1, "发票", "说明", updated=None),
+                   doc(2, "发票", "说明", updated=now.replace(year=now.year - 1)),
+                   doc(3, "发票", "说明", updated=now)], [])
+    hits = {hit.key: hit.score for hit in ranking_path.search(SearchRequest("发票")).hits}
+    base = hits["article:1"]
+    assert hits["article:3"] == pytest.approx(base * ranking.freshness_boost(0), rel=1e-4)
+    year_old = ranking.freshness_boost(ranking.age_in_days(now.replace(year=now.year - 1)))
+    assert hits["article:2"] == pytest.approx(base * year_old, rel=1e-4)
+
+
+def test_coordination_is_applied_in_the_rerank(ranking_path):
+    ranking_path.apply([doc(1, "发票 抬头"), doc(2, "发票")], [])
+    hits = {hit.key: hit.score for hit in ranking_path.search(SearchRequest("发票 抬头 退货")).hits}
+    # Both match; article 1 has two of the three words and keeps more of its score.
+    assert set(hits) == {"article:1", "article:2"}
+    assert hits["article:1"] > hits["article:2"]
+
+
+
+
+def test_characters_alone_do_not_make_a_hit(ranking_path):
+    ranking_path.apply([doc(1, "发货时间", "说明"), doc(2, "发票抬头", "说明")], [])
+    # 发 is shared, but no word or bigram: nothing to list (did-you-mean takes over).
+    result = ranking_path.search(SearchRequest("发漂"))
+    assert (result.total, result.hits) == (0, [])
+    # With a word that matches, the document sharing only 发 is still not listed.
+    assert keys(ranking_path, "发漂 抬头") == ["article:2"]
+
+
+def test_total_counts_every_match_beyond_the_candidates(ranking_path):
+    docs = [doc(n, f"退货说明 {n}", "退货") for n in range(1, ranking.CANDIDATES + 51)]
+    docs.append(doc(999, "货到付款", "退"))  # shares characters only
+    ranking_path.apply(docs, [])
+    result = ranking_path.search(SearchRequest("退货", per_page=10, page=3))
+    assert result.total == ranking.CANDIDATES + 50
+    assert [hit.rank for hit in result.hits] == list(range(21, 31))
+    deep = ranking_path.search(SearchRequest("退货", per_page=100, page=3))
+    assert len(deep.hits) == 50 and "article:999" not in {hit.key for hit in deep.hits}
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_never_raises(backend, text):
+    backend.apply([doc(1, "退货政策", "七天无理由退货。<b>注意</b> & \"quoted\" c++")], [])
+    result = backend.search(SearchRequest(text))
+    for hit in result.hits:
+        assert_safe_html(hit.snippet)
+        assert_safe_html(hit.title_html)
+    assert isinstance(backend.suggest(text), list)
+
+
+def test_lone_surrogates_in_documents_are_kept(backend):
+    backend.apply([doc(1, "发票\ud800抬头", "说明\udfff")], [])
+    assert backend.search(SearchRequest("发票")).hits[0].title == "发票\ud800抬头"
+
+
+def test_reader_sees_a_commit_from_another_process_on_its_next_query(backend, index_dir):
+    backend.apply([doc(1, "发票")], [])
+    assert keys(backend, "退货") == []
+    result = run_python(
+        "import sys\n"
+        "from search.tantivy import TantivyBackend\n"
+        "from search.backend import IndexDocument\n"
+        "TantivyBackend(sys.argv[1]).apply([IndexDocument(key='article:2', doc_type='article',"
+        " doc_id=2, title='退货政策', body='')], [])\n",
+        index_dir,
+    )
+    assert result.returncode == 0, result.stderr
+    assert keys(backend, "退货") == ["article:2"]
+
+
+def test_rebuild_replaces_the_index_while_readers_are_open(backend, index_dir):
+    backend.apply([doc(1, "发票抬头")], [])
+    reader = TantivyBackend(index_dir)  # another server process
+    try:
+        assert keys(reader, "发票") == ["article:1"]
+        seen_mid_build = []
+
+        def progress(_count):
+            seen_mid_build.append((keys(reader, "发票"), keys(reader, "退货")))
+
+        docs = [doc(n, "退货政策") for n in range(2, 1203)]
+        assert backend.rebuild(docs, progress=progress) == 1201
+        assert seen_mid_build and all(s == (["article:1"], []) for s in seen_mid_build)
+        assert keys(reader, "发票") == []
+        assert reader.search(SearchRequest("退货")).total == 1201
+        assert reader.document_count() == 1201
+    finally:
+        reader.close()
+
+
+def test_apply_during_rebuild_waits_and_lands_after_it(backend, index_dir):
+    writer = TantivyBackend(index_dir)
+    try:
+        rebuild_with_late_apply(backend, writer, [doc(n, "文档") for n in range(1, 600)],
+                                doc(9999, "迟到的文档"))
+        assert keys(backend, "迟到") == ["article:9999"]
+        assert backend.document_count() == 600
+    finally:
+        writer.close()
+
+
+def test_apply_waits_for_a_foreign_tantivy_writer(backend, index_dir):
+    backend.apply([doc(1, "发票")], [])
+    foreign_index = tantivy.Index(build_schema(), path=str(index_dir / ""), reuse=True)
+    register_tokenizer(foreign_index)
+    holder = {"writer": foreign_index.writer(heap_size=15_000_000, num_threads=1)}
+
+    def release():
+        holder.pop("writer").rollback()
+        holder.clear()
+
+    apply_waits_for(backend, release, doc(2, "退货"))
+    assert keys(backend, "退货") == ["article:2"]
+
+
+def test_a_killed_writer_loses_only_its_uncommitted_batch(backend, index_dir):
+    backend.apply([doc(1, "发票")], [])
+    result = run_python(
+        "import os, signal, sys\n"
+        "from search.tantivy import TantivyBackend\n"
+        "from search.tantivy.documents import analyse, to_document\n"
+        "from search.backend import IndexDocument\n"
+        "b = TantivyBackend(sys.argv[1])\n"
+        "b.apply([IndexDocument(key='article:2', doc_type='article', doc_id=2,"
+        " title='退货政策', body='')], [])\n"
+        "with b._writer(15_000_000) as w:\n"
+        "    w.delete_all_documents()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n",
+        index_dir,
+    )
+    assert result.returncode == -signal.SIGKILL
+    reopened = TantivyBackend(index_dir)
+    assert reopened.document_count() == 2  # committed kept, uncommitted gone
+    reopened.apply([doc(3, "换货")], [])  # the dead process's locks are gone with it
+    assert keys(reopened, "换货") == ["article:3"]
+
+
+def test_portal_selects_the_backend_by_configuration(tmp_path):
+    app = create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "tantivy"})
+    assert isinstance(get_backend(app), TantivyBackend)
+    with pytest.raises(ConfigError, match="PORTAL_SEARCH_BACKEND"):
+        create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "lucene"})
+
+
+@pytest.mark.slow
+def test_the_retired_sqlite_engine_names_its_replacement(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "PORTAL_DATA_DIR": str(tmp_path),
+           "PORTAL_SEARCH_BACKEND": "sqlite"}
+    result = subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "wsgi",
+                             "search", "drain"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1
+    assert "tantivy" in result.stderr and "search reindex" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_index_of_an_older_version_is_refused_until_rebuilt(index_dir):
+    old_builder = tantivy.SchemaBuilder()
+    old_builder.add_text_field("key", stored=True, tokenizer_name="raw")
+    index_dir.mkdir()
+    old = tantivy.Index(old_builder.build(), path=str(index_dir), reuse=False)
+    writer = old.writer(heap_size=15_000_000, num_threads=1)
+    writer.add_document(tantivy.Document(key="article:1"))
+    writer.commit()
+    backend = TantivyBackend(index_dir)
+    assert backend.document_count() == 0  # so `search reindex --if-missing` rebuilds it
+    with pytest.raises(OutdatedIndexError, match="flask --app wsgi search reindex"):
+        backend.search(SearchRequest("发票"))
+    with pytest.raises(OutdatedIndexError):
+        backend.apply([doc(2, "发票")], [])
+    assert backend.rebuild([doc(3, "发票")]) == 1
+    assert keys(backend, "发票") == ["article:3"]
+    assert keys(TantivyBackend(index_dir), "发票") == ["article:3"]

@@ -1,0 +1,130 @@
+"""The benchmark scripts at a tiny size (they must keep working), and the ping route."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, func, select
+
+from portal.extensions import db
+from portal.models import Article, Post, Topic
+from tests import ROOT
+
+TINY = 60
+
+
+def bench(*args: str, timeout: float = 600) -> str:
+    """Run ``python -m bench.<args>`` from the repository root; its standard output."""
+    result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def build(base: Path, *extra: str) -> tuple[str, dict]:
+    """A tiny corpus under ``base``: the command's output and the manifest."""
+    output = bench("bench.corpus", "--size", str(TINY), "--seed", "5", "--base", str(base),
+                   "--no-progress", *extra)
+    return output, json.loads((base / f"corpus-{TINY}" / "manifest.json").read_text())
+
+
+def _scalars(data_dir: Path, statement) -> list:
+    engine = create_engine(f"sqlite:///{data_dir / 'portal.db'}")
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(statement))
+    finally:
+        engine.dispose()
+
+
+def _titles(data_dir: Path) -> list[str]:
+    return (_scalars(data_dir, select(Article.title).order_by(Article.slug))
+            + _scalars(data_dir, select(Topic.title).order_by(Topic.id)))
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory):
+    """(base directory, manifest) of one tiny corpus shared by this module's tests."""
+    base = tmp_path_factory.mktemp("corpus")
+    return base, build(base)[1]
+
+
+def test_corpus_is_deterministic_and_uses_the_real_tables(tiny_corpus, tmp_path):
+    """Same seed, same documents; articles, topics and replies land in the database."""
+    base, first = tiny_corpus
+    build(tmp_path / "b")
+    data_a = base / f"corpus-{TINY}" / "data"
+    assert _titles(data_a) == _titles(tmp_path / "b" / f"corpus-{TINY}" / "data")
+    assert first["articles"] == 48 and first["topics"] == 12
+    count = func.count()
+    assert _scalars(data_a, select(count).select_from(Article)) == [48]
+    assert _scalars(data_a, select(count).select_from(Topic)) == [12]
+    replies = _scalars(data_a, select(count).select_from(Post)
+                       .where(Post.is_question.is_(False)))
+    assert replies == [first["replies"]] and first["replies"] > 0
+    assert "zh-CN" in set(_scalars(data_a, select(Article.language)))
+    # A second run reuses the cached corpus instead of rebuilding it.
+    output, again = build(base)
+    assert again == first and "reused from the cache" in output
+
+
+def _row(table: str, first_cell: str) -> list[str]:
+    match = re.search(rf"^\| {re.escape(first_cell)} \|(.*)\|$", table, re.MULTILINE)
+    assert match, f"no row {first_cell!r} in:\n{table}"
+    return [cell.strip() for cell in match.group(1).split("|")]
+
+
+def _number(cell: str) -> float:
+    return float(cell.rstrip("×").replace(",", ""))
+
+
+def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
+    """One backend plus both anchors over the tiny corpus: positive rates, ordered
+    percentiles; every query counted in the per-kind table."""
+    out = tmp_path / "engines.md"
+    bench("bench.engines", "--size", str(TINY), "--base", str(tiny_corpus[0]),
+          "--backend", "tantivy", "--queries", "60", "--markdown", str(out))
+    report = out.read_text(encoding="utf-8")
+    assert f"- {TINY} documents read from the database" in report
+    engines = ["tantivy", "fts5-trigram (baseline)", "bm25s over jieba words (anchor)"]
+    summary = report.split("## Search latency per query kind")[0]
+    assert re.findall(r"^\| ([^|]+?) \| [\d,]+ \|", summary, re.MULTILINE) == engines
+    for engine in engines:
+        docs_per_s, p50, p95, p99, _cpu, _zero, _ratio = map(_number, _row(summary, engine))
+        assert docs_per_s > 0 and 0 <= p50 <= p95 <= p99 and p99 > 0
+    kinds = report.split("## Search latency per query kind")[1]
+    tantivy = {kind: [cell.strip() for cell in rest.split("|")[:-1]]
+               for kind, rest in re.findall(r"^\| tantivy \| ([^|]+?) \|(.*)$", kinds,
+                                            re.MULTILINE)}
+    assert sum(int(cells[0]) for cells in tantivy.values()) == 60
+    assert _number(tantivy["zero-hit"][-1]) == 100.0
+    assert _number(tantivy["1-word"][-1]) < 100.0
+
+
+def test_ping_answers_ok_without_touching_the_database(app, client):
+    """GET /api/v1/ping is plain text "ok" and runs no SQL (load balancers poll it)."""
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/api/v1/ping")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+    assert response.mimetype == "text/plain"
+    assert statements == []
+
+
+def test_http_hosts_benchmark_script_starts_and_explains_its_needs():
+    """bench.http_hosts imports (it reuses bench.http_load's helpers) and --help names the
+    services it needs and its corpus default."""
+    output = bench("bench.http_hosts", "--help", timeout=60)
+    assert "default 2000" in output
+    assert "PostgreSQL" in output and "Redis" in output
