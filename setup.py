@@ -40,8 +40,9 @@ class BuildWithShippedFiles(build_py):
         package = Path(self.build_lib) / "portal"
         for name in SHIPPED_DIRS:
             shutil.rmtree(package / name, ignore_errors=True)  # no file left from a past build
-            shutil.copytree(HERE / name, package / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                HERE / name, package / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         compile_catalogs(CATALOGS, package / "translations")
 
 

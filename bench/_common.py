@@ -77,8 +77,10 @@ def machine_line() -> str:
                 break
     except OSError:
         pass
-    return (f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores ({cpu}), "
-            f"Python {platform.python_version()}")
+    return (
+        f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}"
+    )
 
 
 @dataclass
@@ -115,9 +117,18 @@ def summary_rows(results: list[EngineResult], baseline: str | None = None) -> li
     for result in results:
         p50, p95, p99 = percentiles(result.latencies())
         cpu = fmt(statistics.median(result.cpu_ms), 2) if result.cpu_ms else "—"
-        rows.append([result.engine, fmt(result.docs_per_s, 0), fmt(p50, 2), fmt(p95, 2),
-                     fmt(p99, 2), cpu, fmt(100 * result.zero_hit_share(), 1),
-                     f"{p50 / base_p50:.2f}×"])
+        rows.append(
+            [
+                result.engine,
+                fmt(result.docs_per_s, 0),
+                fmt(p50, 2),
+                fmt(p95, 2),
+                fmt(p99, 2),
+                cpu,
+                fmt(100 * result.zero_hit_share(), 1),
+                f"{p50 / base_p50:.2f}×",
+            ]
+        )
     return rows
 
 
@@ -127,6 +138,15 @@ def kind_rows(results: list[EngineResult]) -> list[list]:
     for result in results:
         for kind in result.kinds():
             p50, p95, p99 = percentiles(result.latencies(kind))
-            rows.append([result.engine, kind, len(result.latencies(kind)), fmt(p50, 2),
-                         fmt(p95, 2), fmt(p99, 2), fmt(100 * result.zero_hit_share(kind), 1)])
+            rows.append(
+                [
+                    result.engine,
+                    kind,
+                    len(result.latencies(kind)),
+                    fmt(p50, 2),
+                    fmt(p95, 2),
+                    fmt(p99, 2),
+                    fmt(100 * result.zero_hit_share(kind), 1),
+                ]
+            )
     return rows

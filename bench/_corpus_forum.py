@@ -67,8 +67,9 @@ def make_users(size: int) -> dict[str, list[User]]:
     counts = {"customer": min(60, max(4, size // 250)), "expert": min(10, max(2, size // 2000))}
     for role, count in counts.items():
         for number in range(count):
-            user = create_user(f"bench-{role}{number}@example.com", PASSWORD, f"{role}{number}",
-                               role=role)
+            user = create_user(
+                f"bench-{role}{number}@example.com", PASSWORD, f"{role}{number}", role=role
+            )
             user.created_at = JOINED
             pool[role].append(user)
     db.session.commit()
@@ -101,13 +102,19 @@ def _plan(topic_text: TopicText, number: int, people: dict[str, list[_Poster]]) 
     return _Plan(customers[number % len(customers)], at, replies)
 
 
-def _post(topic_text: TopicText, plan: _Plan, users: dict[int, User], category_ids,
-          clock: SettableClock) -> None:
+def _post(
+    topic_text: TopicText, plan: _Plan, users: dict[int, User], category_ids, clock: SettableClock
+) -> None:
     """One topic and its replies through the forum services."""
     clock.at = plan.at
-    topic = create_topic(users[plan.author.id], title=topic_text.title, body_md=topic_text.body,
-                         kind=topic_text.kind, category_id=category_ids[topic_text.leaf],
-                         tags=topic_text.tags)
+    topic = create_topic(
+        users[plan.author.id],
+        title=topic_text.title,
+        body_md=topic_text.body,
+        kind=topic_text.kind,
+        category_id=category_ids[topic_text.leaf],
+        tags=topic_text.tags,
+    )
     for poster, at, body in plan.replies:
         clock.at = at
         reply(topic, users[poster.id], body)
@@ -133,26 +140,42 @@ class _BulkTopics:
 
     def add(self, topic_text: TopicText, plan: _Plan) -> None:
         question = topic_text.kind == "question"
-        topic = Topic(kind=topic_text.kind, title=clean_title(topic_text.title),
-                      category_id=self.category_ids[topic_text.leaf], author_id=plan.author.id,
-                      created_at=plan.at, last_activity_at=plan.at, reply_count=0,
-                      view_count=0, wants_expert=False,
-                      routing_state="waiting" if question else "none",
-                      tags=self._tags(topic_text.tags))
+        topic = Topic(
+            kind=topic_text.kind,
+            title=clean_title(topic_text.title),
+            category_id=self.category_ids[topic_text.leaf],
+            author_id=plan.author.id,
+            created_at=plan.at,
+            last_activity_at=plan.at,
+            reply_count=0,
+            view_count=0,
+            wants_expert=False,
+            routing_state="waiting" if question else "none",
+            tags=self._tags(topic_text.tags),
+        )
         db.session.add(topic)
-        db.session.add(Post(topic=topic, author_id=plan.author.id,
-                            body_md=clean_body(topic_text.body), is_question=True,
-                            created_at=plan.at))
+        db.session.add(
+            Post(
+                topic=topic,
+                author_id=plan.author.id,
+                body_md=clean_body(topic_text.body),
+                is_question=True,
+                created_at=plan.at,
+            )
+        )
         watchers, first_response = {plan.author.id: plan.at}, None
         for poster, at, body in plan.replies:
-            post = Post(topic=topic, author_id=poster.id, body_md=clean_body(body),
-                        created_at=at)
+            post = Post(topic=topic, author_id=poster.id, body_md=clean_body(body), created_at=at)
             db.session.add(post)
             topic.reply_count += 1
             topic.last_activity_at = at
             watchers.setdefault(poster.id, at)
-            if (question and first_response is None and poster.id != plan.author.id
-                    and poster.role in STAFF_ROLES):  # portal.experts.events.on_reply
+            if (
+                question
+                and first_response is None
+                and poster.id != plan.author.id
+                and poster.role in STAFF_ROLES
+            ):  # portal.experts.events.on_reply
                 topic.first_response_at, topic.routing_state = at, "answered"
                 first_response = post
         self.pending.append((topic, watchers, first_response))
@@ -160,13 +183,21 @@ class _BulkTopics:
     def write(self) -> None:
         db.session.flush()  # topic and post ids
         for topic, watchers, first_response in self.pending:
-            db.session.add_all(Watch(user_id=user_id, topic_id=topic.id, created_at=at)
-                               for user_id, at in watchers.items())
+            db.session.add_all(
+                Watch(user_id=user_id, topic_id=topic.id, created_at=at)
+                for user_id, at in watchers.items()
+            )
             if first_response is not None:
-                db.session.add(RoutingEvent(
-                    topic_id=topic.id, kind="answered", created_at=first_response.created_at,
-                    expert_id=first_response.author_id, actor_id=first_response.author_id,
-                    detail=f"reply #{first_response.id}"))
+                db.session.add(
+                    RoutingEvent(
+                        topic_id=topic.id,
+                        kind="answered",
+                        created_at=first_response.created_at,
+                        expert_id=first_response.author_id,
+                        actor_id=first_response.author_id,
+                        detail=f"reply #{first_response.id}",
+                    )
+                )
         db.session.commit()
         self.pending.clear()
 
@@ -175,8 +206,7 @@ def create_topics(app, topics: list[TopicText], users, progress: bool = True) ->
     """Post every topic with its replies; returns the reply count and topics/s per mode."""
     category_ids = {c.slug: c.id for c in db.session.scalars(select(Category))}
     by_id = {user.id: user for pool in users.values() for user in pool}
-    people = {role: [_Poster(user.id, user.role) for user in pool]
-              for role, pool in users.items()}
+    people = {role: [_Poster(user.id, user.role) for user in pool] for role, pool in users.items()}
     plans = [_plan(text, number, people) for number, text in enumerate(topics)]
     clock = SettableClock(FIRST_POST)
     app.config["CLOCK"] = clock
@@ -185,8 +215,11 @@ def create_topics(app, topics: list[TopicText], users, progress: bool = True) ->
     batched = unbatched + min(BATCHED_TOPICS, third)
     rates = {}
     bar = tqdm(total=len(topics), desc="forum", unit="topic", disable=not progress)
-    for mode, start, end in (("unbatched", 0, unbatched), ("batched", unbatched, batched),
-                             ("bulk", batched, len(topics))):
+    for mode, start, end in (
+        ("unbatched", 0, unbatched),
+        ("batched", unbatched, batched),
+        ("bulk", batched, len(topics)),
+    ):
         started = time.perf_counter()
         if mode == "bulk":
             bulk = _BulkTopics(category_ids)
@@ -196,9 +229,11 @@ def create_topics(app, topics: list[TopicText], users, progress: bool = True) ->
                     bulk.write()
                 bar.update(1)
         else:
-            patch = (mock.patch("portal.forum.services.commit_and_index",
-                                BatchedCommit(COMMIT_EVERY))
-                     if mode == "batched" else mock.patch.dict({}))
+            patch = (
+                mock.patch("portal.forum.services.commit_and_index", BatchedCommit(COMMIT_EVERY))
+                if mode == "batched"
+                else mock.patch.dict({})
+            )
             with patch:
                 for number in range(start, end):
                     _post(topics[number], plans[number], by_id, category_ids, clock)

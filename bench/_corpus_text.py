@@ -43,9 +43,14 @@ class Writer:
         things, problems, actions = terms
         thing = self.rng.choice(things)
         product = vocab.product_for(self.leaf, self.english)
-        text = template.format(p=product, t=thing, x=self.rng.choice(problems),
-                               a=self.rng.choice(actions), T=thing.capitalize(),
-                               P=product.removeprefix("the ").capitalize())
+        text = template.format(
+            p=product,
+            t=thing,
+            x=self.rng.choice(problems),
+            a=self.rng.choice(actions),
+            T=thing.capitalize(),
+            P=product.removeprefix("the ").capitalize(),
+        )
         return vocab.traditional(text) if self.language == "zh-TW" else text
 
     def pick(self, templates: list[str]) -> str:
@@ -70,8 +75,11 @@ class Writer:
 
     def rare_sentence(self) -> str:
         word = self.rng.choice(vocab.RARE_WORDS)
-        return (f"Some users also asked about {word}." if self.english
-                else f"另外，关于{word}的问题也可以参考本文。")
+        return (
+            f"Some users also asked about {word}."
+            if self.english
+            else f"另外，关于{word}的问题也可以参考本文。"
+        )
 
 
 def pick_language(rng: random.Random) -> str:
@@ -110,10 +118,15 @@ def article_markdown(number: int, rng: random.Random) -> tuple[str, str]:
     title = writer.pick(vocab.EN_TITLES if writer.english else vocab.ZH_TITLES)
     body = article_body(writer, int(rng.triangular(200, 3000, 800)))
     slug = f"bench-{leaf}-{number:06d}"
-    meta = {"slug": slug, "title": f"{title} ({number})", "category": leaf,
-            "tags": writer.tags(), "language": language, "summary": writer.sentences(1)}
-    front = yaml.dump(meta, Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=False,
-                      width=1000)
+    meta = {
+        "slug": slug,
+        "title": f"{title} ({number})",
+        "category": leaf,
+        "tags": writer.tags(),
+        "language": language,
+        "summary": writer.sentences(1),
+    }
+    front = yaml.dump(meta, Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=False, width=1000)
     return slug, f"---\n{front}---\n\n{body}"
 
 
@@ -125,8 +138,16 @@ def forum_topic(number: int, rng: random.Random) -> TopicText:
     body = writer.sentences(rng.randint(1, 6))
     if rng.random() < RARE_SHARE:
         body += writer.rare_sentence()
-    replies = [writer.pick(vocab.EN_SENTENCES if writer.english else vocab.FORUM_REPLIES)
-               + writer.sentences(rng.randint(0, 2)) for _ in range(rng.randint(0, 6))]
-    return TopicText(title=f"{writer.pick(titles)} #{number}", body=body, leaf=leaf,
-                     kind="question" if rng.random() < 0.8 else "discussion",
-                     tags=writer.tags(), replies=replies)
+    replies = [
+        writer.pick(vocab.EN_SENTENCES if writer.english else vocab.FORUM_REPLIES)
+        + writer.sentences(rng.randint(0, 2))
+        for _ in range(rng.randint(0, 6))
+    ]
+    return TopicText(
+        title=f"{writer.pick(titles)} #{number}",
+        body=body,
+        leaf=leaf,
+        kind="question" if rng.random() < 0.8 else "discussion",
+        tags=writer.tags(),
+        replies=replies,
+    )

@@ -31,16 +31,22 @@ def _stored(write: Write) -> tuple[int, str | None]:
 
     if write.kind in ("topic", "reply"):
         topic_ids = db.session.scalars(
-            select(Post.topic_id).where(Post.body_md.contains(write.marker))).all()
+            select(Post.topic_id).where(Post.body_md.contains(write.marker))
+        ).all()
         return len(topic_ids), f"forum:{topic_ids[0]}" if topic_ids else None
     if write.kind == "edit":
         body = db.session.scalar(select(Article.body_md).where(Article.id == write.target))
         return (body or "").count(write.marker), f"article:{write.target}"
     rows = db.session.scalar(
-        select(func.count()).select_from(ArticleFeedback)
+        select(func.count())
+        .select_from(ArticleFeedback)
         .join(User, User.id == ArticleFeedback.user_id)
-        .where(ArticleFeedback.comment.contains(write.marker),
-               ArticleFeedback.article_id == write.target, User.email == write.user))
+        .where(
+            ArticleFeedback.comment.contains(write.marker),
+            ArticleFeedback.article_id == write.target,
+            User.email == write.user,
+        )
+    )
     return rows or 0, None
 
 
@@ -60,9 +66,12 @@ def _vote_duplicates() -> int:
     from portal.extensions import db
     from portal.models import ArticleFeedback
 
-    pairs = (select(ArticleFeedback.user_id).where(ArticleFeedback.user_id.is_not(None))
-             .group_by(ArticleFeedback.user_id, ArticleFeedback.article_id)
-             .having(func.count() > 1))
+    pairs = (
+        select(ArticleFeedback.user_id)
+        .where(ArticleFeedback.user_id.is_not(None))
+        .group_by(ArticleFeedback.user_id, ArticleFeedback.article_id)
+        .having(func.count() > 1)
+    )
     return len(db.session.scalars(pairs).all())
 
 
@@ -92,8 +101,11 @@ def check(data_dir: Path, backend: str, writes: list[Write]) -> Verdict:
                         verdict.problems.append(f"{where}: index hits {hits}, want [{key}]")
             elif write.outcome == UNKNOWN:
                 verdict.unknown_saved += count == 1
-            if (write.outcome in (UNKNOWN, REJECTED) and write.kind in INDEXED_KINDS
-                    and hits != ([key] if count == 1 else [])):
+            if (
+                write.outcome in (UNKNOWN, REJECTED)
+                and write.kind in INDEXED_KINDS
+                and hits != ([key] if count == 1 else [])
+            ):
                 verdict.problems.append(f"{where}: stored {count}×, index hits {hits}")
             if write.outcome == REJECTED and count:
                 verdict.problems.append(f"{where}: rejected but stored {count}×")

@@ -30,8 +30,11 @@ ERROR_KINDS = ("refused", "reset", "timeout", "5xx", "4xx", "other")
 def marker(rng: random.Random) -> str:
     """fz + 6 letters + 4 digits: one token for the analyzer (checked with
     search.analyzer.analyze in both modes: trailing digits keep the stemmer off it)."""
-    return ("fz" + "".join(rng.choices(string.ascii_lowercase, k=6))
-            + "".join(rng.choices(string.digits, k=4)))
+    return (
+        "fz"
+        + "".join(rng.choices(string.ascii_lowercase, k=6))
+        + "".join(rng.choices(string.digits, k=4))
+    )
 
 
 @dataclass
@@ -209,8 +212,9 @@ class Client:
         """POST once and record the write: acknowledged only when the answer redirects to a
         path matching ``expect`` (its first group, if any, is the new row's id)."""
         try:
-            status, location, _page = self._send(write.kind, path,
-                                                 {**fields, "csrf_token": self.token})
+            status, location, _page = self._send(
+                write.kind, path, {**fields, "csrf_token": self.token}
+            )
         except HTTPError as exc:
             write.outcome, write.detail = (UNKNOWN if exc.code >= 500 else REJECTED), str(exc.code)
         except (OSError, http.client.HTTPException) as exc:
@@ -233,8 +237,8 @@ class Client:
             raise RuntimeError(f"no login page for {self.email}")
         self.token = match.group(1)
         status, _location, _page = self._send(
-            "login", "/login", {"email": self.email, "password": password,
-                                "csrf_token": self.token})
+            "login", "/login", {"email": self.email, "password": password, "csrf_token": self.token}
+        )
         if status not in (302, 303):
             raise RuntimeError(f"login failed for {self.email}: {status}")
         # Flask-WTF's token is bound to the session, which survives a restart (the secret

@@ -31,16 +31,20 @@ class Plan:
 
 def new_topic(client: Client, rng: random.Random) -> None:
     write = Write("topic", marker(rng), "")
-    fields = {"title": f"负载测试主题 {rng.randrange(10**6)}", "kind": "question",
-              "category_id": "", "tags": "", "body_md": f"故障测试正文 {write.marker} 请帮忙看看。"}
+    fields = {
+        "title": f"负载测试主题 {rng.randrange(10**6)}",
+        "kind": "question",
+        "category_id": "",
+        "tags": "",
+        "body_md": f"故障测试正文 {write.marker} 请帮忙看看。",
+    }
     client.write(write, "/forum/new", fields, TOPIC_RE)
 
 
 def reply(client: Client, rng: random.Random, topic_id: int) -> None:
     write = Write("reply", marker(rng), "", target=topic_id)
     fields = {"body_md": f"回复一下 {write.marker} 我也遇到了。"}
-    client.write(write, f"/forum/t/{topic_id}/reply", fields,
-                 re.compile(rf"^/forum/t/{topic_id}$"))
+    client.write(write, f"/forum/t/{topic_id}/reply", fields, re.compile(rf"^/forum/t/{topic_id}$"))
 
 
 def vote(client: Client, rng: random.Random, article: tuple[int, str]) -> None:
@@ -90,8 +94,9 @@ def editor_loop(client: Client, plan: Plan, rng: random.Random) -> None:
             edit(client, rng, rng.choice(plan.articles)[0])
 
 
-def run_clients(base: str, tally: Tally, accounts: list[Account], plan: Plan,
-                seed: int) -> list[str]:
+def run_clients(
+    base: str, tally: Tally, accounts: list[Account], plan: Plan, seed: int
+) -> list[str]:
     """One thread per account until the tally is done; returns the crashes (tracebacks
     are logged), which make the run fail."""
     crashes: list[str] = []
@@ -108,8 +113,10 @@ def run_clients(base: str, tally: Tally, accounts: list[Account], plan: Plan,
             crashes.append(f"{account.email}: {exc!r}")
 
     # Daemons: after an interrupt they must not keep the process alive retrying reads.
-    threads = [threading.Thread(target=run, args=(account, n), daemon=True)
-               for n, account in enumerate(accounts)]
+    threads = [
+        threading.Thread(target=run, args=(account, n), daemon=True)
+        for n, account in enumerate(accounts)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

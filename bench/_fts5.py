@@ -33,7 +33,8 @@ class TrigramBaseline:
         self.category_ids = category_ids
         self.connection.execute(
             "CREATE VIRTUAL TABLE docs USING fts5(title, body, doc_type UNINDEXED, "
-            "language UNINDEXED, categories UNINDEXED, tokenize='trigram')")
+            "language UNINDEXED, categories UNINDEXED, tokenize='trigram')"
+        )
 
     def build(self, docs) -> float:
         """Insert every document in one transaction; returns the seconds taken."""
@@ -41,8 +42,17 @@ class TrigramBaseline:
         with self.connection:
             self.connection.executemany(
                 "INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
-                ((d.title, d.body, d.doc_type, d.language,
-                  "," + ",".join(map(str, d.category_ids)) + ",") for d in docs))
+                (
+                    (
+                        d.title,
+                        d.body,
+                        d.doc_type,
+                        d.language,
+                        "," + ",".join(map(str, d.category_ids)) + ",",
+                    )
+                    for d in docs
+                ),
+            )
         return time.perf_counter() - started
 
     def search(self, query: BenchQuery) -> int:

@@ -11,8 +11,7 @@ CHUNK = 1000
 
 def psycopg_url(url: str) -> str:
     """``url`` with the psycopg (3) driver: a bare postgresql:// would ask for psycopg2."""
-    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(
-        hide_password=False)
+    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
 def migrate(url: str, data_dir: Path) -> None:
@@ -22,8 +21,9 @@ def migrate(url: str, data_dir: Path) -> None:
     from bench._common import bench_app
     from portal.extensions import db
 
-    app = bench_app(data_dir, SQLALCHEMY_DATABASE_URI=url, SEARCH_BACKEND="postgres",
-                    SECRET_KEY="bench-migrate")
+    app = bench_app(
+        data_dir, SQLALCHEMY_DATABASE_URI=url, SEARCH_BACKEND="postgres", SECRET_KEY="bench-migrate"
+    )
     with app.app_context():
         upgrade()
         db.session.remove()
@@ -36,14 +36,17 @@ def _reset_sequences(target: Engine, tables: list) -> None:
     with target.begin() as connection:
         for table in tables:
             for column in table.primary_key.columns:
-                sequence = connection.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                             {"t": table.name, "c": column.name})
+                sequence = connection.scalar(
+                    text("SELECT pg_get_serial_sequence(:t, :c)"),
+                    {"t": table.name, "c": column.name},
+                )
                 if sequence is None:
                     continue
                 highest = connection.scalar(select(func.max(column)))
-                connection.execute(text("SELECT setval(:s, :v, :called)"),
-                                   {"s": sequence, "v": highest or 1,
-                                    "called": highest is not None})
+                connection.execute(
+                    text("SELECT setval(:s, :v, :called)"),
+                    {"s": sequence, "v": highest or 1, "called": highest is not None},
+                )
 
 
 def copy_rows(sqlite_file: Path, url: str, progress: bool = True) -> int:
@@ -63,8 +66,10 @@ def copy_rows(sqlite_file: Path, url: str, progress: bool = True) -> int:
     try:
         with source.connect() as reader:
             total = sum(reader.scalar(select(func.count()).select_from(t)) for t in tables)
-            with target.begin() as writer, \
-                    tqdm(total=total, desc="copy to PG", unit="row", disable=not progress) as bar:
+            with (
+                target.begin() as writer,
+                tqdm(total=total, desc="copy to PG", unit="row", disable=not progress) as bar,
+            ):
                 for table in reversed(tables):
                     writer.execute(delete(table))
                 for table in tables:
@@ -74,8 +79,7 @@ def copy_rows(sqlite_file: Path, url: str, progress: bool = True) -> int:
                     columns = [c for c in table.columns if c.name in present]
                     # In id order: a row referring to another row of its table (a
                     # category's parent) comes after it, so each foreign key already holds.
-                    result = reader.execute(select(*columns)
-                                            .order_by(*table.primary_key.columns))
+                    result = reader.execute(select(*columns).order_by(*table.primary_key.columns))
                     while rows := result.fetchmany(CHUNK):
                         writer.execute(table.insert(), [row._asdict() for row in rows])
                         copied += len(rows)

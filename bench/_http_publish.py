@@ -54,10 +54,18 @@ def publish_and_poll(port: int, poll_port: int | None = None) -> str:
     opener = build_opener(HTTPCookieProcessor(CookieJar()))
     _post(opener, f"{base}/login", {"email": EDITOR_EMAIL, "password": EDITOR_PASSWORD})
     word = "".join(random.choices(string.ascii_lowercase, k=12))
-    fields = {"title": f"Freshness check {word}", "slug": f"freshness-{word}",
-              "summary": "", "category_id": "", "language": "en", "status": "published",
-              "tags": "", "body_md": f"The unique word is {word}.", "note": "bench",
-              "base_revision": ""}
+    fields = {
+        "title": f"Freshness check {word}",
+        "slug": f"freshness-{word}",
+        "summary": "",
+        "category_id": "",
+        "language": "en",
+        "status": "published",
+        "tags": "",
+        "body_md": f"The unique word is {word}.",
+        "note": "bench",
+        "base_revision": "",
+    }
     started = time.perf_counter()
     landed = _post(opener, f"{base}/editor/articles/new", fields)
     saved = time.perf_counter()
@@ -74,7 +82,9 @@ def publish_and_poll(port: int, poll_port: int | None = None) -> str:
             streak = 0
     if streak < STREAK:
         return f"published edit NOT searchable in every worker within {TIMEOUT_S:g} s"
-    return (f"publish through the editor form: {1000 * (saved - started):.0f} ms round trip; "
-            f"searchable {1000 * max(0.0, streak_start - saved):.0f} ms after it returned "
-            f"({STREAK} fresh-connection polls in a row found it, {polls} polls in all; "
-            f"target < 1000 ms)")
+    return (
+        f"publish through the editor form: {1000 * (saved - started):.0f} ms round trip; "
+        f"searchable {1000 * max(0.0, streak_start - saved):.0f} ms after it returned "
+        f"({STREAK} fresh-connection polls in a row found it, {polls} polls in all; "
+        f"target < 1000 ms)"
+    )

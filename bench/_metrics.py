@@ -44,14 +44,14 @@ def recall_at(ranked: Sequence[str], relevant: Collection[str], k: int = CUTOFF)
 
 def ndcg_at(ranked: Sequence[str], relevant: Collection[str], k: int = CUTOFF) -> float:
     """Binary-gain nDCG: sum of 1/log2(rank+1) over relevant hits, over the ideal sum."""
-    gain = sum(1 / math.log2(rank + 1)
-               for rank, key in enumerate(ranked[:k], 1) if key in relevant)
+    gain = sum(1 / math.log2(rank + 1) for rank, key in enumerate(ranked[:k], 1) if key in relevant)
     ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(relevant), k) + 1))
     return gain / ideal if ideal else 0.0
 
 
-def evaluate(ranked_lists: Sequence[Sequence[str]], labels: Sequence[Collection[str]],
-             k: int = CUTOFF) -> Scores:
+def evaluate(
+    ranked_lists: Sequence[Sequence[str]], labels: Sequence[Collection[str]], k: int = CUTOFF
+) -> Scores:
     """Mean MRR@k, Recall@k and nDCG@k of ranked lists against their relevant sets."""
     if len(ranked_lists) != len(labels):
         raise ValueError("one ranked list per labelled query")
@@ -90,15 +90,19 @@ class BM25:
         doc_freq = Counter(term for freqs in self.freqs.values() for term in freqs)
         total = len(self.freqs)
         # The "+1" form keeps idf positive for terms found in most documents.
-        self.idf = {term: math.log(1 + (total - df + 0.5) / (df + 0.5))
-                    for term, df in doc_freq.items()}
+        self.idf = {
+            term: math.log(1 + (total - df + 0.5) / (df + 0.5)) for term, df in doc_freq.items()
+        }
 
     def score(self, key: str, terms: Collection[str]) -> float:
         """BM25 score of one document for the (already tokenised) query terms."""
         freqs = self.freqs[key]
         norm = self.k1 * (1 - self.b + self.b * self.lengths[key] / self.average_length)
-        return sum(self.idf[term] * freqs[term] * (self.k1 + 1) / (freqs[term] + norm)
-                   for term in terms if freqs[term])
+        return sum(
+            self.idf[term] * freqs[term] * (self.k1 + 1) / (freqs[term] + norm)
+            for term in terms
+            if freqs[term]
+        )
 
     def rank(self, query: str, k: int = CUTOFF) -> list[str]:
         """Keys of the ``k`` best-scoring documents (ties by key), matching documents only."""
@@ -126,8 +130,9 @@ class JiebaBM25:
     def __init__(self, documents: Mapping[str, str]):
         self.keys = list(documents)
         self.retriever = bm25s.BM25()
-        self.retriever.index([jieba_tokens(text) for text in documents.values()],
-                             show_progress=False)
+        self.retriever.index(
+            [jieba_tokens(text) for text in documents.values()], show_progress=False
+        )
 
     def rank(self, query: str, k: int = CUTOFF) -> list[str]:
         """Keys of the ``k`` best-scoring documents (ties by key), matching documents only."""

@@ -77,15 +77,15 @@ def probes(entries: list[Entry], rng: random.Random) -> list[str]:
         text = rng.choice(entries).text
         roll = rng.random()
         if roll < 0.35:
-            out.append(text[:rng.randint(1, 6)])
+            out.append(text[: rng.randint(1, 6)])
         elif roll < 0.55:
             start = rng.randrange(len(text))
-            out.append(text[start:start + rng.randint(1, 4)])
+            out.append(text[start : start + rng.randint(1, 4)])
         elif roll < 0.80:
             pinyin = "".join(syllables(text))
-            out.append(pinyin[:rng.randint(1, 8)] or "a")
+            out.append(pinyin[: rng.randint(1, 8)] or "a")
         elif roll < 0.95:
-            out.append(rng.choice(EN_WORDS)[:rng.randint(1, 6)])
+            out.append(rng.choice(EN_WORDS)[: rng.randint(1, 6)])
         else:
             out.append(rng.choice(("zzzq", "量子纠缠", "xyzzy", "🙂")))
     return out
@@ -123,9 +123,14 @@ def main() -> None:
         bare.append((time.perf_counter() - started) * 1000)
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"DATA_DIR": tmp, "SECRET_KEY": "bench",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/portal.db",
-                          "SEARCH_INDEX_DIR": f"{tmp}/index"})
+        app = create_app(
+            {
+                "DATA_DIR": tmp,
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/portal.db",
+                "SEARCH_INDEX_DIR": f"{tmp}/index",
+            }
+        )
         with app.app_context():
             upgrade()
             install_index(index, app)
@@ -140,17 +145,23 @@ def main() -> None:
                 sizes.append(len(response.json["suggestions"]))
             db.engine.dispose()
 
-    print(f"Autocomplete: {args.titles:,} titles + {args.queries:,} queries "
-          f"({len(entries):,} entries, {len(index.keys):,} keys, "
-          f"{len(index.broad):,} precomputed broad prefixes)")
+    print(
+        f"Autocomplete: {args.titles:,} titles + {args.queries:,} queries "
+        f"({len(entries):,} entries, {len(index.keys):,} keys, "
+        f"{len(index.broad):,} precomputed broad prefixes)"
+    )
     print(f"build: {cold:.1f} s cold (pinyin cache empty), {warm:.1f} s warm (TTL refresh)")
-    print(f"memory held by the built index: {held / 2**20:.0f} MiB "
-          f"(peak while building {peak / 2**20:.0f} MiB; tracemalloc)")
+    print(
+        f"memory held by the built index: {held / 2**20:.0f} MiB "
+        f"(peak while building {peak / 2**20:.0f} MiB; tracemalloc)"
+    )
     print(f"probes: {len(typed):,}, mean suggestions returned {statistics.mean(sizes):.1f}")
     print("| lookup | p50 ms | p95 ms | p99 ms |")
     print("|---|---|---|---|")
-    for name, samples in (("bare index.lookup()", bare),
-                          ("GET /search/autocomplete (test client)", http)):
+    for name, samples in (
+        ("bare index.lookup()", bare),
+        ("GET /search/autocomplete (test client)", http),
+    ):
         p50, p95, p99 = percentiles(samples)
         print(f"| {name} | {p50:.3f} | {p95:.3f} | {p99:.3f} |")
 

@@ -63,8 +63,13 @@ def import_articles(directory: Path, progress: bool) -> int:
     return report.created
 
 
-def build_corpus(size: int, base: Path | None = None, seed: int = SEED, force: bool = False,
-                 progress: bool = True) -> dict:
+def build_corpus(
+    size: int,
+    base: Path | None = None,
+    seed: int = SEED,
+    force: bool = False,
+    progress: bool = True,
+) -> dict:
     """Generate and import a corpus of ``size`` documents; return its manifest (reused when
     one exists, unless ``force``)."""
     from flask_migrate import upgrade
@@ -104,12 +109,17 @@ def build_corpus(size: int, base: Path | None = None, seed: int = SEED, force: b
             db.session.remove()
             db.engine.dispose()
     manifest = {
-        "size": size, "seed": seed, "articles": created, "topics": n_topics,
+        "size": size,
+        "seed": seed,
+        "articles": created,
+        "topics": n_topics,
         "replies": forum_report["replies"],
-        "seconds": {"write_markdown": round(written - started, 2),
-                    "forum": round(topics_done - written, 2),
-                    "import_articles": round(imported - topics_done, 2),
-                    "total": round(imported - started, 2)},
+        "seconds": {
+            "write_markdown": round(written - started, 2),
+            "forum": round(topics_done - written, 2),
+            "import_articles": round(imported - topics_done, 2),
+            "total": round(imported - started, 2),
+        },
         "forum_unbatched_topics_per_s": forum_report["unbatched_rate"],
         "forum_batched_topics_per_s": forum_report["batched_rate"],
         "forum_bulk_topics_per_s": forum_report["bulk_rate"],
@@ -123,18 +133,30 @@ def summary_rows(manifest: dict) -> list[list]:
     """Rows for the corpus table."""
     seconds = manifest["seconds"]
     return [
-        ["documents", f"{manifest['size']:,} ({manifest['articles']:,} articles, "
-                      f"{manifest['topics']:,} topics, {manifest['replies']:,} replies)"],
+        [
+            "documents",
+            f"{manifest['size']:,} ({manifest['articles']:,} articles, "
+            f"{manifest['topics']:,} topics, {manifest['replies']:,} replies)",
+        ],
         ["write Markdown", f"{seconds['write_markdown']} s"],
-        ["import articles (importer, bulk)", f"{seconds['import_articles']} s "
-         f"({manifest['articles'] / max(seconds['import_articles'], 1e-9):,.0f} articles/s)"],
+        [
+            "import articles (importer, bulk)",
+            f"{seconds['import_articles']} s "
+            f"({manifest['articles'] / max(seconds['import_articles'], 1e-9):,.0f} articles/s)",
+        ],
         ["forum topics", f"{seconds['forum']} s"],
-        ["  services, unbatched (commit + index per post)",
-         f"{manifest['forum_unbatched_topics_per_s']} topics/s"],
-        [f"  services, batched (commit every {COMMIT_EVERY} posts)",
-         f"{manifest['forum_batched_topics_per_s']} topics/s"],
-        [f"  bulk rows ({BULK_CHUNK:,} topics a commit)",
-         f"{manifest.get('forum_bulk_topics_per_s', '–')} topics/s"],
+        [
+            "  services, unbatched (commit + index per post)",
+            f"{manifest['forum_unbatched_topics_per_s']} topics/s",
+        ],
+        [
+            f"  services, batched (commit every {COMMIT_EVERY} posts)",
+            f"{manifest['forum_batched_topics_per_s']} topics/s",
+        ],
+        [
+            f"  bulk rows ({BULK_CHUNK:,} topics a commit)",
+            f"{manifest.get('forum_bulk_topics_per_s', '–')} topics/s",
+        ],
         ["generation + import", f"{seconds['total']} s = {manifest['docs_per_s']:,} docs/s"],
     ]
 
@@ -147,22 +169,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--force", action="store_true", help="rebuild even if cached")
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
-    parser.add_argument("--base", type=Path, default=CACHE,
-                        help="where corpus-<size>/ is kept (default bench/.cache)")
-    parser.add_argument("--no-progress", dest="progress", action="store_false",
-                        help="no progress bars")
+    parser.add_argument(
+        "--base",
+        type=Path,
+        default=CACHE,
+        help="where corpus-<size>/ is kept (default bench/.cache)",
+    )
+    parser.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="no progress bars"
+    )
     args = parser.parse_args(argv)
     root = corpus_root(args.size, args.base)
     cached = (root / "manifest.json").exists() and not args.force
-    manifest = build_corpus(args.size, base=args.base, seed=args.seed, force=args.force,
-                            progress=args.progress)
-    notes = [f"data directory: {root / 'data'}",
-             f"language mix target: {1 - vocab.ENGLISH_SHARE:.0%} Chinese "
-             f"(a tenth traditional), {vocab.ENGLISH_SHARE:.0%} English"]
+    manifest = build_corpus(
+        args.size, base=args.base, seed=args.seed, force=args.force, progress=args.progress
+    )
+    notes = [
+        f"data directory: {root / 'data'}",
+        f"language mix target: {1 - vocab.ENGLISH_SHARE:.0%} Chinese "
+        f"(a tenth traditional), {vocab.ENGLISH_SHARE:.0%} English",
+    ]
     if cached:
         notes.insert(0, "reused from the cache (figures are from when it was built)")
-    emit(f"Corpus: {args.size:,} documents", markdown_table(["step", "result"],
-         summary_rows(manifest)), notes, args.markdown)
+    emit(
+        f"Corpus: {args.size:,} documents",
+        markdown_table(["step", "result"], summary_rows(manifest)),
+        notes,
+        args.markdown,
+    )
 
 
 if __name__ == "__main__":

@@ -58,9 +58,12 @@ def category_ids(app) -> dict[str, int]:
         return {c.slug: c.id for c in db.session.scalars(select(Category))}
 
 
-def time_queries(search: Callable[[BenchQuery], int], queries: list[BenchQuery],
-                 profile_to: Path | None = None, cpu_ms: list[float] | None = None,
-                 ) -> list[tuple[str, float, int]]:
+def time_queries(
+    search: Callable[[BenchQuery], int],
+    queries: list[BenchQuery],
+    profile_to: Path | None = None,
+    cpu_ms: list[float] | None = None,
+) -> list[tuple[str, float, int]]:
     """Warm up, then time each query once: [(kind, milliseconds, hit count)]; each query's
     CPU milliseconds (this thread's, so other processes' load does not count) go to
     ``cpu_ms``."""
@@ -106,9 +109,15 @@ def write_profile(profiler, path: Path) -> None:
         print(f"  {seconds / total:6.1%}  {seconds:7.3f} s  {where}")
 
 
-def bench_backend(name: str, data_dir: Path, docs: list, queries: list[BenchQuery],
-                  workdir: Path, profile_to: Path | None = None,
-                  config: dict | None = None) -> EngineResult:
+def bench_backend(
+    name: str,
+    data_dir: Path,
+    docs: list,
+    queries: list[BenchQuery],
+    workdir: Path,
+    profile_to: Path | None = None,
+    config: dict | None = None,
+) -> EngineResult:
     """Rebuild ``name`` from ``docs`` on a copy of the database, then time the queries."""
     from portal.indexing.backend import close_backend, get_backend
     from search.backend import SearchRequest
@@ -116,8 +125,13 @@ def bench_backend(name: str, data_dir: Path, docs: list, queries: list[BenchQuer
     own_dir = workdir / name
     own_dir.mkdir()
     shutil.copy(data_dir / "portal.db", own_dir / "portal.db")  # a backend may write to it
-    app = bench_app(own_dir, SEARCH_BACKEND=name, SEARCH_INDEX_DIR=str(own_dir / "index"),
-                    SECRET_KEY="bench", **(config or {}))
+    app = bench_app(
+        own_dir,
+        SEARCH_BACKEND=name,
+        SEARCH_INDEX_DIR=str(own_dir / "index"),
+        SECRET_KEY="bench",
+        **(config or {}),
+    )
     ids = category_ids(app)
     with app.app_context():
         backend = get_backend(app)
@@ -126,9 +140,13 @@ def bench_backend(name: str, data_dir: Path, docs: list, queries: list[BenchQuer
         index_seconds = time.perf_counter() - started
 
         def search(query: BenchQuery) -> int:
-            request = SearchRequest(text=query.text, doc_type=query.doc_type,
-                                    category_id=ids.get(query.category) if query.category
-                                    else None, language=query.language, per_page=10)
+            request = SearchRequest(
+                text=query.text,
+                doc_type=query.doc_type,
+                category_id=ids.get(query.category) if query.category else None,
+                language=query.language,
+                per_page=10,
+            )
             return backend.search(request).total
 
         cpu_ms: list[float] = []
@@ -137,9 +155,13 @@ def bench_backend(name: str, data_dir: Path, docs: list, queries: list[BenchQuer
     return EngineResult(name, len(docs), index_seconds, samples, cpu_ms)
 
 
-def run_benchmark(data_dir: Path, queries: list[BenchQuery], backends=None,
-                  baseline: bool = True, profile_dir: Path | None = None,
-                  ) -> tuple[list[EngineResult], float]:
+def run_benchmark(
+    data_dir: Path,
+    queries: list[BenchQuery],
+    backends=None,
+    baseline: bool = True,
+    profile_dir: Path | None = None,
+) -> tuple[list[EngineResult], float]:
     """Every backend (default: all of BACKENDS) plus the baseline; returns the results and
     the seconds spent reading documents from the database."""
     from portal.indexing.backend import BACKENDS
@@ -151,23 +173,35 @@ def run_benchmark(data_dir: Path, queries: list[BenchQuery], backends=None,
         configs = engine_configs(list(backends or BACKENDS), stack)
         for name, config in configs.items():
             profile_to = profile_dir / f"profile-search-{name}" if profile_dir else None
-            results.append(bench_backend(name, data_dir, docs, queries, Path(workdir),
-                                         profile_to, config))
+            results.append(
+                bench_backend(name, data_dir, docs, queries, Path(workdir), profile_to, config)
+            )
         if baseline:
             fts = TrigramBaseline(Path(workdir) / "fts5.db", category_ids(app))
             index_seconds = fts.build(docs)
             cpu_ms = []
-            results.append(EngineResult(BASELINE, len(docs), index_seconds,
-                                        time_queries(fts.search, queries, cpu_ms=cpu_ms),
-                                        cpu_ms))
+            results.append(
+                EngineResult(
+                    BASELINE,
+                    len(docs),
+                    index_seconds,
+                    time_queries(fts.search, queries, cpu_ms=cpu_ms),
+                    cpu_ms,
+                )
+            )
             fts.close()
             anchor = JiebaBM25Anchor()
             index_seconds = anchor.build(docs)
             cpu_ms = []
-            results.append(EngineResult("bm25s over jieba words (anchor)", len(docs),
-                                        index_seconds,
-                                        time_queries(anchor.search, queries, cpu_ms=cpu_ms),
-                                        cpu_ms))
+            results.append(
+                EngineResult(
+                    "bm25s over jieba words (anchor)",
+                    len(docs),
+                    index_seconds,
+                    time_queries(anchor.search, queries, cpu_ms=cpu_ms),
+                    cpu_ms,
+                )
+            )
     return results, read_seconds
 
 
@@ -178,19 +212,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--profile", action="store_true", help="pyinstrument the query loop")
     parser.add_argument("--markdown", type=Path, help="append the tables to this file")
-    parser.add_argument("--base", type=Path, default=CACHE,
-                        help="where corpus-<size>/ is kept (default bench/.cache)")
-    parser.add_argument("--backend", action="append", choices=BACKENDS,
-                        help="only this engine (repeatable; default: every one)")
+    parser.add_argument(
+        "--base",
+        type=Path,
+        default=CACHE,
+        help="where corpus-<size>/ is kept (default bench/.cache)",
+    )
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=BACKENDS,
+        help="only this engine (repeatable; default: every one)",
+    )
     parser.add_argument("--queries", type=int, help="only the first N queries of the set")
     args = parser.parse_args(argv)
     data_dir = corpus_root(args.size, args.base) / "data"
     if not (data_dir / "portal.db").exists():
         sys.exit(f"no corpus at {data_dir}: run python -m bench.corpus --size {args.size} first")
-    queries = query_set()[:args.queries]
+    queries = query_set()[: args.queries]
     results, read_seconds = run_benchmark(
-        data_dir, queries, backends=args.backend,
-        profile_dir=CACHE / f"size-{args.size}" if args.profile else None)
+        data_dir,
+        queries,
+        backends=args.backend,
+        profile_dir=CACHE / f"size-{args.size}" if args.profile else None,
+    )
     docs = results[0].docs
     notes = [
         f"{docs:,} documents read from the database once in {read_seconds:.1f} s "
@@ -201,13 +246,33 @@ def main(argv: list[str] | None = None) -> None:
         "words under 3 characters (most 2-character Chinese words) cannot match, so such "
         f"queries find nothing: {short_word_share(queries):.0%} of the query set",
     ]
-    emit(f"Search engines: {args.size:,}-document corpus",
-         markdown_table(["engine", "index docs/s", "p50 ms", "p95 ms", "p99 ms", "CPU p50 ms",
-                         "zero-hit %", "ratio vs baseline"], summary_rows(results, BASELINE)),
-         notes, args.markdown)
-    emit("Search latency per query kind", markdown_table(
-        ["engine", "kind", "queries", "p50 ms", "p95 ms", "p99 ms", "zero-hit %"],
-        kind_rows(results)), [], args.markdown)
+    emit(
+        f"Search engines: {args.size:,}-document corpus",
+        markdown_table(
+            [
+                "engine",
+                "index docs/s",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "CPU p50 ms",
+                "zero-hit %",
+                "ratio vs baseline",
+            ],
+            summary_rows(results, BASELINE),
+        ),
+        notes,
+        args.markdown,
+    )
+    emit(
+        "Search latency per query kind",
+        markdown_table(
+            ["engine", "kind", "queries", "p50 ms", "p95 ms", "p99 ms", "zero-hit %"],
+            kind_rows(results),
+        ),
+        [],
+        args.markdown,
+    )
 
 
 if __name__ == "__main__":

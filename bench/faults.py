@@ -39,8 +39,13 @@ WRITE_KINDS = ("topic", "reply", "edit", "vote")
 
 def cli(env: dict, *args: str) -> str:
     """Run `flask --app wsgi ...` on the data directory; its output (shown when it fails)."""
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout.strip()
@@ -48,19 +53,34 @@ def cli(env: dict, *args: str) -> str:
 
 def prepare(data_dir: Path, backend: str, threads: int) -> tuple[dict, list[Account], Plan]:
     """Migrate, import, index and create the load accounts; (environment, accounts, plan)."""
-    env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_SEARCH_BACKEND": backend,
-           "PYTHONUNBUFFERED": "1",
-           # The load must not be throttled by the request rate limits being added.
-           "PORTAL_RATE_LIMITS_ENABLED": "0", "RATELIMIT_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PORTAL_SEARCH_BACKEND": backend,
+        "PYTHONUNBUFFERED": "1",
+        # The load must not be throttled by the request rate limits being added.
+        "PORTAL_RATE_LIMITS_ENABLED": "0",
+        "RATELIMIT_ENABLED": "0",
+    }
     cli(env, "db", "upgrade")
     cli(env, "kb", "import", str(ROOT / "kb_articles"))
     cli(env, "search", "reindex")
-    accounts = [Account(f"load-{n}@example.com", secrets.token_urlsafe(16), "customer")
-                for n in range(threads - 1)]
+    accounts = [
+        Account(f"load-{n}@example.com", secrets.token_urlsafe(16), "customer")
+        for n in range(threads - 1)
+    ]
     accounts.append(Account("load-editor@example.com", secrets.token_urlsafe(16), "editor"))
     for account in accounts:
-        cli(env, "users", "create", account.email, "--role", account.role,
-            "--password", account.password)
+        cli(
+            env,
+            "users",
+            "create",
+            account.email,
+            "--role",
+            account.role,
+            "--password",
+            account.password,
+        )
     return env, accounts, Plan(backdate_and_list(data_dir, accounts), words_to_search())
 
 
@@ -79,12 +99,17 @@ def backdate_and_list(data_dir: Path, accounts: list[Account]) -> list[tuple[int
     app = bench_app(data_dir)
     with app.app_context():
         days = app.config["NEW_ACCOUNT_DAYS"] + 23
-        db.session.execute(update(User).where(User.email.in_([a.email for a in accounts]))
-                           .values(created_at=now() - timedelta(days=days)))
+        db.session.execute(
+            update(User)
+            .where(User.email.in_([a.email for a in accounts]))
+            .values(created_at=now() - timedelta(days=days))
+        )
         db.session.commit()
-        articles = db.session.execute(select(Article.id, Article.slug)
-                                      .where(Article.status == "published")
-                                      .order_by(Article.id)).all()
+        articles = db.session.execute(
+            select(Article.id, Article.slug)
+            .where(Article.status == "published")
+            .order_by(Article.id)
+        ).all()
         db.engine.dispose()
     return [tuple(row) for row in articles]
 
@@ -125,15 +150,19 @@ class Server:
             if victim not in current and len(current) == WORKERS:
                 break
             time.sleep(0.05)
-        self.events.append(f"SIGKILL worker {victim}: master had {len(self.workers())} "
-                           f"workers again after {time.monotonic() - started:.1f} s")
+        self.events.append(
+            f"SIGKILL worker {victim}: master had {len(self.workers())} "
+            f"workers again after {time.monotonic() - started:.1f} s"
+        )
 
     def restart(self) -> None:
         started = time.monotonic()
         self.stop()
         self.start()
-        self.events.append(f"restart (SIGTERM, wait, start again): healthy again after "
-                           f"{time.monotonic() - started:.1f} s")
+        self.events.append(
+            f"restart (SIGTERM, wait, start again): healthy again after "
+            f"{time.monotonic() - started:.1f} s"
+        )
 
 
 def inject_faults(server: Server, progress: Callable[[], float], stop: threading.Event) -> None:
@@ -188,20 +217,30 @@ def run(args) -> bool:
     return passed
 
 
-def report(args, tally: Tally, verdict, server: Server, crashes: list[str], seconds: float,
-           drained: str) -> bool:
+def report(
+    args, tally: Tally, verdict, server: Server, crashes: list[str], seconds: float, drained: str
+) -> bool:
     """Print (and append with --markdown) the table; True when the run passed."""
+
     def by_kind(outcome: str) -> str:
         chosen = [w.kind for w in tally.writes if w.outcome == outcome]
-        return ", ".join(f"{kind} {chosen.count(kind)}" for kind in WRITE_KINDS
-                         if kind in chosen) or "-"
+        return (
+            ", ".join(f"{kind} {chosen.count(kind)}" for kind in WRITE_KINDS if kind in chosen)
+            or "-"
+        )
 
     acked = sum(1 for w in tally.writes if w.outcome == ACKED)
     unknown = sum(1 for w in tally.writes if w.outcome == UNKNOWN)
     rejected = sum(1 for w in tally.writes if w.outcome == REJECTED)
-    passed = (acked > 0 and verdict.found_db == acked
-              and verdict.found_index == verdict.index_expected and not verdict.duplicates
-              and not verdict.problems and not crashes and len(server.events) == 2)
+    passed = (
+        acked > 0
+        and verdict.found_db == acked
+        and verdict.found_index == verdict.index_expected
+        and not verdict.duplicates
+        and not verdict.problems
+        and not crashes
+        and len(server.events) == 2
+    )
     rows = [
         ["requests total", sum(tally.by_kind.values())],
         ["requests by kind", ", ".join(f"{k} {n}" for k, n in sorted(tally.by_kind.items()))],
@@ -215,30 +254,45 @@ def report(args, tally: Tally, verdict, server: Server, crashes: list[str], seco
         ["duplicates", verdict.duplicates],
         ["result", "PASS" if passed else "FAIL"],
     ]
-    notes = [f"{args.threads} client threads, {seconds:.1f} s of load, gunicorn -w {WORKERS} "
-             f"--threads 1, {args.backend} backend, seed {args.seed}",
-             f"acknowledged: {by_kind(ACKED)}; unknown (response lost): {by_kind(UNKNOWN)}; "
-             f"rejected (refused or 4xx, must not be saved): {by_kind(REJECTED)}",
-             *server.events, f"after the load, `flask search drain`: {drained}"]
+    notes = [
+        f"{args.threads} client threads, {seconds:.1f} s of load, gunicorn -w {WORKERS} "
+        f"--threads 1, {args.backend} backend, seed {args.seed}",
+        f"acknowledged: {by_kind(ACKED)}; unknown (response lost): {by_kind(UNKNOWN)}; "
+        f"rejected (refused or 4xx, must not be saved): {by_kind(REJECTED)}",
+        *server.events,
+        f"after the load, `flask search drain`: {drained}",
+    ]
     notes += [f"client crashed: {crash}" for crash in crashes]
     notes += [f"problem: {problem}" for problem in verdict.problems[:20]]
     if len(server.events) < 2:
         notes.append("FAIL: the run ended before both faults were injected")
-    emit("Load with faults: worker SIGKILL and server restart", markdown_table(
-        ["figure", "value"], rows), notes, args.markdown)
+    emit(
+        "Load with faults: worker SIGKILL and server restart",
+        markdown_table(["figure", "value"], rows),
+        notes,
+        args.markdown,
+    )
     return passed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=600,
-                        help="requests to send (connection-refused retries not counted)")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=600,
+        help="requests to send (connection-refused retries not counted)",
+    )
     parser.add_argument("--seconds", type=float, help="run for this long instead")
-    parser.add_argument("--threads", type=int, default=6, help="client threads (the last "
-                        "one is the editor)")
+    parser.add_argument(
+        "--threads", type=int, default=6, help="client threads (the last one is the editor)"
+    )
     parser.add_argument("--backend", choices=("tantivy", "whoosh"), default="tantivy")
-    parser.add_argument("--short", action="store_true",
-                        help=f"the CI form: {SHORT_REQUESTS} requests, {SHORT_THREADS} threads")
+    parser.add_argument(
+        "--short",
+        action="store_true",
+        help=f"the CI form: {SHORT_REQUESTS} requests, {SHORT_THREADS} threads",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument("--markdown", type=Path, help="append the table to this file")

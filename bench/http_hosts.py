@@ -64,9 +64,15 @@ def prepare_database(size: int, url: str, setup_dir: Path, env: dict) -> tuple[i
 
 def host_envs(base: Path, url: str, redis_url: str) -> list[dict]:
     """The environments of hosts A and B: own data directories, everything else shared."""
-    shared = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SEARCH_BACKEND": "postgres",
-              "PORTAL_REDIS_URL": redis_url, "SECRET_KEY": "bench-hosts-" + uuid.uuid4().hex,
-              "PORTAL_RATE_LIMITS_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
+    shared = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_SEARCH_BACKEND": "postgres",
+        "PORTAL_REDIS_URL": redis_url,
+        "SECRET_KEY": "bench-hosts-" + uuid.uuid4().hex,
+        "PORTAL_RATE_LIMITS_ENABLED": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
     envs = []
     for name in ("a", "b"):
         (base / name).mkdir(parents=True, exist_ok=True)
@@ -91,31 +97,49 @@ def run(seconds: float, envs: list[dict], base: Path) -> tuple[list[list], list[
             wait_healthy(ports[1])
             for name, paths in routes():
                 figures = measure(ports, paths, seconds)
-                rows.append(_row("two hosts", name, figures, floor,
-                                 f"{figures[0] / one[name][0]:.2f}"))
+                rows.append(
+                    _row("two hosts", name, figures, floor, f"{figures[0] / one[name][0]:.2f}")
+                )
                 print(f"two hosts, {name}: {figures[0]:.1f} req/s")
-            memory = [f"host {host}: " + "; ".join(rss_lines(server.pid))
-                      for host, server in (("A", server_a), ("B", server_b))]
+            memory = [
+                f"host {host}: " + "; ".join(rss_lines(server.pid))
+                for host, server in (("A", server_a), ("B", server_b))
+            ]
             freshness = publish_and_poll(ports[0], poll_port=ports[1])
-    return rows, ["cross-host freshness, published on host A, polled on host B: " + freshness,
-                  "RSS after the run: " + " | ".join(memory)]
+    return rows, [
+        "cross-host freshness, published on host A, polled on host B: " + freshness,
+        "RSS after the run: " + " | ".join(memory),
+    ]
 
 
 def _row(setup: str, route: str, figures: tuple, floor: float, ratio: str) -> list:
     rate, p50, p95, errors = figures
-    return [setup, route, fmt(rate, 1), f"{rate / floor:.3f}", fmt(p50, 1), fmt(p95, 1),
-            errors, ratio]
+    return [
+        setup,
+        route,
+        fmt(rate, 1),
+        f"{rate / floor:.3f}",
+        fmt(p50, 1),
+        fmt(p95, 1),
+        errors,
+        ratio,
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         epilog="Needs a PostgreSQL server (PORTAL_TEST_DATABASE_URL, default the local one; "
-               "a throwaway database is created and dropped) and Redis (PORTAL_BENCH_REDIS_URL, "
-               f"default {DEFAULT_REDIS}; that database is emptied). Building the corpus "
-               "takes a few minutes at 2,000 documents, ~25 minutes at 10,000.")
-    parser.add_argument("--size", type=int, default=2_000,
-                        help="corpus size (default 2000; 10000 takes ~25 min to build)")
+        "a throwaway database is created and dropped) and Redis (PORTAL_BENCH_REDIS_URL, "
+        f"default {DEFAULT_REDIS}; that database is emptied). Building the corpus "
+        "takes a few minutes at 2,000 documents, ~25 minutes at 10,000.",
+    )
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=2_000,
+        help="corpus size (default 2000; 10000 takes ~25 min to build)",
+    )
     parser.add_argument("--seconds", type=float, default=15.0, help="load per route and setup")
     parser.add_argument("--redis-url", default=os.environ.get(REDIS_ENV) or DEFAULT_REDIS)
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
@@ -131,7 +155,7 @@ def main() -> None:
         copied, reindex_seconds = prepare_database(args.size, url, base / "setup", envs[0])
         rows, notes = run(args.seconds, envs, base)
     notes = [
-        f"both \"hosts\" run on this one machine and share its {os.cpu_count()} cores (and "
+        f'both "hosts" run on this one machine and share its {os.cpu_count()} cores (and '
         "the PostgreSQL and Redis servers): two hosts cannot double throughput here; the "
         "two/one column shows the overhead and behaviour of the shared-state setup, not "
         f"scaling (two hosts also mean {2 * WORKERS} worker processes instead of {WORKERS}: "
@@ -147,9 +171,24 @@ def main() -> None:
         f"the postgres backend in {reindex_seconds:.1f} s",
         *notes,
     ]
-    emit(f"HTTP on one and two hosts (PostgreSQL + Redis): {args.size:,}-document corpus",
-         markdown_table(["setup", "route", "req/s", "ratio vs one-host ping", "p50 ms",
-                         "p95 ms", "errors", "two/one hosts"], rows), notes, args.markdown)
+    emit(
+        f"HTTP on one and two hosts (PostgreSQL + Redis): {args.size:,}-document corpus",
+        markdown_table(
+            [
+                "setup",
+                "route",
+                "req/s",
+                "ratio vs one-host ping",
+                "p50 ms",
+                "p95 ms",
+                "errors",
+                "two/one hosts",
+            ],
+            rows,
+        ),
+        notes,
+        args.markdown,
+    )
 
 
 def _where(url: str) -> str:

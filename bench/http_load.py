@@ -43,8 +43,12 @@ def prepare_data_dir(size: int) -> tuple[dict, float]:
     shutil.rmtree(target.parent, ignore_errors=True)
     shutil.copytree(corpus_root(size) / "data", target)
     # Without this the per-IP limits (api.* 120/minute) would throttle the load to 429s.
-    env = {**os.environ, "PORTAL_DATA_DIR": str(target), "PYTHONUNBUFFERED": "1",
-           "PORTAL_RATE_LIMITS_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "PORTAL_DATA_DIR": str(target),
+        "PYTHONUNBUFFERED": "1",
+        "PORTAL_RATE_LIMITS_ENABLED": "0",
+    }
     return env, index_and_add_editor(env)
 
 
@@ -57,8 +61,21 @@ def index_and_add_editor(env: dict) -> float:
     started = time.perf_counter()
     subprocess.run([*flask, "search", "reindex"], cwd=ROOT, env=env, check=True)
     reindex_seconds = time.perf_counter() - started
-    subprocess.run([*flask, "users", "create", EDITOR_EMAIL, "--role", "editor",
-                    "--password", EDITOR_PASSWORD], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [
+            *flask,
+            "users",
+            "create",
+            EDITOR_EMAIL,
+            "--role",
+            "editor",
+            "--password",
+            EDITOR_PASSWORD,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     return reindex_seconds
 
 
@@ -67,8 +84,12 @@ def gunicorn(env: dict, port: int, log: Path = CACHE / "gunicorn.log"):
     """Run gunicorn until the block ends (also on Ctrl-C): SIGTERM, then wait for it."""
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, start_new_session=True,  # our Ctrl-C is ours to pass on cleanly
-        stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,  # our Ctrl-C is ours to pass on cleanly
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
     try:
         yield server
     finally:
@@ -96,8 +117,9 @@ def wait_healthy(port: int, timeout: float = 120.0) -> None:
     raise RuntimeError(f"the portal did not become healthy on port {port}")
 
 
-def load(ports: int | Sequence[int], paths: list[str],
-         seconds: float) -> tuple[int, int, list[float]]:
+def load(
+    ports: int | Sequence[int], paths: list[str], seconds: float
+) -> tuple[int, int, list[float]]:
     """THREADS clients, each on its own keep-alive connection, cycling through ``paths``
     until ``seconds`` pass; returns (requests, errors, latencies in ms). With several
     ports each new connection goes to the next one, as a round-robin load balancer does."""
@@ -111,8 +133,7 @@ def load(ports: int | Sequence[int], paths: list[str],
     deadline = time.monotonic() + seconds
 
     def connect() -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", ports[next(turns) % len(ports)],
-                                          timeout=60)
+        return http.client.HTTPConnection("127.0.0.1", ports[next(turns) % len(ports)], timeout=60)
 
     def client(offset: int) -> None:
         connection = connect()
@@ -148,8 +169,9 @@ def load(ports: int | Sequence[int], paths: list[str],
     return len(latencies) + errors[0], errors[0], latencies
 
 
-def measure(ports: int | Sequence[int], paths: list[str],
-            seconds: float) -> tuple[float, float, float, int]:
+def measure(
+    ports: int | Sequence[int], paths: list[str], seconds: float
+) -> tuple[float, float, float, int]:
     """A short warm-up (imports, caches, scheduler), then load() for ``seconds``;
     returns (successful req/s, p50 ms, p95 ms, errors)."""
     load(ports, paths, min(3.0, seconds))
@@ -162,14 +184,19 @@ def search_paths(prefix: str) -> list[str]:
     """The mixed query set as URLs with the search form's filter parameters."""
     paths = []
     for query in query_set():
-        params = {"q": query.text, "type": query.doc_type, "category": query.category,
-                  "lang": query.language}
+        params = {
+            "q": query.text,
+            "type": query.doc_type,
+            "category": query.category,
+            "lang": query.language,
+        }
         paths.append(prefix + "?" + urlencode({k: v for k, v in params.items() if v}))
     return paths
 
 
 def rss_lines(master_pid: int) -> list[str]:
     """VmRSS of the gunicorn master and each of its workers."""
+
     def rss(pid: int) -> str:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -184,9 +211,11 @@ def rss_lines(master_pid: int) -> list[str]:
 
 def routes() -> list[tuple[str, list[str]]]:
     """(row name, paths) of the routes measured: the floor first, then the two searches."""
-    return [("GET /api/v1/ping (hello)", ["/api/v1/ping"]),
-            ("GET /search?q=… (HTML)", search_paths("/search")),
-            ("GET /api/v1/search?q=… (JSON)", search_paths("/api/v1/search"))]
+    return [
+        ("GET /api/v1/ping (hello)", ["/api/v1/ping"]),
+        ("GET /search?q=… (HTML)", search_paths("/search")),
+        ("GET /api/v1/search?q=… (JSON)", search_paths("/api/v1/search")),
+    ]
 
 
 def main() -> None:
@@ -205,20 +234,27 @@ def main() -> None:
         for name, paths in routes():
             rate, p50, p95, errors = measure(port, paths, args.seconds)
             floor = floor or rate
-            rows.append([name, fmt(rate, 1), f"{rate / floor:.3f}", fmt(p50, 1), fmt(p95, 1),
-                         errors])
+            rows.append(
+                [name, fmt(rate, 1), f"{rate / floor:.3f}", fmt(p50, 1), fmt(p95, 1), errors]
+            )
             print(f"{name}: {rate:.1f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
         memory = rss_lines(server.pid)
         publish = publish_and_poll(port)
-    notes = [f"gunicorn -w {WORKERS} (sync workers: they close each connection, so the "
-             f"clients reconnect), {THREADS} client threads, {args.seconds:g} s per route "
-             "after a short warm-up; every search writes its SearchLog row as in production; "
-             "rate limits off (PORTAL_RATE_LIMITS_ENABLED=0)",
-             f"index built first with `flask search reindex`: {reindex_seconds:.1f} s",
-             "RSS after the run: " + "; ".join(memory), publish]
-    emit(f"HTTP under gunicorn: {args.size:,}-document corpus", markdown_table(
-        ["route", "req/s", "ratio vs hello", "p50 ms", "p95 ms", "errors"], rows), notes,
-        args.markdown)
+    notes = [
+        f"gunicorn -w {WORKERS} (sync workers: they close each connection, so the "
+        f"clients reconnect), {THREADS} client threads, {args.seconds:g} s per route "
+        "after a short warm-up; every search writes its SearchLog row as in production; "
+        "rate limits off (PORTAL_RATE_LIMITS_ENABLED=0)",
+        f"index built first with `flask search reindex`: {reindex_seconds:.1f} s",
+        "RSS after the run: " + "; ".join(memory),
+        publish,
+    ]
+    emit(
+        f"HTTP under gunicorn: {args.size:,}-document corpus",
+        markdown_table(["route", "req/s", "ratio vs hello", "p50 ms", "p95 ms", "errors"], rows),
+        notes,
+        args.markdown,
+    )
 
 
 if __name__ == "__main__":

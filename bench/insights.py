@@ -44,12 +44,24 @@ CHUNK = 20_000
 PAGE_RUNS = 20
 OTHER_RUNS = 9
 USERS = 500
-HOUR_WEIGHTS = (2, 1, 1, .5, .5, .5, 1, 2, 4, 6, 9, 10, 9, 6, 6, 6, 6, 5, 5, 6, 9, 10, 9, 5)
+HOUR_WEIGHTS = (2, 1, 1, 0.5, 0.5, 0.5, 1, 2, 4, 6, 9, 10, 9, 6, 6, 6, 6, 5, 5, 6, 9, 10, 9, 5)
 FORMS = ("{}", "{}", "{}怎么办", "请问{}", "{}要多久", "{} 不行", "how to {}")
-GAP_QUERIES = ("以旧换新", "会员积分", "发票红冲", "预售定金退款", "青禾笔记 Linux ARM",
-               "批量导出PDF", "学生优惠", "树莓派", "student discount", "积分兑换")
-AGENTS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0 Safari/537.36",
-          "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4) Version/17.4 Mobile Safari/604.1")
+GAP_QUERIES = (
+    "以旧换新",
+    "会员积分",
+    "发票红冲",
+    "预售定金退款",
+    "青禾笔记 Linux ARM",
+    "批量导出PDF",
+    "学生优惠",
+    "树莓派",
+    "student discount",
+    "积分兑换",
+)
+AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4) Version/17.4 Mobile Safari/604.1",
+)
 BOT_AGENT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 PASSWORD = "bench-password-1"
 
@@ -87,7 +99,7 @@ class Corpus:
 
     def __init__(self, vocab, user_ids, rng):
         self.vocab, self.user_ids, self.rng = vocab, user_ids, rng
-        self.weights = [1 / rank ** 0.9 for rank in range(1, len(vocab) + 1)]  # Zipf-like
+        self.weights = [1 / rank**0.9 for rank in range(1, len(vocab) + 1)]  # Zipf-like
         self.next_id = (db.session.scalar(select(func.max(SearchLog.id))) or 0) + 1
         self.anons = [f"bench-{n:06x}" for n in range(20_000)]
         self.visitor: tuple[int | None, str | None] = (None, self.anons[0])
@@ -107,11 +119,15 @@ class Corpus:
         searches, clicks, views = [], [], []
         picks = rng.choices(self.vocab, self.weights, k=count)
         for at, (raw, normalized, tokens, total, ids) in zip(
-                self.moments(start, seconds, count), picks, strict=True):
+            self.moments(start, seconds, count), picks, strict=True
+        ):
             if rng.random() < 0.08:  # the long tail: queries seen once or twice
                 suffix = str(rng.randrange(100_000))
-                raw, normalized, tokens = f"{raw} {suffix}", f"{normalized} {suffix}", \
-                    f"{tokens} {suffix}"
+                raw, normalized, tokens = (
+                    f"{raw} {suffix}",
+                    f"{normalized} {suffix}",
+                    f"{tokens} {suffix}",
+                )
             if rng.random() < 0.6:  # a new visit; else the same visitor searches again
                 user_id = rng.choice(self.user_ids) if rng.random() < 0.3 else None
                 self.visitor = (user_id, None if user_id else rng.choice(self.anons))
@@ -119,9 +135,24 @@ class Corpus:
             bot, staff = rng.random() < 0.05, rng.random() < 0.01
             sid = self.next_id
             self.next_id += 1
-            searches.append((sid, stamp(at), user_id, anon, "page", raw, normalized, tokens,
-                             "{}", total, 1, BOT_AGENT if bot else rng.choice(AGENTS),
-                             int(bot), int(staff)))
+            searches.append(
+                (
+                    sid,
+                    stamp(at),
+                    user_id,
+                    anon,
+                    "page",
+                    raw,
+                    normalized,
+                    tokens,
+                    "{}",
+                    total,
+                    1,
+                    BOT_AGENT if bot else rng.choice(AGENTS),
+                    int(bot),
+                    int(staff),
+                )
+            )
             if ids and not bot and rng.random() < 0.35:
                 rank = min(len(ids), int(rng.paretovariate(1.6)))
                 click_at = stamp(at + timedelta(seconds=rng.randint(3, 60)))
@@ -138,13 +169,19 @@ class Corpus:
             cursor.executemany(
                 "INSERT INTO search_logs (id, created_at, user_id, anon_id, source, query_raw,"
                 " query_normalized, tokens, filters, result_count, page, user_agent, is_bot,"
-                " is_staff) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", searches)
+                " is_staff) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                searches,
+            )
             cursor.executemany(
                 "INSERT INTO search_clicks (search_id, created_at, doc_type, doc_id, rank)"
-                " VALUES (?,?,?,?,?)", clicks)
+                " VALUES (?,?,?,?,?)",
+                clicks,
+            )
             cursor.executemany(
                 "INSERT INTO article_views (article_id, user_id, anon_id, search_id,"
-                " created_at) VALUES (?,?,?,?,?)", views)
+                " created_at) VALUES (?,?,?,?,?)",
+                views,
+            )
             connection.commit()
         finally:
             connection.close()
@@ -242,10 +279,17 @@ def run(rows: int, seed: int, keep: bool) -> list[tuple[str, str]]:
     data_dir = Path(tempfile.mkdtemp(prefix="insights-bench-"))
     now = datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
     clock = FixedClock(now)
-    app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "bench", "TESTING": True,
-                      "WTF_CSRF_ENABLED": False, "CLOCK": clock,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
-                      "SEARCH_INDEX_DIR": str(data_dir / "index")})
+    app = create_app(
+        {
+            "DATA_DIR": str(data_dir),
+            "SECRET_KEY": "bench",
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "CLOCK": clock,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
+            "SEARCH_INDEX_DIR": str(data_dir / "index"),
+        }
+    )
     table: list[tuple[str, str]] = []
     with app.app_context():
         upgrade()
@@ -255,8 +299,11 @@ def run(rows: int, seed: int, keep: bool) -> list[tuple[str, str]]:
         connection.cursor().executemany(
             "INSERT INTO users (email, password_hash, display_name, role, locale, active,"
             " created_at) VALUES (?, ?, ?, 'customer', 'zh_CN', 1, ?)",
-            [(f"c{n}@bench.example", editor.password_hash, f"c{n}", stamp(now))
-             for n in range(USERS)])
+            [
+                (f"c{n}@bench.example", editor.password_hash, f"c{n}", stamp(now))
+                for n in range(USERS)
+            ],
+        )
         connection.commit()
         connection.close()
         user_ids = list(db.session.scalars(text("SELECT id FROM users WHERE role='customer'")))
@@ -265,8 +312,12 @@ def run(rows: int, seed: int, keep: bool) -> list[tuple[str, str]]:
         began = time.perf_counter()
         rate = corpus.fill(now - timedelta(days=DAYS), now, rows, "search_logs")
         generate_s = time.perf_counter() - began
-        table.append(("raw rows generated (search_logs)", f"{rows:,} in {generate_s:.1f} s "
-                                                          f"({rate:,.0f} rows/s)"))
+        table.append(
+            (
+                "raw rows generated (search_logs)",
+                f"{rows:,} in {generate_s:.1f} s ({rate:,.0f} rows/s)",
+            )
+        )
 
         began = time.perf_counter()
         roll_up()
@@ -279,8 +330,12 @@ def run(rows: int, seed: int, keep: bool) -> list[tuple[str, str]]:
         began = time.perf_counter()
         roll_up()
         incremental_s = time.perf_counter() - began
-        table.append(("rollup, incremental (+1 hour)",
-                      f"{incremental_s * 1000:.0f} ms ({hour_rows:,} new rows)"))
+        table.append(
+            (
+                "rollup, incremental (+1 hour)",
+                f"{incremental_s * 1000:.0f} ms ({hour_rows:,} new rows)",
+            )
+        )
 
         client = app.test_client()
         response = client.post("/login", data={"email": editor.email, "password": PASSWORD})
@@ -290,6 +345,7 @@ def run(rows: int, seed: int, keep: bool) -> list[tuple[str, str]]:
             def get():
                 answer = client.get(url)
                 assert answer.status_code == 200, (url, answer.status_code)
+
             return get
 
         page("/insights/?days=30")()  # warm up: templates, first queries
@@ -301,27 +357,47 @@ def run(rows: int, seed: int, keep: bool) -> list[tuple[str, str]]:
         with app.test_request_context("/insights/?days=30"):
             overview_figures(window)
             figures = timed(lambda: overview_figures(window), PAGE_RUNS)
-        table.append(("/insights/?days=30 whole page (rollups), p50 / p95",
-                      f"{p50(overview):.0f} / {p95(overview):.0f} ms"))
-        table.append(("  its figures only (kpis + query tables, no HTML/charts), p50 / p95",
-                      f"{p50(figures):.0f} / {p95(figures):.0f} ms"))
-        table.append(("same search figures from raw rows (GROUP BY), p50 / p95",
-                      f"{p50(raw):.0f} / {p95(raw):.0f} ms"))
-        table.append(("raw GROUP BY / whole page, ratio of p50",
-                      f"{p50(raw) / p50(overview):.1f}×"))
-        table.append(("raw GROUP BY / rollup figures, ratio of p50",
-                      f"{p50(raw) / p50(figures):.1f}×"))
+        table.append(
+            (
+                "/insights/?days=30 whole page (rollups), p50 / p95",
+                f"{p50(overview):.0f} / {p95(overview):.0f} ms",
+            )
+        )
+        table.append(
+            (
+                "  its figures only (kpis + query tables, no HTML/charts), p50 / p95",
+                f"{p50(figures):.0f} / {p95(figures):.0f} ms",
+            )
+        )
+        table.append(
+            (
+                "same search figures from raw rows (GROUP BY), p50 / p95",
+                f"{p50(raw):.0f} / {p95(raw):.0f} ms",
+            )
+        )
+        table.append(
+            ("raw GROUP BY / whole page, ratio of p50", f"{p50(raw) / p50(overview):.1f}×")
+        )
+        table.append(
+            ("raw GROUP BY / rollup figures, ratio of p50", f"{p50(raw) / p50(figures):.1f}×")
+        )
         for url in ("/insights/gaps?days=30", "/insights/articles?days=30"):
             page(url)()
             median = p50(timed(page(url), OTHER_RUNS))
             table.append((f"{url.split('?')[0]} p50", f"{median:.0f} ms"))
 
-        hour_n, query_n, visitor_n = (db.session.scalar(select(func.count()).select_from(m))
-                                      for m in (SearchHourStat, QueryDayStat, VisitorDay))
+        hour_n, query_n, visitor_n = (
+            db.session.scalar(select(func.count()).select_from(m))
+            for m in (SearchHourStat, QueryDayStat, VisitorDay)
+        )
         raw_rows = db.session.scalar(select(func.count()).select_from(SearchLog))
         table.append(("raw search_logs rows", f"{raw_rows:,}"))
-        table.append(("rollup rows: hour / query-day / visitor-day",
-                      f"{hour_n:,} / {query_n:,} / {visitor_n:,}"))
+        table.append(
+            (
+                "rollup rows: hour / query-day / visitor-day",
+                f"{hour_n:,} / {query_n:,} / {visitor_n:,}",
+            )
+        )
         size = sum(p.stat().st_size for p in data_dir.glob("portal.db*"))
         table.append(("database size", f"{size / 2**20:,.0f} MiB"))
         db.session.remove()
@@ -334,16 +410,18 @@ def run(rows: int, seed: int, keep: bool) -> list[tuple[str, str]]:
 
 
 def render(table: list[tuple[str, str]], rows: int) -> str:
-    lines = [f"# Insights benchmark: {rows:,} raw searches over {DAYS} days",
-             "",
-             f"{datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, SQLite, "
-             f"{os.cpu_count()} cores. Medians of {PAGE_RUNS} page requests (test client, "
-             "logged-in editor); the baseline runs the same figures as plain GROUP BY "
-             "queries on the raw tables in the same run. The corpus is bulk-inserted "
-             "benchmark data, not demo traffic.",
-             "",
-             "| measure | result |",
-             "|---|---|"]
+    lines = [
+        f"# Insights benchmark: {rows:,} raw searches over {DAYS} days",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, SQLite, "
+        f"{os.cpu_count()} cores. Medians of {PAGE_RUNS} page requests (test client, "
+        "logged-in editor); the baseline runs the same figures as plain GROUP BY "
+        "queries on the raw tables in the same run. The corpus is bulk-inserted "
+        "benchmark data, not demo traffic.",
+        "",
+        "| measure | result |",
+        "|---|---|",
+    ]
     lines += [f"| {name} | {value} |" for name, value in table]
     return "\n".join(lines) + "\n"
 

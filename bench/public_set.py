@@ -73,11 +73,14 @@ class Source:
 
 
 SOURCES = {
-    "oppo-xiaobu": Source(("OPPO-xiaobu/dev.txt",),
-                          ("58141bf864c9cfd95435def81b99dd049cb79012",), 6),
-    "lcqmc": Source(("LCQMC/dev.txt", "LCQMC/test.txt"),
-                    ("049a28c0be419d0098a72967bded9b2fdc6478d8",
-                     "b1bd0a0311c802db6cc556c1f69b6847d13a17d4"), 10),
+    "oppo-xiaobu": Source(
+        ("OPPO-xiaobu/dev.txt",), ("58141bf864c9cfd95435def81b99dd049cb79012",), 6
+    ),
+    "lcqmc": Source(
+        ("LCQMC/dev.txt", "LCQMC/test.txt"),
+        ("049a28c0be419d0098a72967bded9b2fdc6478d8", "b1bd0a0311c802db6cc556c1f69b6847d13a17d4"),
+        10,
+    ),
 }
 DEFAULT_SOURCE = "oppo-xiaobu"
 
@@ -104,8 +107,7 @@ class Sample:
 
 def normalise(text: str) -> str:
     """What two questions are compared on: NFKC, lower case, letters/digits/CJK only."""
-    return "".join(char for char in unicodedata.normalize("NFKC", text).lower()
-                   if char.isalnum())
+    return "".join(char for char in unicodedata.normalize("NFKC", text).lower() if char.isalnum())
 
 
 def query_kind(text: str, short_max: int) -> str:
@@ -126,8 +128,13 @@ def parse_pairs(text: str) -> list[Pair]:
     return pairs
 
 
-def sample(pairs: Sequence[Pair], documents: int = DOCUMENTS, queries: int = QUERIES,
-           seed: int = SEED, short_max: int = 10) -> Sample:
+def sample(
+    pairs: Sequence[Pair],
+    documents: int = DOCUMENTS,
+    queries: int = QUERIES,
+    seed: int = SEED,
+    short_max: int = 10,
+) -> Sample:
     """Draw the documents and labelled queries described in the module docstring (fewer
     when the pairs do not hold enough)."""
     rng = random.Random(seed)
@@ -150,8 +157,13 @@ def sample(pairs: Sequence[Pair], documents: int = DOCUMENTS, queries: int = QUE
     for document, query in candidates:
         if len(targets) >= min(queries, documents):
             break
-        if (document in targets or document in reserved or query in targets
-                or query in reserved or paraphrases[query] & targets.keys()):
+        if (
+            document in targets
+            or document in reserved
+            or query in targets
+            or query in reserved
+            or paraphrases[query] & targets.keys()
+        ):
             continue
         targets[document] = query
         reserved |= {query, *paraphrases[query]}
@@ -160,9 +172,13 @@ def sample(pairs: Sequence[Pair], documents: int = DOCUMENTS, queries: int = QUE
     chosen = [*targets, *distractors]
     rng.shuffle(chosen)
     index = {key: i for i, key in enumerate(chosen)}
-    return Sample([original[key] for key in chosen],
-                  [(original[query], index[document], query_kind(original[query], short_max))
-                   for document, query in targets.items()])
+    return Sample(
+        [original[key] for key in chosen],
+        [
+            (original[query], index[document], query_kind(original[query], short_max))
+            for document, query in targets.items()
+        ],
+    )
 
 
 def blob_id(data: bytes) -> str:
@@ -176,8 +192,9 @@ def _read(location: Path, name: str) -> bytes | None:
     git_dir = location if (location / "HEAD").is_file() else location / ".git"
     if not (git_dir / "HEAD").is_file():
         return None
-    shown = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"HEAD:{name}"],
-                           capture_output=True, check=False)
+    shown = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "show", f"HEAD:{name}"], capture_output=True, check=False
+    )
     return shown.stdout if shown.returncode == 0 else None
 
 
@@ -190,15 +207,18 @@ def read_source(name: str, location: Path | None = None) -> tuple[list[Pair], li
         if all(data is not None for data in files):
             blobs = [blob_id(data) for data in files]
             if tuple(blobs) != source.blobs:
-                print(f"warning: {place} holds other versions of {', '.join(source.files)} "
-                      "than the documented ones: the sample will differ")
+                print(
+                    f"warning: {place} holds other versions of {', '.join(source.files)} "
+                    "than the documented ones: the sample will differ"
+                )
             pairs = [p for data in files for p in parse_pairs(data.decode("utf-8"))]
             return pairs, blobs
     tried = ", ".join(str(p) for p in ([location] if location else LOCATIONS))
     raise PublicSetUnavailable(
         f"the public set {name!r} needs {', '.join(source.files)} from {REPOSITORY} "
         f"(research use only, so not shipped here); none found in {tried}. "
-        f"Get it with `git clone {REPOSITORY} {CACHE / 'CSTS'}` or pass --public-source DIR.")
+        f"Get it with `git clone {REPOSITORY} {CACHE / 'CSTS'}` or pass --public-source DIR."
+    )
 
 
 def _yaml_lines(queries: Iterable[tuple[str, int, str]], header: str) -> str:
@@ -217,21 +237,31 @@ def write_sample(result: Sample, directory: Path, header: str = "") -> Path:
     for old in directory.glob("q*.md"):
         old.unlink()
     for i, question in enumerate(result.documents):
-        (directory / document_name(i)).write_text(f"# {question}\n\n{question}\n",
-                                                  encoding="utf-8")
+        (directory / document_name(i)).write_text(f"# {question}\n\n{question}\n", encoding="utf-8")
     query_file = directory / QUERY_FILE
     query_file.write_text(_yaml_lines(result.queries, header), encoding="utf-8")
     return query_file
 
 
-def prepare(name: str = DEFAULT_SOURCE, location: Path | None = None,
-            directory: Path | None = None, documents: int = DOCUMENTS, queries: int = QUERIES,
-            seed: int = SEED) -> tuple[Path, Path]:
+def prepare(
+    name: str = DEFAULT_SOURCE,
+    location: Path | None = None,
+    directory: Path | None = None,
+    documents: int = DOCUMENTS,
+    queries: int = QUERIES,
+    seed: int = SEED,
+) -> tuple[Path, Path]:
     """The corpus directory and query file of public set ``name``, sampled on first use."""
     directory = directory or CACHE / f"public-{name}"
     short_max = SOURCES[name].short_max
-    wanted = {"set": name, "seed": seed, "documents": documents, "queries": queries,
-              "sampler": SAMPLER, "short_max": short_max}
+    wanted = {
+        "set": name,
+        "seed": seed,
+        "documents": documents,
+        "queries": queries,
+        "sampler": SAMPLER,
+        "short_max": short_max,
+    }
     manifest = directory / MANIFEST
     if manifest.is_file() and (directory / QUERY_FILE).is_file():
         cached = json.loads(manifest.read_text(encoding="utf-8"))
@@ -240,12 +270,24 @@ def prepare(name: str = DEFAULT_SOURCE, location: Path | None = None,
     pairs, blobs = read_source(name, location)
     result = sample(pairs, documents, queries, seed, short_max)
     files = ", ".join(SOURCES[name].files)
-    header = (f"Public set {name!r}: {len(result.queries)} queries over {len(result.documents)} "
-              f"documents, sampled by bench/public_set.py (seed {seed}) from {files} of "
-              f"{REPOSITORY}.\nResearch use only (see the licence note in bench/public_set.py)."
-              f"\nkind: short (at most {short_max} letters/digits/CJK characters) | long.")
+    header = (
+        f"Public set {name!r}: {len(result.queries)} queries over {len(result.documents)} "
+        f"documents, sampled by bench/public_set.py (seed {seed}) from {files} of "
+        f"{REPOSITORY}.\nResearch use only (see the licence note in bench/public_set.py)."
+        f"\nkind: short (at most {short_max} letters/digits/CJK characters) | long."
+    )
     query_file = write_sample(result, directory, header)
-    manifest.write_text(json.dumps({**wanted, "blobs": blobs, "sampled_documents":
-                                    len(result.documents), "sampled_queries":
-                                    len(result.queries)}, indent=2) + "\n", encoding="utf-8")
+    manifest.write_text(
+        json.dumps(
+            {
+                **wanted,
+                "blobs": blobs,
+                "sampled_documents": len(result.documents),
+                "sampled_queries": len(result.queries),
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return directory, query_file

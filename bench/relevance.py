@@ -65,7 +65,8 @@ BASELINE_NOTE = (
     "lower-cased ASCII words, no segmentation, script folding, stemming or synonyms; "
     "**bm25-jieba** is BM25 from the bm25s package as shipped (Lucene variant, k1=1.5, "
     "b=0.75) over lower-cased jieba words (rjieba), spaces and punctuation dropped, no stop "
-    "words. \"÷ best baseline\" divides by the better of the two, per metric and kind.")
+    'words. "÷ best baseline" divides by the better of the two, per metric and kind.'
+)
 SETS = ("own", "public", "both")
 WORST = 10
 
@@ -103,34 +104,51 @@ def load_queries(path: Path) -> list[LabelledQuery]:
     queries = []
     for number, entry in enumerate(entries, 1):
         relevant = entry.get("relevant") if isinstance(entry, dict) else None
-        if (not isinstance(relevant, list) or not 1 <= len(relevant) <= 3
-                or not str(entry.get("q") or "").strip() or entry.get("kind") not in KINDS):
-            raise ValueError(f"{path}: entry {number} needs q, 1-3 relevant slugs and a kind "
-                             f"in {KINDS}: {entry!r}")
+        if (
+            not isinstance(relevant, list)
+            or not 1 <= len(relevant) <= 3
+            or not str(entry.get("q") or "").strip()
+            or entry.get("kind") not in KINDS
+        ):
+            raise ValueError(
+                f"{path}: entry {number} needs q, 1-3 relevant slugs and a kind "
+                f"in {KINDS}: {entry!r}"
+            )
         queries.append(LabelledQuery(str(entry["q"]), tuple(map(str, relevant)), entry["kind"]))
     return queries
 
 
 def _app_config(data_dir: Path, backend: str, extra: dict | None = None) -> dict:
-    return {"DATA_DIR": str(data_dir), "SECRET_KEY": "relevance-bench", "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
-            "SEARCH_INDEX_DIR": str(data_dir / "index"), "SEARCH_BACKEND": backend,
-            **(extra or {})}
+    return {
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": "relevance-bench",
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
+        "SEARCH_INDEX_DIR": str(data_dir / "index"),
+        "SEARCH_BACKEND": backend,
+        **(extra or {}),
+    }
 
 
-def _load_corpus(corpus: Path, queries: Sequence[LabelledQuery], name: str,
-                 progress: bool) -> dict[int, str]:
+def _load_corpus(
+    corpus: Path, queries: Sequence[LabelledQuery], name: str, progress: bool
+) -> dict[int, str]:
     """Import ``corpus``, index it and return article id -> slug; every label must exist."""
-    with tqdm(total=len(markdown_files(corpus)), desc=f"{name}: import", unit="file",
-              disable=not progress) as bar:
+    with tqdm(
+        total=len(markdown_files(corpus)), desc=f"{name}: import", unit="file", disable=not progress
+    ) as bar:
         report = import_directory(corpus, progress=bar.update, allow_plain=True)
     for error in report.errors:
         logger.warning("not imported: %s", error)
-    with tqdm(total=total_documents(), desc=f"{name}: index", unit="doc",
-              disable=not progress) as bar:
+    with tqdm(
+        total=total_documents(), desc=f"{name}: index", unit="doc", disable=not progress
+    ) as bar:
         reindex_all(bar.update)
-    slugs = dict(db.session.execute(select(Article.id, Article.slug)
-                                    .where(Article.status == "published")).all())
+    slugs = dict(
+        db.session.execute(
+            select(Article.id, Article.slug).where(Article.status == "published")
+        ).all()
+    )
     missing = {s for query in queries for s in query.relevant} - set(slugs.values())
     if missing:
         raise ValueError(f"labelled slugs missing from {corpus}: {', '.join(sorted(missing))}")
@@ -143,31 +161,38 @@ def baseline_documents() -> dict[str, str]:
     return {a.slug: f"{a.title}\n{a.summary}\n{a.body_md}" for a in articles}
 
 
-def _run_baselines(queries: Sequence[LabelledQuery], evaluation: Evaluation,
-                   progress: bool) -> None:
+def _run_baselines(
+    queries: Sequence[LabelledQuery], evaluation: Evaluation, progress: bool
+) -> None:
     documents = baseline_documents()
     evaluation.titles = {slug: text.partition("\n")[0] for slug, text in documents.items()}
     for name, baseline in BASELINES.items():
         started = time.perf_counter()
         ranker = baseline(documents)
-        evaluation.runs[name] = [ranker.rank(q.text) for q in
-                                 tqdm(queries, desc=name, unit="query", disable=not progress)]
-        evaluation.timings[name] = (f"index and {len(queries)} queries "
-                                    f"{time.perf_counter() - started:.1f} s")
+        evaluation.runs[name] = [
+            ranker.rank(q.text)
+            for q in tqdm(queries, desc=name, unit="query", disable=not progress)
+        ]
+        evaluation.timings[name] = (
+            f"index and {len(queries)} queries {time.perf_counter() - started:.1f} s"
+        )
 
 
-def _search(queries: Sequence[LabelledQuery], slugs: dict[int, str], name: str,
-            progress: bool) -> list[list[str]]:
+def _search(
+    queries: Sequence[LabelledQuery], slugs: dict[int, str], name: str, progress: bool
+) -> list[list[str]]:
     backend, ranked = get_backend(), []
     for query in tqdm(queries, desc=f"{name}: search", unit="query", disable=not progress):
-        results = backend.search(SearchRequest(text=query.text, doc_type="article",
-                                               per_page=CUTOFF))
+        results = backend.search(
+            SearchRequest(text=query.text, doc_type="article", per_page=CUTOFF)
+        )
         ranked.append([hit.slug or slugs[hit.doc_id] for hit in results.hits])
     return ranked
 
 
-def run_evaluation(corpus: Path, queries: Sequence[LabelledQuery], backends: Sequence[str],
-                   progress: bool = True) -> Evaluation:
+def run_evaluation(
+    corpus: Path, queries: Sequence[LabelledQuery], backends: Sequence[str], progress: bool = True
+) -> Evaluation:
     """Every backend and both baselines over one labelled set. A backend that fails to
     build or search is recorded in ``failed`` and the others still run."""
     evaluation = Evaluation()
@@ -184,8 +209,14 @@ def run_evaluation(corpus: Path, queries: Sequence[LabelledQuery], backends: Seq
     return evaluation
 
 
-def _evaluate_backend(name: str, extra: dict, corpus: Path, queries: Sequence[LabelledQuery],
-                      progress: bool, evaluation: Evaluation) -> None:
+def _evaluate_backend(
+    name: str,
+    extra: dict,
+    corpus: Path,
+    queries: Sequence[LabelledQuery],
+    progress: bool,
+    evaluation: Evaluation,
+) -> None:
     """Add ``name``'s ranked slugs (and, the first time, the baselines') to ``evaluation``."""
     with tempfile.TemporaryDirectory(prefix=f"relevance-{name}-") as tmp:
         app = create_app(_app_config(Path(tmp), name, extra))
@@ -201,7 +232,8 @@ def _evaluate_backend(name: str, extra: dict, corpus: Path, queries: Sequence[La
                 evaluation.runs[name] = _search(queries, slugs, name, progress)
                 evaluation.timings[name] = (
                     f"import and index {loaded - started:.1f} s, {len(queries)} queries "
-                    f"{time.perf_counter() - searched:.1f} s")
+                    f"{time.perf_counter() - searched:.1f} s"
+                )
             finally:
                 db.session.remove()
                 close_backend(app)
@@ -218,57 +250,99 @@ def _ratio(ours: float, base: float) -> str:
 
 def scores_table(runs: dict[str, list[list[str]]], queries: Sequence[LabelledQuery]) -> list[str]:
     """Markdown rows: every system overall and per kind, plus each backend ÷ best baseline."""
-    lines = [_row(["kind", "system", "MRR@10", "Recall@10", "nDCG@10", "queries"]),
-             _row(["---"] * 6)]
+    lines = [
+        _row(["kind", "system", "MRR@10", "Recall@10", "nDCG@10", "queries"]),
+        _row(["---"] * 6),
+    ]
     for kind in ("all", *KINDS):
         picked = [i for i, q in enumerate(queries) if kind in ("all", q.kind)]
         if not picked:
             continue
         labels = [queries[i].relevant for i in picked]
-        scores = {name: evaluate([ranked[i] for i in picked], labels)
-                  for name, ranked in runs.items()}
+        scores = {
+            name: evaluate([ranked[i] for i in picked], labels) for name, ranked in runs.items()
+        }
         for name, s in scores.items():
-            lines.append(_row([kind, name, f"{s.mrr:.3f}", f"{s.recall:.3f}", f"{s.ndcg:.3f}",
-                               s.queries]))
+            lines.append(
+                _row([kind, name, f"{s.mrr:.3f}", f"{s.recall:.3f}", f"{s.ndcg:.3f}", s.queries])
+            )
         bases = [scores[name] for name in BASELINES if name in scores]
         if not bases:
             continue
         best = [max(getattr(s, metric) for s in bases) for metric in ("mrr", "recall", "ndcg")]
         for name in (n for n in scores if n not in BASELINES):
             ours = scores[name]
-            lines.append(_row([kind, f"{name} ÷ best baseline",
-                               *(_ratio(value, base) for value, base in
-                                 zip((ours.mrr, ours.recall, ours.ndcg), best, strict=True)),
-                               ""]))
+            lines.append(
+                _row(
+                    [
+                        kind,
+                        f"{name} ÷ best baseline",
+                        *(
+                            _ratio(value, base)
+                            for value, base in zip(
+                                (ours.mrr, ours.recall, ours.ndcg), best, strict=True
+                            )
+                        ),
+                        "",
+                    ]
+                )
+            )
     return lines
 
 
-def worst_queries(evaluation: Evaluation, queries: Sequence[LabelledQuery], name: str,
-                  count: int = WORST, show_titles: bool = False) -> list[str]:
+def worst_queries(
+    evaluation: Evaluation,
+    queries: Sequence[LabelledQuery],
+    name: str,
+    count: int = WORST,
+    show_titles: bool = False,
+) -> list[str]:
     """Markdown rows for the ``count`` queries ``name`` ranks worst (file order on ties)."""
     runs = evaluation.runs
     ranked = runs[name]
     baselines = [base for base in BASELINES if base in runs]
 
     def badness(i):
-        return (reciprocal_rank(ranked[i], queries[i].relevant),
-                ndcg_at(ranked[i], queries[i].relevant))
+        return (
+            reciprocal_rank(ranked[i], queries[i].relevant),
+            ndcg_at(ranked[i], queries[i].relevant),
+        )
 
     def label(slug):
         title = evaluation.titles.get(slug)
         return f"{slug} «{title}»" if show_titles and title else slug
 
-    lines = [_row(["query", "kind", "expected", f"rank ({name})", "our top hit",
-                   *(f"rank ({base})" for base in baselines)]),
-             _row(["---"] * (5 + len(baselines)))]
+    lines = [
+        _row(
+            [
+                "query",
+                "kind",
+                "expected",
+                f"rank ({name})",
+                "our top hit",
+                *(f"rank ({base})" for base in baselines),
+            ]
+        ),
+        _row(["---"] * (5 + len(baselines))),
+    ]
     for i in sorted(range(len(queries)), key=badness)[:count]:
         query = queries[i]
         ours = first_relevant_rank(ranked[i], query.relevant)
-        lines.append(_row([query.text, query.kind, ", ".join(map(label, query.relevant)),
-                           ours or "not in top 10",
-                           label(ranked[i][0]) if ranked[i] else "(no hits)",
-                           *(first_relevant_rank(runs[base][i], query.relevant)
-                             or "not in top 10" for base in baselines)]))
+        lines.append(
+            _row(
+                [
+                    query.text,
+                    query.kind,
+                    ", ".join(map(label, query.relevant)),
+                    ours or "not in top 10",
+                    label(ranked[i][0]) if ranked[i] else "(no hits)",
+                    *(
+                        first_relevant_rank(runs[base][i], query.relevant) or "not in top 10"
+                        for base in baselines
+                    ),
+                ]
+            )
+        )
     return lines
 
 
@@ -278,14 +352,24 @@ def render_report(sets: Sequence[LabelledSet]) -> str:
     lines = [f"# Search relevance — {date.today().isoformat()}", "", BASELINE_NOTE]
     for labelled in sets:
         evaluation = labelled.evaluation
-        lines += ["", f"## {labelled.heading}", "",
-                  *scores_table(evaluation.runs, labelled.queries), ""]
+        lines += [
+            "",
+            f"## {labelled.heading}",
+            "",
+            *scores_table(evaluation.runs, labelled.queries),
+            "",
+        ]
         lines += [f"- {name}: {timing}" for name, timing in evaluation.timings.items()]
         lines += [f"- {name}: failed — {error}" for name, error in evaluation.failed.items()]
         for name in (n for n in evaluation.runs if n not in BASELINES):
-            lines += ["", f"### {WORST} worst queries — {name}", "",
-                      *worst_queries(evaluation, labelled.queries, name,
-                                     show_titles=labelled.show_titles)]
+            lines += [
+                "",
+                f"### {WORST} worst queries — {name}",
+                "",
+                *worst_queries(
+                    evaluation, labelled.queries, name, show_titles=labelled.show_titles
+                ),
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -293,8 +377,9 @@ def _public_set(args, backends: Sequence[str]) -> LabelledSet | None:
     """Sample (or reuse) the public set and evaluate it; None when its data is missing and
     the own set runs too."""
     try:
-        corpus, query_file = public_set.prepare(args.public_name, args.public_source,
-                                                args.public_dir)
+        corpus, query_file = public_set.prepare(
+            args.public_name, args.public_source, args.public_dir
+        )
     except public_set.PublicSetUnavailable as exc:
         if args.which == "public":
             raise SystemExit(str(exc)) from None
@@ -302,35 +387,48 @@ def _public_set(args, backends: Sequence[str]) -> LabelledSet | None:
         return None
     queries = load_queries(query_file)
     documents = len(markdown_files(corpus))
-    heading = (f"Public set {args.public_name} — {len(queries)} labelled queries over "
-               f"{documents} FAQ documents (`{query_file}`, see bench/public_set.py)")
+    heading = (
+        f"Public set {args.public_name} — {len(queries)} labelled queries over "
+        f"{documents} FAQ documents (`{query_file}`, see bench/public_set.py)"
+    )
     return LabelledSet(heading, queries, run_evaluation(corpus, queries, backends), True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="which", choices=SETS, default="both",
-                        help="own: our queries over --corpus; public: bench/public_set.py")
+    parser.add_argument(
+        "--set",
+        dest="which",
+        choices=SETS,
+        default="both",
+        help="own: our queries over --corpus; public: bench/public_set.py",
+    )
     parser.add_argument("--corpus", type=Path, default=ROOT / "kb_articles")
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
-    parser.add_argument("--public-name", choices=tuple(public_set.SOURCES),
-                        default=public_set.DEFAULT_SOURCE)
-    parser.add_argument("--public-source", type=Path,
-                        help=f"a checkout or git directory of {public_set.REPOSITORY}")
-    parser.add_argument("--public-dir", type=Path,
-                        help="where the sample is written (default bench/.cache/public-NAME)")
-    parser.add_argument("--backend", action="append", choices=BACKENDS,
-                        help="repeatable; default: every backend")
+    parser.add_argument(
+        "--public-name", choices=tuple(public_set.SOURCES), default=public_set.DEFAULT_SOURCE
+    )
+    parser.add_argument(
+        "--public-source", type=Path, help=f"a checkout or git directory of {public_set.REPOSITORY}"
+    )
+    parser.add_argument(
+        "--public-dir",
+        type=Path,
+        help="where the sample is written (default bench/.cache/public-NAME)",
+    )
+    parser.add_argument(
+        "--backend", action="append", choices=BACKENDS, help="repeatable; default: every backend"
+    )
     parser.add_argument("--out", type=Path, help="also write the report to this Markdown file")
     args = parser.parse_args(argv)
     backends = args.backend or list(BACKENDS)
     sets = []
     if args.which in ("own", "both"):
         queries = load_queries(args.queries)
-        heading = (f"Own set — {len(queries)} labelled queries over `{args.corpus}` "
-                   f"(`{args.queries}`)")
-        sets.append(LabelledSet(heading, queries, run_evaluation(args.corpus, queries,
-                                                                 backends)))
+        heading = (
+            f"Own set — {len(queries)} labelled queries over `{args.corpus}` (`{args.queries}`)"
+        )
+        sets.append(LabelledSet(heading, queries, run_evaluation(args.corpus, queries, backends)))
     if args.which in ("public", "both"):
         public = _public_set(args, backends)
         if public:

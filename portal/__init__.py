@@ -75,8 +75,20 @@ def configure_blueprints(app: Flask) -> None:
     from portal.searching import bp as search_bp
 
     url_converters.init_app(app)
-    blueprints = (kb_bp, editor_bp, auth_bp, admin_bp, search_bp, api_bp, ask_bp, forum_bp,
-                  experts_bp, me_bp, notify_bp, insights_bp)
+    blueprints = (
+        kb_bp,
+        editor_bp,
+        auth_bp,
+        admin_bp,
+        search_bp,
+        api_bp,
+        ask_bp,
+        forum_bp,
+        experts_bp,
+        me_bp,
+        notify_bp,
+        insights_bp,
+    )
     for bp in blueprints:
         app.register_blueprint(bp)
     app.register_blueprint(downloads_bp)

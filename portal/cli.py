@@ -61,16 +61,23 @@ def users_ensure_admin():
         # A password printed on a console is nobody's own: asked for at first login.
         admin.must_change_password = True
         db.session.commit()
-        click.secho(f"One-time admin password: {password}  (to be changed at first login)",
-                    fg="yellow", bold=True)
+        click.secho(
+            f"One-time admin password: {password}  (to be changed at first login)",
+            fg="yellow",
+            bold=True,
+        )
 
 
 @kb_cli.command("import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--plain-markdown", is_flag=True,
-              help="Also import files without front matter (title from the first heading).")
-@click.option("--force", is_flag=True,
-              help="Overwrite articles edited on the web since their last import.")
+@click.option(
+    "--plain-markdown",
+    is_flag=True,
+    help="Also import files without front matter (title from the first heading).",
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite articles edited on the web since their last import."
+)
 def kb_import(directory: Path, plain_markdown: bool, force: bool):
     """Upsert every Markdown article under DIRECTORY by slug; articles edited on the web
     since their last import are skipped unless --force."""
@@ -78,11 +85,14 @@ def kb_import(directory: Path, plain_markdown: bool, force: bool):
 
     total = len(markdown_files(directory))
     with tqdm(total=total, unit="file", desc="import", disable=False) as bar:
-        report = import_directory(directory, progress=bar.update, allow_plain=plain_markdown,
-                                  force=force)
-    click.echo(f"Imported {directory}: {report.created} new, {report.updated} updated, "
-               f"{report.unchanged} unchanged, {len(report.skipped)} skipped, "
-               f"{len(report.errors)} errors.")
+        report = import_directory(
+            directory, progress=bar.update, allow_plain=plain_markdown, force=force
+        )
+    click.echo(
+        f"Imported {directory}: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped, "
+        f"{len(report.errors)} errors."
+    )
     for name in report.skipped:
         click.echo(f"  skipped: edited on the web: {name} (--force overwrites)")
     for error in report.errors:
@@ -138,6 +148,14 @@ def init_app(app: Flask) -> None:
     from portal.insights.cli import insights_cli
     from portal.jobs.cli import jobs_cli
 
-    for group in (users_cli, kb_cli, search_cli, experts_cli, demo_cli, insights_cli, backup_cli,
-                  jobs_cli):
+    for group in (
+        users_cli,
+        kb_cli,
+        search_cli,
+        experts_cli,
+        demo_cli,
+        insights_cli,
+        backup_cli,
+        jobs_cli,
+    ):
         app.cli.add_command(group)

@@ -57,14 +57,17 @@ def check_smtp(config: dict) -> None:
     """Refuse mail settings that cannot work or would send the password in clear text."""
     tls = config["SMTP_TLS"]
     if tls not in SMTP_TLS_PORTS:
-        raise ConfigError(f"PORTAL_SMTP_TLS must be one of {', '.join(SMTP_TLS_PORTS)}, "
-                          f"not {tls!r}")
+        raise ConfigError(
+            f"PORTAL_SMTP_TLS must be one of {', '.join(SMTP_TLS_PORTS)}, not {tls!r}"
+        )
     if config["SMTP_PORT"] is None:
         config["SMTP_PORT"] = SMTP_TLS_PORTS[tls]
     host = config["SMTP_HOST"]
     if config["SMTP_USER"] and tls == "none" and host and host not in LOCAL_HOSTS:
-        raise ConfigError("PORTAL_SMTP_USER needs PORTAL_SMTP_TLS=starttls or ssl: without TLS "
-                          f"the password would cross the network to {host} in clear text")
+        raise ConfigError(
+            "PORTAL_SMTP_USER needs PORTAL_SMTP_TLS=starttls or ssl: without TLS "
+            f"the password would cross the network to {host} in clear text"
+        )
     if config["SMTP_CA_FILE"] and not Path(config["SMTP_CA_FILE"]).is_file():
         raise ConfigError(f"PORTAL_SMTP_CA_FILE is not a file: {config['SMTP_CA_FILE']}")
 
@@ -162,7 +165,8 @@ def build_config(overrides: dict | None = None) -> dict:
         # Mail: kept in the outbox table; sent only when an SMTP host is configured.
         "SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
         # Empty: the usual port of SMTP_TLS (25, 587 or 465; check_smtp fills it in).
-        "SMTP_PORT": int(os.environ["PORTAL_SMTP_PORT"]) if os.environ.get("PORTAL_SMTP_PORT")
+        "SMTP_PORT": int(os.environ["PORTAL_SMTP_PORT"])
+        if os.environ.get("PORTAL_SMTP_PORT")
         else None,
         # none, starttls (upgrade the connection) or ssl (TLS from the start); the server's
         # certificate is always verified.
@@ -177,8 +181,22 @@ def build_config(overrides: dict | None = None) -> dict:
         # Downloads library: files live outside static/ and are served by the app.
         "UPLOAD_DIR": os.environ.get("PORTAL_UPLOAD_DIR") or str(data_dir / "uploads"),
         "MAX_UPLOAD_MB": float(os.environ.get("PORTAL_MAX_UPLOAD_MB", "200")),
-        "UPLOAD_EXTENSIONS": ("pdf", "zip", "7z", "tar.gz", "dmg", "exe", "msi", "apk", "deb",
-                              "rpm", "txt", "md", "png", "jpg"),
+        "UPLOAD_EXTENSIONS": (
+            "pdf",
+            "zip",
+            "7z",
+            "tar.gz",
+            "dmg",
+            "exe",
+            "msi",
+            "apk",
+            "deb",
+            "rpm",
+            "txt",
+            "md",
+            "png",
+            "jpg",
+        ),
     }
     config.update(overrides)
     config.setdefault("TRUSTED_HOSTS", trusted_hosts(config["BASE_URL"]))

@@ -17,5 +17,8 @@ def _create_app() -> Flask:
 
 
 def main() -> None:
-    FlaskGroup(name="qinghe", create_app=_create_app,
-               help="Manage the Qinghe portal (the same commands as `flask --app wsgi`).")()
+    FlaskGroup(
+        name="qinghe",
+        create_app=_create_app,
+        help="Manage the Qinghe portal (the same commands as `flask --app wsgi`).",
+    )()

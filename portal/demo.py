@@ -37,9 +37,14 @@ def seed_users(password: str) -> dict[str, object]:
         users[role] = user
     shop, software = _category("shop"), _category("software")
     expert = users["expert"]
-    update_profile(profile_for(expert), category_ids=[c.id for c in (shop, software) if c],
-                   tags=["退货", "发票", "安装"], keywords="青禾笔记 退款 运费", on_duty=True,
-                   max_open=5)
+    update_profile(
+        profile_for(expert),
+        category_ids=[c.id for c in (shop, software) if c],
+        tags=["退货", "发票", "安装"],
+        keywords="青禾笔记 退款 运费",
+        on_duty=True,
+        max_open=5,
+    )
     return users
 
 
@@ -48,19 +53,36 @@ def seed_topics(users) -> int:
         return 0
     customer, expert = users["customer"], users["expert"]
     returns, sync = _category("returns"), _category("troubleshooting")
-    solved = create_topic(customer, title="退货寄回后多久能收到退款？",
-                          body_md="我上周五寄回了退货，物流显示已签收，退款什么时候到账？",
-                          category_id=returns.id if returns else None, tags=["退款", "退货"])
-    answer = reply(solved, expert, "仓库验收后 1–3 个工作日原路退回；银行卡最长 7 个工作日。"
-                   "可以在“我的订单 → 退款详情”查看进度。")
+    solved = create_topic(
+        customer,
+        title="退货寄回后多久能收到退款？",
+        body_md="我上周五寄回了退货，物流显示已签收，退款什么时候到账？",
+        category_id=returns.id if returns else None,
+        tags=["退款", "退货"],
+    )
+    answer = reply(
+        solved,
+        expert,
+        "仓库验收后 1–3 个工作日原路退回；银行卡最长 7 个工作日。"
+        "可以在“我的订单 → 退款详情”查看进度。",
+    )
     accept_answer(solved, answer, customer)
-    waiting = create_topic(customer, title="青禾笔记同步一直转圈怎么办？",
-                           body_md="Windows 版 4.2.1，笔记同步一直显示“正在同步”，已经重启过。",
-                           category_id=sync.id if sync else None, tags=["同步"])
+    waiting = create_topic(
+        customer,
+        title="青禾笔记同步一直转圈怎么办？",
+        body_md="Windows 版 4.2.1，笔记同步一直显示“正在同步”，已经重启过。",
+        category_id=sync.id if sync else None,
+        tags=["同步"],
+    )
     # Asked five hours ago: past the first-response target, so the router picks it up.
     waiting.created_at = now() - timedelta(hours=5)
-    create_topic(customer, title="大家平时怎么整理读书笔记？", kind="discussion",
-                 body_md="想听听大家用青禾笔记整理读书笔记的方法。", tags=["使用技巧"])
+    create_topic(
+        customer,
+        title="大家平时怎么整理读书笔记？",
+        kind="discussion",
+        body_md="想听听大家用青禾笔记整理读书笔记的方法。",
+        tags=["使用技巧"],
+    )
     db.session.commit()
     return 3
 

@@ -46,8 +46,11 @@ def _message_for(error: HTTPException) -> str:
 
 def handle_http_error(error: HTTPException):
     message = _message_for(error)
-    if error.code in (400, 413) and error.description and (
-            error.description != error.__class__.description):
+    if (
+        error.code in (400, 413)
+        and error.description
+        and (error.description != error.__class__.description)
+    ):
         message = error.description
     if error.code == 403 and error.description and error.description != error.__class__.description:
         message = _("This page needs one of these roles: %(roles)s.", roles=error.description)
@@ -79,8 +82,9 @@ def handle_too_many_requests(error: HTTPException):
         response = jsonify({"error": message, "status": 429, "retry_after": wait})
     else:
         retry_in = format_timedelta(timedelta(seconds=wait)) if wait else ""
-        response = make_response(render_template("errors/error.html", code=429,
-                                                 message=message, retry_in=retry_in))
+        response = make_response(
+            render_template("errors/error.html", code=429, message=message, retry_in=retry_in)
+        )
     response.status_code = 429
     if wait:
         response.headers["Retry-After"] = str(wait)

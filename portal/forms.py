@@ -13,10 +13,24 @@ from search.paging import MAX_PAGE  # deeper pages are for filters, not paging
 # Every integer argument read outside a WTForm (query string, or a hidden form field). int_arg
 # takes no other name, so a new one is added here, and tests/probes/test_probe_integers.py sends bad
 # values of each to every route.
-INTEGER_ARGS = frozenset({
-    "page", "sid", "rank", "quote", "against", "article_id", "min", "min_votes", "days",
-    "topic_id", "base_revision", "translate_from", "translation_of", "owner_id",
-})
+INTEGER_ARGS = frozenset(
+    {
+        "page",
+        "sid",
+        "rank",
+        "quote",
+        "against",
+        "article_id",
+        "min",
+        "min_votes",
+        "days",
+        "topic_id",
+        "base_revision",
+        "translate_from",
+        "translation_of",
+        "owner_id",
+    }
+)
 # Query arguments "<type>:<id>" that carry an integer id after the colon.
 KEY_QUERY_ARGS = frozenset({"key"})
 
@@ -30,8 +44,14 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button that posts with a CSRF token."""
 
 
-def int_arg(name: str, default: int | None = None, low: int = 1, high: int = BIGINT_MAX,
-            source=None, ignore_bad: bool = False) -> int | None:
+def int_arg(
+    name: str,
+    default: int | None = None,
+    low: int = 1,
+    high: int = BIGINT_MAX,
+    source=None,
+    ignore_bad: bool = False,
+) -> int | None:
     """The integer argument ``name`` (``default`` when absent or empty), or a 400 that says
     what is allowed; ``ignore_bad``: the default instead of the 400 (an optional hint such as a
     search id, where the page is still the right answer). ``source``: request.args unless given
@@ -46,8 +66,15 @@ def int_arg(name: str, default: int | None = None, low: int = 1, high: int = BIG
     except ValueError:
         if ignore_bad:
             return default
-        abort(400, description=_("%(name)s must be a whole number from %(low)d to %(high)d.",
-                                 name=name, low=low, high=high))
+        abort(
+            400,
+            description=_(
+                "%(name)s must be a whole number from %(low)d to %(high)d.",
+                name=name,
+                low=low,
+                high=high,
+            ),
+        )
 
 
 def markdown_within_limits(_form, field) -> None:
@@ -90,5 +117,6 @@ class WholeNumberField(IntegerField):
             self.data = whole_number(valuelist[0], self.low, self.high)
         except ValueError:
             self.data = None
-            raise ValueError(_("Enter a whole number from %(low)d to %(high)d.",
-                               low=self.low, high=self.high)) from None
+            raise ValueError(
+                _("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high)
+            ) from None

@@ -44,9 +44,44 @@ def _nesting(prefix: str) -> int:
 
 
 _ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre",
-    "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 _ALLOWED_ATTRIBUTES = {
     "*": {"class", "id"},
@@ -93,8 +128,10 @@ def markdown_problem(source: str) -> str | None:
     brackets = sum((p.count("[") + p.count("<")) ** 2 for p in paragraphs)
     inline = sum(len(_INLINE_MARKUP_RE.findall(p)) * len(p) for p in paragraphs)
     if brackets > MAX_BRACKET_WORK or inline > MAX_INLINE_WORK:
-        return _l("The text has too much markup ([, <, `, * or _) in one paragraph to be "
-                  "displayed; please split it into paragraphs or remove some.")
+        return _l(
+            "The text has too much markup ([, <, `, * or _) in one paragraph to be "
+            "displayed; please split it into paragraphs or remove some."
+        )
     return None
 
 
@@ -126,8 +163,9 @@ def render_markdown(source: str) -> RenderedMarkdown:
     body = sanitize_html(md.convert(source or ""))
     toc_tokens = getattr(md, "toc_tokens", [])
     return RenderedMarkdown(
-        html=body, toc_html=sanitize_html(getattr(md, "toc", "")) if toc_tokens else "",
-        has_toc=bool(toc_tokens)
+        html=body,
+        toc_html=sanitize_html(getattr(md, "toc", "")) if toc_tokens else "",
+        has_toc=bool(toc_tokens),
     )
 
 

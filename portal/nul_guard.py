@@ -18,8 +18,10 @@ def _clean_parameters(parameters: Any) -> Any:
     if isinstance(parameters, dict):
         return {key: _clean(value) for key, value in parameters.items()}
     if isinstance(parameters, list | tuple):
-        cleaned = [_clean_parameters(item) if isinstance(item, dict | list | tuple)
-                   else _clean(item) for item in parameters]
+        cleaned = [
+            _clean_parameters(item) if isinstance(item, dict | list | tuple) else _clean(item)
+            for item in parameters
+        ]
         return type(parameters)(cleaned) if isinstance(parameters, tuple) else cleaned
     return parameters
 

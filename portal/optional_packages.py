@@ -11,8 +11,7 @@ from portal.config import ConfigError
 
 DISTRIBUTION = "qinghe-portal"
 # extra -> (the module it installs, what that module is)
-EXTRAS = {"postgres": ("psycopg", "the PostgreSQL driver"),
-          "redis": ("redis", "the Redis client")}
+EXTRAS = {"postgres": ("psycopg", "the PostgreSQL driver"), "redis": ("redis", "the Redis client")}
 
 
 def _scheme(url) -> str:
@@ -36,5 +35,7 @@ def require_configured(config: Mapping) -> None:
     for extra, setting in needed_extras(config).items():
         module, what = EXTRAS[extra]
         if importlib.util.find_spec(module) is None:
-            raise ConfigError(f"{setting} needs {what} ({module}), which is not installed: "
-                              f"pip install '{DISTRIBUTION}[{extra}]'")
+            raise ConfigError(
+                f"{setting} needs {what} ({module}), which is not installed: "
+                f"pip install '{DISTRIBUTION}[{extra}]'"
+            )

@@ -51,8 +51,11 @@ def _add_version(endpoint: str, values: dict) -> None:
 
 
 def _cache_static(response: Response) -> Response:
-    if (request.endpoint == "static" and response.status_code == 200
-            and request.args.get("v") == file_version(request.view_args.get("filename", ""))):
+    if (
+        request.endpoint == "static"
+        and response.status_code == 200
+        and request.args.get("v") == file_version(request.view_args.get("filename", ""))
+    ):
         response.headers["Cache-Control"] = YEAR_CACHE
     return response
 

@@ -17,8 +17,12 @@ from portal.roles import is_admin, is_editor, is_staff
 
 # Stored values as readers see them (one place: the pages and the flash messages use these).
 STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
-ROLE_LABELS = {"customer": _l("Customer"), "expert": _l("Expert"), "editor": _l("Editor"),
-               "admin": _l("Admin")}
+ROLE_LABELS = {
+    "customer": _l("Customer"),
+    "expert": _l("Expert"),
+    "editor": _l("Editor"),
+    "admin": _l("Admin"),
+}
 
 
 def status_label(status: str) -> str:

@@ -61,8 +61,9 @@ def visitor_key() -> str:
     anon_id for free; a new address costs far more. No IP address is stored."""
     if current_user.is_authenticated:
         return identity_key(current_user.id, None)
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), _network().encode(),
-                      hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), _network().encode(), hashlib.sha256
+    ).hexdigest()
     return f"net:{digest[:32]}"
 
 

@@ -73,9 +73,13 @@ def _build_fold_table() -> dict[int, str]:
             source, _, targets = line.rstrip("\n").partition("\t")
             candidates = targets.split()
             # Only 1:1 character entries keep fold() length-preserving.
-            if (len(source) == 1 and candidates and len(candidates[0]) == 1
-                    and candidates[0] != source):
-                    table[ord(source)] = candidates[0]
+            if (
+                len(source) == 1
+                and candidates
+                and len(candidates[0]) == 1
+                and candidates[0] != source
+            ):
+                table[ord(source)] = candidates[0]
     for source, target in _VARIANT_OVERRIDES.items():
         table[ord(source)] = target
     return table
@@ -178,8 +182,9 @@ def _is_lone_han(word: str) -> bool:
     return is_han(word)
 
 
-def _kept_particles(text: str, raw: list[tuple[str, int, int]],
-                    flags: list[bool] | None) -> set[int]:
+def _kept_particles(
+    text: str, raw: list[tuple[str, int, int]], flags: list[bool] | None
+) -> set[int]:
     # Indexes of particles inside an unknown name: 呗 in 花呗怎么还 (not 吗 in 花呗吗).
     kept: set[int] = set()
     if not _PARTICLE_RE.search(text):
@@ -188,9 +193,15 @@ def _kept_particles(text: str, raw: list[tuple[str, int, int]],
     for i, (word, start, end) in enumerate(raw):
         if flags is not None and not flags[i]:
             continue
-        if (word in _NAME_PARTICLES and previous is not None and previous[1] == start
-                and _is_lone_han(previous[0]) and previous[0] not in STOP_WORDS
-                and end < len(text) and _is_lone_han(text[end])):
+        if (
+            word in _NAME_PARTICLES
+            and previous is not None
+            and previous[1] == start
+            and _is_lone_han(previous[0])
+            and previous[0] not in STOP_WORDS
+            and end < len(text)
+            and _is_lone_han(text[end])
+        ):
             kept.add(i)
         previous = (word, end)
     return kept
@@ -259,8 +270,10 @@ def is_cut_alone(folded: str, at: int) -> bool:
     word of its own (货 in 货到付款 is not, in 退 货 it is), judged on a window around it."""
     low = max(0, at - _CUT_CONTEXT)
     window = folded[low : at + 1 + _CUT_CONTEXT]
-    return any(start == at - low and end == start + 1
-               for _word, start, end in _jieba().tokenize(window, mode="default"))
+    return any(
+        start == at - low and end == start + 1
+        for _word, start, end in _jieba().tokenize(window, mode="default")
+    )
 
 
 def index_words(text: str) -> tuple[list[str], list[str]]:

@@ -27,8 +27,10 @@ class OutdatedIndexError(RuntimeError):
     (``rebuild()``, which the reindex command runs, replaces it)."""
 
     def __init__(self, engine: str, where: object, why: str) -> None:
-        super().__init__(f"The {engine} search index in {where} {why}: it was built by an "
-                         f"older version. Rebuild it with `{REINDEX_COMMAND}`.")
+        super().__init__(
+            f"The {engine} search index in {where} {why}: it was built by an "
+            f"older version. Rebuild it with `{REINDEX_COMMAND}`."
+        )
 
 
 @dataclass

@@ -113,8 +113,11 @@ def _needs_analysis(folded: str, tokens: Collection[str]) -> bool:
     # Tokens with ASCII in them (English stems such as polici, versions, c++) need the
     # analyser to be found where they stand, when the text may hold them at all (a stem
     # keeps its word's first letters). Han tokens never do (_han_hits).
-    return any(token.isascii() and token[:3] in folded
-               for token in tokens if any(ch.isascii() for ch in token))
+    return any(
+        token.isascii() and token[:3] in folded
+        for token in tokens
+        if any(ch.isascii() for ch in token)
+    )
 
 
 # A lone Han character is checked with the segmenter at most this often per text: common
@@ -222,8 +225,9 @@ def snippet_html(body: str, tokens: Collection[str], folded: str | None = None) 
     return _snippet(body, text, matches, cluster)
 
 
-def _snippet(body: str, text: str, matches: list[tuple[int, int, str]],
-             cluster: list[tuple[int, int, str]]) -> str:
+def _snippet(
+    body: str, text: str, matches: list[tuple[int, int, str]], cluster: list[tuple[int, int, str]]
+) -> str:
     if not cluster:
         return fallback_snippet(body)
     first = min(start for start, _, _ in cluster)

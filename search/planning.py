@@ -54,8 +54,9 @@ class PlannedSearch:
 
     def results(self, total: int = 0, hits: list[SearchHit] | None = None) -> SearchResults:
         """This page's SearchResults (empty by default)."""
-        return SearchResults(total=total, hits=hits or [], page=self.page,
-                             per_page=self.per_page, tokens=self.tokens)
+        return SearchResults(
+            total=total, hits=hits or [], page=self.page, per_page=self.per_page, tokens=self.tokens
+        )
 
 
 def plan_search(request: SearchRequest, text: Callable[[object], str] = str) -> PlannedSearch:
@@ -70,8 +71,12 @@ def plan_search(request: SearchRequest, text: Callable[[object], str] = str) -> 
         if category_id is None:
             plan = None  # a category that cannot exist: no hits, whatever the query
     return PlannedSearch(
-        page=page, per_page=per_page, tokens=parsed.tokens, plan=plan,
+        page=page,
+        per_page=per_page,
+        tokens=parsed.tokens,
+        plan=plan,
         doc_type=text(request.doc_type) if request.doc_type else None,
         language=text(request.language) if request.language else None,
-        category_id=category_id, parsed=parsed,
+        category_id=category_id,
+        parsed=parsed,
     )

@@ -107,10 +107,13 @@ def _lex(text: str) -> list[_Item]:
         before = text[start:i]
         prefix = ""
         # A +/- glued to the opening quote applies to the phrase: -"退货 政策".
-        if (before and (before[-1] in _PLUS or before[-1] in _MINUS)
-                and (len(before) == 1 or before[-2].isspace())):
-                prefix = "+" if before[-1] in _PLUS else "-"
-                before = before[:-1]
+        if (
+            before
+            and (before[-1] in _PLUS or before[-1] in _MINUS)
+            and (len(before) == 1 or before[-2].isspace())
+        ):
+            prefix = "+" if before[-1] in _PLUS else "-"
+            before = before[:-1]
         _words(before, items)
         items.append(_Item("phrase", text[i + 1 : close], prefix))
         start = i = close + 1

@@ -46,8 +46,12 @@ class Ranked(Generic[Ref]):
 
 def final_score(candidate: Candidate, words: int) -> float:
     """Text score x boost x freshness x coordination (search/ranking.py)."""
-    return (candidate.text_score * candidate.boost * freshness_boost(candidate.age_days)
-            * coordination(candidate.matched, words))
+    return (
+        candidate.text_score
+        * candidate.boost
+        * freshness_boost(candidate.age_days)
+        * coordination(candidate.matched, words)
+    )
 
 
 def rerank(candidates: Iterable[Candidate[Ref]], words: int) -> list[Ranked[Ref]]:
@@ -62,8 +66,12 @@ def upper_bound(candidate: Candidate) -> float:
     return candidate.text_score * candidate.boost * freshness_boost(candidate.age_days)
 
 
-def rerank_bounded(candidates: Sequence[Candidate[Ref]], words: int, need: int,
-                   check: Callable[[list[Ref]], dict[Ref, int]]) -> list[Ranked[Ref]]:
+def rerank_bounded(
+    candidates: Sequence[Candidate[Ref]],
+    words: int,
+    need: int,
+    check: Callable[[list[Ref]], dict[Ref, int]],
+) -> list[Ranked[Ref]]:
     """The best of ``candidates`` by final score, at least ``need`` of them when there are.
 
     ``check(refs)`` returns, for each ref that is a hit, how many query words it has
@@ -78,8 +86,11 @@ def rerank_bounded(candidates: Sequence[Candidate[Ref]], words: int, need: int,
         chunk = order[done : done + batch]
         done += len(chunk)
         matched = check([c.ref for c in chunk])
-        ranked.extend(Ranked(c.ref, upper_bound(c) * coordination(matched[c.ref], words))
-                      for c in chunk if c.ref in matched)
+        ranked.extend(
+            Ranked(c.ref, upper_bound(c) * coordination(matched[c.ref], words))
+            for c in chunk
+            if c.ref in matched
+        )
         if len(ranked) >= need and done < len(order):
             kth = heapq.nlargest(need, (r.score for r in ranked))[-1]
             if upper_bound(order[done]) <= kth:

@@ -132,9 +132,11 @@ def _unique_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[list[I
         yield batch
 
 
-def analysed_batches(docs: Iterable[IndexDocument], size: int,
-                     analyse: Callable[[list[IndexDocument]], list] | None = None,
-                     ) -> Iterator[Analysed]:
+def analysed_batches(
+    docs: Iterable[IndexDocument],
+    size: int,
+    analyse: Callable[[list[IndexDocument]], list] | None = None,
+) -> Iterator[Analysed]:
     """Batches of (document, its analysis) in input order, repeated keys dropped; the
     analysis is a TokenRow unless ``analyse`` (a module-level function of a batch) says.
 

@@ -27,13 +27,20 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM") or "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google services, which
 # floods a closed network with refused connections.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 # Strong enough for the tightened password rules (length, not a common password).
 PASSWORD = "Qinghe-browser-2026!"
-ACCOUNTS = {role: f"browser-{role}@example.com"
-            for role in ("customer", "expert", "editor", "admin")}
+ACCOUNTS = {
+    role: f"browser-{role}@example.com" for role in ("customer", "expert", "editor", "admin")
+}
 WAIT_MS = 20_000  # generous: the 2 shared cores are often busy; waits end when met
 
 
@@ -55,10 +62,25 @@ def live_config(data_dir: Path, database_url: str) -> dict:
 def prepare_data(app: Flask) -> None:
     """Run the commands of `make setup`: migrate, import kb_articles/, build the index if
     missing, then one account per role (through `flask users create`)."""
-    commands = [["db", "upgrade"], ["kb", "import", str(ROOT / "kb_articles")],
-                ["search", "reindex", "--if-missing"]]
-    commands += [["users", "create", email, "--role", role, "--name", f"Browser {role}",
-                  "--password", PASSWORD] for role, email in ACCOUNTS.items()]
+    commands = [
+        ["db", "upgrade"],
+        ["kb", "import", str(ROOT / "kb_articles")],
+        ["search", "reindex", "--if-missing"],
+    ]
+    commands += [
+        [
+            "users",
+            "create",
+            email,
+            "--role",
+            role,
+            "--name",
+            f"Browser {role}",
+            "--password",
+            PASSWORD,
+        ]
+        for role, email in ACCOUNTS.items()
+    ]
     runner = app.test_cli_runner()
     for args in commands:
         result = runner.invoke(args=args)
@@ -113,18 +135,25 @@ def start_live_server(data_dir: Path, database_url: str) -> LiveServer:
 
 def launch_chromium(playwright: Playwright) -> Browser:
     """Debian's Chromium (Playwright's own browser download is not used)."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                      args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
 
 
 def new_context(browser: Browser, server: LiveServer) -> BrowserContext:
     """A fresh profile (no cookies). The user agent is a desktop Chrome's: headless Chromium
     names itself HeadlessChrome, which the portal rightly counts as a bot and leaves out of
     the insight figures."""
-    agent = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-             f"Chrome/{browser.version} Safari/537.36")
-    context = browser.new_context(base_url=server.base_url, user_agent=agent, locale="zh-CN",
-                                  viewport={"width": 1280, "height": 900})
+    agent = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Chrome/{browser.version} Safari/537.36"
+    )
+    context = browser.new_context(
+        base_url=server.base_url,
+        user_agent=agent,
+        locale="zh-CN",
+        viewport={"width": 1280, "height": 900},
+    )
     context.set_default_timeout(WAIT_MS)
     return context
 
@@ -171,7 +200,8 @@ def type_text(page: Page, selector: str, text: str, delay_ms: int = 30) -> None:
 def result_keys(page: Page) -> list[str]:
     """The "article:12" keys of the results on a search page, in rank order."""
     hrefs = page.locator("ol.results li.result h2 a").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))")
+        "links => links.map(a => a.getAttribute('href'))"
+    )
     return [parse_qs(urlsplit(href).query)["key"][0] for href in hrefs]
 
 

@@ -91,8 +91,7 @@ class PostgresDatabases:
         self.template_url = self.url.render_as_string(hide_password=False)
         self.counter = itertools.count(1)
         # Maintenance connection to the server's own database, outside any transaction.
-        self.admin = create_engine(self.url.set(database="postgres"),
-                                   isolation_level="AUTOCOMMIT")
+        self.admin = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         self._execute(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
         self._execute(f'CREATE DATABASE "{self.template_name}"')
 
@@ -120,8 +119,7 @@ def cheap_password_hashes():
     machine, and most tests make users and log them in: the suite hashes at the lowest cost
     Argon2 allows. Still real Argon2id hashes through the product's one hasher."""
     patch = pytest.MonkeyPatch()
-    patch.setattr(user_model, "_hasher",
-                  PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    patch.setattr(user_model, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     yield
     patch.undo()
 
@@ -148,8 +146,9 @@ SHARED_BYTECODE = SharedBytecode()
 def migrated_database(tmp_path_factory):
     """Test databases with every migration applied: ``.new(data_dir)`` gives a fresh one."""
     data_dir = tmp_path_factory.mktemp("template")
-    databases = (PostgresDatabases(TEST_DATABASE_URL) if TEST_DATABASE_URL
-                 else SQLiteDatabases(data_dir))
+    databases = (
+        PostgresDatabases(TEST_DATABASE_URL) if TEST_DATABASE_URL else SQLiteDatabases(data_dir)
+    )
     app = create_app(_app_config(data_dir, databases.template_url))
     with app.app_context():
         upgrade()

@@ -16,26 +16,43 @@ class Factories:
     def user(self, role="customer", email=None, password="password123", **kwargs):
         email = email or f"{role}{next(_counter)}@example.com"
         # "password123" is a very common password (zxcvbn score 0) on purpose: tests log in with it.
-        return create_user(email, password, kwargs.pop("name", ""), role=role,
-                           check_strength=False, **kwargs)
+        return create_user(
+            email, password, kwargs.pop("name", ""), role=role, check_strength=False, **kwargs
+        )
 
     def category(self, slug=None, name=None, parent=None, name_en=""):
         slug = slug or f"cat-{next(_counter)}"
         existing = db.session.scalar(select(Category).where(Category.slug == slug))
         if existing:
             return existing
-        category = Category(slug=slug, name=name or slug, name_en=name_en,
-                            parent_id=parent.id if parent else None)
+        category = Category(
+            slug=slug, name=name or slug, name_en=name_en, parent_id=parent.id if parent else None
+        )
         db.session.add(category)
         db.session.commit()
         return category
 
-    def article(self, title="示例文章", body="正文内容", slug=None, status="published",
-                category=None, tags=(), language="zh-CN", summary="", author=None):
+    def article(
+        self,
+        title="示例文章",
+        body="正文内容",
+        slug=None,
+        status="published",
+        category=None,
+        tags=(),
+        language="zh-CN",
+        summary="",
+        author=None,
+    ):
         data = ArticleData(
-            title=title, slug=slug or f"article-{next(_counter)}", body_md=body,
-            category_id=category.id if category else None, language=language, status=status,
-            summary=summary, tags=list(tags),
+            title=title,
+            slug=slug or f"article-{next(_counter)}",
+            body_md=body,
+            category_id=category.id if category else None,
+            language=language,
+            status=status,
+            summary=summary,
+            tags=list(tags),
         )
         article, _changed = save_article(None, data, author.id if author else None, "created")
         return article

@@ -15,7 +15,8 @@ from search.backend import IndexDocument, SearchBackend
 
 # The server to create throwaway databases on (any database of it names the server).
 PG_SERVER = os.environ.get("PORTAL_TEST_DATABASE_URL") or (
-    "postgresql://postgres@127.0.0.1:5432/postgres")
+    "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def _libpq(url: str) -> str:
@@ -48,8 +49,9 @@ def throwaway_database(prefix: str) -> Iterator[str]:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                          .format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 @contextmanager
@@ -69,8 +71,9 @@ def instances(factory: Callable[[], SearchBackend]) -> Iterator[Callable[[], Sea
             backend.close()
 
 
-def rebuild_with_late_apply(backend: SearchBackend, writer: SearchBackend,
-                            docs: list[IndexDocument], late: IndexDocument) -> None:
+def rebuild_with_late_apply(
+    backend: SearchBackend, writer: SearchBackend, docs: list[IndexDocument], late: IndexDocument
+) -> None:
     """Rebuild ``backend`` with ``docs`` while ``writer`` applies ``late`` from another
     thread, started at the first progress report; return once that apply has finished.
 
@@ -89,8 +92,9 @@ def rebuild_with_late_apply(backend: SearchBackend, writer: SearchBackend,
     threads[0].join(timeout=15)
 
 
-def apply_waits_for(backend: SearchBackend, release: Callable[[], object],
-                    new: IndexDocument) -> None:
+def apply_waits_for(
+    backend: SearchBackend, release: Callable[[], object], new: IndexDocument
+) -> None:
     """Apply ``new`` while another writer holds the index's write lock until ``release()``
     runs 0.3 s later: the apply must wait (≥ 0.2 s), then land."""
     releaser = threading.Timer(0.3, release)

@@ -55,37 +55,64 @@ def make_tls_files(directory: Path) -> TlsFiles:
     end = start + datetime.timedelta(days=3)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (
-        x509.CertificateBuilder().subject_name(name("portal test CA")).issuer_name(
-            name("portal test CA")).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
+        x509.CertificateBuilder()
+        .subject_name(name("portal test CA"))
+        .issuer_name(name("portal test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-            encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                       critical=False)
-        .sign(ca_key, hashes.SHA256()))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
-        x509.CertificateBuilder().subject_name(name("localhost")).issuer_name(
-            ca_cert.subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name("localhost"))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                       critical=False)
-        .sign(ca_key, hashes.SHA256()))
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     pem = serialization.Encoding.PEM
     files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server.key")
     files.ca.write_bytes(ca_cert.public_bytes(pem))
     files.cert.write_bytes(cert.public_bytes(pem))
-    files.key.write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                            serialization.NoEncryption()))
+    files.key.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return files
 
 
@@ -101,8 +128,13 @@ class SmtpServer:
     """``tls``: None (plain), "starttls" (offered and required before mail and login) or
     "ssl" (TLS from the first byte). ``users``: login -> password; login is then required."""
 
-    def __init__(self, tls: str | None = None, tls_files: TlsFiles | None = None,
-                 users: dict[str, str] | None = None, delay: float = 0.0):
+    def __init__(
+        self,
+        tls: str | None = None,
+        tls_files: TlsFiles | None = None,
+        users: dict[str, str] | None = None,
+        delay: float = 0.0,
+    ):
         self.messages: list[Received] = []
         self.failed_logins: list[str] = []
         self.delay = delay
@@ -117,8 +149,9 @@ class SmtpServer:
         if users:
             # With implicit TLS aiosmtpd does not know the connection is encrypted (and warns
             # about AUTH without TLS: tests filter that warning).
-            options.update(authenticator=self._authenticate, auth_required=True,
-                           auth_require_tls=tls != "ssl")
+            options.update(
+                authenticator=self._authenticate, auth_required=True, auth_require_tls=tls != "ssl"
+            )
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
 
     def _authenticate(self, _server, _session, _envelope, mechanism, data):
@@ -135,8 +168,9 @@ class SmtpServer:
         login = session.auth_data if session.authenticated else None
         encrypted = server.transport.get_extra_info("ssl_object") is not None
         with self._lock:
-            self.messages.append(Received(message["Subject"], list(envelope.rcpt_tos),
-                                          encrypted, login))
+            self.messages.append(
+                Received(message["Subject"], list(envelope.rcpt_tos), encrypted, login)
+            )
         return "250 OK"
 
     def subjects(self) -> list[str]:

@@ -17,7 +17,10 @@ def test_form_fields_submit_what_a_browser_would():
     <input type="submit" name="save" value="Save">
     <textarea name="body_md">\r\n# Title &amp; more\nline</textarea></form>"""
     assert form_fields(page, "body_md") == {
-        "csrf_token": "t1", "status": "published", "category_id": "",
-        "body_md": "# Title & more\nline"}
+        "csrf_token": "t1",
+        "status": "published",
+        "category_id": "",
+        "body_md": "# Title & more\nline",
+    }
     with pytest.raises(ValueError):
         form_fields(page, "missing")

@@ -72,8 +72,14 @@ def test_baseline_is_bm25_over_single_characters_without_folding():
 
 def test_jieba_baseline_ranks_the_document_sharing_the_words_first():
     assert jieba_tokens("怎么申请退货？ iPhone") == ["怎么", "申请", "退货", "iphone"]
-    words = JiebaBM25({"refund": "退款多久能到账", "returns": "怎么申请退货",
-                       "invoice": "怎么开发票", "english": "iPhone warranty"})
+    words = JiebaBM25(
+        {
+            "refund": "退款多久能到账",
+            "returns": "怎么申请退货",
+            "invoice": "怎么开发票",
+            "english": "iPhone warranty",
+        }
+    )
     assert words.rank("退货怎么申请")[0] == "returns"
     assert words.rank("IPHONE") == ["english"]  # lower-cased on both sides
     assert words.rank("退") == []  # a word, not a character: 退 alone is not in the index
@@ -83,8 +89,10 @@ def test_jieba_baseline_ranks_the_document_sharing_the_words_first():
 def test_shipped_query_file_is_valid_and_labels_exist():
     queries = load_queries(DEFAULT_QUERIES)
     assert len(queries) >= 150
-    slugs = {parse_markdown_file(p.read_text(encoding="utf-8"))[0]["slug"]
-             for p in markdown_files(ROOT / "kb_articles")}
+    slugs = {
+        parse_markdown_file(p.read_text(encoding="utf-8"))[0]["slug"]
+        for p in markdown_files(ROOT / "kb_articles")
+    }
     assert {slug for q in queries for slug in q.relevant} <= slugs
     assert {q.kind for q in queries} == set(OWN_KINDS)
     assert len({q.text for q in queries}) == len(queries)
@@ -121,8 +129,20 @@ def test_end_to_end_run_on_plain_markdown_finds_every_document(tmp_path):
     query_file = tmp_path / "queries.yaml"
     query_file.write_text(QUERIES, encoding="utf-8")
     out = tmp_path / "report.md"
-    main(["--set", "own", "--corpus", str(corpus), "--queries", str(query_file),
-          "--backend", "whoosh", "--out", str(out)])
+    main(
+        [
+            "--set",
+            "own",
+            "--corpus",
+            str(corpus),
+            "--queries",
+            str(query_file),
+            "--backend",
+            "whoosh",
+            "--out",
+            str(out),
+        ]
+    )
     report = out.read_text(encoding="utf-8")
     assert "| all | whoosh | 1.000 | 1.000 | 1.000 | 4 |" in report
     assert "| all | whoosh ÷ best baseline |" in report
@@ -202,7 +222,9 @@ def test_written_sample_gives_importer_slugs_and_a_valid_query_file(tmp_path):
     assert {slug for q in queries for slug in q.relevant} <= slugs
     # A second call reuses the cached set, even without the source.
     assert prepare("lcqmc", tmp_path / "gone", tmp_path / "set", documents=8, queries=3) == (
-        corpus, query_file)
+        corpus,
+        query_file,
+    )
     with pytest.raises(public_set.PublicSetUnavailable, match="git clone"):
         prepare("lcqmc", tmp_path / "gone", tmp_path / "other", documents=8, queries=3)
 
@@ -223,9 +245,22 @@ def test_source_is_read_from_a_bare_git_directory_too(tmp_path):
 def test_public_set_end_to_end_reports_both_baselines_and_titles(tmp_path):
     """--set public samples from a CSTS copy (as many as the tiny data holds) and reports it."""
     out = tmp_path / "report.md"
-    main(["--set", "public", "--public-source", str(_write_source(tmp_path)),
-          "--public-name", "lcqmc", "--public-dir", str(tmp_path / "set"), "--backend", "whoosh",
-          "--out", str(out)])
+    main(
+        [
+            "--set",
+            "public",
+            "--public-source",
+            str(_write_source(tmp_path)),
+            "--public-name",
+            "lcqmc",
+            "--public-dir",
+            str(tmp_path / "set"),
+            "--backend",
+            "whoosh",
+            "--out",
+            str(out),
+        ]
+    )
     report = out.read_text(encoding="utf-8")
     queries = load_queries(tmp_path / "set" / public_set.QUERY_FILE)
     documents = len(markdown_files(tmp_path / "set"))
@@ -254,4 +289,5 @@ def test_a_backend_that_fails_is_reported_and_the_baselines_still_run(tmp_path, 
     assert set(evaluation.runs) == {"bm25-chars", "bm25-jieba"}
     assert evaluation.runs["bm25-jieba"] == [["q00001"]]
     assert "- whoosh: failed — RuntimeError: engine missing" in relevance.render_report(
-        [relevance.LabelledSet("Tiny", queries, evaluation)])
+        [relevance.LabelledSet("Tiny", queries, evaluation)]
+    )

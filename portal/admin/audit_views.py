@@ -80,8 +80,12 @@ def shown(value) -> str:
     if isinstance(value, str):
         return value
     if is_digest(value):
-        return _("%(head)s… (%(chars)d characters, SHA-256 %(sha)s)", head=value["head"],
-                 chars=value["chars"], sha=value["sha256"][:12])
+        return _(
+            "%(head)s… (%(chars)d characters, SHA-256 %(sha)s)",
+            head=value["head"],
+            chars=value["chars"],
+            sha=value["sha256"][:12],
+        )
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -92,17 +96,34 @@ def audit():
     try:
         filters = parse_filters(request.args)
     except FilterError:
-        error, status = _("Dates must look like 2026-11-01, from %(first)s to %(last)s, and the "
-                          "start may not be after the end.", first=FIRST_DAY, last=LAST_DAY), 400
-        filters = parse_filters({k: v for k, v in request.args.items()
-                                 if k not in ("start", "end")})
+        error, status = (
+            _(
+                "Dates must look like 2026-11-01, from %(first)s to %(last)s, and the "
+                "start may not be after the end.",
+                first=FIRST_DAY,
+                last=LAST_DAY,
+            ),
+            400,
+        )
+        filters = parse_filters(
+            {k: v for k, v in request.args.items() if k not in ("start", "end")}
+        )
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    page = db.paginate(entries_query(filters, zone), page=page_arg(), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(
+        entries_query(filters, zone), page=page_arg(), per_page=PER_PAGE, error_out=False
+    )
     args = {name: request.args.get(name, "").strip() for name in FILTER_NAMES}
     return render_template(
-        "admin/audit.html", page=page, args={k: v for k, v in args.items() if v},
-        filters=args, error=error, links=target_links(page.items), changes=changes,
-        shown=shown, labels=ACTION_LABELS, cli_actor=CLI_ACTOR,
-        actions=known_values(AuditEntry.action), target_types=known_values(AuditEntry.target_type),
+        "admin/audit.html",
+        page=page,
+        args={k: v for k, v in args.items() if v},
+        filters=args,
+        error=error,
+        links=target_links(page.items),
+        changes=changes,
+        shown=shown,
+        labels=ACTION_LABELS,
+        cli_actor=CLI_ACTOR,
+        actions=known_values(AuditEntry.action),
+        target_types=known_values(AuditEntry.target_type),
     ), status

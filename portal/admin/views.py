@@ -33,8 +33,9 @@ def users():
     if role in ROLES:
         query = query.where(User.role == role)
     page = db.paginate(query, page=page_arg(), per_page=PER_PAGE, error_out=False)
-    return render_template("admin/users.html", page=page, q=text, role=role, roles=ROLES,
-                           form=ConfirmForm())
+    return render_template(
+        "admin/users.html", page=page, q=text, role=role, roles=ROLES, form=ConfirmForm()
+    )
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -47,16 +48,22 @@ def change_role(user_id: int):
     if role not in ROLES:  # bad input, not an everyday mistake
         abort(400, description=_("Unknown role."))
     if role != user.role:
-        record(current_user, "user.role", "user", user.id, user.email, {"role": user.role},
-               {"role": role})
+        record(
+            current_user,
+            "user.role",
+            "user",
+            user.id,
+            user.email,
+            {"role": user.role},
+            {"role": role},
+        )
     try:
         set_role(user, role, current_user)
     except AccountError as error:
         db.session.rollback()
         flash(str(error), "error")  # an everyday mistake: said on the same page
         return redirect(url_for("admin.users"), 303)
-    flash(_("%(email)s is now %(role)s.", email=user.email, role=role_label(user.role)),
-          "success")
+    flash(_("%(email)s is now %(role)s.", email=user.email, role=role_label(user.role)), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -68,8 +75,15 @@ def change_active(user_id: int):
         abort(400)
     active = request.form.get("active") == "1"
     if active != user.active:
-        record(current_user, "user.enable" if active else "user.disable", "user", user.id,
-               user.email, {"active": user.active}, {"active": active})
+        record(
+            current_user,
+            "user.enable" if active else "user.disable",
+            "user",
+            user.id,
+            user.email,
+            {"active": user.active},
+            {"active": active},
+        )
     try:
         set_active(user, active, current_user)
     except AccountError as error:

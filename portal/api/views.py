@@ -24,8 +24,15 @@ def search():
     if not params.q:
         return jsonify({"error": "q is required", "status": 400}), 400
     user_id, anon_id = current_identity()
-    logged = run_search(params, user_id, anon_id, "api", request.user_agent.string,
-                        current_is_staff(), visitor_key())
+    logged = run_search(
+        params,
+        user_id,
+        anon_id,
+        "api",
+        request.user_agent.string,
+        current_is_staff(),
+        visitor_key(),
+    )
     results = logged.results
     return jsonify(
         {
@@ -41,8 +48,9 @@ def search():
                     "slug": hit.slug,
                     "title": hit.title,
                     "url": hit_url(hit.doc_type, hit.doc_id, hit.slug),
-                    "click_url": url_for("search.click", search_id=logged.log.id, key=hit.key,
-                                         rank=hit.rank),
+                    "click_url": url_for(
+                        "search.click", search_id=logged.log.id, key=hit.key, rank=hit.rank
+                    ),
                     "snippet": hit.snippet,
                     "score": round(hit.score, 4),
                     "rank": hit.rank,

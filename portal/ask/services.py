@@ -50,16 +50,18 @@ def clean_title(text: str | None) -> str:
 
 def start_session(user_id: int | None, anon_id: str | None) -> AskSession:
     """A new ask session for this visitor, committed so its token can be used at once."""
-    session = AskSession(token=secrets.token_urlsafe(24), user_id=user_id, anon_id=anon_id,
-                         started_at=now())
+    session = AskSession(
+        token=secrets.token_urlsafe(24), user_id=user_id, anon_id=anon_id, started_at=now()
+    )
     db.session.add(session)
     db.session.commit()
     return session
 
 
-def find_session(token: str | None,
-                 may_use: Callable[[AskSession], bool] = lambda session: True,
-                 ) -> AskSession | None:
+def find_session(
+    token: str | None,
+    may_use: Callable[[AskSession], bool] = lambda session: True,
+) -> AskSession | None:
     """The ask session of ``token``, if ``may_use`` it (the views pass
     portal.visitor.is_own_record: a leaked or guessed token does not let anyone else
     rewrite its title, counts or outcome)."""
@@ -69,9 +71,11 @@ def find_session(token: str | None,
     return session if session is not None and may_use(session) else None
 
 
-def session_to_post_in(token: str | None, user_id: int,
-                       may_use: Callable[[AskSession], bool] = lambda session: True,
-                       ) -> AskSession | None:
+def session_to_post_in(
+    token: str | None,
+    user_id: int,
+    may_use: Callable[[AskSession], bool] = lambda session: True,
+) -> AskSession | None:
     """The ask session a logged-in user may finish with a question: not another user's
     (a shared or leaked link) and not one that already ended in a posted question."""
     session = find_session(token, may_use)
@@ -94,19 +98,32 @@ def find_suggestions(title: str, limit: int = MAX_SUGGESTIONS) -> list[Suggestio
     forum_ids = [hit.doc_id for hit in hits if hit.doc_type == "forum"]
     solved = set()
     if forum_ids:
-        solved = set(db.session.scalars(
-            select(Topic.id).where(Topic.id.in_(forum_ids), Topic.accepted_post_id.is_not(None),
-                                   Topic.hidden.is_(False), Topic.deleted_at.is_(None))
-        ))
+        solved = set(
+            db.session.scalars(
+                select(Topic.id).where(
+                    Topic.id.in_(forum_ids),
+                    Topic.accepted_post_id.is_not(None),
+                    Topic.hidden.is_(False),
+                    Topic.deleted_at.is_(None),
+                )
+            )
+        )
     suggestions = []
     for hit in hits:
         if hit.doc_type == "forum" and hit.doc_id not in solved:
             continue
         if hit.doc_type not in ("article", "forum"):
             continue
-        suggestions.append(Suggestion(type=hit.doc_type, key=hit.key, title=hit.title,
-                                      title_html=hit.title_html, snippet=hit.snippet,
-                                      solved=hit.doc_type == "forum"))
+        suggestions.append(
+            Suggestion(
+                type=hit.doc_type,
+                key=hit.key,
+                title=hit.title,
+                title_html=hit.title_html,
+                snippet=hit.snippet,
+                solved=hit.doc_type == "forum",
+            )
+        )
         if len(suggestions) == limit:
             break
     return suggestions

@@ -29,19 +29,25 @@ def _login_url(title: str, token: str | None) -> str:
     return url_for("auth.login", next=back)
 
 
-def _render_question(form: AskForm, ask_session: AskSession, suggestions: list,
-                     error: str = "", status: int = 200):
+def _render_question(
+    form: AskForm, ask_session: AskSession, suggestions: list, error: str = "", status: int = 200
+):
     return render_template(
-        "ask/question.html", form=form, ask_session=ask_session, suggestions=suggestions,
-        error=error, login_url=_login_url(clean_title(form.title.data), ask_session.token),
+        "ask/question.html",
+        form=form,
+        ask_session=ask_session,
+        suggestions=suggestions,
+        error=error,
+        login_url=_login_url(clean_title(form.title.data), ask_session.token),
     ), status
 
 
 @bp.route("/")
 def start():
     """Step 1 (title only) or, once a title is given, step 2 (suggestions + full form)."""
-    ask_session = (find_session(request.args.get("token"), is_own_record)
-                   or start_session(*current_identity()))
+    ask_session = find_session(request.args.get("token"), is_own_record) or start_session(
+        *current_identity()
+    )
     title = clean_title(request.args.get("title"))
     if not title:
         return render_template("ask/start.html", ask_session=ask_session)
@@ -96,7 +102,12 @@ def post_question():
         )
     except ForumError as error:
         db.session.rollback()
-        return _render_question(form, ask_session, find_suggestions(form.title.data),
-                                error=str(error), status=error.status)
+        return _render_question(
+            form,
+            ask_session,
+            find_suggestions(form.title.data),
+            error=str(error),
+            status=error.status,
+        )
     attach_topic(ask_session, topic, current_user.id)
     return redirect(url_for("forum.topic", topic_id=topic.id), 303)

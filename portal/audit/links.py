@@ -25,17 +25,21 @@ from portal.models import (
 # target_type -> (the columns to load for the ids on a page, the link made from one row,
 # or None when the object exists but has no page any more). The first column is the id.
 TARGETS: dict[str, tuple[tuple, Callable]] = {
-    "article": ((Article.id,),
-                lambda row: url_for("editor.edit_article", article_id=row.id)),
-    "category": ((Category.id,),
-                 lambda row: url_for("editor.categories", category_id=row.id)),
+    "article": ((Article.id,), lambda row: url_for("editor.edit_article", article_id=row.id)),
+    "category": ((Category.id,), lambda row: url_for("editor.categories", category_id=row.id)),
     "tag": ((Tag.id,), lambda row: url_for("editor.tags")),
     "topic": ((Topic.id,), lambda row: topic_path(row.id)),
-    "post": ((Post.id, Post.topic_id),
-             lambda row: topic_path(row.topic_id, anchor=f"post-{row.id}")),
+    "post": (
+        (Post.id, Post.topic_id),
+        lambda row: topic_path(row.topic_id, anchor=f"post-{row.id}"),
+    ),
     "user": ((User.id, User.email), lambda row: url_for("admin.users", q=row.email)),
-    "expert_profile": ((User.id, User.role), lambda row: url_for(
-        "experts.edit_profile", user_id=row.id) if row.role == "expert" else None),
+    "expert_profile": (
+        (User.id, User.role),
+        lambda row: (
+            url_for("experts.edit_profile", user_id=row.id) if row.role == "expert" else None
+        ),
+    ),
     "download": ((DownloadFile.id,), lambda row: url_for("downloads.edit", file_id=row.id)),
     "product": ((Product.id,), lambda row: url_for("downloads.products")),
     "synonym_group": ((SynonymGroup.id,), lambda row: url_for("search_tuning.index")),
@@ -61,4 +65,3 @@ def target_links(entries: list[AuditEntry]) -> dict[int, str]:
         for entry in entries
         if entry.target_id.isdigit() and (entry.target_type, int(entry.target_id)) in urls
     }
-

@@ -49,8 +49,15 @@ def _actor(actor: User | int | None) -> tuple[int | None, str]:
     return actor.id, actor.email
 
 
-def record(actor: User | int | None, action: str, target_type: str, target_id,
-           summary: str, before: dict | None = None, after: dict | None = None) -> AuditEntry:
+def record(
+    actor: User | int | None,
+    action: str,
+    target_type: str,
+    target_id,
+    summary: str,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEntry:
     """Add an audit entry to the session; the caller's commit writes it with the change.
 
     ``actor`` is a user, a user id, or None for a command-line action (shown as "cli").
@@ -79,10 +86,14 @@ def snapshot(obj, fields) -> dict:
 
 # -- JSON -----------------------------------------------------------------------------------
 
+
 def digest(text: str) -> dict:
     """What is kept of a long text: its length, hash and beginning."""
-    return {"chars": len(text), "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "head": text[:TEXT_HEAD_CHARS]}
+    return {
+        "chars": len(text),
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "head": text[:TEXT_HEAD_CHARS],
+    }
 
 
 def is_digest(value) -> bool:
@@ -142,14 +153,14 @@ def changes(entry: AuditEntry) -> list[FieldChange]:
     if before is None and after is None:
         return []
     names = sorted(set(before or {}) | set(after or {}))
-    rows = [FieldChange(name, (before or {}).get(name), (after or {}).get(name))
-            for name in names]
+    rows = [FieldChange(name, (before or {}).get(name), (after or {}).get(name)) for name in names]
     if before is not None and after is not None:
         rows = [row for row in rows if row.before != row.after]
     return rows
 
 
 # -- queries --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AuditFilter:

@@ -9,8 +9,9 @@ from portal.auth import bp
 
 # What such an account may still reach: the page that fixes it, logging out, the language
 # switch, static files and the health check.
-ALLOWED_ENDPOINTS = frozenset({"auth.password", "auth.logout", "auth.set_language", "static",
-                               "api.healthz"})
+ALLOWED_ENDPOINTS = frozenset(
+    {"auth.password", "auth.logout", "auth.set_language", "static", "api.healthz"}
+)
 
 
 @bp.before_app_request

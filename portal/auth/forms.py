@@ -22,8 +22,9 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=80)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
-                             description=PASSWORD_RULES)
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_RULES
+    )
     confirm = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
@@ -37,8 +38,9 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
-                        description=PASSWORD_RULES)
+    new = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_RULES
+    )
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
@@ -50,8 +52,9 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
-                        description=PASSWORD_RULES)
+    new = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_RULES
+    )
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],

@@ -45,20 +45,22 @@ def lock_duration(failures: int) -> timedelta:
         return timedelta(0)
     # Cap the exponent first: a counter in the thousands must not build a huge integer.
     doublings = min(failures - FREE_FAILURES, 10)
-    return min(FIRST_LOCK * 2 ** doublings, MAX_LOCK)
+    return min(FIRST_LOCK * 2**doublings, MAX_LOCK)
 
 
 def email_key(email: str) -> str:
     """The key failures are counted under: a keyed hash of the normalised e-mail, the same
     whether or not an account has it (and no e-mail typed at the login form is stored)."""
     normalised = email.strip().lower()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), normalised.encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        current_app.config["SECRET_KEY"].encode(), normalised.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def _lock(email: str, client: str) -> LoginLock | None:
-    return db.session.scalar(select(LoginLock).where(LoginLock.email_key == email_key(email),
-                                                     LoginLock.client == client))
+    return db.session.scalar(
+        select(LoginLock).where(LoginLock.email_key == email_key(email), LoginLock.client == client)
+    )
 
 
 def locked_until(email: str, client: str, at: datetime | None = None) -> datetime | None:
@@ -76,21 +78,29 @@ def refusal_message(email: str, client: str) -> str:
     one message for a wrong password, an unknown e-mail and a disabled account."""
     until = locked_until(email, client)
     if until is None:
-        return _("The e-mail or password is not correct, or the account is disabled. Try "
-                 "again, or reset your password.")
+        return _(
+            "The e-mail or password is not correct, or the account is disabled. Try "
+            "again, or reset your password."
+        )
     minutes = max(1, math.ceil((until - now()).total_seconds() / 60))
-    return ngettext("Too many failed sign-ins with this e-mail from your network. Try again "
-                    "in %(num)d minute, or reset your password.",
-                    "Too many failed sign-ins with this e-mail from your network. Try again "
-                    "in %(num)d minutes, or reset your password.", minutes)
+    return ngettext(
+        "Too many failed sign-ins with this e-mail from your network. Try again "
+        "in %(num)d minute, or reset your password.",
+        "Too many failed sign-ins with this e-mail from your network. Try again "
+        "in %(num)d minutes, or reset your password.",
+        minutes,
+    )
 
 
 def current_locks(user: User, at: datetime | None = None) -> list[LoginLock]:
     """The locks in force on this account now, longest first (the admin users list)."""
-    return list(db.session.scalars(
-        select(LoginLock).where(LoginLock.user_id == user.id,
-                                LoginLock.locked_until > (at or now()))
-        .order_by(LoginLock.locked_until.desc())))
+    return list(
+        db.session.scalars(
+            select(LoginLock)
+            .where(LoginLock.user_id == user.id, LoginLock.locked_until > (at or now()))
+            .order_by(LoginLock.locked_until.desc())
+        )
+    )
 
 
 def record_failure(email: str, client: str, user: User | None = None) -> None:
@@ -104,12 +114,20 @@ def record_failure(email: str, client: str, user: User | None = None) -> None:
     if _lock(email, client) is None:
         try:
             with db.session.begin_nested():
-                db.session.add(LoginLock(email_key=key, user_id=user.id if user else None,
-                                         client=client, failures=0, updated_at=now()))
+                db.session.add(
+                    LoginLock(
+                        email_key=key,
+                        user_id=user.id if user else None,
+                        client=client,
+                        failures=0,
+                        updated_at=now(),
+                    )
+                )
         except IntegrityError:  # another worker added it first: count on that row
             pass
     db.session.execute(
-        update(LoginLock).where(LoginLock.email_key == key, LoginLock.client == client)
+        update(LoginLock)
+        .where(LoginLock.email_key == key, LoginLock.client == client)
         .values(failures=LoginLock.failures + 1, updated_at=now())
     )
     lock = _lock(email, client)
@@ -123,8 +141,9 @@ def record_failure(email: str, client: str, user: User | None = None) -> None:
 def clear(user: User, client: str | None = None) -> None:
     """Forget past failures on this account's e-mail of ``client`` (after a success) or of
     every client (after a password reset, or an admin's unlock); the caller commits."""
-    query = delete(LoginLock).where(or_(LoginLock.user_id == user.id,
-                                        LoginLock.email_key == email_key(user.email)))
+    query = delete(LoginLock).where(
+        or_(LoginLock.user_id == user.id, LoginLock.email_key == email_key(user.email))
+    )
     if client is not None:
         query = query.where(LoginLock.client == client)
     db.session.execute(query)
@@ -133,9 +152,12 @@ def clear(user: User, client: str | None = None) -> None:
 def purge_stale(older_than: timedelta = STALE_AFTER) -> int:
     """Delete counts untouched for ``older_than`` whose lock is over (unknown e-mails are
     counted too, so the table would otherwise only grow); returns how many. A daily job."""
-    result = db.session.execute(delete(LoginLock).where(
-        LoginLock.updated_at < now() - older_than,
-        or_(LoginLock.locked_until.is_(None), LoginLock.locked_until < now())))
+    result = db.session.execute(
+        delete(LoginLock).where(
+            LoginLock.updated_at < now() - older_than,
+            or_(LoginLock.locked_until.is_(None), LoginLock.locked_until < now()),
+        )
+    )
     db.session.commit()
     return result.rowcount or 0
 

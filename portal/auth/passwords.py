@@ -32,40 +32,44 @@ def N_(text: str) -> str:
 
 
 # Every warning and suggestion zxcvbn 4.x can give (zxcvbn/feedback.py; a test keeps this true).
-ZXCVBN_FEEDBACK = frozenset({
-    N_("Use a few words, avoid common phrases."),
-    N_("No need for symbols, digits, or uppercase letters."),
-    N_("Add another word or two. Uncommon words are better."),
-    N_("Straight rows of keys are easy to guess."),
-    N_("Short keyboard patterns are easy to guess."),
-    N_("Use a longer keyboard pattern with more turns."),
-    N_('Repeats like "aaa" are easy to guess.'),
-    N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
-    N_("Avoid repeated words and characters."),
-    N_('Sequences like "abc" or "6543" are easy to guess.'),
-    N_("Avoid sequences."),
-    N_("Recent years are easy to guess."),
-    N_("Avoid recent years."),
-    N_("Avoid years that are associated with you."),
-    N_("Dates are often easy to guess."),
-    N_("Avoid dates and years that are associated with you."),
-    N_("This is a top-10 common password."),
-    N_("This is a top-100 common password."),
-    N_("This is a very common password."),
-    N_("This is similar to a commonly used password."),
-    N_("A word by itself is easy to guess."),
-    N_("Names and surnames by themselves are easy to guess."),
-    N_("Common names and surnames are easy to guess."),
-    N_("Capitalization doesn't help very much."),
-    N_("All-uppercase is almost as easy to guess as all-lowercase."),
-    N_("Reversed words aren't much harder to guess."),
-    N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
-})
+ZXCVBN_FEEDBACK = frozenset(
+    {
+        N_("Use a few words, avoid common phrases."),
+        N_("No need for symbols, digits, or uppercase letters."),
+        N_("Add another word or two. Uncommon words are better."),
+        N_("Straight rows of keys are easy to guess."),
+        N_("Short keyboard patterns are easy to guess."),
+        N_("Use a longer keyboard pattern with more turns."),
+        N_('Repeats like "aaa" are easy to guess.'),
+        N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+        N_("Avoid repeated words and characters."),
+        N_('Sequences like "abc" or "6543" are easy to guess.'),
+        N_("Avoid sequences."),
+        N_("Recent years are easy to guess."),
+        N_("Avoid recent years."),
+        N_("Avoid years that are associated with you."),
+        N_("Dates are often easy to guess."),
+        N_("Avoid dates and years that are associated with you."),
+        N_("This is a top-10 common password."),
+        N_("This is a top-100 common password."),
+        N_("This is a very common password."),
+        N_("This is similar to a commonly used password."),
+        N_("A word by itself is easy to guess."),
+        N_("Names and surnames by themselves are easy to guess."),
+        N_("Common names and surnames are easy to guess."),
+        N_("Capitalization doesn't help very much."),
+        N_("All-uppercase is almost as easy to guess as all-lowercase."),
+        N_("Reversed words aren't much harder to guess."),
+        N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
+    }
+)
 
 
 # The rules as shown under every new-password field, before the first try.
-PASSWORD_RULES = _l("At least %(n)d characters; avoid common passwords, simple sequences and "
-                    "your e-mail name.", n=MIN_PASSWORD_LENGTH)
+PASSWORD_RULES = _l(
+    "At least %(n)d characters; avoid common passwords, simple sequences and your e-mail name.",
+    n=MIN_PASSWORD_LENGTH,
+)
 
 
 class WeakPasswordError(AccountError):
@@ -77,10 +81,12 @@ class WeakPasswordError(AccountError):
 def _too_guessable(feedback: list[str]) -> LazyString:
     """The refusal: "too easy to guess", then zxcvbn's warning and suggestions, translated
     when shown (the reason's language is the reader's, not the checker's)."""
+
     def message() -> str:
         parts = [gettext("This password is too easy to guess.")]
         parts += [gettext(text) if text in ZXCVBN_FEEDBACK else text for text in feedback if text]
         return " ".join(parts)
+
     return LazyString(message)
 
 

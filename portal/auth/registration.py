@@ -37,12 +37,12 @@ class RegistrationLinkError(AccountError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT,
-                                  signer=ClockSigner)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=ClockSigner)
 
 
-def start_registration(email: str, password: str, display_name: str,
-                       link_for: Callable[[str], str]) -> bool:
+def start_registration(
+    email: str, password: str, display_name: str, link_for: Callable[[str], str]
+) -> bool:
     """Check the form's values, then mail a confirmation link (new address) or a note to
     the owner (known address); commits. Raises AccountError for values the rules refuse,
     which does not depend on whether the address has an account.
@@ -53,8 +53,7 @@ def start_registration(email: str, password: str, display_name: str,
         raise AccountError(_l("Please enter a valid e-mail address."), field="email")
     check_password_rules(password, email, display_name)
     name = (display_name or "").strip()[:80]
-    token = _serializer().dumps({"email": email, "name": name,
-                                 "hash": hash_password(password)})
+    token = _serializer().dumps({"email": email, "name": name, "hash": hash_password(password)})
     owner = find_user(email)
     if owner is None:
         subject, body = _confirm_mail(email, link_for(token))
@@ -77,26 +76,38 @@ def finish_registration(token: str) -> User:
         raise RegistrationLinkError("invalid")
     if find_user(payload.get("email", "")) is not None:
         raise RegistrationLinkError("used")
-    return create_user(payload["email"], "", payload.get("name", ""), check_strength=False,
-                       password_hash=payload["hash"])
+    return create_user(
+        payload["email"],
+        "",
+        payload.get("name", ""),
+        check_strength=False,
+        password_hash=payload["hash"],
+    )
 
 
 def _confirm_mail(email: str, link: str) -> tuple[str, str]:
     subject = _("Confirm your new account")
-    body = "\n\n".join([
-        _("Someone (hopefully you) asked to open an account with %(email)s.", email=email),
-        _("Open this link within a day to finish; it logs you in:") + "\n" + link,
-        _("If you did not ask for this, ignore this mail: no account is made."),
-    ])
+    body = "\n\n".join(
+        [
+            _("Someone (hopefully you) asked to open an account with %(email)s.", email=email),
+            _("Open this link within a day to finish; it logs you in:") + "\n" + link,
+            _("If you did not ask for this, ignore this mail: no account is made."),
+        ]
+    )
     return subject, body
 
 
 def _already_registered_mail(owner: User) -> tuple[str, str]:
     with force_locale(owner.locale):
         subject = _("You already have an account")
-        body = "\n\n".join([
-            _("Someone (hopefully you) asked to open an account with %(email)s, which already "
-              "has one. Nothing was changed.", email=owner.email),
-            _("To get in, log in, or use “Forgot your password?” on the login page."),
-        ])
+        body = "\n\n".join(
+            [
+                _(
+                    "Someone (hopefully you) asked to open an account with %(email)s, which "
+                    "already has one. Nothing was changed.",
+                    email=owner.email,
+                ),
+                _("To get in, log in, or use “Forgot your password?” on the login page."),
+            ]
+        )
     return subject, body

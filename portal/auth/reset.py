@@ -43,8 +43,7 @@ class ClockSigner(TimestampSigner):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT,
-                                  signer=ClockSigner)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=ClockSigner)
 
 
 def max_age() -> int:
@@ -110,24 +109,37 @@ def reset_mail(user: User, link: str) -> tuple[str, str]:
     minutes = max_age() // 60
     with force_locale(user.locale):
         subject = _("Reset your password")
-        body = "\n\n".join([
-            _("Someone (hopefully you) asked to reset the password of %(email)s.",
-              email=user.email),
-            _("Open this link to choose a new password; it works once, for %(n)d minutes:",
-              n=minutes) + "\n" + link,
-            _("If you did not ask for this, ignore this mail: your password stays as it is."),
-        ])
+        body = "\n\n".join(
+            [
+                _(
+                    "Someone (hopefully you) asked to reset the password of %(email)s.",
+                    email=user.email,
+                ),
+                _(
+                    "Open this link to choose a new password; it works once, for %(n)d minutes:",
+                    n=minutes,
+                )
+                + "\n"
+                + link,
+                _("If you did not ask for this, ignore this mail: your password stays as it is."),
+            ]
+        )
     return subject, body
 
 
 def no_account_mail(email: str) -> tuple[str, str]:
     """(subject, body) for a reset asked for an address without an active account."""
     subject = _("Password reset requested")
-    body = "\n\n".join([
-        _("Someone (hopefully you) asked to reset the password of %(email)s, but no active "
-          "account uses this address.", email=normalize_email(email)),
-        _("If you did not ask for this, ignore this mail."),
-    ])
+    body = "\n\n".join(
+        [
+            _(
+                "Someone (hopefully you) asked to reset the password of %(email)s, but no active "
+                "account uses this address.",
+                email=normalize_email(email),
+            ),
+            _("If you did not ask for this, ignore this mail."),
+        ]
+    )
     return subject, body
 
 

@@ -27,9 +27,15 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def create_user(email: str, password: str, display_name: str = "", role: str = "customer",
-                locale: str = "zh_CN", check_strength: bool = True,
-                password_hash: str | None = None) -> User:
+def create_user(
+    email: str,
+    password: str,
+    display_name: str = "",
+    role: str = "customer",
+    locale: str = "zh_CN",
+    check_strength: bool = True,
+    password_hash: str | None = None,
+) -> User:
     """A new account. ``check_strength=False`` is for test factories only, whose fixed
     password ("password123") is deliberately one the rules refuse, and for a confirmed
     registration, whose password was checked and hashed (``password_hash``) at the form."""
@@ -42,8 +48,12 @@ def create_user(email: str, password: str, display_name: str = "", role: str = "
         raise AccountError(_l("An account with this e-mail address already exists."))
     if check_strength:
         check_password_rules(password, email, display_name)
-    user = User(email=email, display_name=(display_name or email.split("@")[0]).strip()[:80],
-                role=role, locale=locale)
+    user = User(
+        email=email,
+        display_name=(display_name or email.split("@")[0]).strip()[:80],
+        role=role,
+        locale=locale,
+    )
     if password_hash is not None:
         user.password_hash = password_hash
     else:
@@ -85,8 +95,11 @@ def end_sessions(user: User) -> None:
     """Make every session and remember-me cookie of ``user`` invalid (logout): copies of
     them no longer match User.session_marker(); commits. Counted up by the database, so two
     logouts at once both take effect."""
-    db.session.execute(update(User).where(User.id == user.id)
-                       .values(session_generation=User.session_generation + 1))
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+    )
     db.session.commit()
 
 

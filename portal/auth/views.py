@@ -73,8 +73,11 @@ def register():
     if form.validate_on_submit():
         try:
             registration.start_registration(
-                form.email.data, form.password.data, form.display_name.data or "",
-                lambda token: absolute_url_for("auth.confirm_registration", token=token))
+                form.email.data,
+                form.password.data,
+                form.display_name.data or "",
+                lambda token: absolute_url_for("auth.confirm_registration", token=token),
+            )
         except AccountError as error:
             _show_beside_field(error, form, password=form.password, email=form.email)
             return render_template("auth/register.html", form=form), 400
@@ -89,7 +92,8 @@ def confirm_registration(token: str):
         user = registration.finish_registration(token)
     except registration.RegistrationLinkError as error:
         response = make_response(
-            render_template("auth/register_invalid.html", reason=error.reason), 400)
+            render_template("auth/register_invalid.html", reason=error.reason), 400
+        )
     else:
         login_user(user)
         flash(_("Your account is ready."), "success")
@@ -137,16 +141,18 @@ def password():
             return redirect(url_for("kb.home") if forced else url_for("auth.profile"))
     if forced:
         return render_template("auth/change_password.html", form=form), 400
-    return render_template("auth/profile.html", form=ProfileForm(obj=current_user),
-                           password_form=form), 400
+    return render_template(
+        "auth/profile.html", form=ProfileForm(obj=current_user), password_form=form
+    ), 400
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        reset.send_reset_mail(form.email.data, lambda token: absolute_url_for(
-            "auth.reset_password", token=token))
+        reset.send_reset_mail(
+            form.email.data, lambda token: absolute_url_for("auth.reset_password", token=token)
+        )
         # The same page whether or not the account exists (no account enumeration).
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
@@ -158,7 +164,8 @@ def reset_password(token: str):
         user = reset.user_for_token(token)
     except reset.ResetTokenError as error:
         response = make_response(
-            render_template("auth/reset_invalid.html", reason=error.reason), 400)
+            render_template("auth/reset_invalid.html", reason=error.reason), 400
+        )
     else:
         form = ResetPasswordForm()
         status = 200

@@ -22,8 +22,17 @@ DATABASE_DIR = "database"
 UPLOADS_DIR = "uploads"
 CHUNK_SIZE = 1024 * 1024
 _UPLOAD_MEMBER = re.compile(r"^uploads/[0-9a-f]{32}$")  # our random stored names only
-_MANIFEST_KEYS = ("format", "created_at", "app_version", "dialect", "alembic_revision",
-                  "database", "counts", "tables", "uploads")
+_MANIFEST_KEYS = (
+    "format",
+    "created_at",
+    "app_version",
+    "dialect",
+    "alembic_revision",
+    "database",
+    "counts",
+    "tables",
+    "uploads",
+)
 
 
 class BackupError(Exception):
@@ -71,11 +80,16 @@ def add_manifest(tar: tarfile.TarFile, manifest: dict) -> None:
 
 def _is_expected(name: str, dump_name: str) -> bool:
     return name in (MANIFEST_NAME, f"{DATABASE_DIR}/{dump_name}") or bool(
-        _UPLOAD_MEMBER.match(name))
+        _UPLOAD_MEMBER.match(name)
+    )
 
 
-def extract(archive: Path, staging: Path, dump_names: tuple[str, ...],
-            progress: Callable[[int], None] | None = None) -> tuple[dict, dict[str, Digest]]:
+def extract(
+    archive: Path,
+    staging: Path,
+    dump_names: tuple[str, ...],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict, dict[str, Digest]]:
     """Extract ``archive`` into ``staging``, hashing every member; return the manifest and
     the digests. Only regular files with the names we write are accepted (no links, no
     paths outside ``staging``). A damaged or truncated archive raises BackupError."""
@@ -84,10 +98,11 @@ def extract(archive: Path, staging: Path, dump_names: tuple[str, ...],
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
-                if not member.isreg() or not any(_is_expected(member.name, d)
-                                                 for d in dump_names):
-                    raise BackupError(f"Unexpected entry {member.name!r} in {archive}: "
-                                      "this is not a portal backup.")
+                if not member.isreg() or not any(_is_expected(member.name, d) for d in dump_names):
+                    raise BackupError(
+                        f"Unexpected entry {member.name!r} in {archive}: "
+                        "this is not a portal backup."
+                    )
                 source = tar.extractfile(member)
                 if member.name == MANIFEST_NAME:
                     manifest_bytes = source.read(member.size)
@@ -124,33 +139,41 @@ def parse_manifest(data: bytes) -> dict:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BackupError(f"The manifest is not valid JSON ({error}).") from None
-    missing = [key for key in _MANIFEST_KEYS if not isinstance(manifest, dict)
-               or key not in manifest]
+    missing = [
+        key for key in _MANIFEST_KEYS if not isinstance(manifest, dict) or key not in manifest
+    ]
     if missing:
         raise BackupError(f"The manifest lacks {', '.join(missing)}.")
     if manifest["format"] != FORMAT_VERSION:
-        raise BackupError(f"Backup format {manifest['format']!r} is not supported "
-                          f"(this version reads format {FORMAT_VERSION}).")
+        raise BackupError(
+            f"Backup format {manifest['format']!r} is not supported "
+            f"(this version reads format {FORMAT_VERSION})."
+        )
     return manifest
 
 
 def verify(manifest: dict, digests: dict[str, Digest]) -> None:
     """Every file the manifest lists is present with its size and sha256, and nothing else."""
-    expected = {f"{UPLOADS_DIR}/{item['name']}": Digest(item["size"], item["sha256"])
-                for item in manifest["uploads"]}
+    expected = {
+        f"{UPLOADS_DIR}/{item['name']}": Digest(item["size"], item["sha256"])
+        for item in manifest["uploads"]
+    }
     database = manifest["database"]
-    expected[f"{DATABASE_DIR}/{database['file']}"] = Digest(database["size"],
-                                                            database["sha256"])
+    expected[f"{DATABASE_DIR}/{database['file']}"] = Digest(database["size"], database["sha256"])
     problems = []
     for name, want in sorted(expected.items()):
         got = digests.get(name)
         if got is None:
             problems.append(f"{name} is missing")
         elif got != want:
-            problems.append(f"{name} does not match its checksum "
-                            f"({got.size} bytes, expected {want.size})")
+            problems.append(
+                f"{name} does not match its checksum ({got.size} bytes, expected {want.size})"
+            )
     problems += [f"{name} is not in the manifest" for name in sorted(set(digests) - set(expected))]
     if problems:
-        raise BackupError("The archive is damaged: " + "; ".join(problems[:5])
-                          + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
-                          + ".")
+        raise BackupError(
+            "The archive is damaged: "
+            + "; ".join(problems[:5])
+            + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
+            + "."
+        )

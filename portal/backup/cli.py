@@ -24,8 +24,12 @@ def _bar(description: str, total: int | None) -> tqdm:
 
 
 @backup_cli.command("create")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Archive to write [default: DATA_DIR/backups/portal-YYYYmmdd-HHMMSS.tar.gz].")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Archive to write [default: DATA_DIR/backups/portal-YYYYmmdd-HHMMSS.tar.gz].",
+)
 def backup_create(out: Path | None):
     """Write a consistent copy of the database and the upload files (safe while serving)."""
     try:
@@ -36,9 +40,11 @@ def backup_create(out: Path | None):
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     manifest = report.manifest
     counts = ", ".join(f"{n} {name}" for name, n in manifest["counts"].items())
-    click.echo(f"Backup written to {report.path} ({report.path.stat().st_size:,} bytes): "
-               f"{manifest['dialect']} database at revision {manifest['alembic_revision']} "
-               f"({counts}), {len(manifest['uploads'])} upload files.")
+    click.echo(
+        f"Backup written to {report.path} ({report.path.stat().st_size:,} bytes): "
+        f"{manifest['dialect']} database at revision {manifest['alembic_revision']} "
+        f"({counts}), {len(manifest['uploads'])} upload files."
+    )
 
 
 @backup_cli.command("restore")
@@ -48,17 +54,22 @@ def backup_restore(path: Path, yes: bool):
     """Replace the database and upload files with the backup at PATH, then migrate the
     database to the current schema and rebuild the search index. Stop the app first."""
     try:
-        report = restore_backup(current_app._get_current_object(), path, confirmed=yes,
-                                progress=_bar)
+        report = restore_backup(
+            current_app._get_current_object(), path, confirmed=yes, progress=_bar
+        )
     except ConfirmationNeeded as error:
         click.secho(str(error), fg="red", err=True)
         raise SystemExit(1) from None
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     manifest = report.manifest
-    click.echo(f"Verified {path}: taken {manifest['created_at']} by portal "
-               f"{manifest['app_version']}, every checksum matches.")
-    click.echo(f"Restored the {manifest['dialect']} database (revision "
-               f"{manifest['alembic_revision']}) and {report.uploads} upload files.")
+    click.echo(
+        f"Verified {path}: taken {manifest['created_at']} by portal "
+        f"{manifest['app_version']}, every checksum matches."
+    )
+    click.echo(
+        f"Restored the {manifest['dialect']} database (revision "
+        f"{manifest['alembic_revision']}) and {report.uploads} upload files."
+    )
     click.echo(f"Migrated the database to {report.revision}.")
     click.echo(f"Rebuilt the search index: {report.documents} documents.")

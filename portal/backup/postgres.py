@@ -34,11 +34,19 @@ def libpq_connection(engine: Engine) -> tuple[str, dict[str, str]]:
 def _run(args: list[str], env: dict[str, str] | None = None) -> str:
     try:
         # No shell: the arguments are a list of the configured pg_dump path and our options.
-        result = subprocess.run(args, env=env, capture_output=True, text=True,  # noqa: S603
-                                timeout=TIMEOUT_SECONDS, check=False)
+        result = subprocess.run(  # noqa: S603
+            args,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+        )
     except FileNotFoundError:
-        raise BackupError(f"{args[0]} was not found; install the PostgreSQL client tools "
-                          "or set PG_DUMP_PATH / PG_RESTORE_PATH.") from None
+        raise BackupError(
+            f"{args[0]} was not found; install the PostgreSQL client tools "
+            "or set PG_DUMP_PATH / PG_RESTORE_PATH."
+        ) from None
     if result.returncode != 0:
         tool = Path(args[0]).name
         raise BackupError(f"{tool} failed: {result.stderr.strip() or result.returncode}")
@@ -46,8 +54,9 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> str:
 
 
 @contextmanager
-def snapshot(engine: Engine, workdir: Path, pg_dump: str = "pg_dump",
-             **_tools) -> Iterator[tuple[Connection, Path]]:
+def snapshot(
+    engine: Engine, workdir: Path, pg_dump: str = "pg_dump", **_tools
+) -> Iterator[tuple[Connection, Path]]:
     """Dump the database into ``workdir`` and yield a connection that sees the very same
     snapshot (exported to pg_dump), so the manifest describes exactly what was dumped."""
     dump = workdir / DUMP_NAME
@@ -55,8 +64,17 @@ def snapshot(engine: Engine, workdir: Path, pg_dump: str = "pg_dump",
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
         snapshot_id = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-        _run([pg_dump, "--format=custom", f"--snapshot={snapshot_id}", f"--file={dump}",
-              f"--lock-wait-timeout={LOCK_TIMEOUT}", f"--dbname={url}"], env)
+        _run(
+            [
+                pg_dump,
+                "--format=custom",
+                f"--snapshot={snapshot_id}",
+                f"--file={dump}",
+                f"--lock-wait-timeout={LOCK_TIMEOUT}",
+                f"--dbname={url}",
+            ],
+            env,
+        )
         yield conn, dump
         conn.rollback()
 
@@ -76,8 +94,9 @@ def dump_foreign_keys(dump: Path, pg_restore: str = "pg_restore") -> set[str]:
     return names
 
 
-def restore_dump(engine: Engine, dump: Path, tables: list[str], pg_restore: str = "pg_restore",
-                 **_tools) -> None:
+def restore_dump(
+    engine: Engine, dump: Path, tables: list[str], pg_restore: str = "pg_restore", **_tools
+) -> None:
     """Restore ``dump`` over the configured database in one transaction."""
     url, env = libpq_connection(engine)
     env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c lock_timeout={LOCK_TIMEOUT}".strip()
@@ -96,8 +115,20 @@ def restore_dump(engine: Engine, dump: Path, tables: list[str], pg_restore: str 
         for name in sorted(existing & set(tables)):
             for key in inspect(conn).get_foreign_keys(name):
                 if key.get("name") and key["name"] not in dump_keys:
-                    conn.exec_driver_sql(f"ALTER TABLE {quote(name)} DROP CONSTRAINT "
-                                         f"IF EXISTS {quote(key['name'])}")
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {quote(name)} DROP CONSTRAINT IF EXISTS {quote(key['name'])}"
+                    )
     engine.dispose()  # an idle pooled connection must not hold locks pg_restore needs
-    _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          "--exit-on-error", f"--dbname={url}", str(dump)], env)
+    _run(
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={url}",
+            str(dump),
+        ],
+        env,
+    )

@@ -31,8 +31,7 @@ logger = logging.getLogger(__name__)
 
 DIALECTS: dict[str, ModuleType] = {"sqlite": sqlite, "postgresql": postgres}
 # Counted in the manifest, and what "the target database has data" looks at.
-MAIN_TABLES = ("users", "categories", "articles", "topics", "posts", "products",
-               "download_files")
+MAIN_TABLES = ("users", "categories", "articles", "topics", "posts", "products", "download_files")
 # progress(description, total) -> a context manager whose value has update(n): tqdm fits.
 Progress = Callable[[str, int | None], AbstractContextManager[Any]]
 
@@ -69,8 +68,9 @@ def _dialect(engine: Engine) -> ModuleType:
     try:
         return DIALECTS[engine.dialect.name]
     except KeyError:
-        raise BackupError(f"Backups support SQLite and PostgreSQL, "
-                          f"not {engine.dialect.name}.") from None
+        raise BackupError(
+            f"Backups support SQLite and PostgreSQL, not {engine.dialect.name}."
+        ) from None
 
 
 @contextmanager
@@ -109,22 +109,30 @@ class _Contents:
 
 def _read_contents(conn: Connection) -> _Contents:
     tables = sorted(inspect(conn).get_table_names())
-    revision = (conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-                if "alembic_version" in tables else None)
-    counts = {name: conn.execute(select(func.count()).select_from(table(name))).scalar_one()
-              for name in MAIN_TABLES if name in tables}
+    revision = (
+        conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if "alembic_version" in tables
+        else None
+    )
+    counts = {
+        name: conn.execute(select(func.count()).select_from(table(name))).scalar_one()
+        for name in MAIN_TABLES
+        if name in tables
+    }
     files = []
     for model in (DownloadFile, ArticleImage):  # every table whose rows name an upload file
         if model.__tablename__ in tables:
             columns = model.__table__.c
-            files += conn.execute(select(columns.id, columns.stored_name, columns.original_name,
-                                         columns.sha256)).all()
+            files += conn.execute(
+                select(columns.id, columns.stored_name, columns.original_name, columns.sha256)
+            ).all()
     files.sort(key=lambda row: row.stored_name)
     return _Contents(tables, revision, counts, files)
 
 
-def create_backup(app: Flask, out: Path | None = None,
-                  progress: Progress = no_progress) -> BackupReport:
+def create_backup(
+    app: Flask, out: Path | None = None, progress: Progress = no_progress
+) -> BackupReport:
     """Write a backup archive of the database and the upload files; return where and what.
 
     The archive is written under a temporary name beside ``out`` and renamed when complete,
@@ -143,8 +151,7 @@ def create_backup(app: Flask, out: Path | None = None,
             warnings: list[str] = []
             with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
                 with Path(dump).open("rb") as source:
-                    digest = archive.add_file(tar, f"{archive.DATABASE_DIR}/{dump.name}",
-                                              source)
+                    digest = archive.add_file(tar, f"{archive.DATABASE_DIR}/{dump.name}", source)
                 with progress("uploads", len(contents.files)) as bar:
                     uploads = _add_uploads(tar, upload_dir, contents.files, warnings, bar)
                 manifest = {
@@ -153,8 +160,7 @@ def create_backup(app: Flask, out: Path | None = None,
                     "app_version": metadata.version("qinghe-portal"),
                     "dialect": engine.dialect.name,
                     "alembic_revision": contents.revision,
-                    "database": {"file": dump.name, "size": digest.size,
-                                 "sha256": digest.sha256},
+                    "database": {"file": dump.name, "size": digest.size, "sha256": digest.sha256},
                     "counts": contents.counts,
                     "tables": contents.tables,
                     "uploads": uploads,
@@ -163,13 +169,15 @@ def create_backup(app: Flask, out: Path | None = None,
                 archive.add_manifest(tar, manifest)
             partial.chmod(0o600)  # password hashes and customer data
             partial.replace(out)
-    logger.info("backup written to %s (%d upload files, %d warnings)", out, len(uploads),
-                len(warnings))
+    logger.info(
+        "backup written to %s (%d upload files, %d warnings)", out, len(uploads), len(warnings)
+    )
     return BackupReport(out, manifest, warnings)
 
 
-def _add_uploads(tar: tarfile.TarFile, upload_dir: str, files: list, warnings: list[str],
-                 bar: Any) -> list[dict]:
+def _add_uploads(
+    tar: tarfile.TarFile, upload_dir: str, files: list, warnings: list[str], bar: Any
+) -> list[dict]:
     """Add every file the snapshot's rows refer to. A file uploaded after the snapshot is not
     in the rows, so it is not needed; a row whose file is gone is reported, not fatal."""
     added = []
@@ -177,17 +185,27 @@ def _add_uploads(tar: tarfile.TarFile, upload_dir: str, files: list, warnings: l
         try:
             source = Path(stored_path(upload_dir, row.stored_name)).open("rb")  # noqa: SIM115 (closed below)
         except (FileNotFoundError, ValueError):
-            warnings.append(f"download file {row.id} ({row.original_name}): stored file "
-                            f"{row.stored_name} is missing; not in the backup")
+            warnings.append(
+                f"download file {row.id} ({row.original_name}): stored file "
+                f"{row.stored_name} is missing; not in the backup"
+            )
             bar.update(1)
             continue
         with source:
             digest = archive.add_file(tar, f"{archive.UPLOADS_DIR}/{row.stored_name}", source)
         if digest.sha256 != row.sha256:
-            warnings.append(f"download file {row.id} ({row.original_name}): the file on disk "
-                            "differs from the checksum recorded at upload")
-        added.append({"name": row.stored_name, "size": digest.size, "sha256": digest.sha256,
-                      "original_name": row.original_name})
+            warnings.append(
+                f"download file {row.id} ({row.original_name}): the file on disk "
+                "differs from the checksum recorded at upload"
+            )
+        added.append(
+            {
+                "name": row.stored_name,
+                "size": digest.size,
+                "sha256": digest.sha256,
+                "original_name": row.original_name,
+            }
+        )
         bar.update(1)
     return added
 
@@ -196,8 +214,11 @@ def target_has_data(engine: Engine) -> bool:
     """Whether any of the main tables of the configured database holds a row."""
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
-        return any(conn.execute(select(literal(1)).select_from(table(name)).limit(1)).first()
-                   for name in MAIN_TABLES if name in tables)
+        return any(
+            conn.execute(select(literal(1)).select_from(table(name)).limit(1)).first()
+            for name in MAIN_TABLES
+            if name in tables
+        )
 
 
 def _check_compatible(app: Flask, manifest: dict, engine: Engine) -> None:
@@ -205,9 +226,11 @@ def _check_compatible(app: Flask, manifest: dict, engine: Engine) -> None:
     from alembic.util import CommandError
 
     if manifest["dialect"] != engine.dialect.name:
-        raise BackupError(f"This backup holds a {manifest['dialect']} database; the "
-                          f"configured database is {engine.dialect.name}. Restore it into "
-                          f"a {manifest['dialect']} database.")
+        raise BackupError(
+            f"This backup holds a {manifest['dialect']} database; the "
+            f"configured database is {engine.dialect.name}. Restore it into "
+            f"a {manifest['dialect']} database."
+        )
     if manifest["database"]["file"] != _dialect(engine).DUMP_NAME:
         raise BackupError("The manifest names an unexpected database file.")
     scripts = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
@@ -216,13 +239,16 @@ def _check_compatible(app: Flask, manifest: dict, engine: Engine) -> None:
     except CommandError:
         known = False
     if not known:
-        raise BackupError(f"The backup's schema revision {manifest['alembic_revision']!r} is "
-                          "unknown to this version of the portal (a backup from a newer "
-                          "version?).")
+        raise BackupError(
+            f"The backup's schema revision {manifest['alembic_revision']!r} is "
+            "unknown to this version of the portal (a backup from a newer "
+            "version?)."
+        )
 
 
-def restore_backup(app: Flask, path: Path, confirmed: bool = False,
-                   progress: Progress = no_progress) -> RestoreReport:
+def restore_backup(
+    app: Flask, path: Path, confirmed: bool = False, progress: Progress = no_progress
+) -> RestoreReport:
     """Replace the database and the upload files with the backup at ``path``, migrate the
     database to the current schema and rebuild the search index.
 
@@ -238,9 +264,11 @@ def restore_backup(app: Flask, path: Path, confirmed: bool = False,
         engine = db.engine
         dialect = _dialect(engine)
         if not confirmed and target_has_data(engine):
-            raise ConfirmationNeeded(f"The database {engine.url.render_as_string()} has data "
-                                     "that the restore would replace. Run again with --yes "
-                                     "to overwrite it.")
+            raise ConfirmationNeeded(
+                f"The database {engine.url.render_as_string()} has data "
+                "that the restore would replace. Run again with --yes "
+                "to overwrite it."
+            )
         upload_dir.parent.mkdir(parents=True, exist_ok=True)
         # Staged beside the upload directory, so it moves into place with a rename.
         staging = Path(tempfile.mkdtemp(dir=upload_dir.parent, prefix=".restore-"))
@@ -260,18 +288,19 @@ def restore_backup(app: Flask, path: Path, confirmed: bool = False,
         with progress("reindex", total_documents()) as bar:
             documents = reindex_all(progress=bar.update)
         revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    logger.info("restored %s (revision %s, now %s)", path, manifest["alembic_revision"],
-                revision)
+    logger.info("restored %s (revision %s, now %s)", path, manifest["alembic_revision"], revision)
     return RestoreReport(manifest, len(manifest["uploads"]), revision, documents)
 
 
-def _extract_verified(app: Flask, path: Path, staging: Path, engine: Engine,
-                      progress: Progress) -> tuple[dict, Path]:
+def _extract_verified(
+    app: Flask, path: Path, staging: Path, engine: Engine, progress: Progress
+) -> tuple[dict, Path]:
     """Extract the archive into ``staging`` and check everything it holds; changes nothing
     else. Returns the manifest and the staged database dump."""
     with progress("verify", None) as bar:
         manifest, digests = archive.extract(
-            path, staging, tuple(d.DUMP_NAME for d in DIALECTS.values()), bar.update)
+            path, staging, tuple(d.DUMP_NAME for d in DIALECTS.values()), bar.update
+        )
     _check_compatible(app, manifest, engine)
     archive.verify(manifest, digests)
     dump = staging / archive.DATABASE_DIR / manifest["database"]["file"]

@@ -33,8 +33,10 @@ def snapshot(engine: Engine, workdir: Path, **_tools) -> Iterator[tuple[Connecti
     if not source_path.exists():
         raise BackupError(f"The database {source_path} does not exist.")
     dump = workdir / DUMP_NAME
-    with closing(sqlite3.connect(source_path, timeout=30)) as source, \
-            closing(sqlite3.connect(dump)) as target:
+    with (
+        closing(sqlite3.connect(source_path, timeout=30)) as source,
+        closing(sqlite3.connect(dump)) as target,
+    ):
         # One step (pages=-1) reads one consistent state: a stepped copy restarts whenever
         # another connection writes, and might never finish on a busy site. Writers wait for
         # the copy (it runs at disk speed), or not at all in WAL mode.
@@ -67,8 +69,9 @@ def restore_dump(engine: Engine, dump: Path, tables: list[str], **_tools) -> Non
     if target.exists():
         with closing(sqlite3.connect(target, timeout=30)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no-op outside WAL mode
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                     suffix=".restore")
+    fd, temp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".restore"
+    )
     try:
         with os.fdopen(fd, "wb") as out, Path(dump).open("rb") as source:
             shutil.copyfileobj(source, out, 1024 * 1024)

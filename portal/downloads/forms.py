@@ -13,24 +13,30 @@ from portal.extensions import db
 from portal.forms import WholeNumberField, markdown_within_limits, optional_int, options
 from portal.models import Article
 
-VISIBILITY_CHOICES = options([
-    ("public", _l("Everyone")),
-    ("customers", _l("Logged-in customers only")),
-])
+VISIBILITY_CHOICES = options(
+    [
+        ("public", _l("Everyone")),
+        ("customers", _l("Logged-in customers only")),
+    ]
+)
 
 
 class FileDetailsForm(FlaskForm):
     """What is shown about a file; the upload form adds the file itself."""
 
-    product_id = SelectField(_l("Product"), coerce=optional_int,
-                             validators=[DataRequired(_l("Please choose a product."))])
+    product_id = SelectField(
+        _l("Product"),
+        coerce=optional_int,
+        validators=[DataRequired(_l("Please choose a product."))],
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     version = StringField(_l("Version"), validators=[DataRequired(), Length(max=50)])
     visibility = SelectField(_l("Who may download"), choices=VISIBILITY_CHOICES)
     article_id = SelectField(_l("Attach to article (optional)"), coerce=optional_int)
-    release_notes_md = TextAreaField(_l("Release notes (Markdown)"),
-                                     validators=[Optional(), Length(max=50_000),
-                                                 markdown_within_limits])
+    release_notes_md = TextAreaField(
+        _l("Release notes (Markdown)"),
+        validators=[Optional(), Length(max=50_000), markdown_within_limits],
+    )
 
     def fill_choices(self) -> None:
         """Products and articles to pick from (called before validating or rendering)."""
@@ -40,9 +46,12 @@ class FileDetailsForm(FlaskForm):
 
     def details(self) -> FileDetails:
         return FileDetails(
-            product_id=self.product_id.data, title=self.title.data or "",
-            version=self.version.data or "", release_notes_md=self.release_notes_md.data or "",
-            visibility=self.visibility.data, article_id=self.article_id.data,
+            product_id=self.product_id.data,
+            title=self.title.data or "",
+            version=self.version.data or "",
+            release_notes_md=self.release_notes_md.data or "",
+            visibility=self.visibility.data,
+            article_id=self.article_id.data,
         )
 
 

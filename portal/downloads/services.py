@@ -25,12 +25,24 @@ from portal.models.downloads import VISIBILITIES
 
 logger = logging.getLogger(__name__)
 
-NEWEST_FIRST = (DownloadFile.version_key.desc(), DownloadFile.created_at.desc(),
-                DownloadFile.id.desc())
+NEWEST_FIRST = (
+    DownloadFile.version_key.desc(),
+    DownloadFile.created_at.desc(),
+    DownloadFile.id.desc(),
+)
 # What the audit log keeps of a file and a product. The views do not pass the acting user
 # to edit, delete and product creation, so those take the request's user (current_actor).
-FILE_FIELDS = ("title", "version", "visibility", "product_id", "article_id",
-               "release_notes_md", "original_name", "size", "sha256")
+FILE_FIELDS = (
+    "title",
+    "version",
+    "visibility",
+    "product_id",
+    "article_id",
+    "release_notes_md",
+    "original_name",
+    "size",
+    "sha256",
+)
 PRODUCT_FIELDS = ("name", "name_en", "slug", "position")
 
 
@@ -83,25 +95,47 @@ def _apply_details(item: DownloadFile, details: FileDetails) -> None:
     item.set_version(details.version)
 
 
-def upload_file(stream: BinaryIO, client_name: str, details: FileDetails,
-                limits: UploadLimits, user_id: int | None) -> DownloadFile:
+def upload_file(
+    stream: BinaryIO,
+    client_name: str,
+    details: FileDetails,
+    limits: UploadLimits,
+    user_id: int | None,
+) -> DownloadFile:
     """Validate and store an upload, then record it. On any failure nothing is kept."""
     _check_details(details)
     name = sanitize_filename(client_name)
     extension = allowed_extension(name, limits.extensions)
     if extension is None:
-        raise UploadError(_l("Files of this type are not allowed. Allowed: %(types)s.",
-                             types=", ".join(limits.extensions)), status=415)
+        raise UploadError(
+            _l(
+                "Files of this type are not allowed. Allowed: %(types)s.",
+                types=", ".join(limits.extensions),
+            ),
+            status=415,
+        )
     stored = save_stream(stream, limits.upload_dir, extension, limits.max_bytes)
-    item = DownloadFile(original_name=name, stored_name=stored.stored_name, size=stored.size,
-                        sha256=stored.sha256, content_type=CONTENT_TYPES[extension],
-                        created_by_id=user_id)
+    item = DownloadFile(
+        original_name=name,
+        stored_name=stored.stored_name,
+        size=stored.size,
+        sha256=stored.sha256,
+        content_type=CONTENT_TYPES[extension],
+        created_by_id=user_id,
+    )
     _apply_details(item, details)
     db.session.add(item)
     try:
         db.session.flush()  # the file's id, for the audit entry
-        record(user_id, "download.upload", "download", item.id, item.title, None,
-               snapshot(item, FILE_FIELDS))
+        record(
+            user_id,
+            "download.upload",
+            "download",
+            item.id,
+            item.title,
+            None,
+            snapshot(item, FILE_FIELDS),
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -116,8 +150,15 @@ def update_details(item: DownloadFile, details: FileDetails) -> DownloadFile:
     _check_details(details)
     before = snapshot(item, FILE_FIELDS)
     _apply_details(item, details)
-    record(current_actor(), "download.update", "download", item.id, item.title, before,
-           snapshot(item, FILE_FIELDS))
+    record(
+        current_actor(),
+        "download.update",
+        "download",
+        item.id,
+        item.title,
+        before,
+        snapshot(item, FILE_FIELDS),
+    )
     db.session.commit()
     return item
 
@@ -125,8 +166,14 @@ def update_details(item: DownloadFile, details: FileDetails) -> DownloadFile:
 def delete_file(item: DownloadFile, upload_dir: str) -> None:
     """Delete the row, then the stored file (the row first: never a row without its file)."""
     stored_name = item.stored_name
-    record(current_actor(), "download.delete", "download", item.id, item.title,
-           snapshot(item, FILE_FIELDS))
+    record(
+        current_actor(),
+        "download.delete",
+        "download",
+        item.id,
+        item.title,
+        snapshot(item, FILE_FIELDS),
+    )
     db.session.delete(item)
     db.session.commit()
     remove_stored(upload_dir, stored_name)
@@ -145,19 +192,26 @@ def record_download(file_id: int) -> None:
 
 def group_by_version(files: list[DownloadFile]) -> list[VersionGroup]:
     """Files already ordered newest first, gathered under their version."""
-    return [VersionGroup(version=key[1], files=list(group))
-            for key, group in groupby(files, key=lambda f: (f.version_key, f.version))]
+    return [
+        VersionGroup(version=key[1], files=list(group))
+        for key, group in groupby(files, key=lambda f: (f.version_key, f.version))
+    ]
 
 
 def library(product_slug: str | None = None) -> list[ProductGroup]:
     """Every product that has files, each with its versions newest first."""
-    query = (select(DownloadFile).join(DownloadFile.product)
-             .order_by(Product.position, Product.name, Product.id, *NEWEST_FIRST))
+    query = (
+        select(DownloadFile)
+        .join(DownloadFile.product)
+        .order_by(Product.position, Product.name, Product.id, *NEWEST_FIRST)
+    )
     if product_slug:
         query = query.where(Product.slug == product_slug)
     files = db.session.scalars(query).all()
-    return [ProductGroup(product=product, versions=group_by_version(list(group)))
-            for product, group in groupby(files, key=lambda f: f.product)]
+    return [
+        ProductGroup(product=product, versions=group_by_version(list(group)))
+        for product, group in groupby(files, key=lambda f: f.product)
+    ]
 
 
 def files_for_article(article_id: int) -> list[DownloadFile]:
@@ -169,8 +223,7 @@ def files_for_article(article_id: int) -> list[DownloadFile]:
 def all_files() -> list[DownloadFile]:
     """Every file, for the editors' list."""
     query = select(DownloadFile).join(DownloadFile.product)
-    return list(db.session.scalars(query.order_by(Product.position, Product.name,
-                                                  *NEWEST_FIRST)))
+    return list(db.session.scalars(query.order_by(Product.position, Product.name, *NEWEST_FIRST)))
 
 
 def products() -> list[Product]:
@@ -181,11 +234,17 @@ def create_product(name: str, name_en: str, slug: str, position: int = 0) -> Pro
     """Add a product; the slug must be free."""
     if db.session.scalar(select(Product).where(Product.slug == slug)) is not None:
         raise UploadError(_l("The slug “%(slug)s” is already used.", slug=slug))
-    product = Product(name=name.strip(), name_en=name_en.strip(), slug=slug,
-                      position=position or 0)
+    product = Product(name=name.strip(), name_en=name_en.strip(), slug=slug, position=position or 0)
     db.session.add(product)
     db.session.flush()
-    record(current_actor(), "product.create", "product", product.id, product.name, None,
-           snapshot(product, PRODUCT_FIELDS))
+    record(
+        current_actor(),
+        "product.create",
+        "product",
+        product.id,
+        product.name,
+        None,
+        snapshot(product, PRODUCT_FIELDS),
+    )
     db.session.commit()
     return product

@@ -56,8 +56,14 @@ CHUNK_SIZE = 64 * 1024
 _STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
 _UNSAFE_CHARS = re.compile(r'[\\/:*?"<>|]')
 # Device names Windows refuses as file names, with or without an extension.
-_RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                   *(f"lpt{i}" for i in range(10))}
+_RESERVED_NAMES = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
 
 
 class UploadError(ValueError):
@@ -160,8 +166,7 @@ def check_magic_bytes(head: bytes, extension: str) -> None:
     """Refuse a file whose first bytes do not match its extension (a renamed file)."""
     signatures = MAGIC_BYTES.get(extension)
     if signatures and not head.startswith(signatures):
-        raise UploadError(_l("The file content does not look like a .%(ext)s file.",
-                             ext=extension))
+        raise UploadError(_l("The file content does not look like a .%(ext)s file.", ext=extension))
 
 
 def too_large_message(max_bytes: int):

@@ -61,8 +61,11 @@ def _raise_body_limit_for_uploads(endpoint, _values) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
-    if (request.endpoint not in UPLOAD_ENDPOINTS or not can_edit_articles(current_user)
-            or isinstance(error, TooManyFields)):
+    if (
+        request.endpoint not in UPLOAD_ENDPOINTS
+        or not can_edit_articles(current_user)
+        or isinstance(error, TooManyFields)
+    ):
         return handle_http_error(error)
     # The body was refused unread, so the form comes back empty, with the limit named.
     form = UploadForm(formdata=None)
@@ -75,8 +78,9 @@ def _too_large(error):
 def index():
     """The library: products, then versions newest first (``?product=slug`` narrows)."""
     product = request.args.get("product", "").strip()[:80] or None
-    return render_template("downloads/index.html", groups=services.library(product),
-                           product=product)
+    return render_template(
+        "downloads/index.html", groups=services.library(product), product=product
+    )
 
 
 def _counts_as_download(status: int) -> bool:
@@ -99,9 +103,14 @@ def download(file_id: int, name: str):
     if not path.is_file():
         logger.error("download %s: stored file %s is missing", item.id, item.stored_name)
         abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.original_name, etag=item.sha256,
-                         max_age=0 if item.customers_only else 3600)
+    response = send_file(
+        path,
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=item.original_name,
+        etag=item.sha256,
+        max_age=0 if item.customers_only else 3600,
+    )
     response.headers.update(FILE_HEADERS)
     # The stored type already names its charset; send_file's mimetype adds a second one.
     response.headers["Content-Type"] = item.content_type
@@ -117,8 +126,7 @@ def download(file_id: int, name: str):
 @editor_required
 def manage():
     """Editors' list of every file, with download counts."""
-    return render_template("downloads/manage.html", files=services.all_files(),
-                           form=ConfirmForm())
+    return render_template("downloads/manage.html", files=services.all_files(), form=ConfirmForm())
 
 
 @bp.route("/manage/upload", methods=["GET", "POST"])
@@ -133,8 +141,9 @@ def upload():
         return render_template("downloads/upload.html", form=form), 400 if form.errors else 200
     sent = form.file.data
     try:
-        item = services.upload_file(sent.stream, sent.filename or "",
-                                    form.details(), _upload_limits(), current_user.id)
+        item = services.upload_file(
+            sent.stream, sent.filename or "", form.details(), _upload_limits(), current_user.id
+        )
     except UploadError as error:
         flash(str(error), "error")
         return render_template("downloads/upload.html", form=form), error.status
@@ -158,8 +167,7 @@ def edit(file_id: int):
             return render_template("downloads/edit.html", form=form, item=item), error.status
         flash(_("Saved."), "success")
         return redirect(url_for("downloads.manage"))
-    return render_template("downloads/edit.html", form=form, item=item), \
-        400 if form.errors else 200
+    return render_template("downloads/edit.html", form=form, item=item), 400 if form.errors else 200
 
 
 @bp.route("/manage/<int:file_id>/delete", methods=["POST"])
@@ -182,13 +190,16 @@ def products():
     form = ProductForm()
     if form.validate_on_submit():
         try:
-            services.create_product(form.name.data, form.name_en.data or "", form.slug.data,
-                                    form.position.data or 0)
+            services.create_product(
+                form.name.data, form.name_en.data or "", form.slug.data, form.position.data or 0
+            )
         except UploadError as error:
             flash(str(error), "error")
-            return render_template("downloads/products.html", form=form,
-                                   products=services.products()), 400
+            return render_template(
+                "downloads/products.html", form=form, products=services.products()
+            ), 400
         flash(_("Product added."), "success")
         return redirect(url_for("downloads.products"))
-    return render_template("downloads/products.html", form=form,
-                           products=services.products()), 400 if form.errors else 200
+    return render_template(
+        "downloads/products.html", form=form, products=services.products()
+    ), 400 if form.errors else 200

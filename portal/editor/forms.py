@@ -13,7 +13,6 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MESSAGE = _l("Use lower-case letters, digits and hyphens, e.g. return-policy.")
 
 
-
 class ArticleForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
@@ -28,15 +27,18 @@ class ArticleForm(FlaskForm):
     )
     status = SelectField(
         _l("Status"),
-        choices=options([
-            ("draft", _l("Draft")),
-            ("published", _l("Published")),
-            ("archived", _l("Archived")),
-        ]),
+        choices=options(
+            [
+                ("draft", _l("Draft")),
+                ("published", _l("Published")),
+                ("archived", _l("Archived")),
+            ]
+        ),
     )
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=500)])
-    body_md = TextAreaField(_l("Body (Markdown)"),
-                            validators=[Length(max=MAX_MARKDOWN_CHARS), markdown_within_limits])
+    body_md = TextAreaField(
+        _l("Body (Markdown)"), validators=[Length(max=MAX_MARKDOWN_CHARS), markdown_within_limits]
+    )
     note = StringField(_l("What changed (revision note)"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField()
     translation_of = HiddenField()  # the original's id when this article translates it
@@ -51,8 +53,9 @@ class CategoryForm(FlaskForm):
     )
     parent_id = SelectField(_l("Parent category"), coerce=optional_int)
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
-    description_en = StringField(_l("English description"),
-                                 validators=[Optional(), Length(max=500)])
+    description_en = StringField(
+        _l("English description"), validators=[Optional(), Length(max=500)]
+    )
     position = WholeNumberField(_l("Position"), default=0, validators=[Optional()])
 
 

@@ -37,8 +37,9 @@ def upload_image():
     if upload is None or not upload.filename:
         return jsonify({"error": _("Choose an image to upload.")}), 400
     try:
-        image = save_image(upload.stream.read(), upload.filename,
-                           current_app.config["UPLOAD_DIR"], current_user.id)
+        image = save_image(
+            upload.stream.read(), upload.filename, current_app.config["UPLOAD_DIR"], current_user.id
+        )
     except UploadError as error:
         db.session.rollback()
         return jsonify({"error": str(error)}), error.status

@@ -13,8 +13,7 @@ from portal.models import ArticleImage
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # Content types by the format the first bytes show; SVG is left out (it can carry script).
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif",
-               "webp": "image/webp"}
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 EXTENSIONS = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "gif": "gif", "webp": "webp"}
 _EXTERNAL_IMAGE = re.compile(r"""<img[^>]+src="(https?:)?//[^"]*\"""", re.IGNORECASE)
 
@@ -35,17 +34,28 @@ def sniff(head: bytes) -> str | None:
 def save_image(data: bytes, filename: str, upload_dir: str, user_id: int) -> ArticleImage:
     """Check and store an uploaded image; the caller commits. Raises UploadError."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise UploadError(_l("The image is too large: the limit is %(size)s.",
-                             size=human_size(MAX_IMAGE_BYTES)), status=413)
+        raise UploadError(
+            _l("The image is too large: the limit is %(size)s.", size=human_size(MAX_IMAGE_BYTES)),
+            status=413,
+        )
     extension = EXTENSIONS.get(filename.rsplit(".", 1)[-1].lower()) if "." in filename else None
     found = sniff(data[:16])
     if found is None or (extension is not None and extension != found):
-        raise UploadError(_l("Only PNG, JPEG, GIF and WebP images can be added, and the file "
-                             "must be one (its content is checked)."))
+        raise UploadError(
+            _l(
+                "Only PNG, JPEG, GIF and WebP images can be added, and the file "
+                "must be one (its content is checked)."
+            )
+        )
     stored = save_stream(io.BytesIO(data), upload_dir, found, MAX_IMAGE_BYTES)
-    image = ArticleImage(stored_name=stored.stored_name, original_name=filename[:255] or "image",
-                         content_type=IMAGE_TYPES[found], size=stored.size,
-                         sha256=stored.sha256, uploaded_by_id=user_id)
+    image = ArticleImage(
+        stored_name=stored.stored_name,
+        original_name=filename[:255] or "image",
+        content_type=IMAGE_TYPES[found],
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=user_id,
+    )
     db.session.add(image)
     return image
 

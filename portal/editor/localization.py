@@ -16,5 +16,10 @@ def localization():
     if language not in LANGUAGES:
         language = "en"
     missing, outdated = localization_rows(language)
-    return render_template("editor/localization.html", language=language, languages=LANGUAGES,
-                           missing=missing, outdated=outdated)
+    return render_template(
+        "editor/localization.html",
+        language=language,
+        languages=LANGUAGES,
+        missing=missing,
+        outdated=outdated,
+    )

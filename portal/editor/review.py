@@ -47,17 +47,27 @@ class ReviewItem:
 def needs_review(today: date) -> list[ReviewItem]:
     """Published articles needing a look, each with its reasons, most viewed first."""
     published = select(Article).where(Article.status == "published")
-    overdue = published.where(or_(
-        Article.review_by <= today,
-        and_(Article.review_by.is_(None),
-             Article.published_at <= today - timedelta(days=REVIEW_INTERVAL_DAYS))))
-    unhelpful = published.where(Article.helpful_no >= UNHELPFUL_MIN_VOTES,
-                                Article.helpful_no > Article.helpful_yes)
+    overdue = published.where(
+        or_(
+            Article.review_by <= today,
+            and_(
+                Article.review_by.is_(None),
+                Article.published_at <= today - timedelta(days=REVIEW_INTERVAL_DAYS),
+            ),
+        )
+    )
+    unhelpful = published.where(
+        Article.helpful_no >= UNHELPFUL_MIN_VOTES, Article.helpful_no > Article.helpful_yes
+    )
     original = aliased(Article)
-    latest = (select(func.max(ArticleRevision.number))
-              .where(ArticleRevision.article_id == original.id).scalar_subquery())
-    outdated = (published.join(original, Article.translation_of_id == original.id)
-                .where(latest > func.coalesce(Article.source_revision, 0)))
+    latest = (
+        select(func.max(ArticleRevision.number))
+        .where(ArticleRevision.article_id == original.id)
+        .scalar_subquery()
+    )
+    outdated = published.join(original, Article.translation_of_id == original.id).where(
+        latest > func.coalesce(Article.source_revision, 0)
+    )
     items: dict[int, ReviewItem] = {}
     for reason, query in (("due", overdue), ("unhelpful", unhelpful), ("outdated", outdated)):
         for article in db.session.scalars(query):
@@ -67,20 +77,29 @@ def needs_review(today: date) -> list[ReviewItem]:
 
 def owner_choices() -> list[tuple[int, str]]:
     """Editors and admins who can own articles, by name."""
-    users = db.session.scalars(select(User).where(User.role.in_(EDITOR_ROLES), User.active)
-                               .order_by(User.display_name, User.id))
+    users = db.session.scalars(
+        select(User)
+        .where(User.role.in_(EDITOR_ROLES), User.active)
+        .order_by(User.display_name, User.id)
+    )
     return [(user.id, user.display_name or user.email) for user in users]
 
 
-def set_review(article: Article, owner_id: int | None, review_by: date | None,
-               actor: User) -> None:
+def set_review(article: Article, owner_id: int | None, review_by: date | None, actor: User) -> None:
     """Change the owner and the review-by date (audited); the owner must be an editor."""
     if owner_id is not None and owner_id not in dict(owner_choices()):
         raise ReviewError(_l("The owner must be an active editor or admin."))
     before = {"owner_id": article.owner_id, "review_by": str(article.review_by or "")}
     article.owner_id, article.review_by = owner_id, review_by
-    record(actor, "article.review_settings", "article", article.id, article.title, before,
-           {"owner_id": owner_id, "review_by": str(review_by or "")})
+    record(
+        actor,
+        "article.review_settings",
+        "article",
+        article.id,
+        article.title,
+        before,
+        {"owner_id": owner_id, "review_by": str(review_by or "")},
+    )
     db.session.commit()
 
 
@@ -89,7 +108,14 @@ def mark_reviewed(article: Article, actor: User, today: date) -> date:
     next_review = today + timedelta(days=REVIEW_INTERVAL_DAYS)
     before = {"review_by": str(article.review_by or "")}
     article.review_by = next_review
-    record(actor, "article.reviewed", "article", article.id, article.title, before,
-           {"review_by": str(next_review)})
+    record(
+        actor,
+        "article.reviewed",
+        "article",
+        article.id,
+        article.title,
+        before,
+        {"review_by": str(next_review)},
+    )
     db.session.commit()
     return next_review

@@ -17,8 +17,9 @@ from portal.permissions import editor_required
 @bp.route("/review")
 @editor_required
 def review_list():
-    return render_template("editor/review.html", items=needs_review(now().date()),
-                           reasons=REASONS, form=ConfirmForm())
+    return render_template(
+        "editor/review.html", items=needs_review(now().date()), reasons=REASONS, form=ConfirmForm()
+    )
 
 
 def _posted_article(article_id: int) -> Article:
@@ -39,9 +40,15 @@ def review_settings(article_id: int):
         set_review(article, owner_id, review_by, current_user)
     except ValueError as error:
         db.session.rollback()
-        message = str(error) if isinstance(error, ReviewError) else _(
-            "The review date must be a day from %(first)s to %(last)s.",
-            first=FIRST_DAY, last=LAST_DAY)
+        message = (
+            str(error)
+            if isinstance(error, ReviewError)
+            else _(
+                "The review date must be a day from %(first)s to %(last)s.",
+                first=FIRST_DAY,
+                last=LAST_DAY,
+            )
+        )
         flash(message, "error")
         return redirect(url_for("editor.edit_article", article_id=article.id), 303)
     flash(_("Owner and review date saved."), "success")

@@ -19,8 +19,11 @@ from portal.models.kb import ARTICLE_STATUSES, LANGUAGES
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # What a save compares to decide "unchanged", and what the audit log keeps of an article.
 ARTICLE_FIELDS = ("title", "summary", "body_md", "language", "status", "category_id", "slug")
-STATUS_ACTIONS = {"published": "article.publish", "archived": "article.archive",
-                  "draft": "article.unpublish"}
+STATUS_ACTIONS = {
+    "published": "article.publish",
+    "archived": "article.archive",
+    "draft": "article.unpublish",
+}
 
 
 class ArticleError(ValueError):
@@ -105,14 +108,17 @@ def save_article(
     nothing. ``base_revision`` is the revision the editor started from: if someone saved
     since, the save is refused rather than silently overwriting their work."""
     validate(data, article)
-    if (article is not None and base_revision is not None
-            and latest_revision_number(article) != base_revision):
-            raise EditConflict(
-                _l(
-                    "Someone else saved this article after you opened it. Your text is kept "
-                    "below; open the revision list to compare, then save again."
-                )
+    if (
+        article is not None
+        and base_revision is not None
+        and latest_revision_number(article) != base_revision
+    ):
+        raise EditConflict(
+            _l(
+                "Someone else saved this article after you opened it. Your text is kept "
+                "below; open the revision list to compare, then save again."
             )
+        )
     creating = article is None
     if creating:
         article = Article(author_id=author_id, owner_id=author_id)
@@ -125,16 +131,24 @@ def save_article(
         return article, False
     _add_revision(article, author_id, note)
     if author_id is not None:  # an import without an author is summed up by its command
-        record(author_id, "article.create" if creating else "article.update", "article",
-               article.id, article.title, before, after)
+        record(
+            author_id,
+            "article.create" if creating else "article.update",
+            "article",
+            article.id,
+            article.title,
+            before,
+            after,
+        )
     if not creating:
         notify_followers(article, author_id)
     _finish(index_now)
     return article, True
 
 
-def assign(article: Article, data: ArticleData,
-           find_tags: Callable[[list[str]], list[Tag]] = _tags) -> None:
+def assign(
+    article: Article, data: ArticleData, find_tags: Callable[[list[str]], list[Tag]] = _tags
+) -> None:
     """Copy ``data`` onto ``article`` (tags through ``find_tags``), flushing nothing."""
     with db.session.no_autoflush:
         article.title = data.title.strip()
@@ -156,9 +170,11 @@ def _set_status(article: Article, status: str) -> None:
 def _add_revision(article: Article, author_id: int | None, note: str) -> ArticleRevision:
     db.session.flush()  # gives a new article its id
     article.updated_at = utcnow()
-    revision = ArticleRevision(article_id=article.id,
-                               number=latest_revision_number(article) + 1,
-                               **revision_values(article, author_id, note))
+    revision = ArticleRevision(
+        article_id=article.id,
+        number=latest_revision_number(article) + 1,
+        **revision_values(article, author_id, note),
+    )
     db.session.add(revision)
     enqueue("article", article.id)
     return revision
@@ -186,14 +202,20 @@ def _finish(index_now: bool) -> None:
         db.session.commit()
 
 
-def change_status(article: Article, status: str, author_id: int | None, note: str = "",
-                  replaced_by: Article | None = None) -> bool:
+def change_status(
+    article: Article,
+    status: str,
+    author_id: int | None,
+    note: str = "",
+    replaced_by: Article | None = None,
+) -> bool:
     """Publish, archive or send back to draft; recorded as a revision. False if unchanged.
     Archiving may name the published article that replaces this one."""
     if status not in ARTICLE_STATUSES:
         raise ArticleError(_l("Unknown status: %(status)s.", status=status))
-    if replaced_by is not None and (status != "archived" or replaced_by is article
-                                    or replaced_by.status != "published"):
+    if replaced_by is not None and (
+        status != "archived" or replaced_by is article or replaced_by.status != "published"
+    ):
         raise ArticleError(_l("The replacement must be another, published article."))
     if article.status == status:
         return False
@@ -201,8 +223,15 @@ def change_status(article: Article, status: str, author_id: int | None, note: st
     article.replaced_by_id = replaced_by.id if replaced_by is not None else None
     _set_status(article, status)
     _add_revision(article, author_id, note or f"Status: {status}")
-    record(author_id, STATUS_ACTIONS[status], "article", article.id, article.title, before,
-           {"status": article.status, "published_at": article.published_at})
+    record(
+        author_id,
+        STATUS_ACTIONS[status],
+        "article",
+        article.id,
+        article.title,
+        before,
+        {"status": article.status, "published_at": article.published_at},
+    )
     _finish(True)
     return True
 
@@ -227,8 +256,14 @@ def restore_revision(article: Article, number: int, author_id: int | None) -> Ar
         article.tags = _tags(old.tags.split(",") if old.tags else [])
     revision = _add_revision(article, author_id, f"Restored revision {number}")
     notify_followers(article, author_id)
-    record(author_id, "article.restore", "article", article.id,
-           f"{article.title} (revision {number} → {revision.number})", before,
-           snapshot_article(article))
+    record(
+        author_id,
+        "article.restore",
+        "article",
+        article.id,
+        f"{article.title} (revision {number} → {revision.number})",
+        before,
+        snapshot_article(article),
+    )
     _finish(True)
     return revision

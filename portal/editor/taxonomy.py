@@ -11,17 +11,33 @@ from portal.models import Article, Category, Tag, Topic, User, article_tags
 
 # Everything that lives in the category tree and carries tags, with its index doc type.
 TAGGED_MODELS = (("article", Article), ("forum", Topic))
-CATEGORY_FIELDS = ("name", "name_en", "slug", "parent_id", "description", "description_en",
-                   "position")
+CATEGORY_FIELDS = (
+    "name",
+    "name_en",
+    "slug",
+    "parent_id",
+    "description",
+    "description_en",
+    "position",
+)
 
 
 class TaxonomyError(ValueError):
     """A change to categories or tags that cannot be accepted."""
 
 
-def save_category(category: Category | None, *, name: str, name_en: str, slug: str,
-                  parent_id: int | None, description: str, position: int,
-                  description_en: str = "", actor: User | None = None) -> Category:
+def save_category(
+    category: Category | None,
+    *,
+    name: str,
+    name_en: str,
+    slug: str,
+    parent_id: int | None,
+    description: str,
+    position: int,
+    description_en: str = "",
+    actor: User | None = None,
+) -> Category:
     """Create or change a category (audited). The English name and description are shown to
     English readers; empty, they see the Chinese."""
     clash = db.session.scalar(select(Category).where(Category.slug == slug))
@@ -47,8 +63,15 @@ def save_category(category: Category | None, *, name: str, name_en: str, slug: s
             for doc_id in db.session.scalars(select(model.id).where(model.category_id.in_(ids))):
                 enqueue(doc_type, doc_id)
     db.session.flush()  # a new category's id, for the audit entry
-    record(actor, "category.create" if before is None else "category.update",
-           "category", category.id, category.name, before, snapshot(category, CATEGORY_FIELDS))
+    record(
+        actor,
+        "category.create" if before is None else "category.update",
+        "category",
+        category.id,
+        category.name,
+        before,
+        snapshot(category, CATEGORY_FIELDS),
+    )
     commit_and_index()
     return category
 
@@ -63,8 +86,14 @@ def delete_category(category: Category, actor: User | None = None) -> None:
     )
     if used:
         raise TaxonomyError(_l("%(n)d articles or topics are still in this category.", n=used))
-    record(actor, "category.delete", "category", category.id, category.name,
-           snapshot(category, CATEGORY_FIELDS))
+    record(
+        actor,
+        "category.delete",
+        "category",
+        category.id,
+        category.name,
+        snapshot(category, CATEGORY_FIELDS),
+    )
     db.session.delete(category)
     db.session.commit()
 
@@ -91,9 +120,15 @@ def rename_tag(tag: Tag, new_name: str, actor: User | None = None) -> Tag:
     other = db.session.scalar(select(Tag).where(func.lower(Tag.name) == new_name.lower()))
     _reindex_tagged(tag)
     merging = other is not None and other is not tag
-    record(actor, "tag.merge" if merging else "tag.rename", "tag", tag.id,
-           f"{tag.name} → {new_name}", {"name": tag.name},
-           {"name": new_name, "merged_into": other.id} if merging else {"name": new_name})
+    record(
+        actor,
+        "tag.merge" if merging else "tag.rename",
+        "tag",
+        tag.id,
+        f"{tag.name} → {new_name}",
+        {"name": tag.name},
+        {"name": new_name, "merged_into": other.id} if merging else {"name": new_name},
+    )
     if merging:
         for _doc_type, model in TAGGED_MODELS:
             for item in db.session.scalars(select(model).where(model.tags.contains(tag))):

@@ -32,10 +32,14 @@ def categories(category_id: int | None = None):
     if form.validate_on_submit():
         try:
             save_category(
-                category, name=form.name.data, name_en=form.name_en.data or "",
-                slug=form.slug.data.strip(), parent_id=form.parent_id.data,
+                category,
+                name=form.name.data,
+                name_en=form.name_en.data or "",
+                slug=form.slug.data.strip(),
+                parent_id=form.parent_id.data,
                 description=form.description.data or "",
-                description_en=form.description_en.data or "", position=form.position.data or 0,
+                description_en=form.description_en.data or "",
+                position=form.position.data or 0,
                 actor=current_user,
             )
         except TaxonomyError as error:
@@ -48,7 +52,10 @@ def categories(category_id: int | None = None):
     elif form.errors:
         status = 400
     return render_template(
-        "editor/categories.html", form=form, category=category, tree=category_tree(),
+        "editor/categories.html",
+        form=form,
+        category=category,
+        tree=category_tree(),
         confirm=ConfirmForm(),
     ), status
 
@@ -71,8 +78,9 @@ def remove_category(category_id: int):
 @bp.route("/tags")
 @editor_required
 def tags():
-    return render_template("editor/tags.html", tags=tags_with_counts(), form=TagForm(),
-                           confirm=ConfirmForm())
+    return render_template(
+        "editor/tags.html", tags=tags_with_counts(), form=TagForm(), confirm=ConfirmForm()
+    )
 
 
 @bp.route("/tags/<int:tag_id>/rename", methods=["POST"])

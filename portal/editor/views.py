@@ -80,15 +80,20 @@ def _form_data(form: ArticleForm) -> ArticleData:
     )
 
 
-def _render_form(form: ArticleForm, article: Article | None, status: int = 200,
-                 source: Article | None = None):
+def _render_form(
+    form: ArticleForm, article: Article | None, status: int = 200, source: Article | None = None
+):
     group = group_members(article) if article is not None else []
     return render_template(
-        "editor/edit.html", form=form, article=article, source=source,
+        "editor/edit.html",
+        form=form,
+        article=article,
+        source=source,
         group=[(member, is_outdated(member)) for member in group if member is not article],
         missing=missing_languages(article) if article is not None else [],
         owners=owner_choices(),
-        review_due=review_due(article) if article is not None else None), status
+        review_due=review_due(article) if article is not None else None,
+    ), status
 
 
 def _translation_source() -> Article | None:
@@ -114,8 +119,9 @@ def new_article():
             return _render_form(form, None, 400)
         try:
             root = check_translation(source, form.language.data)
-            article, _changed = save_article(None, _form_data(form), current_user.id,
-                                             form.note.data or _("Created"))
+            article, _changed = save_article(
+                None, _form_data(form), current_user.id, form.note.data or _("Created")
+            )
         except (ArticleError, TranslationError) as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -132,8 +138,14 @@ def new_article():
 def _warn_unlinked_titles(article: Article) -> None:
     """《Title》 references that name no published article stay plain text: say which."""
     for title in missing_titles(article.body_html or "", article.language, article.id):
-        flash(_("No published article is titled “%(title)s”: 《%(title)s》 is shown as plain "
-                "text, not as a link.", title=title), "info")
+        flash(
+            _(
+                "No published article is titled “%(title)s”: 《%(title)s》 is shown as plain "
+                "text, not as a link.",
+                title=title,
+            ),
+            "info",
+        )
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
@@ -151,7 +163,10 @@ def edit_article(article_id: int):
         try:
             check_translation(article, form.language.data, article)
             _article, changed = save_article(
-                article, _form_data(form), current_user.id, form.note.data or "",
+                article,
+                _form_data(form),
+                current_user.id,
+                form.note.data or "",
                 base_revision=base_revision,
             )
         except (ArticleError, TranslationError) as error:
@@ -207,8 +222,13 @@ def revision(article_id: int, number: int):
     body_rows = diff_text(previous.body_md if previous else "", current.body_md)
     field_changes = diff_fields(previous, current, REVISION_FIELDS) if previous else []
     return render_template(
-        "editor/revision.html", article=article, revision=current, previous=previous,
-        rows=body_rows, field_changes=field_changes, form=ConfirmForm(),
+        "editor/revision.html",
+        article=article,
+        revision=current,
+        previous=previous,
+        rows=body_rows,
+        field_changes=field_changes,
+        form=ConfirmForm(),
     )
 
 
@@ -246,6 +266,8 @@ def preview():
     if problem := markdown_problem(source):
         return jsonify({"error": str(problem)}), 400
     rendered = render_markdown(source)
-    warnings = [_("This image is on another site and will not be shown: %(url)s", url=url)
-                for url in external_images(rendered.html)]
+    warnings = [
+        _("This image is on another site and will not be shown: %(url)s", url=url)
+        for url in external_images(rendered.html)
+    ]
     return jsonify({"html": rendered.html, "toc": rendered.toc_html, "warnings": warnings})

@@ -15,5 +15,6 @@ def sweep_command():
     if not report.ran:
         click.echo("Another sweep is running; nothing done.")
         return
-    click.echo(f"Assigned {report.assigned}, escalated {report.escalated}, "
-               f"unrouted {report.unrouted}.")
+    click.echo(
+        f"Assigned {report.assigned}, escalated {report.escalated}, unrouted {report.unrouted}."
+    )

@@ -22,9 +22,16 @@ def _answered(topic: Topic, by_user_id: int | None, detail: str) -> None:
         assignment.state = "answered"
         assignment.closed_at = now()
     if topic.routing_state != "answered":
-        db.session.add(RoutingEvent(topic_id=topic.id, kind="answered", created_at=now(),
-                                    expert_id=assignment.expert_id if assignment else by_user_id,
-                                    actor_id=by_user_id, detail=detail))
+        db.session.add(
+            RoutingEvent(
+                topic_id=topic.id,
+                kind="answered",
+                created_at=now(),
+                expert_id=assignment.expert_id if assignment else by_user_id,
+                actor_id=by_user_id,
+                detail=detail,
+            )
+        )
     topic.routing_state = "answered"
 
 

@@ -11,13 +11,18 @@ from portal.forms import WholeNumberField, required_int
 
 class ProfileForm(FlaskForm):
     # Checkboxes, not a multi-select: picking several needs no Ctrl-click.
-    categories = SelectMultipleField(_l("Expertise categories"), coerce=required_int,
-                                     widget=ListWidget(prefix_label=False),
-                                     option_widget=CheckboxInput())
-    tags = StringField(_l("Expertise tags (comma separated)"),
-                       validators=[Optional(), Length(max=500)])
-    keywords = StringField(_l("Keywords (e.g. product names)"),
-                           validators=[Optional(), Length(max=500)])
+    categories = SelectMultipleField(
+        _l("Expertise categories"),
+        coerce=required_int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    tags = StringField(
+        _l("Expertise tags (comma separated)"), validators=[Optional(), Length(max=500)]
+    )
+    keywords = StringField(
+        _l("Keywords (e.g. product names)"), validators=[Optional(), Length(max=500)]
+    )
     on_duty = BooleanField(_l("On duty (receive new questions)"))
     max_open = WholeNumberField(_l("Maximum open assignments"), default=5, low=0, high=100)
 

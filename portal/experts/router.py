@@ -60,7 +60,8 @@ def needs_expert(topic: Topic, at: datetime) -> bool:
 def _open_loads() -> dict[int, int]:
     rows = db.session.execute(
         select(Assignment.expert_id, func.count())
-        .where(Assignment.state == "open").group_by(Assignment.expert_id)
+        .where(Assignment.state == "open")
+        .group_by(Assignment.expert_id)
     )
     return dict(rows.all())
 
@@ -91,7 +92,8 @@ def rank_experts(topic: Topic, exclude: set[int]) -> list[tuple[float, ExpertPro
     tokens = _topic_tokens(topic)
     candidates = []
     profiles = db.session.scalars(
-        select(ExpertProfile).join(User, User.id == ExpertProfile.user_id)
+        select(ExpertProfile)
+        .join(User, User.id == ExpertProfile.user_id)
         .where(ExpertProfile.on_duty.is_(True), User.active.is_(True), User.role == "expert")
     )
     for profile in profiles:
@@ -106,23 +108,40 @@ def rank_experts(topic: Topic, exclude: set[int]) -> list[tuple[float, ExpertPro
 
     def order(item):
         score, profile = item
-        return (-score, loads.get(profile.user_id, 0), profile.last_assigned_at or oldest,
-                profile.user_id)
+        return (
+            -score,
+            loads.get(profile.user_id, 0),
+            profile.last_assigned_at or oldest,
+            profile.user_id,
+        )
 
     return sorted(candidates, key=order)
 
 
 def experts_tried(topic: Topic) -> set[int]:
     """Experts who already had this question (declined, escalated or reassigned away)."""
-    return set(db.session.scalars(
-        select(Assignment.expert_id).where(Assignment.topic_id == topic.id)
-    ))
+    return set(
+        db.session.scalars(select(Assignment.expert_id).where(Assignment.topic_id == topic.id))
+    )
 
 
-def record_event(topic: Topic, kind: str, expert_id: int | None = None, actor_id: int | None = None,
-           detail: str = "") -> None:
-    db.session.add(RoutingEvent(topic_id=topic.id, kind=kind, expert_id=expert_id,
-                                actor_id=actor_id, detail=detail[:500], created_at=now()))
+def record_event(
+    topic: Topic,
+    kind: str,
+    expert_id: int | None = None,
+    actor_id: int | None = None,
+    detail: str = "",
+) -> None:
+    db.session.add(
+        RoutingEvent(
+            topic_id=topic.id,
+            kind=kind,
+            expert_id=expert_id,
+            actor_id=actor_id,
+            detail=detail[:500],
+            created_at=now(),
+        )
+    )
 
 
 def topic_link(topic: Topic) -> str:
@@ -132,17 +151,22 @@ def topic_link(topic: Topic) -> str:
         return f"/forum/t/{topic.id}"
 
 
-def assign_to(topic: Topic, profile: ExpertProfile, detail: str = "",
-              actor_id: int | None = None) -> Assignment:
+def assign_to(
+    topic: Topic, profile: ExpertProfile, detail: str = "", actor_id: int | None = None
+) -> Assignment:
     at = now()
-    assignment = Assignment(topic_id=topic.id, expert_id=profile.user_id, state="open",
-                            assigned_at=at, due_at=at + first_response_target(topic))
+    assignment = Assignment(
+        topic_id=topic.id,
+        expert_id=profile.user_id,
+        state="open",
+        assigned_at=at,
+        due_at=at + first_response_target(topic),
+    )
     db.session.add(assignment)
     profile.last_assigned_at = at
     topic.routing_state = "assigned"
     record_event(topic, "assigned", profile.user_id, actor_id, detail)
-    notify([profile.user_id], "assigned",
-           f"New question for you: {topic.title}", topic_link(topic))
+    notify([profile.user_id], "assigned", f"New question for you: {topic.title}", topic_link(topic))
     return assignment
 
 
@@ -154,15 +178,18 @@ def route(topic: Topic, detail: str = "") -> Assignment | None:
     if topic.routing_state != "unrouted":
         topic.routing_state = "unrouted"
         record_event(topic, "unrouted", detail="no available expert matches")
-        notify(editor_ids(), "unrouted", f"No expert available for: {topic.title}",
-               topic_link(topic))
+        notify(
+            editor_ids(), "unrouted", f"No expert available for: {topic.title}", topic_link(topic)
+        )
     return None
 
 
 def editor_ids() -> list[int]:
-    return list(db.session.scalars(
-        select(User.id).where(User.role.in_(EDITOR_ROLES), User.active.is_(True))
-    ))
+    return list(
+        db.session.scalars(
+            select(User.id).where(User.role.in_(EDITOR_ROLES), User.active.is_(True))
+        )
+    )
 
 
 def commit_or_skip() -> bool:

@@ -48,15 +48,15 @@ def sweep() -> SweepReport:
 def _escalate_overdue(report: SweepReport) -> None:
     at = now()
     overdue = db.session.scalars(
-        select(Assignment).where(Assignment.state == "open", Assignment.due_at <= at)
+        select(Assignment)
+        .where(Assignment.state == "open", Assignment.due_at <= at)
         .order_by(Assignment.due_at)
     ).all()
     for assignment in overdue:
         topic = assignment.topic
         assignment.state, assignment.closed_at = "escalated", at
         record_event(topic, "escalated", assignment.expert_id, detail="past due time")
-        notify(editor_ids(), "escalated", f"Overdue, reassigned: {topic.title}",
-               topic_link(topic))
+        notify(editor_ids(), "escalated", f"Overdue, reassigned: {topic.title}", topic_link(topic))
         db.session.flush()
         route(topic, detail="after escalation")
         if commit_or_skip():
@@ -67,10 +67,14 @@ def _escalate_overdue(report: SweepReport) -> None:
 def _route_waiting(report: SweepReport) -> None:
     at = now()
     waiting = db.session.scalars(
-        select(Topic).where(
-            Topic.kind == "question", Topic.routing_state.in_(("waiting", "unrouted")),
-            Topic.accepted_post_id.is_(None), Topic.first_response_at.is_(None),
-        ).order_by(Topic.created_at)
+        select(Topic)
+        .where(
+            Topic.kind == "question",
+            Topic.routing_state.in_(("waiting", "unrouted")),
+            Topic.accepted_post_id.is_(None),
+            Topic.first_response_at.is_(None),
+        )
+        .order_by(Topic.created_at)
     ).all()
     for topic in waiting:
         if not needs_expert(topic, at) or open_assignment(topic) is not None:
@@ -99,9 +103,15 @@ def decline(assignment: Assignment, expert: User, reason: str) -> Assignment | N
     record_event(topic, "declined", expert.id, expert.id, reason)
     db.session.flush()
     new = route(topic, detail="after decline")
-    record(expert, "assignment.decline", "topic", topic.id, topic.title,
-           {"expert_id": expert.id},
-           {"expert_id": new.expert_id if new else None, "reason": assignment.decline_reason})
+    record(
+        expert,
+        "assignment.decline",
+        "topic",
+        topic.id,
+        topic.title,
+        {"expert_id": expert.id},
+        {"expert_id": new.expert_id if new else None, "reason": assignment.decline_reason},
+    )
     db.session.commit()
     return new
 
@@ -122,12 +132,25 @@ def reassign(topic: Topic, expert_user: User, actor: User) -> Assignment:
             raise RoutingError("That expert already has this question.")
         current.state, current.closed_at = "reassigned", now()
         record_event(topic, "reassigned", current.expert_id, actor.id, f"by {actor.display_name}")
-        notify([current.expert_id], "reassigned", f"Reassigned to someone else: {topic.title}",
-               topic_link(topic), email=False)
+        notify(
+            [current.expert_id],
+            "reassigned",
+            f"Reassigned to someone else: {topic.title}",
+            topic_link(topic),
+            email=False,
+        )
         db.session.flush()
-    assignment = assign_to(topic, profile, detail=f"by hand: {actor.display_name}",
-                           actor_id=actor.id)
-    record(actor, "topic.reassign", "topic", topic.id, topic.title, before,
-           {"expert_id": expert_user.id})
+    assignment = assign_to(
+        topic, profile, detail=f"by hand: {actor.display_name}", actor_id=actor.id
+    )
+    record(
+        actor,
+        "topic.reassign",
+        "topic",
+        topic.id,
+        topic.title,
+        before,
+        {"expert_id": expert_user.id},
+    )
     db.session.commit()
     return assignment

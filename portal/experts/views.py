@@ -29,9 +29,14 @@ from portal.roles import STAFF_ROLES
 
 expert_or_editor = role_required(*STAFF_ROLES)
 # Routing event kinds as editors read them.
-EVENT_LABELS = {"assigned": _l("Assigned"), "unrouted": _l("No expert available"),
-                "escalated": _l("Escalated"), "declined": _l("Declined"),
-                "reassigned": _l("Reassigned"), "answered": _l("Answered")}
+EVENT_LABELS = {
+    "assigned": _l("Assigned"),
+    "unrouted": _l("No expert available"),
+    "escalated": _l("Escalated"),
+    "declined": _l("Declined"),
+    "reassigned": _l("Reassigned"),
+    "answered": _l("Answered"),
+}
 
 
 def _queue_sort(default: str | None) -> str | None:
@@ -50,8 +55,12 @@ def queue():
     answered = recently_answered(current_user.id)
     sort = _queue_sort("time_left")
     return render_template(
-        "experts/queue.html", assignments=my_open_assignments(current_user.id, sort),
-        sort=sort, answered=answered, stats=queue_stats(answered), decline_form=DeclineForm(),
+        "experts/queue.html",
+        assignments=my_open_assignments(current_user.id, sort),
+        sort=sort,
+        answered=answered,
+        stats=queue_stats(answered),
+        decline_form=DeclineForm(),
         profile=profile_for(current_user),
     )
 
@@ -63,8 +72,12 @@ def all_queues():
     form.expert_id.choices = options((u.id, u.display_name) for u in active_experts())
     sort = _queue_sort(None)
     return render_template(
-        "experts/all_queues.html", assignments=all_open_assignments(sort), sort=sort,
-        unrouted=unrouted_topics(), form=form, events=routing_history(),
+        "experts/all_queues.html",
+        assignments=all_open_assignments(sort),
+        sort=sort,
+        unrouted=unrouted_topics(),
+        form=form,
+        events=routing_history(),
         event_labels=EVENT_LABELS,
     )
 
@@ -112,15 +125,21 @@ def _edit_profile(user: User, status_ok: str):
         form.categories.data = [c.id for c in profile.categories]
         form.tags.data = ", ".join(t.name for t in profile.tags)
     if form.validate_on_submit():
-        update_profile(profile, category_ids=form.categories.data or [],
-                       tags=[form.tags.data or ""], keywords=form.keywords.data or "",
-                       on_duty=form.on_duty.data, max_open=form.max_open.data,
-                       actor=None if user.id == current_user.id else current_user)
+        update_profile(
+            profile,
+            category_ids=form.categories.data or [],
+            tags=[form.tags.data or ""],
+            keywords=form.keywords.data or "",
+            on_duty=form.on_duty.data,
+            max_open=form.max_open.data,
+            actor=None if user.id == current_user.id else current_user,
+        )
         flash(status_ok, "success")
         return redirect(request.path)
     db.session.commit()  # keep a newly created empty profile
     return render_template("experts/profile.html", form=form, expert=user), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -13,16 +13,23 @@ from portal.kb.queries import category_choices
 
 def _body_field(label):
     required = DataRequired(message=_l("Please write something first."))
-    return TextAreaField(label, validators=[required, Length(max=BODY_MAX_CHARS),
-                                            markdown_within_limits])
+    return TextAreaField(
+        label, validators=[required, Length(max=BODY_MAX_CHARS), markdown_within_limits]
+    )
 
 
 class TopicForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX_CHARS)])
-    kind = RadioField(_l("Kind"), default="question", choices=options([
-        ("question", _l("A question (someone should answer it)")),
-        ("discussion", _l("A discussion (share or talk about something)")),
-    ]))
+    kind = RadioField(
+        _l("Kind"),
+        default="question",
+        choices=options(
+            [
+                ("question", _l("A question (someone should answer it)")),
+                ("discussion", _l("A discussion (share or talk about something)")),
+            ]
+        ),
+    )
     category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=300)])
     body_md = _body_field(_l("Details (Markdown)"))
@@ -43,8 +50,10 @@ class EditPostForm(FlaskForm):
 
 
 class FlagForm(FlaskForm):
-    reason = StringField(_l("What is wrong with this post?"),
-                         validators=[DataRequired(), Length(max=REASON_MAX_CHARS)])
+    reason = StringField(
+        _l("What is wrong with this post?"),
+        validators=[DataRequired(), Length(max=REASON_MAX_CHARS)],
+    )
 
 
 class MoveForm(FlaskForm):

@@ -36,6 +36,7 @@ def require_moderator(user) -> None:
 
 # -- flags ----------------------------------------------------------------------------------
 
+
 class AlreadyFlagged(ForumError):
     """This reader's earlier flag on the post is still open: nothing to add."""
 
@@ -49,11 +50,13 @@ def flag_post(post: Post, user: User, reason: str) -> Flag:
         raise ForumError(_l("The reason may be at most %(n)d characters.", n=REASON_MAX_CHARS))
     if not post.visible or not post.topic.visible:
         raise ForumError(_l("This post was already removed."))
-    already = db.session.scalar(select(Flag.id).where(
-        Flag.post_id == post.id, Flag.user_id == user.id, Flag.resolved_at.is_(None)))
+    already = db.session.scalar(
+        select(Flag.id).where(
+            Flag.post_id == post.id, Flag.user_id == user.id, Flag.resolved_at.is_(None)
+        )
+    )
     if already is not None:
-        raise AlreadyFlagged(_l("You have already flagged this post; a moderator will look at "
-                                "it."))
+        raise AlreadyFlagged(_l("You have already flagged this post; a moderator will look at it."))
     flag = Flag(post_id=post.id, user_id=user.id, reason=reason, created_at=now())
     db.session.add(flag)
     db.session.commit()
@@ -62,10 +65,14 @@ def flag_post(post: Post, user: User, reason: str) -> Flag:
 
 def open_flags() -> list[Flag]:
     """Unresolved flags, oldest first (the queue editors work through)."""
-    return list(db.session.scalars(
-        select(Flag).where(Flag.resolved_at.is_(None)).order_by(Flag.created_at, Flag.id)
-        .options(selectinload(Flag.post).selectinload(Post.topic), selectinload(Flag.user))
-    ))
+    return list(
+        db.session.scalars(
+            select(Flag)
+            .where(Flag.resolved_at.is_(None))
+            .order_by(Flag.created_at, Flag.id)
+            .options(selectinload(Flag.post).selectinload(Post.topic), selectinload(Flag.user))
+        )
+    )
 
 
 def resolve_flag(flag: Flag, actor: User, action: str) -> int:
@@ -74,22 +81,34 @@ def resolve_flag(flag: Flag, actor: User, action: str) -> int:
     require_moderator(actor)
     if action not in RESOLUTIONS:
         raise ForumError(_l("Choose whether to hide the post or dismiss the flag."))
-    flags = db.session.scalars(select(Flag).where(
-        Flag.post_id == flag.post_id, Flag.resolved_at.is_(None))).all()
-    before = {"open_flags": len(flags), "hidden": flag.post.hidden,
-              "reasons": [item.reason for item in flags]}
+    flags = db.session.scalars(
+        select(Flag).where(Flag.post_id == flag.post_id, Flag.resolved_at.is_(None))
+    ).all()
+    before = {
+        "open_flags": len(flags),
+        "hidden": flag.post.hidden,
+        "reasons": [item.reason for item in flags],
+    }
     for item in flags:
         item.resolved_at, item.resolved_by_id = now(), actor.id
         item.resolution = RESOLUTIONS[action]
     if action == "hide":
         _set_post_hidden(flag.post, True)
-    record(actor, "flag.resolve", "post", flag.post_id, flag.post.topic.title, before,
-           {"open_flags": 0, "hidden": flag.post.hidden, "resolution": RESOLUTIONS[action]})
+    record(
+        actor,
+        "flag.resolve",
+        "post",
+        flag.post_id,
+        flag.post.topic.title,
+        before,
+        {"open_flags": 0, "hidden": flag.post.hidden, "resolution": RESOLUTIONS[action]},
+    )
     commit_and_index()
     return len(flags)
 
 
 # -- hiding, locking, moving ----------------------------------------------------------------
+
 
 def _set_topic_hidden(topic: Topic, hidden: bool) -> None:
     topic.hidden = hidden
@@ -117,8 +136,15 @@ def set_post_hidden(post: Post, hidden: bool, actor: User) -> None:
     require_moderator(actor)
     before = {"hidden": post.hidden}
     _set_post_hidden(post, hidden)
-    record(actor, "post.hide" if hidden else "post.unhide", "post", post.id, post.topic.title,
-           before, {"hidden": post.hidden})
+    record(
+        actor,
+        "post.hide" if hidden else "post.unhide",
+        "post",
+        post.id,
+        post.topic.title,
+        before,
+        {"hidden": post.hidden},
+    )
     commit_and_index()
     logger.info("post %d %s by user %d", post.id, "hidden" if hidden else "shown", actor.id)
 
@@ -127,8 +153,15 @@ def set_topic_hidden(topic: Topic, hidden: bool, actor: User) -> None:
     require_moderator(actor)
     before = {"hidden": topic.hidden}
     _set_topic_hidden(topic, hidden)
-    record(actor, "topic.hide" if hidden else "topic.unhide", "topic", topic.id, topic.title,
-           before, {"hidden": topic.hidden})
+    record(
+        actor,
+        "topic.hide" if hidden else "topic.unhide",
+        "topic",
+        topic.id,
+        topic.title,
+        before,
+        {"hidden": topic.hidden},
+    )
     commit_and_index()
     logger.info("topic %d %s by user %d", topic.id, "hidden" if hidden else "shown", actor.id)
 
@@ -136,8 +169,15 @@ def set_topic_hidden(topic: Topic, hidden: bool, actor: User) -> None:
 def set_locked(topic: Topic, locked: bool, actor: User) -> None:
     """A locked topic takes no new replies (the index does not change)."""
     require_moderator(actor)
-    record(actor, "topic.lock" if locked else "topic.unlock", "topic", topic.id, topic.title,
-           {"locked": topic.locked}, {"locked": locked})
+    record(
+        actor,
+        "topic.lock" if locked else "topic.unlock",
+        "topic",
+        topic.id,
+        topic.title,
+        {"locked": topic.locked},
+        {"locked": locked},
+    )
     topic.locked = locked
     db.session.commit()
 
@@ -148,14 +188,22 @@ def move_topic(topic: Topic, category_id: int | None, actor: User) -> None:
         raise ForumError(_l("That category does not exist."))
     if topic.category_id == category_id:
         return
-    record(actor, "topic.move", "topic", topic.id, topic.title,
-           {"category_id": topic.category_id}, {"category_id": category_id})
+    record(
+        actor,
+        "topic.move",
+        "topic",
+        topic.id,
+        topic.title,
+        {"category_id": topic.category_id},
+        {"category_id": category_id},
+    )
     topic.category_id = category_id
     enqueue("forum", topic.id)  # the category path is part of the search document
     commit_and_index()
 
 
 # -- bans -----------------------------------------------------------------------------------
+
 
 def set_banned(user: User, banned: bool, actor: User) -> None:
     """Ban a user from posting (reading stays open), or lift the ban."""
@@ -169,7 +217,14 @@ def set_banned(user: User, banned: bool, actor: User) -> None:
         user.banned_at = now()
     elif not banned:
         user.banned_at = None
-    record(actor, "user.ban" if banned else "user.unban", "user", user.id, user.email, before,
-           {"banned_at": user.banned_at})
+    record(
+        actor,
+        "user.ban" if banned else "user.unban",
+        "user",
+        user.id,
+        user.email,
+        before,
+        {"banned_at": user.banned_at},
+    )
     db.session.commit()
     logger.info("user %d %s by user %d", user.id, "banned" if banned else "unbanned", actor.id)

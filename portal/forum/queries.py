@@ -40,9 +40,15 @@ def _votes_per_topic():
     )
 
 
-def list_topics(*, sort: str = "latest", category: Category | None = None,
-                tag: str | None = None, page: int = 1, per_page: int = PER_PAGE,
-                include_hidden: bool = False) -> TopicPage:
+def list_topics(
+    *,
+    sort: str = "latest",
+    category: Category | None = None,
+    tag: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    include_hidden: bool = False,
+) -> TopicPage:
     """Topics for a list page. ``category`` includes its sub-categories; ``include_hidden``
     is for moderators (deleted topics never show)."""
     if sort not in SORTS:
@@ -62,12 +68,16 @@ def list_topics(*, sort: str = "latest", category: Category | None = None,
     if sort == "top":
         votes = _votes_per_topic()
         query = query.outerjoin(votes, votes.c.topic_id == Topic.id).order_by(
-            func.coalesce(votes.c.votes, 0).desc(), Topic.reply_count.desc(),
-            Topic.last_activity_at.desc(), Topic.id.desc())
+            func.coalesce(votes.c.votes, 0).desc(),
+            Topic.reply_count.desc(),
+            Topic.last_activity_at.desc(),
+            Topic.id.desc(),
+        )
     else:
         query = query.order_by(Topic.last_activity_at.desc(), Topic.id.desc())
-    query = query.options(selectinload(Topic.tags), selectinload(Topic.category),
-                          selectinload(Topic.author))
+    query = query.options(
+        selectinload(Topic.tags), selectinload(Topic.category), selectinload(Topic.author)
+    )
     topics = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
     return TopicPage(list(topics), total, page, per_page)
 
@@ -77,9 +87,13 @@ def category_by_slug(slug: str) -> Category | None:
 
 
 def root_categories() -> list[Category]:
-    return list(db.session.scalars(
-        select(Category).where(Category.parent_id.is_(None))
-        .order_by(Category.position, Category.id)))
+    return list(
+        db.session.scalars(
+            select(Category)
+            .where(Category.parent_id.is_(None))
+            .order_by(Category.position, Category.id)
+        )
+    )
 
 
 @dataclass
@@ -96,19 +110,27 @@ class Thread:
 
 def load_thread(topic: Topic, viewer) -> Thread:
     posts = db.session.scalars(
-        select(Post).where(Post.topic_id == topic.id).order_by(Post.id)
+        select(Post)
+        .where(Post.topic_id == topic.id)
+        .order_by(Post.id)
         .options(selectinload(Post.author), selectinload(Post.edits))
     ).all()
     moderator = is_moderator(viewer)
     question = next(p for p in posts if p.is_question)
     accepted = next((p for p in posts if p.id == topic.accepted_post_id and p.visible), None)
-    replies = [p for p in posts if not p.is_question and p is not accepted
-               and (moderator or not p.hidden)]
+    replies = [
+        p for p in posts if not p.is_question and p is not accepted and (moderator or not p.hidden)
+    ]
     thread = Thread(topic, question, accepted, replies)
     if viewer.is_authenticated:
         ids = [p.id for p in posts]
-        thread.my_votes = set(db.session.scalars(select(PostVote.post_id).where(
-            PostVote.user_id == viewer.id, PostVote.post_id.in_(ids))))
+        thread.my_votes = set(
+            db.session.scalars(
+                select(PostVote.post_id).where(
+                    PostVote.user_id == viewer.id, PostVote.post_id.in_(ids)
+                )
+            )
+        )
         thread.watching = topic_watch(viewer.id, topic.id) is not None
     return thread
 
@@ -127,8 +149,9 @@ def count_view(topic: Topic, visitor_key: str, viewer_id: int | None = None) -> 
         db.session.add(TopicViewMark(topic_id=topic.id, visitor_key=visitor_key, counted_at=at))
     else:
         mark.counted_at = at
-    db.session.execute(update(Topic).where(Topic.id == topic.id)
-                       .values(view_count=Topic.view_count + 1))
+    db.session.execute(
+        update(Topic).where(Topic.id == topic.id).values(view_count=Topic.view_count + 1)
+    )
     try:
         db.session.commit()
     except IntegrityError:  # the same visitor's other request counted it a moment ago

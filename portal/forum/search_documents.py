@@ -89,7 +89,8 @@ def iter_topics() -> Iterator[IndexDocument]:
 
 def count_topics() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Topic)
+        select(func.count())
+        .select_from(Topic)
         .where(Topic.hidden.is_(False), Topic.deleted_at.is_(None))
     )
 

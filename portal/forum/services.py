@@ -59,6 +59,7 @@ def is_moderator(user) -> bool:
 
 # -- who may post ---------------------------------------------------------------------------
 
+
 def check_not_banned(user: User) -> None:
     if is_banned(user):
         raise PostingForbidden(BANNED_MESSAGE)
@@ -71,18 +72,26 @@ def check_throttle(user: User) -> None:
     if is_staff(user):
         return
     if user.created_at is not None and at - user.created_at >= timedelta(
-            days=config["NEW_ACCOUNT_DAYS"]):
+        days=config["NEW_ACCOUNT_DAYS"]
+    ):
         return
     limit = config["NEW_ACCOUNT_POSTS_PER_HOUR"]
-    recent = db.session.scalar(
-        select(func.count()).select_from(Post)
-        .where(Post.author_id == user.id, Post.created_at > at - timedelta(hours=1))
-    ) or 0
+    recent = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(Post.author_id == user.id, Post.created_at > at - timedelta(hours=1))
+        )
+        or 0
+    )
     if recent >= limit:
-        raise PostingThrottled(_l(
-            "New accounts can post %(n)d times per hour. Please wait a while and try again; "
-            "your text has not been lost.", n=limit,
-        ))
+        raise PostingThrottled(
+            _l(
+                "New accounts can post %(n)d times per hour. Please wait a while and try again; "
+                "your text has not been lost.",
+                n=limit,
+            )
+        )
 
 
 def check_can_post(user: User) -> None:
@@ -91,6 +100,7 @@ def check_can_post(user: User) -> None:
 
 
 # -- validation -----------------------------------------------------------------------------
+
 
 def clean_title(title: str | None) -> str:
     title = " ".join((title or "").split())
@@ -106,8 +116,13 @@ def clean_body(body_md: str | None) -> str:
     if not body:
         raise ForumError(_l("Please write something first."))
     if len(body) > BODY_MAX_CHARS:
-        raise ForumError(_l("The text may be at most %(n)d characters (it has %(len)d).",
-                            n=BODY_MAX_CHARS, len=len(body)))
+        raise ForumError(
+            _l(
+                "The text may be at most %(n)d characters (it has %(len)d).",
+                n=BODY_MAX_CHARS,
+                len=len(body),
+            )
+        )
     if problem := markdown_problem(body):
         raise ForumError(problem)
     return body
@@ -133,17 +148,34 @@ def check_topic_open(topic: Topic, user: User) -> None:
 
 
 def visible_reply_count(topic: Topic) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Post).where(
-            Post.topic_id == topic.id, Post.is_question.is_(False),
-            Post.hidden.is_(False), Post.deleted_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(
+                Post.topic_id == topic.id,
+                Post.is_question.is_(False),
+                Post.hidden.is_(False),
+                Post.deleted_at.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 # -- topics and replies ---------------------------------------------------------------------
 
-def create_topic(author: User, *, title: str, body_md: str, kind: str = "question",
-                 category_id: int | None = None, tags=(), wants_expert: bool = False) -> Topic:
+
+def create_topic(
+    author: User,
+    *,
+    title: str,
+    body_md: str,
+    kind: str = "question",
+    category_id: int | None = None,
+    tags=(),
+    wants_expert: bool = False,
+) -> Topic:
     """Open a topic with its opening post; the author watches it, the category's watchers
     hear about it, and it is searchable when this returns."""
     check_can_post(author)
@@ -155,13 +187,23 @@ def create_topic(author: User, *, title: str, body_md: str, kind: str = "questio
     at = now()
     question = kind == "question"
     with db.session.no_autoflush:
-        topic = Topic(kind=kind, title=title, category_id=category_id, author_id=author.id,
-                      created_at=at, last_activity_at=at, reply_count=0, view_count=0,
-                      wants_expert=bool(wants_expert and question),
-                      routing_state="waiting" if question else "none", tags=_tags(tags))
+        topic = Topic(
+            kind=kind,
+            title=title,
+            category_id=category_id,
+            author_id=author.id,
+            created_at=at,
+            last_activity_at=at,
+            reply_count=0,
+            view_count=0,
+            wants_expert=bool(wants_expert and question),
+            routing_state="waiting" if question else "none",
+            tags=_tags(tags),
+        )
         db.session.add(topic)
-        db.session.add(Post(topic=topic, author_id=author.id, body_md=body, is_question=True,
-                            created_at=at))
+        db.session.add(
+            Post(topic=topic, author_id=author.id, body_md=body, is_question=True, created_at=at)
+        )
         db.session.flush()
     watching.ensure_topic_watch(author.id, topic.id)
     watching.notify_new_topic(topic, author)
@@ -199,8 +241,9 @@ def quote_text(post: Post) -> str:
 
 
 def can_edit(user, post: Post) -> bool:
-    return bool(user is not None and user.is_authenticated and user.id == post.author_id
-                and post.visible)
+    return bool(
+        user is not None and user.is_authenticated and user.id == post.author_id and post.visible
+    )
 
 
 def edit_post(post: Post, editor: User, *, body_md: str, title: str | None = None) -> bool:
@@ -217,9 +260,15 @@ def edit_post(post: Post, editor: User, *, body_md: str, title: str | None = Non
     new_title = clean_title(title) if post.is_question and title is not None else topic.title
     if body == post.body_md and new_title == topic.title:
         return False
-    db.session.add(PostEdit(post_id=post.id, editor_id=editor.id, old_body_md=post.body_md,
-                            old_title=topic.title if post.is_question else None,
-                            created_at=now()))
+    db.session.add(
+        PostEdit(
+            post_id=post.id,
+            editor_id=editor.id,
+            old_body_md=post.body_md,
+            old_title=topic.title if post.is_question else None,
+            created_at=now(),
+        )
+    )
     post.body_md, post.edited_at = body, now()
     topic.title = new_title
     enqueue("forum", topic.id)
@@ -255,6 +304,7 @@ def unaccept_if(topic: Topic, post: Post) -> None:
 
 # -- votes and accepted answers -------------------------------------------------------------
 
+
 def vote(post: Post, user: User) -> bool:
     """Toggle the user's up-vote on a reply; returns whether the user now votes for it."""
     if post.is_question:
@@ -264,7 +314,8 @@ def vote(post: Post, user: User) -> bool:
     if post.author_id == user.id:
         raise PostingForbidden(_l("You cannot vote for your own post."))
     existing = db.session.scalar(
-        select(PostVote).where(PostVote.post_id == post.id, PostVote.user_id == user.id))
+        select(PostVote).where(PostVote.post_id == post.id, PostVote.user_id == user.id)
+    )
     if existing is not None:
         db.session.delete(existing)
     else:
@@ -274,8 +325,12 @@ def vote(post: Post, user: User) -> bool:
     except IntegrityError:  # a double click raced us: the vote is already there
         db.session.rollback()
         return True
-    post.score = db.session.scalar(
-        select(func.count()).select_from(PostVote).where(PostVote.post_id == post.id)) or 0
+    post.score = (
+        db.session.scalar(
+            select(func.count()).select_from(PostVote).where(PostVote.post_id == post.id)
+        )
+        or 0
+    )
     db.session.commit()
     return existing is None
 
@@ -302,8 +357,12 @@ def accept_answer(topic: Topic, post: Post, actor: User) -> None:
     topic.accepted_post = post
     topic.accepted_post_id = post.id
     events.on_answer_accepted(topic, post)
-    notify([post.author_id], "forum_accepted",
-           _("Your answer to “%(title)s” was accepted.", title=topic.title),
-           topic_path(topic.id, f"post-{post.id}"), exclude=actor.id)
+    notify(
+        [post.author_id],
+        "forum_accepted",
+        _("Your answer to “%(title)s” was accepted.", title=topic.title),
+        topic_path(topic.id, f"post-{post.id}"),
+        exclude=actor.id,
+    )
     enqueue("forum", topic.id)
     commit_and_index()

@@ -16,8 +16,10 @@ def article_body(topic: Topic, topic_url: str) -> str:
     """The question, the accepted answer under a heading, and a link back to the topic."""
     question = next(p for p in topic.posts if p.is_question)
     answer = topic.accepted_post
-    return (f"{question.body_md.strip()}\n\n## 解答\n\n{answer.body_md.strip()}\n\n"
-            f"来源：[社区问答 #{topic.id}]({topic_url})\n")
+    return (
+        f"{question.body_md.strip()}\n\n## 解答\n\n{answer.body_md.strip()}\n\n"
+        f"来源：[社区问答 #{topic.id}]({topic_url})\n"
+    )
 
 
 def turn_into_article(topic: Topic, actor: User, topic_url: str) -> Article:
@@ -42,8 +44,15 @@ def turn_into_article(topic: Topic, actor: User, topic_url: str) -> Article:
     )
     # save_article commits on its own; the link on the topic follows in a second commit.
     article, _changed = save_article(None, data, actor.id, f"From forum topic #{topic.id}")
-    record(actor, "topic.to_article", "topic", topic.id, topic.title,
-           {"article_id": topic.article_id}, {"article_id": article.id})
+    record(
+        actor,
+        "topic.to_article",
+        "topic",
+        topic.id,
+        topic.title,
+        {"article_id": topic.article_id},
+        {"article_id": article.id},
+    )
     topic.article_id = article.id
     db.session.commit()
     return article

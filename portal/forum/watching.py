@@ -15,12 +15,14 @@ from portal.notify.services import notify
 
 def topic_watch(user_id: int, topic_id: int) -> Watch | None:
     return db.session.scalar(
-        select(Watch).where(Watch.user_id == user_id, Watch.topic_id == topic_id))
+        select(Watch).where(Watch.user_id == user_id, Watch.topic_id == topic_id)
+    )
 
 
 def category_watch(user_id: int, category_id: int) -> Watch | None:
     return db.session.scalar(
-        select(Watch).where(Watch.user_id == user_id, Watch.category_id == category_id))
+        select(Watch).where(Watch.user_id == user_id, Watch.category_id == category_id)
+    )
 
 
 def ensure_topic_watch(user_id: int, topic_id: int) -> None:
@@ -41,14 +43,17 @@ def _toggle(existing: Watch | None, new: Watch) -> bool:
 
 def toggle_topic_watch(user: User, topic: Topic) -> bool:
     """Watch or stop watching; returns whether the user now watches the topic."""
-    return _toggle(topic_watch(user.id, topic.id),
-                   Watch(user_id=user.id, topic_id=topic.id, created_at=now()))
+    return _toggle(
+        topic_watch(user.id, topic.id), Watch(user_id=user.id, topic_id=topic.id, created_at=now())
+    )
 
 
 def toggle_category_watch(user: User, category: Category) -> bool:
     """Watch or stop watching new topics in a category (and its sub-categories)."""
-    return _toggle(category_watch(user.id, category.id),
-                   Watch(user_id=user.id, category_id=category.id, created_at=now()))
+    return _toggle(
+        category_watch(user.id, category.id),
+        Watch(user_id=user.id, category_id=category.id, created_at=now()),
+    )
 
 
 def topic_watchers(topic: Topic) -> set[int]:
@@ -66,14 +71,19 @@ def notify_new_topic(topic: Topic, author: User) -> int:
     if topic.category_id is None:
         return 0
     category = db.session.get(Category, topic.category_id)
-    message = _("New topic in %(category)s: %(title)s", category=category.name,
-                title=topic.title)
-    return notify(category_watchers(category), "forum_topic", message,
-                  topic_path(topic.id), exclude=author.id)
+    message = _("New topic in %(category)s: %(title)s", category=category.name, title=topic.title)
+    return notify(
+        category_watchers(category), "forum_topic", message, topic_path(topic.id), exclude=author.id
+    )
 
 
 def notify_reply(topic: Topic, post: Post) -> int:
     name = post.author.display_name if post.author else ""
     message = _("%(name)s replied to “%(title)s”", name=name, title=topic.title)
-    return notify(topic_watchers(topic), "forum_reply", message,
-                  topic_path(topic.id, f"post-{post.id}"), exclude=post.author_id)
+    return notify(
+        topic_watchers(topic),
+        "forum_reply",
+        message,
+        topic_path(topic.id, f"post-{post.id}"),
+        exclude=post.author_id,
+    )

@@ -15,8 +15,8 @@ BACKENDS = ("tantivy", "whoosh", "postgres")
 DEFAULT_BACKEND = "tantivy"
 RETIRED_BACKENDS = {
     "sqlite": "the SQLite FTS5 engine was retired in favour of tantivy, the fast embedded "
-              "engine. Set PORTAL_SEARCH_BACKEND=tantivy (or leave it unset), then build "
-              "the index with `flask --app wsgi search reindex`.",
+    "engine. Set PORTAL_SEARCH_BACKEND=tantivy (or leave it unset), then build "
+    "the index with `flask --app wsgi search reindex`.",
 }
 
 
@@ -56,8 +56,9 @@ def init_app(app: Flask) -> None:
     if name in RETIRED_BACKENDS:
         raise ConfigError(f"PORTAL_SEARCH_BACKEND={name}: {RETIRED_BACKENDS[name]}")
     if name not in BACKENDS:
-        raise ConfigError(f"PORTAL_SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, "
-                          f"not {name!r}")
+        raise ConfigError(
+            f"PORTAL_SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}"
+        )
     if name == "postgres":
         search_database_url(app)  # refuse a wrong URL at start-up, not on the first search
     app.extensions["search_backend"] = _State()

@@ -44,8 +44,11 @@ def _in_range(column, rng: DateRange):
 
 def _view_counts(rng: DateRange, article_id: int | None = None):
     query = (
-        select(ArticleView.article_id, func.count(ArticleView.id),
-               func.count(ArticleView.search_id.distinct()))
+        select(
+            ArticleView.article_id,
+            func.count(ArticleView.id),
+            func.count(ArticleView.search_id.distinct()),
+        )
         .where(_in_range(ArticleView.created_at, rng))
         .group_by(ArticleView.article_id)
     )
@@ -95,12 +98,34 @@ def articles_table(rng: DateRange) -> Table:
     return Table(
         name="articles",
         title=_("Articles"),
-        columns=[_("ID"), _("Article"), _("Status"), _("Views"), _("Searches that led here"),
-                 _("Helpful: yes"), _("Helpful: no"), _("Helpful %"), _("Comments")],
-        rows=[[s.article_id, s.title, status_label(s.status), s.views, s.from_search, s.yes, s.no,
-               s.helpful_percent, s.comments] for s in article_stats(rng)],
-        note=_("Searches that led here counts each search once, however often its result "
-               "was opened."),
+        columns=[
+            _("ID"),
+            _("Article"),
+            _("Status"),
+            _("Views"),
+            _("Searches that led here"),
+            _("Helpful: yes"),
+            _("Helpful: no"),
+            _("Helpful %"),
+            _("Comments"),
+        ],
+        rows=[
+            [
+                s.article_id,
+                s.title,
+                status_label(s.status),
+                s.views,
+                s.from_search,
+                s.yes,
+                s.no,
+                s.helpful_percent,
+                s.comments,
+            ]
+            for s in article_stats(rng)
+        ],
+        note=_(
+            "Searches that led here counts each search once, however often its result was opened."
+        ),
     )
 
 
@@ -111,8 +136,14 @@ def worst_helpful_table(rng: DateRange, min_votes: int = 3) -> Table:
     return Table(
         name="least-helpful",
         title=_("Least helpful articles"),
-        columns=[_("ID"), _("Article"), _("Helpful: yes"), _("Helpful: no"), _("Votes"),
-                 _("Helpful %")],
+        columns=[
+            _("ID"),
+            _("Article"),
+            _("Helpful: yes"),
+            _("Helpful: no"),
+            _("Votes"),
+            _("Helpful %"),
+        ],
         rows=[[s.article_id, s.title, s.yes, s.no, s.votes, s.helpful_percent] for s in stats],
         note=_("Only articles with at least %(n)d votes in this range.", n=min_votes),
     )
@@ -122,12 +153,17 @@ def reasons_table(article: Article, rng: DateRange) -> Table:
     """Why readers voted "not helpful" in the range: each reason with its count, most first
     (a "no" without a reason counts as not given)."""
     count = func.count(ArticleFeedback.id)
-    found = dict(db.session.execute(
-        select(ArticleFeedback.reason, count)
-        .where(ArticleFeedback.article_id == article.id, ArticleFeedback.helpful.is_(False),
-               _in_range(ArticleFeedback.created_at, rng))
-        .group_by(ArticleFeedback.reason)
-    ).all())
+    found = dict(
+        db.session.execute(
+            select(ArticleFeedback.reason, count)
+            .where(
+                ArticleFeedback.article_id == article.id,
+                ArticleFeedback.helpful.is_(False),
+                _in_range(ArticleFeedback.created_at, rng),
+            )
+            .group_by(ArticleFeedback.reason)
+        ).all()
+    )
     given = sorted(((key, found.get(key, 0)) for key in REASONS), key=lambda kv: -kv[1])
     rows = [[reason_label(key), n] for key, n in given if n]
     unknown = sum(n for key, n in found.items() if key not in REASONS)
@@ -145,19 +181,32 @@ def comments_table(article: Article, rng: DateRange) -> Table:
     """Readers' comments in the range, newest first: text, date, vote and reason, never the
     reader."""
     rows = db.session.execute(
-        select(ArticleFeedback.created_at, ArticleFeedback.helpful, ArticleFeedback.reason,
-               ArticleFeedback.comment)
-        .where(ArticleFeedback.article_id == article.id, ArticleFeedback.comment != "",
-               _in_range(ArticleFeedback.created_at, rng))
+        select(
+            ArticleFeedback.created_at,
+            ArticleFeedback.helpful,
+            ArticleFeedback.reason,
+            ArticleFeedback.comment,
+        )
+        .where(
+            ArticleFeedback.article_id == article.id,
+            ArticleFeedback.comment != "",
+            _in_range(ArticleFeedback.created_at, rng),
+        )
         .order_by(ArticleFeedback.created_at.desc(), ArticleFeedback.id.desc())
     )
     return Table(
         name="comments",
         title=_("Comments"),
         columns=[_("Date"), _("Helpful"), _("Reason"), _("Comment")],
-        rows=[[at.strftime("%Y-%m-%d %H:%M"), _("Yes") if helpful else _("No"),
-               reason_label(reason), comment]
-              for at, helpful, reason, comment in rows],
+        rows=[
+            [
+                at.strftime("%Y-%m-%d %H:%M"),
+                _("Yes") if helpful else _("No"),
+                reason_label(reason),
+                comment,
+            ]
+            for at, helpful, reason, comment in rows
+        ],
     )
 
 
@@ -167,8 +216,12 @@ def queries_table(article: Article, rng: DateRange) -> Table:
     rows = db.session.execute(
         select(SearchLog.query_normalized, count)
         .join(ArticleView, ArticleView.search_id == SearchLog.id)
-        .where(ArticleView.article_id == article.id, _in_range(ArticleView.created_at, rng),
-               SearchLog.is_bot.is_(False), SearchLog.is_staff.is_(False))
+        .where(
+            ArticleView.article_id == article.id,
+            _in_range(ArticleView.created_at, rng),
+            SearchLog.is_bot.is_(False),
+            SearchLog.is_staff.is_(False),
+        )
         .group_by(SearchLog.query_normalized)
         .order_by(count.desc(), SearchLog.query_normalized)
         .limit(TOP_QUERIES)

@@ -31,8 +31,7 @@ def value_ticks(top: int, steps: int = Y_TICKS) -> list[int]:
         return [0, 1]
     raw = top / steps
     magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    step = next(s for s in (magnitude, 2 * magnitude, 5 * magnitude, 10 * magnitude)
-                if s >= raw)
+    step = next(s for s in (magnitude, 2 * magnitude, 5 * magnitude, 10 * magnitude) if s >= raw)
     return list(range(0, math.ceil(top / step) * step + 1, step))
 
 
@@ -67,8 +66,14 @@ def _text_width(text: str, size: float = 12) -> float:
     return sum(size if ord(ch) > 0x2E80 else size * 0.55 for ch in text)
 
 
-def _frame(plot: _Plot, title: str, x_label: str, y_label: str,
-           legend: Sequence[tuple[str, str]], x_labels: dict[int, str]) -> list[str]:
+def _frame(
+    plot: _Plot,
+    title: str,
+    x_label: str,
+    y_label: str,
+    legend: Sequence[tuple[str, str]],
+    x_labels: dict[int, str],
+) -> list[str]:
     """Title, legend, value grid and axis labels: everything but the data."""
     parts = [f'<text class="chart-title" x="{LEFT}" y="18">{escape(title)}</text>']
     x = LEFT
@@ -78,21 +83,28 @@ def _frame(plot: _Plot, title: str, x_label: str, y_label: str,
         x += 20 + _text_width(label) + 24
     for tick in plot.ticks:
         y = _f(plot.y(tick))
-        parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
-                     f'y1="{y}" y2="{y}"/>')
-        parts.append(f'<text class="chart-tick chart-tick-y" x="{LEFT - 6}" y="{y}">'
-                     f"{tick}</text>")
+        parts.append(
+            f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}"/>'
+        )
+        parts.append(f'<text class="chart-tick chart-tick-y" x="{LEFT - 6}" y="{y}">{tick}</text>')
     bottom = _f(plot.bottom)
-    parts.append(f'<line class="chart-axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
-                 f'y1="{bottom}" y2="{bottom}"/>')
+    parts.append(
+        f'<line class="chart-axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}"/>'
+    )
     for slot, label in x_labels.items():
-        parts.append(f'<text class="chart-tick chart-tick-x" x="{_f(plot.x(slot))}" '
-                     f'y="{_f(plot.bottom + 16)}">{escape(label)}</text>')
-    parts.append(f'<text class="chart-axis-label" x="{_f((LEFT + WIDTH - RIGHT) / 2)}" '
-                 f'y="{HEIGHT - 6}">{escape(x_label)}</text>')
+        parts.append(
+            f'<text class="chart-tick chart-tick-x" x="{_f(plot.x(slot))}" '
+            f'y="{_f(plot.bottom + 16)}">{escape(label)}</text>'
+        )
+    parts.append(
+        f'<text class="chart-axis-label" x="{_f((LEFT + WIDTH - RIGHT) / 2)}" '
+        f'y="{HEIGHT - 6}">{escape(x_label)}</text>'
+    )
     middle = _f((TOP + plot.bottom) / 2)
-    parts.append(f'<text class="chart-axis-label" x="14" y="{middle}" '
-                 f'transform="rotate(-90 14 {middle})">{escape(y_label)}</text>')
+    parts.append(
+        f'<text class="chart-axis-label" x="14" y="{middle}" '
+        f'transform="rotate(-90 14 {middle})">{escape(y_label)}</text>'
+    )
     return parts
 
 
@@ -100,9 +112,11 @@ def _svg(title: str, parts: list[str]) -> Markup:
     label = escape(title)
     # Every text in ``parts`` was escaped where it was put in; the rest is our own markup.
     return Markup(  # noqa: S704
-f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-                  f'role="img" aria-label="{label}" class="chart-svg"><title>{label}</title>'
-                  + "".join(parts) + "</svg>")
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-label="{label}" class="chart-svg"><title>{label}</title>'
+        + "".join(parts)
+        + "</svg>"
+    )
 
 
 def _every(count: int) -> int:
@@ -117,22 +131,35 @@ def searches_per_day_chart(series: DailySeries) -> Markup:
     plot = _Plot(len(days), value_ticks(max([*series.searches, *series.zero_results, 0])))
     step = _every(len(days))
     x_labels = {i: day.strftime("%m-%d") for i, day in enumerate(days) if i % step == 0}
-    parts = _frame(plot, title, _("Date (%(zone)s)", zone=series.zone), searches,
-                   [("all", searches), ("zero", zero)], x_labels)
+    parts = _frame(
+        plot,
+        title,
+        _("Date (%(zone)s)", zone=series.zone),
+        searches,
+        [("all", searches), ("zero", zero)],
+        x_labels,
+    )
     for css_class, values in (("all", series.searches), ("zero", series.zero_results)):
         points = " ".join(f"{_f(plot.x(i))},{_f(plot.y(v))}" for i, v in enumerate(values))
         if points:
             parts.append(f'<polyline class="series-{css_class}" points="{points}"/>')
     for i, day in enumerate(days):
-        figures = escape(_("%(day)s: %(searches)d searches, %(zero)d with no result",
-                           day=day.isoformat(), searches=series.searches[i],
-                           zero=series.zero_results[i]))
+        figures = escape(
+            _(
+                "%(day)s: %(searches)d searches, %(zero)d with no result",
+                day=day.isoformat(),
+                searches=series.searches[i],
+                zero=series.zero_results[i],
+            )
+        )
         x = _f(plot.x(i))
-        parts.append(f'<g><title>{figures}</title>'
-                     f'<circle class="point-all" cx="{x}" cy="{_f(plot.y(series.searches[i]))}" '
-                     f'r="3"/><rect class="point-zero" x="{_f(plot.x(i) - 2.5)}" '
-                     f'y="{_f(plot.y(series.zero_results[i]) - 2.5)}" width="5" height="5"/>'
-                     "</g>")
+        parts.append(
+            f"<g><title>{figures}</title>"
+            f'<circle class="point-all" cx="{x}" cy="{_f(plot.y(series.searches[i]))}" '
+            f'r="3"/><rect class="point-zero" x="{_f(plot.x(i) - 2.5)}" '
+            f'y="{_f(plot.y(series.zero_results[i]) - 2.5)}" width="5" height="5"/>'
+            "</g>"
+        )
     return _svg(title, parts)
 
 
@@ -142,19 +169,34 @@ def searches_by_hour_chart(series: HourlySeries) -> Markup:
     title, searches, zero = _("Searches by hour of day"), _("Searches"), _("No result")
     plot = _Plot(24, value_ticks(max([*series.searches, *series.zero_results, 0])))
     x_labels = {hour: str(hour) for hour in range(0, 24, 2)}
-    parts = _frame(plot, title, _("Hour of day (%(zone)s)", zone=series.zone), searches,
-                   [("all", searches), ("zero", zero)], x_labels)
+    parts = _frame(
+        plot,
+        title,
+        _("Hour of day (%(zone)s)", zone=series.zone),
+        searches,
+        [("all", searches), ("zero", zero)],
+        x_labels,
+    )
     for hour in range(24):
-        figures = escape(_("%(hour)02d:00: %(searches)d searches, %(zero)d with no result",
-                           hour=hour, searches=series.searches[hour],
-                           zero=series.zero_results[hour]))
+        figures = escape(
+            _(
+                "%(hour)02d:00: %(searches)d searches, %(zero)d with no result",
+                hour=hour,
+                searches=series.searches[hour],
+                zero=series.zero_results[hour],
+            )
+        )
         parts.append(f"<g><title>{figures}</title>")
-        for css_class, share, value in (("all", 0.8, series.searches[hour]),
-                                        ("zero", 0.45, series.zero_results[hour])):
+        for css_class, share, value in (
+            ("all", 0.8, series.searches[hour]),
+            ("zero", 0.45, series.zero_results[hour]),
+        ):
             width = plot.slot_width * share
             top = plot.y(value)
-            parts.append(f'<rect class="bar-{css_class}" x="{_f(plot.x(hour) - width / 2)}" '
-                         f'y="{_f(top)}" width="{_f(width)}" '
-                         f'height="{_f(plot.bottom - top)}"/>')
+            parts.append(
+                f'<rect class="bar-{css_class}" x="{_f(plot.x(hour) - width / 2)}" '
+                f'y="{_f(top)}" width="{_f(width)}" '
+                f'height="{_f(plot.bottom - top)}"/>'
+            )
         parts.append("</g>")
     return _svg(title, parts)

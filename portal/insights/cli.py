@@ -11,9 +11,13 @@ insights_cli = AppGroup("insights", help="Roll up the search log and maintain in
 
 
 @insights_cli.command("rollup")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Recompute from this UTC day (YYYY-MM-DD) instead of from where the last "
-                   "run stopped. Days beyond the retention window are never recomputed.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Recompute from this UTC day (YYYY-MM-DD) instead of from where the last "
+    "run stopped. Days beyond the retention window are never recomputed.",
+)
 def rollup_command(since: datetime | None):
     """Roll the raw search log up into the hourly and daily figures the pages read."""
     from portal.insights.rollup import pending_hours, roll_up

@@ -68,8 +68,9 @@ class DemoSummary:
     routing_events: int = 0
 
     def minus(self, other: "DemoSummary") -> "DemoSummary":
-        return DemoSummary(**{f.name: getattr(self, f.name) - getattr(other, f.name)
-                              for f in fields(self)})
+        return DemoSummary(
+            **{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)}
+        )
 
 
 def _count(model, *where) -> int:
@@ -79,14 +80,19 @@ def _count(model, *where) -> int:
 def totals() -> DemoSummary:
     """What the database holds now (the summary is the difference before/after)."""
     return DemoSummary(
-        searches=_count(SearchLog), bots=_count(SearchLog, SearchLog.is_bot.is_(True)),
+        searches=_count(SearchLog),
+        bots=_count(SearchLog, SearchLog.is_bot.is_(True)),
         staff=_count(SearchLog, SearchLog.is_staff.is_(True)),
         zero_results=_count(SearchLog, SearchLog.result_count == 0),
-        clicks=_count(SearchClick), views=_count(ArticleView), votes=_count(ArticleFeedback),
+        clicks=_count(SearchClick),
+        views=_count(ArticleView),
+        votes=_count(ArticleFeedback),
         ask_sessions=_count(AskSession),
-        deflected=_count(AskSession, AskSession.opened_suggestion_at.is_not(None),
-                         AskSession.topic_id.is_(None)),
-        topics=_count(Topic), replies=_count(Post, Post.is_question.is_(False)),
+        deflected=_count(
+            AskSession, AskSession.opened_suggestion_at.is_not(None), AskSession.topic_id.is_(None)
+        ),
+        topics=_count(Topic),
+        replies=_count(Post, Post.is_question.is_(False)),
         accepted=_count(Topic, Topic.accepted_post_id.is_not(None)),
         routing_events=_count(RoutingEvent),
     )
@@ -103,14 +109,25 @@ def period(days: int) -> tuple[list[date], datetime]:
 
 def demo_user_ids() -> list[int]:
     emails = [email for email, _role, _name in DEMO_USERS]
-    return list(db.session.scalars(select(User.id).where(
-        or_(User.email.in_(emails), User.email.like(CUSTOMER_EMAIL.format("%"))))))
+    return list(
+        db.session.scalars(
+            select(User.id).where(
+                or_(User.email.in_(emails), User.email.like(CUSTOMER_EMAIL.format("%")))
+            )
+        )
+    )
 
 
 def existing_demo_searches(start: datetime, end: datetime) -> int:
-    return _count(SearchLog, SearchLog.created_at >= start, SearchLog.created_at < end,
-                  or_(SearchLog.anon_id.like(f"{DEMO_ANON_PREFIX}%"),
-                      SearchLog.user_id.in_(demo_user_ids() or [-1])))
+    return _count(
+        SearchLog,
+        SearchLog.created_at >= start,
+        SearchLog.created_at < end,
+        or_(
+            SearchLog.anon_id.like(f"{DEMO_ANON_PREFIX}%"),
+            SearchLog.user_id.in_(demo_user_ids() or [-1]),
+        ),
+    )
 
 
 def _accounts(count: int, since: datetime) -> tuple[dict, list[User], str | None, list[str]]:
@@ -136,14 +153,17 @@ def _accounts(count: int, since: datetime) -> tuple[dict, list[User], str | None
     return users, customers, (password if created else None), created
 
 
-def generate(days: int = 30, seed: int = 1, per_day: int = 300, force: bool = False,
-             progress: Callable[[int], None] | None = None,
-             ) -> tuple[DemoSummary, str | None, list[str]]:
+def generate(
+    days: int = 30,
+    seed: int = 1,
+    per_day: int = 300,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[DemoSummary, str | None, list[str]]:
     """Replay DAYS days of traffic up to the hour before now; returns what was added, and
     the password and e-mails of the demo accounts created now. Raises DemoDataExists when
     there is demo traffic in those days already (unless FORCE)."""
-    if db.session.scalar(select(Article.id).where(Article.status == "published").limit(1)) \
-            is None:
+    if db.session.scalar(select(Article.id).where(Article.status == "published").limit(1)) is None:
         raise click.ClickException("No published articles: run `flask kb import kb_articles`.")
     utc_days, stop = period(days)
     start = datetime.combine(utc_days[0], time.min)
@@ -151,10 +171,12 @@ def generate(days: int = 30, seed: int = 1, per_day: int = 300, force: bool = Fa
     if existing and not force:
         raise DemoDataExists(
             f"Demo traffic already exists in {utc_days[0]}..{utc_days[-1]} ({existing} "
-            "searches). Run with --force to add another layer on top of it.")
+            "searches). Run with --force to add another layer on top of it."
+        )
     before = totals()
-    users, customers, password, created = _accounts(max(8, min(200, per_day // 4)),
-                                           start - timedelta(days=90))
+    users, customers, password, created = _accounts(
+        max(8, min(200, per_day // 4)), start - timedelta(days=90)
+    )
     rng = random.Random(seed)  # noqa: S311 (made-up traffic, the same for the same seed)
     clock, saved = DemoClock(), current_app.config["CLOCK"]
     current_app.config["CLOCK"] = clock
@@ -185,11 +207,18 @@ def roll_up_demo_days(days: int) -> int:
 @insights_cli.command("demo-data")
 @click.option("--days", type=click.IntRange(1, 366), default=30, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--per-day", type=click.IntRange(10, 100_000), default=300, show_default=True,
-              help="About this many searches a day.")
-@click.option("--force", is_flag=True,
-              help="Add traffic even when demo traffic exists in those days (adds, never "
-                   "deletes).")
+@click.option(
+    "--per-day",
+    type=click.IntRange(10, 100_000),
+    default=300,
+    show_default=True,
+    help="About this many searches a day.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Add traffic even when demo traffic exists in those days (adds, never deletes).",
+)
 def demo_data_command(days: int, seed: int, per_day: int, force: bool):
     """Fill the last DAYS days (UTC, up to the hour before now) with realistic demo traffic
     through the real services; refuses if demo traffic is there already, unless --force."""
@@ -198,21 +227,26 @@ def demo_data_command(days: int, seed: int, per_day: int, force: bool):
     portal_logger.setLevel(logging.WARNING)  # one log line per mail and topic would drown
     try:
         with tqdm(total=days, unit="day", desc="demo-data") as bar:
-            summary, password, created = generate(days, seed, per_day, force,
-                                                  progress=bar.update)
+            summary, password, created = generate(days, seed, per_day, force, progress=bar.update)
     finally:
         portal_logger.setLevel(level)
     rolled = roll_up_demo_days(days)
-    click.echo(f"Searches {summary.searches} (bots {summary.bots}, staff {summary.staff}, "
-               f"no result {summary.zero_results}), clicks {summary.clicks}, views "
-               f"{summary.views}, votes {summary.votes}.")
-    click.echo(f"Ask sessions {summary.ask_sessions} (deflected {summary.deflected}), topics "
-               f"{summary.topics}, replies {summary.replies}, accepted {summary.accepted}, "
-               f"routing events {summary.routing_events}.")
+    click.echo(
+        f"Searches {summary.searches} (bots {summary.bots}, staff {summary.staff}, "
+        f"no result {summary.zero_results}), clicks {summary.clicks}, views "
+        f"{summary.views}, votes {summary.votes}."
+    )
+    click.echo(
+        f"Ask sessions {summary.ask_sessions} (deflected {summary.deflected}), topics "
+        f"{summary.topics}, replies {summary.replies}, accepted {summary.accepted}, "
+        f"routing events {summary.routing_events}."
+    )
     click.echo(f"Rolled up {rolled} hours.")
     if password:
-        click.echo(f"{len(created)} demo accounts were created now ({_listed(created)}); "
-                   f"their password: {password}")
+        click.echo(
+            f"{len(created)} demo accounts were created now ({_listed(created)}); "
+            f"their password: {password}"
+        )
     else:
         click.echo("No account was created: the demo accounts keep their passwords.")
 

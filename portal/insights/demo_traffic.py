@@ -1,7 +1,6 @@
 """The demo traffic itself: what customers look for, how they phrase it, and one day of
 searches, clicks, views, votes, questions and answers made through the real services."""
 
-
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,7 +29,7 @@ from portal.searching.service import record_click, run_search
 DEMO_ANON_PREFIX = "demo-"
 CUSTOMER_EMAIL = "customer{}@example.com"
 # Local hour of day (the portal's time zone) -> relative traffic: busy 10-12 and 20-22.
-HOUR_WEIGHTS = (2, 1, 1, .5, .5, .5, 1, 2, 4, 6, 9, 10, 9, 6, 6, 6, 6, 5, 5, 6, 9, 10, 9, 5)
+HOUR_WEIGHTS = (2, 1, 1, 0.5, 0.5, 0.5, 1, 2, 4, 6, 9, 10, 9, 6, 6, 6, 6, 5, 5, 6, 9, 10, 9, 5)
 TICK_HOURS = range(1, 24, 2)  # when the router sweeps and experts work through their queue
 BROWSERS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -51,12 +50,26 @@ BOT_AGENTS = (
     "python-requests/2.31.0",
     "curl/8.5.0",
 )
-ZH_FORMS = ("{}", "{}", "{}怎么办", "{}怎么弄", "请问{}", "{}在哪里", "{}要多久", "{} 不行",
-            "{}求助")
+ZH_FORMS = (
+    "{}",
+    "{}",
+    "{}怎么办",
+    "{}怎么弄",
+    "请问{}",
+    "{}在哪里",
+    "{}要多久",
+    "{} 不行",
+    "{}求助",
+)
 TW_FORMS = ("{}", "{}", "{}怎麼辦", "請問{}", "{}要多久", "{}有問題")
 EN_FORMS = ("{}", "{}", "how to {}", "{} not working", "{} help")
-QUESTION_FORMS = ("{}怎么办？", "请问{}要怎么操作？", "{}一直不成功", "关于{}的问题",
-                  "{}有没有人遇到过？")
+QUESTION_FORMS = (
+    "{}怎么办？",
+    "请问{}要怎么操作？",
+    "{}一直不成功",
+    "关于{}的问题",
+    "{}有没有人遇到过？",
+)
 # Things customers ask about that the shipped articles do not cover: (phrases, weight,
 # trend, category slug). Trend: flat, rising (grows through the period), late (starts midway).
 GAPS = (
@@ -69,17 +82,34 @@ GAPS = (
     (("学生优惠", "教育版 折扣", "student discount"), 0.5, "flat", "licence"),
 )
 # Personal data typed into the box: the search path masks it before anything is stored.
-PII_FORMS = ("订单号 DD{order} 退款进度", "{phone} 收不到验证码", "发票发到 {email} 没收到",
-             "手机号 {phone} 怎么换绑", "order {order} not received")
-NO_COMMENTS = ("步骤和现在的界面对不上", "说了等于没说，还是不知道怎么办", "没有提到我的情况",
-               "太长了，找不到重点", "截图太旧了", "")
+PII_FORMS = (
+    "订单号 DD{order} 退款进度",
+    "{phone} 收不到验证码",
+    "发票发到 {email} 没收到",
+    "手机号 {phone} 怎么换绑",
+    "order {order} not received",
+)
+NO_COMMENTS = (
+    "步骤和现在的界面对不上",
+    "说了等于没说，还是不知道怎么办",
+    "没有提到我的情况",
+    "太长了，找不到重点",
+    "截图太旧了",
+    "",
+)
 YES_COMMENTS = ("解决了，谢谢", "很清楚", "", "", "", "")
-BODY_DETAILS = ("昨天开始就这样了，试了好几次。", "客服电话一直占线，只好来这里问。",
-                "用的是 Windows 11，青禾笔记 4.2.1。", "在手机上操作的，找不到入口。",
-                "急用，麻烦尽快回复，谢谢！")
-ANSWERS = ("您好，可以先在“我的订单”里找到这笔订单，按页面提示操作；还不行的话请发截图上来。",
-           "这是已知问题，下个版本修复。临时办法：退出账号重新登录，再同步一次。",
-           "知识库里有步骤说明，按文章操作即可；如果某一步和界面对不上，请告诉我们是哪一步。")
+BODY_DETAILS = (
+    "昨天开始就这样了，试了好几次。",
+    "客服电话一直占线，只好来这里问。",
+    "用的是 Windows 11，青禾笔记 4.2.1。",
+    "在手机上操作的，找不到入口。",
+    "急用，麻烦尽快回复，谢谢！",
+)
+ANSWERS = (
+    "您好，可以先在“我的订单”里找到这笔订单，按页面提示操作；还不行的话请发截图上来。",
+    "这是已知问题，下个版本修复。临时办法：退出账号重新登录，再同步一次。",
+    "知识库里有步骤说明，按文章操作即可；如果某一步和界面对不上，请告诉我们是哪一步。",
+)
 
 
 @cache
@@ -116,8 +146,10 @@ class DemoClock:
 def local_hour_weights(day: date) -> list[float]:
     """HOUR_WEIGHTS for the UTC hours of DAY, by the hour it is in the portal's time zone."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return [HOUR_WEIGHTS[datetime.combine(day, time(hour), UTC).astimezone(zone).hour]
-            for hour in range(24)]
+    return [
+        HOUR_WEIGHTS[datetime.combine(day, time(hour), UTC).astimezone(zone).hour]
+        for hour in range(24)
+    ]
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -136,12 +168,20 @@ def _typo(rng: random.Random, text: str) -> str:
 class Traffic:
     """Generates and replays one day of visits at a time, in time order."""
 
-    def __init__(self, rng: random.Random, clock: DemoClock, per_day: int, days: int, users: dict,
-                 customers: list[User]):
+    def __init__(
+        self,
+        rng: random.Random,
+        clock: DemoClock,
+        per_day: int,
+        days: int,
+        users: dict,
+        customers: list[User],
+    ):
         self.rng, self.clock, self.per_day, self.days = rng, clock, per_day, days
         self.customers, self.users = customers, users
-        self.anons = [f"{DEMO_ANON_PREFIX}{rng.getrandbits(64):016x}"
-                      for _ in range(max(20, per_day * 2))]
+        self.anons = [
+            f"{DEMO_ANON_PREFIX}{rng.getrandbits(64):016x}" for _ in range(max(20, per_day * 2))
+        ]
         self.articles = self._article_subjects()
         # A few articles customers find unhelpful (the "worst rated" table needs some).
         ids = [s.article_id for s in self.articles]
@@ -152,18 +192,25 @@ class Traffic:
 
     def _article_subjects(self) -> list[Subject]:
         articles = db.session.scalars(
-            select(Article).where(Article.status == "published").order_by(Article.slug)).all()
-        subjects = [Subject((a.title, *a.tag_names), a.language, a.id, a.category_id,
-                            tuple(a.tag_names[:2])) for a in articles]
+            select(Article).where(Article.status == "published").order_by(Article.slug)
+        ).all()
+        subjects = [
+            Subject(
+                (a.title, *a.tag_names), a.language, a.id, a.category_id, tuple(a.tag_names[:2])
+            )
+            for a in articles
+        ]
         self.rng.shuffle(subjects)
         for rank, subject in enumerate(subjects, 1):  # a few articles are asked about a lot
-            subject.weight = 1 / rank ** 0.8
+            subject.weight = 1 / rank**0.8
         return subjects
 
     def _gap_subjects(self) -> list[Subject]:
         slugs = dict(db.session.execute(select(Category.slug, Category.id)).all())
-        return [Subject(phrases, "zh-CN", None, slugs.get(slug), (), weight, trend)
-                for phrases, weight, trend, slug in GAPS]
+        return [
+            Subject(phrases, "zh-CN", None, slugs.get(slug), (), weight, trend)
+            for phrases, weight, trend, slug in GAPS
+        ]
 
     # -- choosing --------------------------------------------------------------------------
 
@@ -181,8 +228,11 @@ class Traffic:
 
     def query(self, subject: Subject) -> str:
         rng = self.rng
-        phrase = rng.choice(subject.phrases[1:] or subject.phrases) if rng.random() < 0.8 \
+        phrase = (
+            rng.choice(subject.phrases[1:] or subject.phrases)
+            if rng.random() < 0.8
             else subject.phrases[0]
+        )
         if subject.article_id is None and rng.random() < 0.6:
             text = rng.choice(subject.phrases)  # gaps are mostly searched by their name
         elif subject.language == "en":
@@ -211,12 +261,16 @@ class Traffic:
         self.progress = index / max(1, self.days - 1)
         weekend = 0.75 if day.weekday() >= 5 else 1.0
         volume = self.per_day * weekend * (0.95 + 0.1 * self.progress) * rng.uniform(0.9, 1.1)
-        plan = {"visit": round(volume * 0.78), "browse": round(volume * 0.15),
-                "bot": max(2, round(volume * 0.03)), "staff": max(1, round(volume * 0.02)),
-                "pii": max(1, round(volume * 0.01)), "ask": max(4, round(volume * 0.06))}
+        plan = {
+            "visit": round(volume * 0.78),
+            "browse": round(volume * 0.15),
+            "bot": max(2, round(volume * 0.03)),
+            "staff": max(1, round(volume * 0.02)),
+            "pii": max(1, round(volume * 0.01)),
+            "ask": max(4, round(volume * 0.06)),
+        }
         weights = local_hour_weights(day)
-        events = [(self.moment(day, weights), kind) for kind, n in plan.items()
-                  for _ in range(n)]
+        events = [(self.moment(day, weights), kind) for kind, n in plan.items() for _ in range(n)]
         events += [(datetime.combine(day, time(hour)), "tick") for hour in TICK_HOURS]
         if self.per_day >= 100 and index % 5 == 3:  # a scraper with a browser's user agent
             events.append((self.moment(day, weights), "burst"))
@@ -229,27 +283,53 @@ class Traffic:
         user, anon = self.visitor()
         gap = self.rng.random() < 0.18
         subject = self.pick(gap)
-        agent, source = (APP_AGENT, "api") if self.rng.random() < 0.1 \
-            else (self.rng.choice(BROWSERS), "page")
-        clicked = self.search(at, self.query(subject), user, anon, agent, source,
-                              click_share=0.12 if gap else 0.7, subject=subject)
+        agent, source = (
+            (APP_AGENT, "api") if self.rng.random() < 0.1 else (self.rng.choice(BROWSERS), "page")
+        )
+        clicked = self.search(
+            at,
+            self.query(subject),
+            user,
+            anon,
+            agent,
+            source,
+            click_share=0.12 if gap else 0.7,
+            subject=subject,
+        )
         if not clicked and self.rng.random() < 0.35:  # try other words
             at += timedelta(seconds=self.rng.randint(15, 90))
-            self.search(at, self.query(subject), user, anon, agent, source,
-                        click_share=0.12 if gap else 0.6, subject=subject)
+            self.search(
+                at,
+                self.query(subject),
+                user,
+                anon,
+                agent,
+                source,
+                click_share=0.12 if gap else 0.6,
+                subject=subject,
+            )
 
     def _pii(self, at: datetime) -> None:
         user, anon = self.visitor()
         text = self.rng.choice(PII_FORMS).format(
             order=f"2026{self.rng.randrange(10**8):08d}",
             phone=f"1{self.rng.choice('3456789')}{self.rng.randrange(10**9):09d}",
-            email=f"li{self.rng.randrange(1000)}@qq.com")
+            email=f"li{self.rng.randrange(1000)}@qq.com",
+        )
         self.search(at, text, user, anon, self.rng.choice(BROWSERS), "page", click_share=0.4)
 
     def _staff(self, at: datetime) -> None:
         staff = self.users[self.rng.choice((EDITOR, EXPERT))]  # the demo staff who search
-        self.search(at, self.query(self.pick(self.rng.random() < 0.3)), staff, None,
-                    BROWSERS[0], "page", click_share=0.5, is_staff=True)
+        self.search(
+            at,
+            self.query(self.pick(self.rng.random() < 0.3)),
+            staff,
+            None,
+            BROWSERS[0],
+            "page",
+            click_share=0.5,
+            is_staff=True,
+        )
 
     def _bot(self, at: datetime) -> None:
         anon = f"{DEMO_ANON_PREFIX}bot-{self.rng.getrandbits(32):08x}"  # no cookies kept
@@ -276,9 +356,18 @@ class Traffic:
 
     # -- the steps of a visit --------------------------------------------------------------
 
-    def search(self, at: datetime, text: str, user: User | None, anon: str | None,
-               agent: str, source: str, click_share: float, subject: Subject | None = None,
-               is_staff: bool = False) -> bool:
+    def search(
+        self,
+        at: datetime,
+        text: str,
+        user: User | None,
+        anon: str | None,
+        agent: str,
+        source: str,
+        click_share: float,
+        subject: Subject | None = None,
+        is_staff: bool = False,
+    ) -> bool:
         """One search through the real service; maybe a click, a view and a vote. Returns
         whether a result was clicked."""
         rng, user_id = self.rng, user.id if user else None
@@ -292,7 +381,7 @@ class Traffic:
         hits = logged.results.hits
         if not hits or rng.random() >= click_share:
             return False
-        hit = rng.choices(hits, [1 / hit.rank ** 1.6 for hit in hits])[0]  # rank 1 most
+        hit = rng.choices(hits, [1 / hit.rank**1.6 for hit in hits])[0]  # rank 1 most
         at += timedelta(seconds=rng.randint(4, 40))
         self.clock.at = at
         record_click(logged.log, hit.doc_type, hit.doc_id, hit.rank)
@@ -301,12 +390,19 @@ class Traffic:
             self.clock.at = at + timedelta(seconds=1)
             record_view(article, user_id, anon, logged.log.id)
             if rng.random() < 0.2:
-                self.vote(at + timedelta(seconds=rng.randint(40, 400)), article, user, anon,
-                          logged.log.id)
+                self.vote(
+                    at + timedelta(seconds=rng.randint(40, 400)), article, user, anon, logged.log.id
+                )
         return True
 
-    def vote(self, at: datetime, article: Article, user: User | None, anon: str | None,
-             search_id: int | None) -> None:
+    def vote(
+        self,
+        at: datetime,
+        article: Article,
+        user: User | None,
+        anon: str | None,
+        search_id: int | None,
+    ) -> None:
         helpful = self.rng.random() < (0.35 if article.id in self.weak else 0.85)
         comment = self.rng.choice(YES_COMMENTS if helpful else NO_COMMENTS)
         self.clock.at = at
@@ -317,8 +413,9 @@ class Traffic:
         rng = self.rng
         user, anon = self.visitor(logged_in_share=0.7)
         subject = self.pick(rng.random() < 0.35)
-        title = rng.choice(QUESTION_FORMS).format(rng.choice(subject.phrases[1:]
-                                                             or subject.phrases))
+        title = rng.choice(QUESTION_FORMS).format(
+            rng.choice(subject.phrases[1:] or subject.phrases)
+        )
         self.clock.at = at
         session = start_session(user.id if user else None, anon)
         suggestions = []
@@ -333,14 +430,20 @@ class Traffic:
             record_open(session, key)
             doc_type, _sep, doc_id = key.partition(":")
             if doc_type == "article":
-                record_view(db.session.get(Article, int(doc_id)), user.id if user else None,
-                            anon, None)
+                record_view(
+                    db.session.get(Article, int(doc_id)), user.id if user else None, anon, None
+                )
         elif user is not None and roll < 0.85:
             self.clock.at = at + timedelta(minutes=rng.randint(2, 8))
             try:
-                topic = create_topic(user, title=title, category_id=subject.category_id,
-                                     body_md=f"{title}\n\n{rng.choice(BODY_DETAILS)}",
-                                     tags=list(subject.tags), wants_expert=rng.random() < 0.15)
+                topic = create_topic(
+                    user,
+                    title=title,
+                    category_id=subject.category_id,
+                    body_md=f"{title}\n\n{rng.choice(BODY_DETAILS)}",
+                    tags=list(subject.tags),
+                    wants_expert=rng.random() < 0.15,
+                )
             except ForumError:  # throttled: they give up, like a person would
                 db.session.rollback()
                 return
@@ -351,33 +454,56 @@ class Traffic:
         through their queue, editors pick up unrouted ones, askers accept some answers."""
         rng = self.rng
         self.clock.at = at
-        waiting = db.session.scalars(select(Topic).where(
-            Topic.kind == "question", Topic.routing_state == "waiting",
-            Topic.first_response_at.is_(None), Topic.accepted_post_id.is_(None),
-            Topic.created_at <= at - timedelta(minutes=30)).order_by(Topic.id)).all()
+        waiting = db.session.scalars(
+            select(Topic)
+            .where(
+                Topic.kind == "question",
+                Topic.routing_state == "waiting",
+                Topic.first_response_at.is_(None),
+                Topic.accepted_post_id.is_(None),
+                Topic.created_at <= at - timedelta(minutes=30),
+            )
+            .order_by(Topic.id)
+        ).all()
         for topic in waiting:
             if rng.random() < 0.2:
                 self.answer(topic, self.users["expert"])
         sweep()
         self.clock.at = at
-        for assignment in db.session.scalars(select(Assignment).where(
-                Assignment.state == "open", Assignment.assigned_at <= at - timedelta(hours=1))
-                .order_by(Assignment.id)).all():
+        for assignment in db.session.scalars(
+            select(Assignment)
+            .where(Assignment.state == "open", Assignment.assigned_at <= at - timedelta(hours=1))
+            .order_by(Assignment.id)
+        ).all():
             if rng.random() < 0.5:
                 self.answer(assignment.topic, assignment.expert)
-        for topic in db.session.scalars(select(Topic).where(
-                Topic.routing_state == "unrouted", Topic.accepted_post_id.is_(None),
-                Topic.created_at <= at - timedelta(hours=6)).order_by(Topic.id)).all():
+        for topic in db.session.scalars(
+            select(Topic)
+            .where(
+                Topic.routing_state == "unrouted",
+                Topic.accepted_post_id.is_(None),
+                Topic.created_at <= at - timedelta(hours=6),
+            )
+            .order_by(Topic.id)
+        ).all():
             if rng.random() < 0.15:
                 self.answer(topic, self.users["editor"])
-        for topic in db.session.scalars(select(Topic).where(
-                Topic.routing_state == "answered", Topic.accepted_post_id.is_(None))
-                .order_by(Topic.id)).all():
+        for topic in db.session.scalars(
+            select(Topic)
+            .where(Topic.routing_state == "answered", Topic.accepted_post_id.is_(None))
+            .order_by(Topic.id)
+        ).all():
             if topic.id in self.decided:
                 continue
             self.decided.add(topic.id)
-            answer = next((p for p in reversed(topic.posts)
-                           if not p.is_question and p.author_id != topic.author_id), None)
+            answer = next(
+                (
+                    p
+                    for p in reversed(topic.posts)
+                    if not p.is_question and p.author_id != topic.author_id
+                ),
+                None,
+            )
             if answer is not None and rng.random() < 0.45:
                 try:
                     accept_answer(topic, answer, topic.author)
@@ -389,5 +515,3 @@ class Traffic:
             reply(topic, expert, self.rng.choice(ANSWERS))
         except ForumError:
             db.session.rollback()
-
-

@@ -55,10 +55,31 @@ def needs_table(needs) -> Table:
     return Table(
         name="needs",
         title=_("Content needs"),
-        columns=[_("Need"), _("Key"), _("Searches"), _("No result"), _("No click"),
-                 _("Previous range"), _("Change %"), _("Status"), _("Examples")],
-        rows=[[n.label, n.key, n.searches, n.failed, n.unclicked, n.trend.previous,
-               n.trend.percent, n.status, " | ".join(n.examples)] for n in needs],
+        columns=[
+            _("Need"),
+            _("Key"),
+            _("Searches"),
+            _("No result"),
+            _("No click"),
+            _("Previous range"),
+            _("Change %"),
+            _("Status"),
+            _("Examples"),
+        ],
+        rows=[
+            [
+                n.label,
+                n.key,
+                n.searches,
+                n.failed,
+                n.unclicked,
+                n.trend.previous,
+                n.trend.percent,
+                n.status,
+                " | ".join(n.examples),
+            ]
+            for n in needs
+        ],
     )
 
 
@@ -109,8 +130,10 @@ def draft_for_need():
         db.session.rollback()
         abort(400, description=str(error))
     if created:
-        flash(_("A draft article was created for this need. Write the answer, then publish."),
-              "success")
+        flash(
+            _("A draft article was created for this need. Write the answer, then publish."),
+            "success",
+        )
     else:
         flash(_("This need already has a draft article."), "info")
     return redirect(url_for("editor.edit_article", article_id=article.id), 303)
@@ -137,9 +160,13 @@ def articles():
     response = _csv_or_page(tables)
     if response is not None:
         return response
-    return render_template("insights/articles.html", rng=rng, tables=tables,
-                           min_votes=min_votes, range_error=range_error), \
-        400 if range_error else 200
+    return render_template(
+        "insights/articles.html",
+        rng=rng,
+        tables=tables,
+        min_votes=min_votes,
+        range_error=range_error,
+    ), 400 if range_error else 200
 
 
 @bp.route("/articles/<int:article_id>")
@@ -151,5 +178,6 @@ def article(article_id: int):
     response = _csv_or_page([detail["reasons"], detail["comments"], detail["queries"]])
     if response is not None:
         return response
-    return render_template("insights/article.html", rng=rng, article=found,
-                           range_error=range_error, **detail), 400 if range_error else 200
+    return render_template(
+        "insights/article.html", rng=rng, article=found, range_error=range_error, **detail
+    ), 400 if range_error else 200

@@ -178,8 +178,14 @@ def find_needs(rng: DateRange, min_searches: int = 2) -> list[Need]:
     cores: list[frozenset[str]] = []
     needs: list[Need] = []
     for keywords, queries in groups:
-        need = next((n for core, n in zip(cores, needs, strict=True)
-                     if jaccard(keywords, core) >= MERGE_JACCARD), None)
+        need = next(
+            (
+                n
+                for core, n in zip(cores, needs, strict=True)
+                if jaccard(keywords, core) >= MERGE_JACCARD
+            ),
+            None,
+        )
         if need is None:
             need = Need(key=need_key(keywords), label="", keywords=sorted(keywords))
             cores.append(keywords)
@@ -237,8 +243,11 @@ def _md_escape(text: str) -> str:
 def draft_body(need: Need) -> str:
     """The draft's starting text: the questions to answer as a checklist, and the keywords."""
     lines = [
-        _("_Draft started from a content need in Insights: customers searched for this "
-          "%(n)d times and did not find an answer._", n=need.searches),
+        _(
+            "_Draft started from a content need in Insights: customers searched for this "
+            "%(n)d times and did not find an answer._",
+            n=need.searches,
+        ),
         "",
         "## " + _("Questions customers asked"),
         "",
@@ -274,8 +283,11 @@ def draft_article_for_need(key: str, user, rng: DateRange | None = None) -> tupl
             return existing, False
     data = ArticleData(
         title=need.label[:200],
-        slug=title_slug(need.label, fallback="need-" + hashlib.sha1(
-            need.key.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]),
+        slug=title_slug(
+            need.label,
+            fallback="need-"
+            + hashlib.sha1(need.key.encode("utf-8"), usedforsecurity=False).hexdigest()[:10],
+        ),
         body_md=draft_body(need),
         category_id=None,
         language="en" if need.label.isascii() else "zh-CN",
@@ -307,10 +319,13 @@ def mark_handled(key: str, user, rng: DateRange | None = None) -> ContentNeed:
 
 
 def handled_needs() -> list[ContentNeed]:
-    return list(db.session.scalars(
-        select(ContentNeed).where(ContentNeed.status == "handled")
-        .order_by(ContentNeed.handled_at.desc(), ContentNeed.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ContentNeed)
+            .where(ContentNeed.status == "handled")
+            .order_by(ContentNeed.handled_at.desc(), ContentNeed.id.desc())
+        )
+    )
 
 
 def _window(stats: list[QueryStat], core: frozenset[str], rng: DateRange) -> dict:
@@ -319,8 +334,11 @@ def _window(stats: list[QueryStat], core: frozenset[str], rng: DateRange) -> dic
     failed = sum(s.failed for s in mine)
     clicked = sum(s.clicked for s in mine)
     return {
-        "start": rng.start, "end": rng.end, "searches": searches,
-        "zero_results": failed, "clicked": clicked,
+        "start": rng.start,
+        "end": rng.end,
+        "searches": searches,
+        "zero_results": failed,
+        "clicked": clicked,
         "zero_rate": round(failed * 100 / searches, 1) if searches else None,
         "ctr": round(clicked * 100 / searches, 1) if searches else None,
     }

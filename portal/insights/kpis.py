@@ -23,8 +23,10 @@ from portal.roles import STAFF_ROLES
 # How many decimals each unit is shown with (and compared at).
 DECIMALS = {"count": 0, "percent": 1, "ratio": 1, "rank": 2, "hours": 1}
 # How each unit follows its number; hours in words of the reader's language.
-UNIT_FORMATS = {"percent": lambda number: f"{number}%",
-                "hours": lambda number: _("%(number)s h", number=number)}
+UNIT_FORMATS = {
+    "percent": lambda number: f"{number}%",
+    "hours": lambda number: _("%(number)s h", number=number),
+}
 
 
 @dataclass
@@ -45,7 +47,7 @@ class Kpi:
 
     @property
     def direction(self) -> str | None:
-        """"up", "down" or "same" (equal as shown: 34.52% and 34.49% are both 34.5%);
+        """ "up", "down" or "same" (equal as shown: 34.52% and 34.49% are both 34.5%);
         None when either value is missing."""
         if self.value is None or self.previous is None:
             return None
@@ -81,53 +83,84 @@ def _ratio(part: float, whole: float) -> float | None:
 
 def _search_totals(rng: DateRange) -> dict:
     row = db.session.execute(
-        select(*(func.coalesce(func.sum(getattr(SearchHourStat, name)), 0) for name in (
-            "searches", "zero_results", "clicked", "first_click_rank_sum", "bot_searches",
-            "staff_searches")))
-        .where(SearchHourStat.hour >= rng.start_at, SearchHourStat.hour < rng.end_at)
+        select(
+            *(
+                func.coalesce(func.sum(getattr(SearchHourStat, name)), 0)
+                for name in (
+                    "searches",
+                    "zero_results",
+                    "clicked",
+                    "first_click_rank_sum",
+                    "bot_searches",
+                    "staff_searches",
+                )
+            )
+        ).where(SearchHourStat.hour >= rng.start_at, SearchHourStat.hour < rng.end_at)
     ).one()
-    return dict(zip(("searches", "zero", "clicked", "rank_sum", "bots", "staff"), row,
-                    strict=True))
+    return dict(zip(("searches", "zero", "clicked", "rank_sum", "bots", "staff"), row, strict=True))
 
 
 def _visitor_totals(rng: DateRange) -> dict:
     searched = VisitorDay.searches > 0
     in_range = (VisitorDay.day >= rng.start, VisitorDay.day <= rng.end)
     sessions, searching, served = db.session.execute(
-        select(func.count(), func.count().filter(searched),
-               func.count().filter(searched, VisitorDay.self_served.is_(True)))
-        .where(*in_range)
+        select(
+            func.count(),
+            func.count().filter(searched),
+            func.count().filter(searched, VisitorDay.self_served.is_(True)),
+        ).where(*in_range)
     ).one()
     searchers = db.session.scalar(
-        select(func.count(VisitorDay.visitor.distinct())).where(*in_range, searched))
-    return {"sessions": sessions, "searching": searching, "served": served,
-            "searchers": searchers or 0}
+        select(func.count(VisitorDay.visitor.distinct())).where(*in_range, searched)
+    )
+    return {
+        "sessions": sessions,
+        "searching": searching,
+        "served": served,
+        "searchers": searchers or 0,
+    }
 
 
 def _questions_asked(rng: DateRange) -> int:
     """Questions (topics of kind "question") created in the range by non-staff accounts."""
-    return db.session.scalar(
-        select(func.count()).select_from(Topic).join(User, User.id == Topic.author_id)
-        .where(Topic.kind == "question", Topic.created_at >= rng.start_at,
-               Topic.created_at < rng.end_at, User.role.not_in(STAFF_ROLES))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Topic)
+            .join(User, User.id == Topic.author_id)
+            .where(
+                Topic.kind == "question",
+                Topic.created_at >= rng.start_at,
+                Topic.created_at < rng.end_at,
+                User.role.not_in(STAFF_ROLES),
+            )
+        )
+        or 0
+    )
 
 
 def _helpful_ratio(rng: DateRange) -> float | None:
     yes, total = db.session.execute(
-        select(func.sum(case((ArticleFeedback.helpful.is_(True), 1), else_=0)), func.count())
-        .where(ArticleFeedback.created_at >= rng.start_at, ArticleFeedback.created_at < rng.end_at)
+        select(func.sum(case((ArticleFeedback.helpful.is_(True), 1), else_=0)), func.count()).where(
+            ArticleFeedback.created_at >= rng.start_at, ArticleFeedback.created_at < rng.end_at
+        )
     ).one()
     return _share(yes or 0, total)
 
 
 def _visible_questions(rng: DateRange) -> list[Topic]:
     """Visible questions created in the range (hidden or deleted ones are never answered)."""
-    return list(db.session.scalars(
-        select(Topic).where(Topic.kind == "question", Topic.created_at >= rng.start_at,
-                            Topic.created_at < rng.end_at, Topic.hidden.is_(False),
-                            Topic.deleted_at.is_(None))
-    ))
+    return list(
+        db.session.scalars(
+            select(Topic).where(
+                Topic.kind == "question",
+                Topic.created_at >= rng.start_at,
+                Topic.created_at < rng.end_at,
+                Topic.hidden.is_(False),
+                Topic.deleted_at.is_(None),
+            )
+        )
+    )
 
 
 def _first_response(rng: DateRange) -> tuple[float | None, float | None]:
@@ -153,12 +186,13 @@ def _sla_met(rng: DateRange) -> float | None:
     """% of assignments given out in the range that were answered by their due time, among
     those answered, escalated, or still open past due."""
     on_time = (Assignment.state == "answered") & (Assignment.closed_at <= Assignment.due_at)
-    decided = (Assignment.state.in_(("answered", "escalated"))
-               | ((Assignment.state == "open") & (Assignment.due_at < now())))
+    decided = Assignment.state.in_(("answered", "escalated")) | (
+        (Assignment.state == "open") & (Assignment.due_at < now())
+    )
     met, total = db.session.execute(
-        select(func.count().filter(on_time), func.count())
-        .where(Assignment.assigned_at >= rng.start_at, Assignment.assigned_at < rng.end_at,
-               decided)
+        select(func.count().filter(on_time), func.count()).where(
+            Assignment.assigned_at >= rng.start_at, Assignment.assigned_at < rng.end_at, decided
+        )
     ).one()
     return _share(met, total)
 
@@ -209,8 +243,10 @@ def compute_kpis(rng: DateRange, exclude_staff: bool = True) -> list[Kpi]:
     current, previous = _figures(rng, exclude_staff), _figures(rng.previous(), exclude_staff)
     if _is_empty(previous):  # nothing to compare with: no "better" against zero
         previous = dict.fromkeys(previous)
-    return [Kpi(key, label, current[key], previous[key], unit, better)
-            for key, label, unit, better in KPI_DEFINITIONS]
+    return [
+        Kpi(key, label, current[key], previous[key], unit, better)
+        for key, label, unit, better in KPI_DEFINITIONS
+    ]
 
 
 def _is_empty(figures: dict) -> bool:

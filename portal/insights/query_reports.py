@@ -44,48 +44,70 @@ def query_totals(rng: DateRange) -> list[QueryTotal]:
     """Every query searched in the range with its summed figures (one GROUP BY; the tables
     below sort and filter this list, so a page makes one pass per range)."""
     rows = db.session.execute(
-        select(QueryDayStat.query, func.sum(QueryDayStat.searches),
-               func.sum(QueryDayStat.zero_results), func.sum(QueryDayStat.clicked))
+        select(
+            QueryDayStat.query,
+            func.sum(QueryDayStat.searches),
+            func.sum(QueryDayStat.zero_results),
+            func.sum(QueryDayStat.clicked),
+        )
         .where(QueryDayStat.day >= rng.start, QueryDayStat.day <= rng.end)
         .group_by(QueryDayStat.query)
     )
     return [QueryTotal(q, n or 0, z or 0, c or 0) for q, n, z, c in rows]
 
 
-def top_queries(rng: DateRange, limit: int = TOP_N,
-                totals: list[QueryTotal] | None = None) -> Table:
+def top_queries(
+    rng: DateRange, limit: int = TOP_N, totals: list[QueryTotal] | None = None
+) -> Table:
     """The most searched queries, with their no-result and click-through rates."""
-    found = sorted(query_totals(rng) if totals is None else totals,
-                   key=lambda t: (-t.searches, t.query))
+    found = sorted(
+        query_totals(rng) if totals is None else totals, key=lambda t: (-t.searches, t.query)
+    )
     return Table(
         name="top-queries",
         title=_("Top queries"),
         columns=[_("Query"), _("Searches"), _("No result %"), _("Click-through %")],
-        rows=[[t.query, t.searches, _pct(t.zero_results, t.searches), _pct(t.clicked, t.searches)]
-              for t in found[:limit]],
+        rows=[
+            [t.query, t.searches, _pct(t.zero_results, t.searches), _pct(t.clicked, t.searches)]
+            for t in found[:limit]
+        ],
     )
 
 
-def zero_result_queries(rng: DateRange, limit: int = TOP_N,
-                        totals: list[QueryTotal] | None = None) -> Table:
+def zero_result_queries(
+    rng: DateRange, limit: int = TOP_N, totals: list[QueryTotal] | None = None
+) -> Table:
     """Queries that found nothing, most failed searches first."""
-    found = sorted((t for t in (query_totals(rng) if totals is None else totals)
-                    if t.zero_results), key=lambda t: (-t.zero_results, -t.searches, t.query))
+    found = sorted(
+        (t for t in (query_totals(rng) if totals is None else totals) if t.zero_results),
+        key=lambda t: (-t.zero_results, -t.searches, t.query),
+    )
     return Table(
         name="zero-result-queries",
         title=_("Queries with no result"),
         columns=[_("Query"), _("Searches with no result"), _("Searches"), _("No result %")],
-        rows=[[t.query, t.zero_results, t.searches, _pct(t.zero_results, t.searches)]
-              for t in found[:limit]],
+        rows=[
+            [t.query, t.zero_results, t.searches, _pct(t.zero_results, t.searches)]
+            for t in found[:limit]
+        ],
     )
 
 
-def no_click_queries(rng: DateRange, min_searches: int = MIN_NO_CLICK, limit: int = TOP_N,
-                     totals: list[QueryTotal] | None = None) -> Table:
+def no_click_queries(
+    rng: DateRange,
+    min_searches: int = MIN_NO_CLICK,
+    limit: int = TOP_N,
+    totals: list[QueryTotal] | None = None,
+) -> Table:
     """Queries that found results at least ``min_searches`` times, and nobody clicked one."""
-    found = sorted((t for t in (query_totals(rng) if totals is None else totals)
-                    if t.clicked == 0 and t.with_results >= min_searches),
-                   key=lambda t: (-t.with_results, t.query))
+    found = sorted(
+        (
+            t
+            for t in (query_totals(rng) if totals is None else totals)
+            if t.clicked == 0 and t.with_results >= min_searches
+        ),
+        key=lambda t: (-t.with_results, t.query),
+    )
     return Table(
         name="no-click-queries",
         title=_("Queries with results but no clicks"),
@@ -95,17 +117,23 @@ def no_click_queries(rng: DateRange, min_searches: int = MIN_NO_CLICK, limit: in
     )
 
 
-def rising_queries(rng: DateRange, min_count: int | None = None, limit: int = TOP_N,
-                   totals: list[QueryTotal] | None = None,
-                   previous_totals: list[QueryTotal] | None = None) -> Table:
+def rising_queries(
+    rng: DateRange,
+    min_count: int | None = None,
+    limit: int = TOP_N,
+    totals: list[QueryTotal] | None = None,
+    previous_totals: list[QueryTotal] | None = None,
+) -> Table:
     """Queries searched more than in the previous range of equal length, with at least
     ``min_count`` searches now (so 1 -> 4 is not a trend). Growth is in %; None for
     queries not searched at all before (listed first, most searched first)."""
     if min_count is None:
         min_count = current_app.config["INSIGHTS_MIN_RISING"]
     current = query_totals(rng) if totals is None else totals
-    before = {t.query: t.searches for t in (
-        query_totals(rng.previous()) if previous_totals is None else previous_totals)}
+    before = {
+        t.query: t.searches
+        for t in (query_totals(rng.previous()) if previous_totals is None else previous_totals)
+    }
     found = []
     for t in current:
         previous = before.get(t.query, 0)
@@ -117,8 +145,11 @@ def rising_queries(rng: DateRange, min_count: int | None = None, limit: int = TO
         title=_("Rising queries"),
         columns=[_("Query"), _("Previous range"), _("This range"), _("Growth %")],
         rows=found[:limit],
-        note=_("At least %(n)d searches in this range; no growth figure means the query was "
-               "not searched in the previous range.", n=min_count),
+        note=_(
+            "At least %(n)d searches in this range; no growth figure means the query was "
+            "not searched in the previous range.",
+            n=min_count,
+        ),
     )
 
 
@@ -140,9 +171,12 @@ class HourlySeries:
 
 def _hour_rows(start_at: datetime, end_at: datetime):
     return db.session.execute(
-        select(SearchHourStat.hour, SearchHourStat.searches, SearchHourStat.zero_results,
-               SearchHourStat.clicked)
-        .where(SearchHourStat.hour >= start_at, SearchHourStat.hour < end_at)
+        select(
+            SearchHourStat.hour,
+            SearchHourStat.searches,
+            SearchHourStat.zero_results,
+            SearchHourStat.clicked,
+        ).where(SearchHourStat.hour >= start_at, SearchHourStat.hour < end_at)
     ).all()
 
 
@@ -192,11 +226,19 @@ def daily_table(series: DailySeries) -> Table:
     return Table(
         name="searches-by-day",
         title=_("Searches by day"),
-        columns=[_("Date (%(zone)s)", zone=series.zone), _("Searches"), _("No result"),
-                 _("With a click"),
-                 _("Click-through %")],
-        rows=[[day.isoformat(), n, z, c, _pct(c, n)] for day, n, z, c in zip(
-            series.days, series.searches, series.zero_results, series.clicked, strict=True)],
+        columns=[
+            _("Date (%(zone)s)", zone=series.zone),
+            _("Searches"),
+            _("No result"),
+            _("With a click"),
+            _("Click-through %"),
+        ],
+        rows=[
+            [day.isoformat(), n, z, c, _pct(c, n)]
+            for day, n, z, c in zip(
+                series.days, series.searches, series.zero_results, series.clicked, strict=True
+            )
+        ],
     )
 
 
@@ -220,8 +262,12 @@ def query_report(rng: DateRange) -> QueryReport:
     """Everything the overview shows about queries: the chart series and every table."""
     daily, hourly = daily_series(rng), hourly_series(rng)
     totals, previous = query_totals(rng), query_totals(rng.previous())
-    tables = [top_queries(rng, totals=totals), zero_result_queries(rng, totals=totals),
-              no_click_queries(rng, totals=totals),
-              rising_queries(rng, totals=totals, previous_totals=previous),
-              daily_table(daily), hourly_table(hourly)]
+    tables = [
+        top_queries(rng, totals=totals),
+        zero_result_queries(rng, totals=totals),
+        no_click_queries(rng, totals=totals),
+        rising_queries(rng, totals=totals, previous_totals=previous),
+        daily_table(daily),
+        hourly_table(hourly),
+    ]
     return QueryReport(daily, hourly, tables)

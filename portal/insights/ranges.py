@@ -53,14 +53,17 @@ def parse_range(args) -> DateRange:
             start = parse_day(args.get("start") or "")
             end = parse_day(args.get("end") or today.isoformat())
         except ValueError:
-            raise RangeError(_l("dates must look like 2026-11-01, from %(first)s to %(last)s")
-                             % {"first": FIRST_DAY, "last": LAST_DAY}) from None
+            raise RangeError(
+                _l("dates must look like 2026-11-01, from %(first)s to %(last)s")
+                % {"first": FIRST_DAY, "last": LAST_DAY}
+            ) from None
     else:
         try:
             days = whole_number(args.get("days") or str(DEFAULT_DAYS), 1, MAX_DAYS)
         except ValueError:
-            raise RangeError(_l("days must be a whole number from 1 to %(most)d")
-                             % {"most": MAX_DAYS}) from None
+            raise RangeError(
+                _l("days must be a whole number from 1 to %(most)d") % {"most": MAX_DAYS}
+            ) from None
         end, start = today, today - timedelta(days=days - 1)
     if end < start:
         raise RangeError(_l("the end date is before the start date"))

@@ -46,19 +46,28 @@ def purge_raw_logs(older_than_days: int | None = None, batch_size: int = BATCH_S
     deleted = 0
     while True:
         # The oldest first, by the created_at index; one batch per transaction.
-        ids = list(db.session.scalars(
-            select(SearchLog.id).where(SearchLog.created_at < cutoff)
-            .order_by(SearchLog.created_at, SearchLog.id).limit(batch_size)))
+        ids = list(
+            db.session.scalars(
+                select(SearchLog.id)
+                .where(SearchLog.created_at < cutoff)
+                .order_by(SearchLog.created_at, SearchLog.id)
+                .limit(batch_size)
+            )
+        )
         if not ids:
             break
         unsynced = {"synchronize_session": False}
-        db.session.execute(delete(SearchClick).where(SearchClick.search_id.in_(ids)),
-                           execution_options=unsynced)
+        db.session.execute(
+            delete(SearchClick).where(SearchClick.search_id.in_(ids)), execution_options=unsynced
+        )
         for model in (ArticleView, ArticleFeedback):
-            db.session.execute(update(model).where(model.search_id.in_(ids))
-                               .values(search_id=None), execution_options=unsynced)
-        db.session.execute(delete(SearchLog).where(SearchLog.id.in_(ids)),
-                           execution_options=unsynced)
+            db.session.execute(
+                update(model).where(model.search_id.in_(ids)).values(search_id=None),
+                execution_options=unsynced,
+            )
+        db.session.execute(
+            delete(SearchLog).where(SearchLog.id.in_(ids)), execution_options=unsynced
+        )
         db.session.commit()
         deleted += len(ids)
     db.session.expire_all()  # loaded objects may point at rows that are gone
@@ -68,8 +77,12 @@ def purge_raw_logs(older_than_days: int | None = None, batch_size: int = BATCH_S
 
 
 @insights_cli.command("purge")
-@click.option("--days", type=click.IntRange(min=0), default=None,
-              help="Keep this many days (default: SEARCH_RETENTION_DAYS, 400).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Keep this many days (default: SEARCH_RETENTION_DAYS, 400).",
+)
 def purge_command(days: int | None):
     """Delete raw search-log rows older than the retention that are already rolled up."""
     cutoff = purge_cutoff(days)
@@ -77,5 +90,7 @@ def purge_command(days: int | None):
         click.echo("Nothing rolled up yet: nothing may be purged. Run `flask insights rollup`.")
         return
     deleted = purge_raw_logs(days)
-    click.echo(f"Deleted {deleted} raw search-log rows created before {cutoff:%Y-%m-%d %H:%M} "
-               "UTC (their figures stay in the rollups).")
+    click.echo(
+        f"Deleted {deleted} raw search-log rows created before {cutoff:%Y-%m-%d %H:%M} "
+        "UTC (their figures stay in the rollups)."
+    )

@@ -109,8 +109,11 @@ def pending_hours(until: datetime | None = None, since: datetime | None = None) 
     return 0 if start is None or start > end else int((end - start) / HOUR) + 1
 
 
-def roll_up(until: datetime | None = None, since: datetime | None = None,
-            progress: Callable[[int], object] | None = None) -> int:
+def roll_up(
+    until: datetime | None = None,
+    since: datetime | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> int:
     """Recompute the rollups from the watermark (or ``since``, or the first search) up to
     the hour holding ``until`` (default: now), one UTC day per transaction. Returns the
     number of hours processed; 0 when there is nothing to do or another process holds the
@@ -152,17 +155,24 @@ def _move_watermark(done_until: datetime, until: datetime) -> None:
 
 def _insert(model, rows: list[dict]) -> None:
     for i in range(0, len(rows), INSERT_BATCH):
-        db.session.execute(insert(model.__table__), rows[i:i + INSERT_BATCH])
+        db.session.execute(insert(model.__table__), rows[i : i + INSERT_BATCH])
 
 
 def _roll_hours(start: datetime, end: datetime) -> None:
     """SearchHourStat for the hours in [start, end)."""
-    first_rank = (select(func.min(SearchClick.rank))
-                  .where(SearchClick.search_id == SearchLog.id).scalar_subquery())
+    first_rank = (
+        select(func.min(SearchClick.rank))
+        .where(SearchClick.search_id == SearchLog.id)
+        .scalar_subquery()
+    )
     per_search = (
-        select(SearchLog.created_at.label("at"), SearchLog.is_bot.label("bot"),
-               SearchLog.is_staff.label("staff"), SearchLog.result_count.label("results"),
-               first_rank.label("first_rank"))
+        select(
+            SearchLog.created_at.label("at"),
+            SearchLog.is_bot.label("bot"),
+            SearchLog.is_staff.label("staff"),
+            SearchLog.result_count.label("results"),
+            first_rank.label("first_rank"),
+        )
         .where(_in(SearchLog.created_at, start, end))
         .subquery()
     )
@@ -181,12 +191,21 @@ def _roll_hours(start: datetime, end: datetime) -> None:
         ).group_by(hour)
     ).all()
     db.session.execute(delete(SearchHourStat).where(_in(SearchHourStat.hour, start, end)))
-    _insert(SearchHourStat, [
-        {"hour": _as_datetime(at), "searches": n or 0, "zero_results": zero or 0,
-         "clicked": clicked or 0, "first_click_rank_sum": rank_sum or 0,
-         "bot_searches": bots or 0, "staff_searches": staff or 0}
-        for at, n, zero, clicked, rank_sum, bots, staff in rows
-    ])
+    _insert(
+        SearchHourStat,
+        [
+            {
+                "hour": _as_datetime(at),
+                "searches": n or 0,
+                "zero_results": zero or 0,
+                "clicked": clicked or 0,
+                "first_click_rank_sum": rank_sum or 0,
+                "bot_searches": bots or 0,
+                "staff_searches": staff or 0,
+            }
+            for at, n, zero, clicked, rank_sum, bots, staff in rows
+        ],
+    )
 
 
 def _roll_query_day(day: date) -> None:
@@ -206,11 +225,20 @@ def _roll_query_day(day: date) -> None:
         .group_by(SearchLog.query_normalized)
     ).all()
     db.session.execute(delete(QueryDayStat).where(QueryDayStat.day == day))
-    _insert(QueryDayStat, [
-        {"day": day, "query": query, "tokens": tokens or "", "searches": n,
-         "zero_results": zero or 0, "clicked": hits or 0}
-        for query, tokens, n, zero, hits in rows
-    ])
+    _insert(
+        QueryDayStat,
+        [
+            {
+                "day": day,
+                "query": query,
+                "tokens": tokens or "",
+                "searches": n,
+                "zero_results": zero or 0,
+                "clicked": hits or 0,
+            }
+            for query, tokens, n, zero, hits in rows
+        ],
+    )
 
 
 @dataclass
@@ -239,8 +267,9 @@ def _visits(day: date) -> dict[tuple, _Visit]:
         return None if who is None else visits.setdefault(who, _Visit())
 
     searches = db.session.execute(
-        select(SearchLog.user_id, SearchLog.anon_id,
-               func.sum(case((HUMAN, 1), else_=0)), func.count())
+        select(
+            SearchLog.user_id, SearchLog.anon_id, func.sum(case((HUMAN, 1), else_=0)), func.count()
+        )
         .where(_in(SearchLog.created_at, start, end))
         .group_by(SearchLog.user_id, SearchLog.anon_id)
     )
@@ -251,16 +280,23 @@ def _visits(day: date) -> dict[tuple, _Visit]:
         select(SearchLog.user_id, SearchLog.anon_id)
         .join(SearchClick, SearchClick.search_id == SearchLog.id)
         .outerjoin(Topic, and_(SearchClick.doc_type == "forum", Topic.id == SearchClick.doc_id))
-        .where(_in(SearchLog.created_at, start, end), HUMAN,
-               or_(SearchClick.doc_type == "article", Topic.accepted_post_id.is_not(None)))
+        .where(
+            _in(SearchLog.created_at, start, end),
+            HUMAN,
+            or_(SearchClick.doc_type == "article", Topic.accepted_post_id.is_not(None)),
+        )
         .group_by(SearchLog.user_id, SearchLog.anon_id)
     )
     for user_id, anon_id in found:
         if v := visit(user_id, anon_id):
             v.found = True
     views = db.session.execute(
-        select(ArticleView.user_id, ArticleView.anon_id, func.count(),
-               func.count(ArticleView.search_id))
+        select(
+            ArticleView.user_id,
+            ArticleView.anon_id,
+            func.count(),
+            func.count(ArticleView.search_id),
+        )
         .where(_in(ArticleView.created_at, start, end))
         .group_by(ArticleView.user_id, ArticleView.anon_id)
     )
@@ -268,7 +304,8 @@ def _visits(day: date) -> dict[tuple, _Visit]:
         if v := visit(user_id, anon_id):
             v.views, v.views_from_search = n, from_search
     askers = db.session.scalars(
-        select(Topic.author_id).distinct()
+        select(Topic.author_id)
+        .distinct()
         .where(_in(Topic.created_at, start, end), Topic.kind == "question")
     )
     for author_id in askers:
@@ -288,12 +325,17 @@ def _roll_visitor_day(day: date, staff_ids: set[int]) -> None:
         if not (v.searches or v.views or v.asked):
             continue
         served = bool(v.searches and (v.found or v.views_from_search) and not v.asked)
-        rows.append({
-            "day": day,
-            "visitor": visitor_key(ident if kind == "u" else None,
-                                   ident if kind == "a" else None),
-            "searches": v.searches, "views": v.views, "asked": v.asked, "self_served": served,
-        })
+        rows.append(
+            {
+                "day": day,
+                "visitor": visitor_key(
+                    ident if kind == "u" else None, ident if kind == "a" else None
+                ),
+                "searches": v.searches,
+                "views": v.views,
+                "asked": v.asked,
+                "self_served": served,
+            }
+        )
     db.session.execute(delete(VisitorDay).where(VisitorDay.day == day))
     _insert(VisitorDay, rows)
-

@@ -39,8 +39,13 @@ def csv_response(table: Table, filename_prefix: str = "insights") -> Response:
     # A BOM so spreadsheet programs open the UTF-8 Chinese text correctly.
     body = "\ufeff" + buffer.getvalue()
     # content_type, not mimetype: Flask adds "; charset=utf-8" to a text/* mimetype itself.
-    return Response(body, content_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{filename_prefix}-{table.name}.csv"'})
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename_prefix}-{table.name}.csv"'
+        },
+    )
 
 
 def pick_csv(tables: list[Table], name: str | None) -> Response | None:

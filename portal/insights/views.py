@@ -38,8 +38,12 @@ def overview():
             abort(400, description=_("Bad date range: %(reason)s.", reason=range_error))
         response = pick_csv(report.tables, request.args["csv"])
         if response is None:
-            abort(400, description=_("There is no table “%(name)s” on this page.",
-                                     name=request.args["csv"]))
+            abort(
+                400,
+                description=_(
+                    "There is no table “%(name)s” on this page.", name=request.args["csv"]
+                ),
+            )
         return response
     range_args = rng.query_args() | ({"staff": "1"} if include_staff else {})
     return render_template(

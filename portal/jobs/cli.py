@@ -16,8 +16,12 @@ def configured_interval() -> int:
 
 
 @jobs_cli.command("run")
-@click.option("--interval", type=click.IntRange(min=1), default=None,
-              help="Seconds between passes (default: PORTAL_ROUTER_INTERVAL, or 60 if 0).")
+@click.option(
+    "--interval",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Seconds between passes (default: PORTAL_ROUTER_INTERVAL, or 60 if 0).",
+)
 @click.option("--once", is_flag=True, help="One pass over the due jobs, then exit (cron).")
 def run_command(interval: int | None, once: bool):
     """Run the due jobs every interval until stopped (SIGTERM or Ctrl-C ends it cleanly).

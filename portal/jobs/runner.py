@@ -36,8 +36,9 @@ def run_in_foreground(app: Flask, interval: float) -> None:
     stop = threading.Event()
 
     def on_signal(signum, _frame):
-        logger.info("jobs: %s received, stopping after the running job",
-                    signal.Signals(signum).name)
+        logger.info(
+            "jobs: %s received, stopping after the running job", signal.Signals(signum).name
+        )
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
             if id(app) in _started:
                 return
             _started.add(id(app))
-        thread = threading.Thread(target=run_until_stopped, args=(app, interval, stop),
-                                  name="portal-jobs", daemon=True)
+        thread = threading.Thread(
+            target=run_until_stopped, args=(app, interval, stop), name="portal-jobs", daemon=True
+        )
         thread.start()

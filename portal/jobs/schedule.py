@@ -42,8 +42,13 @@ def _sweep() -> None:
     report = sweep()
     if report.ran and (report.assigned or report.escalated):
         # Wall-clock bounds: the two-host test checks that runs never overlap.
-        logger.info("router: %d assigned, %d escalated (sweep %.3f-%.3f)",
-                    report.assigned, report.escalated, started, time.time())
+        logger.info(
+            "router: %d assigned, %d escalated (sweep %.3f-%.3f)",
+            report.assigned,
+            report.escalated,
+            started,
+            time.time(),
+        )
 
 
 # In this order on each pass: routing first (people wait on it), the purge last. The sweep
@@ -54,8 +59,12 @@ JOBS = (
     Job("mail-outbox", send_outbox, ttl=timedelta(minutes=10)),
     Job(ROLLUP_LEASE_NAME, roll_up, ttl=ROLLUP_LEASE_TTL),  # the insight pages read only these
     Job("retention-purge", purge_raw_logs, ttl=timedelta(hours=1), every=timedelta(days=1)),
-    Job("login-locks-purge", purge_stale_login_locks, ttl=timedelta(minutes=10),
-        every=timedelta(days=1)),
+    Job(
+        "login-locks-purge",
+        purge_stale_login_locks,
+        ttl=timedelta(minutes=10),
+        every=timedelta(days=1),
+    ),
 )
 
 
@@ -85,14 +94,16 @@ def run_job(job: Job, interval: timedelta) -> bool:
             db.session.rollback()
             logger.exception("job %s failed; the next pass retries it", job.name)
             return False
-        db.session.execute(update(JobLease).where(JobLease.name == job.name)
-                           .values(last_run_at=started))
+        db.session.execute(
+            update(JobLease).where(JobLease.name == job.name).values(last_run_at=started)
+        )
         db.session.commit()
         return True
 
 
-def run_pending(interval: timedelta, jobs: tuple[Job, ...] = JOBS,
-                stopping: Callable[[], bool] = lambda: False) -> list[str]:
+def run_pending(
+    interval: timedelta, jobs: tuple[Job, ...] = JOBS, stopping: Callable[[], bool] = lambda: False
+) -> list[str]:
     """One pass: run each due job, until ``stopping()`` says to end early (a shutdown ends
     after the job that is running); returns the names of those that ran."""
     ran = []

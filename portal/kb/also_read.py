@@ -40,12 +40,16 @@ def _readings(since, article_id: int | None = None, visitors=None):
     """(visitor, article id) pairs from page views and result clicks since ``since``, for
     one article or for the given visitors."""
     views = select(ArticleView.user_id, ArticleView.anon_id, ArticleView.article_id).where(
-        ArticleView.created_at >= since)
+        ArticleView.created_at >= since
+    )
     clicks = (
         select(SearchLog.user_id, SearchLog.anon_id, SearchClick.doc_id)
         .join(SearchLog, SearchLog.id == SearchClick.search_id)
-        .where(SearchClick.doc_type == "article", SearchClick.created_at >= since,
-               SearchLog.is_bot.is_(False))
+        .where(
+            SearchClick.doc_type == "article",
+            SearchClick.created_at >= since,
+            SearchLog.is_bot.is_(False),
+        )
     )
     if article_id is not None:
         views = views.where(ArticleView.article_id == article_id)
@@ -64,13 +68,16 @@ def _readings(since, article_id: int | None = None, visitors=None):
 
 def _bot_visitors(since) -> set[Visitor]:
     rows = db.session.execute(
-        select(SearchLog.user_id, SearchLog.anon_id).distinct()
-        .where(SearchLog.is_bot.is_(True), SearchLog.created_at >= since))
+        select(SearchLog.user_id, SearchLog.anon_id)
+        .distinct()
+        .where(SearchLog.is_bot.is_(True), SearchLog.created_at >= since)
+    )
     return {v for v in (_visitor(u, a) for u, a in rows) if v is not None}
 
 
-def also_read_ids(article_id: int, limit: int = LIMIT,
-                  min_co_visitors: int = MIN_CO_VISITORS) -> list[int]:
+def also_read_ids(
+    article_id: int, limit: int = LIMIT, min_co_visitors: int = MIN_CO_VISITORS
+) -> list[int]:
     """Published articles read by at least ``min_co_visitors`` of this article's readers in
     the last 30 days, most shared readers first (then most viewed)."""
     since = now() - WINDOW
@@ -86,9 +93,13 @@ def also_read_ids(article_id: int, limit: int = LIMIT,
     counts = {read_id: len(v) for read_id, v in shared.items() if len(v) >= min_co_visitors}
     if not counts:
         return []
-    views = dict(db.session.execute(
-        select(Article.id, Article.view_count)
-        .where(Article.id.in_(counts), Article.status == "published")).all())
+    views = dict(
+        db.session.execute(
+            select(Article.id, Article.view_count).where(
+                Article.id.in_(counts), Article.status == "published"
+            )
+        ).all()
+    )
     ranked = sorted(views, key=lambda read_id: (-counts[read_id], -views[read_id], read_id))
     return ranked[:limit]
 
@@ -98,10 +109,16 @@ def also_read_articles(article: Article) -> list[Article]:
     (ALSO_READ_CACHE_SECONDS) in the process and, with Redis, shared by every host; the
     articles re-read so an unpublished one drops out at once."""
     ttl = int(_cache.ttl(current_app))
-    ids = _cache.get(article.id, lambda: cached_json(
-        f"also-read:{article.id}", ttl, lambda: also_read_ids(article.id)))
+    ids = _cache.get(
+        article.id,
+        lambda: cached_json(f"also-read:{article.id}", ttl, lambda: also_read_ids(article.id)),
+    )
     if not ids:
         return []
-    found = {a.id: a for a in db.session.scalars(
-        select(Article).where(Article.id.in_(ids), Article.status == "published"))}
+    found = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Article).where(Article.id.in_(ids), Article.status == "published")
+        )
+    }
     return [found[i] for i in ids if i in found]

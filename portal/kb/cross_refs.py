@@ -46,35 +46,52 @@ def cited_titles(body_html: str) -> list[str]:
     return titles
 
 
-def _targets(session: Session, titles: list[str], language: str, self_id: int | None,
-             citing: Article | None = None) -> dict[str, Article]:
+def _targets(
+    session: Session,
+    titles: list[str],
+    language: str,
+    self_id: int | None,
+    citing: Article | None = None,
+) -> dict[str, Article]:
     """Title -> the article to link: the published article of that title in ``language``,
     else its group's published member in ``language``, else the article itself."""
     if not titles:
         return {}
     # Stored and about to be stored (before_flush: a status or title not yet in the table).
-    pending = [obj for obj in list(session.new) + list(session.dirty)
-               if isinstance(obj, Article)]
-    stored = session.scalars(select(Article).where(
-        Article.title.in_(titles), Article.status == "published").order_by(Article.id)).all()
-    found = sorted({a for a in [*stored, *pending]
-                    if a.status == "published" and a.title in titles},
-                   key=lambda a: (a.id is None, a.id or 0))
+    pending = [obj for obj in list(session.new) + list(session.dirty) if isinstance(obj, Article)]
+    stored = session.scalars(
+        select(Article)
+        .where(Article.title.in_(titles), Article.status == "published")
+        .order_by(Article.id)
+    ).all()
+    found = sorted(
+        {a for a in [*stored, *pending] if a.status == "published" and a.title in titles},
+        key=lambda a: (a.id is None, a.id or 0),
+    )
     targets: dict[str, Article] = {}
     for title in titles:
         # Never the citing article itself (a new one has no id yet: compared as an object).
-        same_title = [a for a in found if a.title == title and a is not citing
-                      and (self_id is None or a.id != self_id)]
+        same_title = [
+            a
+            for a in found
+            if a.title == title and a is not citing and (self_id is None or a.id != self_id)
+        ]
         if not same_title:
             continue
         in_language = [a for a in same_title if a.language == language]
         article = in_language[0] if in_language else same_title[0]
         if not in_language:
             root = article.translation_of_id or article.id
-            member = session.scalars(select(Article).where(
-                or_(Article.id == root, Article.translation_of_id == root),
-                Article.language == language, Article.status == "published",
-            ).order_by(Article.id).limit(1)).first()
+            member = session.scalars(
+                select(Article)
+                .where(
+                    or_(Article.id == root, Article.translation_of_id == root),
+                    Article.language == language,
+                    Article.status == "published",
+                )
+                .order_by(Article.id)
+                .limit(1)
+            ).first()
             article = member or article
         targets[title] = article
     return targets
@@ -85,8 +102,13 @@ def _article_path(slug: str) -> str:
     return current_app.url_map.bind("localhost").build("kb.article", {"slug": slug})
 
 
-def link_references(session: Session, body_html: str, language: str,
-                    self_id: int | None = None, citing: Article | None = None) -> str:
+def link_references(
+    session: Session,
+    body_html: str,
+    language: str,
+    self_id: int | None = None,
+    citing: Article | None = None,
+) -> str:
     """``body_html`` with each 《title》 of a published article made a link to it."""
     targets = _targets(session, cited_titles(body_html), language, self_id, citing)
     if not targets:
@@ -99,12 +121,15 @@ def link_references(session: Session, body_html: str, language: str,
         href = html.escape(_article_path(target.slug))
         return f'<a class="xref" href="{href}" hreflang="{target.language}">{match.group(0)}</a>'
 
-    return "".join(_REFERENCE.sub(link, part) if linkable else part
-                   for part, linkable in _text_parts(body_html))
+    return "".join(
+        _REFERENCE.sub(link, part) if linkable else part
+        for part, linkable in _text_parts(body_html)
+    )
 
 
-def missing_titles(body_html: str, language: str, self_id: int | None = None,
-                   session: Session | None = None) -> list[str]:
+def missing_titles(
+    body_html: str, language: str, self_id: int | None = None, session: Session | None = None
+) -> list[str]:
     """Cited titles that name no published article (shown to the editor after a save)."""
     from portal.extensions import db
 
@@ -119,20 +144,28 @@ def missing_titles(body_html: str, language: str, self_id: int | None = None,
 def _link_on_save(session: Session, _context, _instances) -> None:
     """Every article whose text or language changed gets its references linked, whichever
     path saved it (editor, restore, import, forum topic turned article)."""
-    articles = [obj for obj in list(session.new) + list(session.dirty)
-                if isinstance(obj, Article)]
-    changed = [a for a in articles if a.body_html
-               and (a in session.new or _changed(a, "body_md", "language", "body_html"))]
-    cited = [a for a in articles if a.status == "published" and a.title
-             and (a in session.new or _changed(a, "status", "title"))]
+    articles = [obj for obj in list(session.new) + list(session.dirty) if isinstance(obj, Article)]
+    changed = [
+        a
+        for a in articles
+        if a.body_html and (a in session.new or _changed(a, "body_md", "language", "body_html"))
+    ]
+    cited = [
+        a
+        for a in articles
+        if a.status == "published"
+        and a.title
+        and (a in session.new or _changed(a, "status", "title"))
+    ]
     if not changed and not cited:
         return
     with session.no_autoflush:
         for article in cited:
             changed.extend(a for a in _citing(session, article) if a not in changed)
         for article in changed:
-            linked = link_references(session, article.body_html, article.language, article.id,
-                                     article)
+            linked = link_references(
+                session, article.body_html, article.language, article.id, article
+            )
             if linked != article.body_html:
                 article.body_html = linked
 

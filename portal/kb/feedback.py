@@ -41,8 +41,9 @@ def _identity_filter(model, user_id: int | None, anon_id: str | None):
     return model.user_id == user_id if user_id is not None else model.anon_id == anon_id
 
 
-def valid_search_id(search_id: int | None,
-                    may_use: Callable[[SearchLog], bool] = lambda log: True) -> int | None:
+def valid_search_id(
+    search_id: int | None, may_use: Callable[[SearchLog], bool] = lambda log: True
+) -> int | None:
     """Keep a search id from a URL only if that search exists and ``may_use`` it (the views
     pass portal.visitor.is_own_record: nobody adds views or votes to another's search)."""
     if search_id is None or not 0 < search_id <= MAX_ROW_ID:
@@ -55,11 +56,16 @@ def valid_search_id(search_id: int | None,
 
 def _find_vote(article: Article, user_id, anon_id, voter_key: str) -> ArticleFeedback | None:
     return db.session.scalars(
-        select(ArticleFeedback).where(
+        select(ArticleFeedback)
+        .where(
             ArticleFeedback.article_id == article.id,
-            or_(ArticleFeedback.voter_key == voter_key,
-                _identity_filter(ArticleFeedback, user_id, anon_id)),
-        ).order_by(ArticleFeedback.id).limit(1)
+            or_(
+                ArticleFeedback.voter_key == voter_key,
+                _identity_filter(ArticleFeedback, user_id, anon_id),
+            ),
+        )
+        .order_by(ArticleFeedback.id)
+        .limit(1)
     ).first()
 
 
@@ -84,8 +90,14 @@ def record_vote(
     for _attempt in range(2):
         vote = _find_vote(article, user_id, anon_id, voter_key)
         if vote is None:
-            vote = ArticleFeedback(article_id=article.id, user_id=user_id, anon_id=anon_id,
-                                   voter_key=voter_key, helpful=helpful, search_id=search_id)
+            vote = ArticleFeedback(
+                article_id=article.id,
+                user_id=user_id,
+                anon_id=anon_id,
+                voter_key=voter_key,
+                helpful=helpful,
+                search_id=search_id,
+            )
             db.session.add(vote)
         else:
             vote.helpful = helpful  # changing one's mind is allowed
@@ -116,13 +128,17 @@ def _recount(article: Article) -> None:
     article.helpful_no = sum(1 for v in votes if not v)
 
 
-def current_vote(article: Article, user_id: int | None, anon_id: str | None,
-                 voter_key: str | None = None):
+def current_vote(
+    article: Article, user_id: int | None, anon_id: str | None, voter_key: str | None = None
+):
     return _find_vote(article, user_id, anon_id, voter_key or identity_key(user_id, anon_id))
 
 
 def record_view(
-    article: Article, user_id: int | None, anon_id: str | None, search_id: int | None,
+    article: Article,
+    user_id: int | None,
+    anon_id: str | None,
+    search_id: int | None,
     visitor_key: str | None = None,
 ) -> None:
     """Log the view once per session per window (tied to the search that led here: the
@@ -135,20 +151,31 @@ def record_view(
     search_id = valid_search_id(search_id)
     at = now()
     recent = ArticleView.created_at > at - VIEW_DEDUP_WINDOW
-    seen_in_session = _recent_view(article, recent, _identity_filter(ArticleView, user_id,
-                                                                     anon_id))
+    seen_in_session = _recent_view(article, recent, _identity_filter(ArticleView, user_id, anon_id))
     if seen_in_session and search_id is None:
         return
-    counted = seen_in_session or _recent_view(article, recent,
-                                              ArticleView.visitor_key == visitor_key)
-    db.session.add(ArticleView(article_id=article.id, user_id=user_id, anon_id=anon_id,
-                               search_id=search_id, visitor_key=visitor_key, created_at=at))
+    counted = seen_in_session or _recent_view(
+        article, recent, ArticleView.visitor_key == visitor_key
+    )
+    db.session.add(
+        ArticleView(
+            article_id=article.id,
+            user_id=user_id,
+            anon_id=anon_id,
+            search_id=search_id,
+            visitor_key=visitor_key,
+            created_at=at,
+        )
+    )
     if not counted:
         article.view_count += 1
     db.session.commit()
 
 
 def _recent_view(article: Article, *conditions) -> bool:
-    return db.session.scalar(
-        select(ArticleView.id).where(ArticleView.article_id == article.id, *conditions).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(ArticleView.id).where(ArticleView.article_id == article.id, *conditions).limit(1)
+        )
+        is not None
+    )

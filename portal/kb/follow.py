@@ -14,7 +14,8 @@ from portal.notify.services import notify
 
 def article_watch(user_id: int, article_id: int) -> Watch | None:
     return db.session.scalar(
-        select(Watch).where(Watch.user_id == user_id, Watch.article_id == article_id))
+        select(Watch).where(Watch.user_id == user_id, Watch.article_id == article_id)
+    )
 
 
 def toggle_article_watch(user: User, article: Article) -> bool:
@@ -30,10 +31,14 @@ def toggle_article_watch(user: User, article: Article) -> bool:
 
 def followed_articles(user_id: int) -> list[Article]:
     """Published articles the user follows, most recently updated first."""
-    return list(db.session.scalars(
-        select(Article).join(Watch, Watch.article_id == Article.id)
-        .where(Watch.user_id == user_id, Article.status == "published")
-        .order_by(Article.updated_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Article)
+            .join(Watch, Watch.article_id == Article.id)
+            .where(Watch.user_id == user_id, Article.status == "published")
+            .order_by(Article.updated_at.desc())
+        )
+    )
 
 
 def notify_followers(article: Article, actor_id: int | None) -> int:

@@ -53,6 +53,8 @@ from portal.models._time import utcnow
 logger = logging.getLogger(__name__)
 CATEGORIES_FILE = "_categories.yaml"
 BATCH_SIZE = 500  # articles per transaction and per index update
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -91,10 +93,14 @@ def import_categories(path: Path) -> int:
             if category is None:
                 category = Category(slug=item["slug"])
                 db.session.add(category)
-            values = dict(name=item["name"], name_en=item.get("name_en", ""),
-                          description=item.get("description", ""),
-                          description_en=item.get("description_en", ""), parent_id=parent_id,
-                          position=position)
+            values = dict(
+                name=item["name"],
+                name_en=item.get("name_en", ""),
+                description=item.get("description", ""),
+                description_en=item.get("description_en", ""),
+                parent_id=parent_id,
+                position=position,
+            )
             for key, value in values.items():
                 if getattr(category, key) != value:
                     setattr(category, key, value)
@@ -121,9 +127,14 @@ def _article_data(meta: dict, body: str, categories: dict[str, int]) -> ArticleD
     if isinstance(tags, str):
         tags = [tags]
     return ArticleData(
-        title=str(meta["title"]), slug=str(meta["slug"]), body_md=body, category_id=category_id,
-        language=str(meta.get("language", "zh-CN")), status=str(meta.get("status", "published")),
-        summary=str(meta.get("summary", "") or ""), tags=[str(t) for t in tags],
+        title=str(meta["title"]),
+        slug=str(meta["slug"]),
+        body_md=body,
+        category_id=category_id,
+        language=str(meta.get("language", "zh-CN")),
+        status=str(meta.get("status", "published")),
+        summary=str(meta.get("summary", "") or ""),
+        tags=[str(t) for t in tags],
     )
 
 
@@ -167,8 +178,12 @@ def _read_sources(directory: Path, allow_plain: bool) -> list[_SourceFile]:
 
 
 def import_directory(
-    directory: Path, progress: Callable[[int], None] | None = None, author_id: int | None = None,
-    allow_plain: bool = False, update_index: bool = True, batch_size: int = BATCH_SIZE,
+    directory: Path,
+    progress: Callable[[int], None] | None = None,
+    author_id: int | None = None,
+    allow_plain: bool = False,
+    update_index: bool = True,
+    batch_size: int = BATCH_SIZE,
     force: bool = False,
 ) -> ImportReport:
     """Import every *.md under ``directory`` (and _categories.yaml if present).
@@ -182,16 +197,20 @@ def import_directory(
     if (directory / CATEGORIES_FILE).exists():
         import_categories(directory / CATEGORIES_FILE)
     pending = _read_sources(directory, allow_plain)
-    links = {str(s.meta["slug"]): (str(s.meta["translation_of"]), s.name) for s in pending
-             if not s.error and s.meta.get("slug") and s.meta.get("translation_of")}
+    links = {
+        str(s.meta["slug"]): (str(s.meta["translation_of"]), s.name)
+        for s in pending
+        if not s.error and s.meta.get("slug") and s.meta.get("translation_of")
+    }
     while pending:
         batch, pending = pending[:batch_size], pending[batch_size:]  # saved files are let go
         try:
             part = _save_batch(batch, author_id, force)
         except SQLAlchemyError:
             db.session.rollback()
-            logger.warning("a batch of %d files failed; importing them one by one", len(batch),
-                           exc_info=True)
+            logger.warning(
+                "a batch of %d files failed; importing them one by one", len(batch), exc_info=True
+            )
             part = _save_each(batch, author_id, force)
         report.add(part)
         if update_index:
@@ -209,15 +228,17 @@ def _link_translations(links: dict[str, tuple[str, Path]], report: ImportReport)
     if not links:
         return
     wanted = set(links) | {original for original, _name in links.values()}
-    articles = {a.slug: a for a in db.session.scalars(select(Article)
-                                                      .where(Article.slug.in_(wanted)))}
+    articles = {
+        a.slug: a for a in db.session.scalars(select(Article).where(Article.slug.in_(wanted)))
+    }
     for slug, (original_slug, name) in links.items():
         article, original = articles.get(slug), articles.get(original_slug)
         if article is None:
             continue
         if original is None or original is article:
-            report.errors.append(f"{name}: translation_of names no other article: "
-                                 f"{original_slug!r}")
+            report.errors.append(
+                f"{name}: translation_of names no other article: {original_slug!r}"
+            )
             continue
         try:
             root = check_translation(original, article.language, article)
@@ -251,8 +272,13 @@ def edited_on_web(article: Article, latest_revision: int) -> bool:
     return article.imported_revision is None or latest_revision > article.imported_revision
 
 
-def _keep(article: Article | None, source: _SourceFile, latest_revision: int, force: bool,
-          part: ImportReport) -> bool:
+def _keep(
+    article: Article | None,
+    source: _SourceFile,
+    latest_revision: int,
+    force: bool,
+    part: ImportReport,
+) -> bool:
     """Whether the file leaves an existing article as it is, counted in ``part``: the file
     is the one last imported, or the article was edited on the web since (not forced)."""
     if article is None:
@@ -272,19 +298,27 @@ def _mark_imported(article: Article, source: _SourceFile, revision: int | None) 
         article.imported_revision = revision
 
 
-def _save_batch(batch: list[_SourceFile], author_id: int | None,
-                force: bool = False) -> ImportReport:
+def _save_batch(
+    batch: list[_SourceFile], author_id: int | None, force: bool = False
+) -> ImportReport:
     """Save a batch in one transaction: what save_article does per article, with the
     lookups (articles by slug, latest revision numbers, categories, tags) made once."""
     part = ImportReport()
     categories, find_tags = _category_ids(), _Tags()
     slugs = {str(s.meta["slug"]) for s in batch if not s.error and s.meta.get("slug")}
-    articles = {article.slug: article for article in db.session.scalars(
-        select(Article).where(Article.slug.in_(slugs)).options(selectinload(Article.tags)))}
-    latest = dict(db.session.execute(
-        select(ArticleRevision.article_id, func.max(ArticleRevision.number))
-        .where(ArticleRevision.article_id.in_([a.id for a in articles.values()]))
-        .group_by(ArticleRevision.article_id)).all())
+    articles = {
+        article.slug: article
+        for article in db.session.scalars(
+            select(Article).where(Article.slug.in_(slugs)).options(selectinload(Article.tags))
+        )
+    }
+    latest = dict(
+        db.session.execute(
+            select(ArticleRevision.article_id, func.max(ArticleRevision.number))
+            .where(ArticleRevision.article_id.in_([a.id for a in articles.values()]))
+            .group_by(ArticleRevision.article_id)
+        ).all()
+    )
     numbers = {article: latest.get(article.id, 0) for article in articles.values()}
     saved = []  # (article, created, snapshot before and after, revision number, columns)
     with db.session.no_autoflush:
@@ -302,8 +336,7 @@ def _save_batch(batch: list[_SourceFile], author_id: int | None,
                 continue
             created = article is None
             if created:
-                article = articles[data.slug] = Article(author_id=author_id,
-                                                        owner_id=author_id)
+                article = articles[data.slug] = Article(author_id=author_id, owner_id=author_id)
                 db.session.add(article)
             before = None if created else snapshot_article(article)
             assign(article, data, find_tags)
@@ -320,22 +353,34 @@ def _save_batch(batch: list[_SourceFile], author_id: int | None,
             saved.append((article, created, before, after, number, revision))
     db.session.flush()  # new articles get their ids
     if saved:  # revisions in one multi-row INSERT: as ORM objects they cost more than articles
-        db.session.execute(insert(ArticleRevision), [
-            {"article_id": article.id, "number": number, **revision}
-            for article, _created, _before, _after, number, revision in saved])
+        db.session.execute(
+            insert(ArticleRevision),
+            [
+                {"article_id": article.id, "number": number, **revision}
+                for article, _created, _before, _after, number, revision in saved
+            ],
+        )
     for article, created, before, after, _number, _revision in saved:
         enqueue("article", article.id)
         if not created:
             notify_followers(article, author_id)
         if author_id is not None:  # an import without an author is summed up by its command
-            record(author_id, "article.create" if created else "article.update", "article",
-                   article.id, article.title, before, after)
+            record(
+                author_id,
+                "article.create" if created else "article.update",
+                "article",
+                article.id,
+                article.title,
+                before,
+                after,
+            )
     db.session.commit()
     return part
 
 
-def _save_each(batch: list[_SourceFile], author_id: int | None,
-               force: bool = False) -> ImportReport:
+def _save_each(
+    batch: list[_SourceFile], author_id: int | None, force: bool = False
+) -> ImportReport:
     """The batch through save_article, one file and one transaction at a time."""
     part = ImportReport()
     categories = _category_ids()
@@ -348,8 +393,9 @@ def _save_each(batch: list[_SourceFile], author_id: int | None,
             latest = latest_revision_number(existing) if existing is not None else 0
             if _keep(existing, source, latest, force, part):
                 continue
-            article, changed = save_article(existing, data, author_id,
-                                            f"Imported from {source.name}", index_now=False)
+            article, changed = save_article(
+                existing, data, author_id, f"Imported from {source.name}", index_now=False
+            )
             _mark_imported(article, source, latest_revision_number(article) if changed else None)
             db.session.commit()
             if changed:
@@ -359,8 +405,9 @@ def _save_each(batch: list[_SourceFile], author_id: int | None,
             part.errors.append(f"{source.name}: {error}")
         except SQLAlchemyError as error:
             db.session.rollback()
-            part.errors.append(f"{source.name}: refused by the database: "
-                               f"{getattr(error, 'orig', None) or error}")
+            part.errors.append(
+                f"{source.name}: refused by the database: {getattr(error, 'orig', None) or error}"
+            )
         else:
             part.count(existing is None, changed)
     return part

@@ -22,7 +22,6 @@ class FrontMatterError(ValueError):
     pass
 
 
-
 def markdown_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.md") if not p.name.startswith("_"))
 
@@ -40,7 +39,7 @@ def parse_markdown_file(text: str) -> tuple[dict, str]:
         meta = yaml.load(match.group(1), Loader=_YAML_LOADER) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         raise FrontMatterError(f"unreadable front matter: {error}") from None
-    body = text[match.end():]
+    body = text[match.end() :]
     if not isinstance(meta, dict):
         raise FrontMatterError("front matter must be a mapping")
     return meta, body.strip() + "\n"
@@ -82,7 +81,7 @@ def _split_title(text: str) -> tuple[str | None, str]:
         elif not in_fence and line.startswith("# "):
             title = line[2:].strip().rstrip("#").strip()
             if title:
-                return title, "\n".join(lines[:number] + lines[number + 1:])
+                return title, "\n".join(lines[:number] + lines[number + 1 :])
     return None, text
 
 
@@ -90,6 +89,10 @@ def parse_plain_markdown(relative: Path, text: str) -> tuple[dict, str]:
     """Metadata for a Markdown file without front matter: its first '# ' heading (else the
     file name) as title, a slug from its path, published, no category."""
     title, body = _split_title(text.removeprefix("\ufeff"))
-    meta = {"title": (title or relative.stem)[:TITLE_MAX], "slug": path_slug(relative),
-            "language": guess_language(text), "status": "published"}
+    meta = {
+        "title": (title or relative.stem)[:TITLE_MAX],
+        "slug": path_slug(relative),
+        "language": guess_language(text),
+        "status": "published",
+    }
     return meta, body.strip() + "\n"

@@ -95,8 +95,9 @@ def category_sections(category: Category, limit: int = SECTION_ARTICLES) -> list
         total = db.session.scalar(select(func.count()).select_from(below.subquery()))
         if not total:
             continue
-        best = db.session.scalars(below.order_by(Article.view_count.desc(), Article.id)
-                                  .limit(limit))
+        best = db.session.scalars(
+            below.order_by(Article.view_count.desc(), Article.id).limit(limit)
+        )
         sections.append(CategorySection(child, list(best), total))
     return sections
 

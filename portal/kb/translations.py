@@ -22,8 +22,13 @@ from portal.models import Article
 from portal.models.kb import LANGUAGE_NAMES, LANGUAGES
 
 # The article language a UI locale reads first (flask-babel locale -> article language).
-UI_LANGUAGE = {"zh_CN": "zh-CN", "zh_Hans_CN": "zh-CN", "zh_TW": "zh-TW",
-               "zh_Hant_TW": "zh-TW", "en": "en"}
+UI_LANGUAGE = {
+    "zh_CN": "zh-CN",
+    "zh_Hans_CN": "zh-CN",
+    "zh_TW": "zh-TW",
+    "zh_Hant_TW": "zh-TW",
+    "en": "en",
+}
 # Suffix of the slug suggested for a new translation.
 SLUG_SUFFIX = {"zh-CN": "zh-cn", "zh-TW": "zh-tw", "en": "en"}
 
@@ -71,8 +76,9 @@ def is_outdated(article: Article) -> bool:
     return latest_revision_number(article.translation_of) > (article.source_revision or 0)
 
 
-def check_translation(source: Article | None, language: str,
-                      article: Article | None = None) -> Article | None:
+def check_translation(
+    source: Article | None, language: str, article: Article | None = None
+) -> Article | None:
     """The original that an article in ``language`` may translate from ``source``; raises
     TranslationError when the group already has that language (or it is the source's)."""
     if source is None:
@@ -82,8 +88,13 @@ def check_translation(source: Article | None, language: str,
     holder = taken.get(language)
     if holder is not None and holder is not article:
         name = LANGUAGE_NAMES.get(language, language)
-        raise TranslationError(_l("“%(title)s” already has a version in %(language)s.",
-                                  title=root.title, language=name))
+        raise TranslationError(
+            _l(
+                "“%(title)s” already has a version in %(language)s.",
+                title=root.title,
+                language=name,
+            )
+        )
     return root
 
 
@@ -103,10 +114,17 @@ def mark_up_to_date(article: Article) -> None:
 def translation_draft(source: Article, language: str) -> dict:
     """What the new-article form starts from when translating ``source`` to ``language``."""
     root = original_of(source)
-    return {"title": source.title, "summary": source.summary, "body_md": source.body_md,
-            "category_id": source.category_id, "tags": ", ".join(source.tag_names),
-            "language": language, "status": "draft", "translation_of": str(root.id),
-            "slug": f"{root.slug}-{SLUG_SUFFIX[language]}"[:120]}
+    return {
+        "title": source.title,
+        "summary": source.summary,
+        "body_md": source.body_md,
+        "category_id": source.category_id,
+        "tags": ", ".join(source.tag_names),
+        "language": language,
+        "status": "draft",
+        "translation_of": str(root.id),
+        "slug": f"{root.slug}-{SLUG_SUFFIX[language]}"[:120],
+    }
 
 
 def group_key(article_id: int, translation_of_id: int | None) -> int:
@@ -134,9 +152,16 @@ def localize(articles: Sequence[Article], language: str | None) -> list[Article]
     groups = {group_key(a.id, a.translation_of_id) for a in articles}
     if not groups or language is None:
         return prefer_language(articles, language)
-    in_language = {group_key(a.id, a.translation_of_id): a for a in db.session.scalars(
-        select(Article).where(Article.status == "published", Article.language == language,
-                              or_(Article.id.in_(groups), Article.translation_of_id.in_(groups))))}
+    in_language = {
+        group_key(a.id, a.translation_of_id): a
+        for a in db.session.scalars(
+            select(Article).where(
+                Article.status == "published",
+                Article.language == language,
+                or_(Article.id.in_(groups), Article.translation_of_id.in_(groups)),
+            )
+        )
+    }
     swapped = [in_language.get(group_key(a.id, a.translation_of_id), a) for a in articles]
     return prefer_language(swapped, language)
 
@@ -153,9 +178,14 @@ def one_hit_per_group(hits: list, language: str | None) -> list:
     ids = [hit.doc_id for hit in hits if hit.doc_type == "article"]
     if len(ids) < 2:
         return hits
-    members = {row.id: _Member(*row) for row in db.session.execute(
-        select(Article.id, Article.translation_of_id, Article.language)
-        .where(Article.id.in_(ids)))}
+    members = {
+        row.id: _Member(*row)
+        for row in db.session.execute(
+            select(Article.id, Article.translation_of_id, Article.language).where(
+                Article.id.in_(ids)
+            )
+        )
+    }
 
     def member(hit):
         if hit.doc_type != "article" or hit.doc_id not in members:
@@ -191,12 +221,22 @@ def localization_rows(language: str) -> tuple[list[LocalizationRow], list[Locali
     no translation into it, and translations into it behind their original; most viewed
     first."""
     originals = db.session.scalars(
-        select(Article).where(Article.status == "published", Article.translation_of_id.is_(None),
-                              Article.language != language)
-        .order_by(Article.view_count.desc(), Article.id))
-    translations = {a.translation_of_id: a for a in db.session.scalars(
-        select(Article).where(Article.language == language,
-                              Article.translation_of_id.is_not(None)))}
+        select(Article)
+        .where(
+            Article.status == "published",
+            Article.translation_of_id.is_(None),
+            Article.language != language,
+        )
+        .order_by(Article.view_count.desc(), Article.id)
+    )
+    translations = {
+        a.translation_of_id: a
+        for a in db.session.scalars(
+            select(Article).where(
+                Article.language == language, Article.translation_of_id.is_not(None)
+            )
+        )
+    }
     missing, outdated = [], []
     for original in originals:
         row = LocalizationRow(original, translations.get(original.id))

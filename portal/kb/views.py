@@ -52,11 +52,16 @@ def home():
 def category(slug: str):
     node = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
     language = reader_language()
-    sections = [replace(s, articles=localize(s.articles, language))
-                for s in category_sections(node)]
-    return render_template("kb/category.html", category=node,
-                           articles=localize(articles_in(node), language), sections=sections,
-                           tree=category_tree())
+    sections = [
+        replace(s, articles=localize(s.articles, language)) for s in category_sections(node)
+    ]
+    return render_template(
+        "kb/category.html",
+        category=node,
+        articles=localize(articles_in(node), language),
+        sections=sections,
+        tree=category_tree(),
+    )
 
 
 @bp.route("/tag/<name>")
@@ -106,8 +111,9 @@ def _render_article(found: Article, form: FeedbackForm, status: int = 200):
         also_read=localize(also_read_articles(found), reader_language()),
         translations=other_languages(found),
         description=meta_description(found),
-        following=(current_user.is_authenticated
-                   and article_watch(current_user.id, found.id) is not None),
+        following=(
+            current_user.is_authenticated and article_watch(current_user.id, found.id) is not None
+        ),
         outdated=is_outdated(found),
         vote=current_vote(found, user_id, anon_id, visitor_key()),
         feedback_reasons=REASONS,
@@ -122,8 +128,12 @@ _HEADING_LINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>')  # the "#" bes
 def meta_description(article: Article) -> str:
     """The article's summary, else the start of its text, for search engines' snippets."""
     # From the HTML stored at save: a view never renders Markdown.
-    text = article.summary.strip() or Markup(  # noqa: S704 (sanitised at save; tags stripped)
-        _HEADING_LINK.sub("", article.body_html or "")).striptags()
+    text = (
+        article.summary.strip()
+        or Markup(  # noqa: S704 (sanitised at save; tags stripped)
+            _HEADING_LINK.sub("", article.body_html or "")
+        ).striptags()
+    )
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
 
 
@@ -133,8 +143,9 @@ def article(slug: str):
     user_id, anon_id = current_identity()
     search_id = int_arg("sid", ignore_bad=True)
     if found.status == "published":
-        record_view(found, user_id, anon_id, valid_search_id(search_id, is_own_record),
-                    visitor_key())
+        record_view(
+            found, user_id, anon_id, valid_search_id(search_id, is_own_record), visitor_key()
+        )
     return _render_article(found, FeedbackForm(sid=search_id or ""))
 
 
@@ -145,8 +156,12 @@ def follow(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     following = toggle_article_watch(current_user, found)
-    flash(_("You will be told when this article is updated.") if following
-          else _("You no longer follow this article."), "success")
+    flash(
+        _("You will be told when this article is updated.")
+        if following
+        else _("You no longer follow this article."),
+        "success",
+    )
     return redirect(url_for("kb.article", slug=found.slug), 303)
 
 
@@ -158,11 +173,18 @@ def feedback(slug: str):
         flash(_("Please choose yes or no (comments are limited to 1000 characters)."), "error")
         return _render_article(found, form, 400)
     user_id, anon_id = current_identity()
-    search_id = valid_search_id(int_arg("sid", source=request.form, ignore_bad=True),
-                                is_own_record)
+    search_id = valid_search_id(int_arg("sid", source=request.form, ignore_bad=True), is_own_record)
     helpful = form.helpful.data == "yes"
-    vote = record_vote(found, helpful, form.comment.data or "", user_id, anon_id, search_id,
-                       visitor_key(), reason=form.reason.data or None)
+    vote = record_vote(
+        found,
+        helpful,
+        form.comment.data or "",
+        user_id,
+        anon_id,
+        search_id,
+        visitor_key(),
+        reason=form.reason.data or None,
+    )
     if helpful or vote.reason:
         flash(_("Thank you for your feedback!"), "success")
         return redirect(url_for("kb.article", slug=found.slug) + "#feedback", 303)
@@ -174,8 +196,11 @@ def feedback(slug: str):
 @bp.route("/sitemap.xml")
 def sitemap():
     """Published articles and categories for search engines (articles with their last change)."""
-    articles = db.session.execute(select(Article.slug, Article.updated_at)
-                                  .where(Article.status == "published").order_by(Article.id))
+    articles = db.session.execute(
+        select(Article.slug, Article.updated_at)
+        .where(Article.status == "published")
+        .order_by(Article.id)
+    )
     categories = db.session.scalars(select(Category.slug).order_by(Category.id))
     xml = render_template("kb/sitemap.xml", articles=articles, categories=categories)
     return xml, 200, {"Content-Type": "application/xml; charset=utf-8"}

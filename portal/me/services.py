@@ -46,8 +46,10 @@ def question_state(topic: Topic) -> str:
 
 def my_questions(user_id: int, limit: int = 50) -> list[MyQuestion]:
     topics = db.session.scalars(
-        select(Topic).where(Topic.author_id == user_id, Topic.deleted_at.is_(None))
-        .order_by(Topic.last_activity_at.desc(), Topic.id.desc()).limit(limit)
+        select(Topic)
+        .where(Topic.author_id == user_id, Topic.deleted_at.is_(None))
+        .order_by(Topic.last_activity_at.desc(), Topic.id.desc())
+        .limit(limit)
     )
     return [MyQuestion(topic, question_state(topic)) for topic in topics]
 
@@ -55,30 +57,43 @@ def my_questions(user_id: int, limit: int = 50) -> list[MyQuestion]:
 def watched_topics(user_id: int) -> list[Topic]:
     """Topics I follow, my own questions included (their authors watch them until they
     stop), latest activity first."""
-    return list(db.session.scalars(
-        select(Topic).join(Watch, Watch.topic_id == Topic.id)
-        .where(Watch.user_id == user_id, Topic.deleted_at.is_(None), Topic.hidden.is_(False))
-        .order_by(Topic.last_activity_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Topic)
+            .join(Watch, Watch.topic_id == Topic.id)
+            .where(Watch.user_id == user_id, Topic.deleted_at.is_(None), Topic.hidden.is_(False))
+            .order_by(Topic.last_activity_at.desc())
+        )
+    )
 
 
 def watched_categories(user_id: int) -> list[Category]:
-    return list(db.session.scalars(
-        select(Category).join(Watch, Watch.category_id == Category.id)
-        .where(Watch.user_id == user_id).order_by(Category.position, Category.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Category)
+            .join(Watch, Watch.category_id == Category.id)
+            .where(Watch.user_id == user_id)
+            .order_by(Category.position, Category.id)
+        )
+    )
 
 
 def _viewed_ids(user_id: int) -> tuple[set[int], list[int]]:
     """(every article I viewed, the most recently viewed ones)."""
-    every = set(db.session.scalars(
-        select(ArticleView.article_id).where(ArticleView.user_id == user_id).distinct()
-    ))
-    recent = list(db.session.scalars(
-        select(ArticleView.article_id).where(ArticleView.user_id == user_id)
-        .group_by(ArticleView.article_id)
-        .order_by(func.max(ArticleView.created_at).desc()).limit(RECENT_VIEWS)
-    ))
+    every = set(
+        db.session.scalars(
+            select(ArticleView.article_id).where(ArticleView.user_id == user_id).distinct()
+        )
+    )
+    recent = list(
+        db.session.scalars(
+            select(ArticleView.article_id)
+            .where(ArticleView.user_id == user_id)
+            .group_by(ArticleView.article_id)
+            .order_by(func.max(ArticleView.created_at).desc())
+            .limit(RECENT_VIEWS)
+        )
+    )
     return every, recent
 
 
@@ -103,8 +118,9 @@ def _scores_from_views(recent_ids: list[int], viewed: set[int]) -> Counter:
                 scores[article_id] += TAG_WEIGHT * tag_weight[tag_id]
     if category_weight:
         rows = db.session.execute(
-            select(Article.id, Article.category_id)
-            .where(Article.category_id.in_(category_weight), Article.status == "published")
+            select(Article.id, Article.category_id).where(
+                Article.category_id.in_(category_weight), Article.status == "published"
+            )
         )
         for article_id, category_id in rows:
             if article_id not in viewed:
@@ -117,7 +133,8 @@ def _recent_search_tokens(user_id: int) -> list[str]:
     rows = db.session.execute(
         select(SearchLog.tokens, func.max(SearchLog.id).label("last"))
         .where(SearchLog.user_id == user_id, SearchLog.tokens != "")
-        .group_by(SearchLog.tokens).order_by(func.max(SearchLog.id).desc())
+        .group_by(SearchLog.tokens)
+        .order_by(func.max(SearchLog.id).desc())
         .limit(RECENT_SEARCHES)
     )
     return [tokens for tokens, _last in rows]
@@ -151,6 +168,5 @@ def recommended_articles(user_id: int, limit: int = 6) -> list[Article]:
     if not scores:
         return popular_unviewed(viewed, limit)
     articles = {a.id: a for a in db.session.scalars(published().where(Article.id.in_(scores)))}
-    ranked = sorted(articles.values(),
-                    key=lambda a: (-scores[a.id], -a.view_count, a.id))
+    ranked = sorted(articles.values(), key=lambda a: (-scores[a.id], -a.view_count, a.id))
     return ranked[:limit]

@@ -51,8 +51,9 @@ class Topic(db.Model):
     posts: Mapped[list["Post"]] = relationship(
         back_populates="topic", foreign_keys="Post.topic_id", order_by="Post.id"
     )
-    accepted_post: Mapped["Post | None"] = relationship(foreign_keys=[accepted_post_id],
-                                                        post_update=True)
+    accepted_post: Mapped["Post | None"] = relationship(
+        foreign_keys=[accepted_post_id], post_update=True
+    )
 
     @property
     def solved(self) -> bool:
@@ -146,11 +147,11 @@ class Watch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id",
-                                                               ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
     # A knowledge-base article the user follows: told when it is updated (portal/kb/follow.py).
-    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
-                                                   index=True)
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -160,7 +161,8 @@ class TopicViewMark(db.Model):
     __tablename__ = "topic_view_marks"
 
     topic_id: Mapped[int] = mapped_column(
-        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
     visitor_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     counted_at: Mapped[datetime] = mapped_column(default=utcnow)
 

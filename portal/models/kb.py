@@ -96,7 +96,8 @@ class Article(db.Model):
     # Translations: the article this one translates (always a group's original), and the
     # original's revision it was last brought up to date with (portal/kb/translations.py).
     translation_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
     source_revision: Mapped[int | None]
     # Who keeps the article right, and when it is due for review (portal/editor/review.py;
     # unset: REVIEW_INTERVAL_DAYS after publishing).
@@ -104,14 +105,17 @@ class Article(db.Model):
     review_by: Mapped[date | None]
     # An archived article's successor: readers of the old address are sent there.
     replaced_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("articles.id", ondelete="SET NULL"))
+        ForeignKey("articles.id", ondelete="SET NULL")
+    )
 
     category: Mapped[Category | None] = relationship()
     owner = relationship("User", foreign_keys=[owner_id])
     translation_of: Mapped["Article | None"] = relationship(
-        remote_side=[id], foreign_keys=[translation_of_id])
+        remote_side=[id], foreign_keys=[translation_of_id]
+    )
     replaced_by: Mapped["Article | None"] = relationship(
-        remote_side=[id], foreign_keys=[replaced_by_id])
+        remote_side=[id], foreign_keys=[replaced_by_id]
+    )
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
     revisions: Mapped[list["ArticleRevision"]] = relationship(
         back_populates="article", order_by="ArticleRevision.number.desc()"

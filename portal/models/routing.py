@@ -10,8 +10,15 @@ from portal.models._time import utcnow
 from portal.models.kb import Category, Tag
 
 ASSIGNMENT_STATES = ("open", "declined", "escalated", "answered", "reassigned", "cancelled")
-ROUTING_EVENTS = ("assigned", "declined", "escalated", "answered", "unrouted", "reassigned",
-                  "cancelled")
+ROUTING_EVENTS = (
+    "assigned",
+    "declined",
+    "escalated",
+    "answered",
+    "unrouted",
+    "reassigned",
+    "cancelled",
+)
 
 expert_categories = Table(
     "expert_categories",
@@ -48,8 +55,13 @@ class Assignment(db.Model):
     __table_args__ = (
         # At most one open assignment per topic, enforced by the database: two sweeps
         # racing cannot both assign the same question.
-        Index("uq_assignments_open_topic", "topic_id", unique=True,
-              sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),
+        Index(
+            "uq_assignments_open_topic",
+            "topic_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

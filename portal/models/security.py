@@ -29,7 +29,6 @@ class AuditEntry(db.Model):
     after_json: Mapped[str] = mapped_column(Text, default="")
 
 
-
 class LoginLock(db.Model):
     """Failed logins with one e-mail from one client (IP address): the back-off of
     portal.auth.lockout. Per client, so guessing from one address cannot lock the owner out
@@ -37,14 +36,16 @@ class LoginLock(db.Model):
     lock tells nothing about which e-mails have accounts."""
 
     __tablename__ = "login_locks"
-    __table_args__ = (UniqueConstraint("email_key", "client",
-                                       name="uq_login_locks_email_key_client"),)
+    __table_args__ = (
+        UniqueConstraint("email_key", "client", name="uq_login_locks_email_key_client"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email_key: Mapped[str] = mapped_column(String(64))
     # The account of that e-mail when it has one (the admin users list shows its locks).
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                                index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     client: Mapped[str] = mapped_column(String(64))
     failures: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]

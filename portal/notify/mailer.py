@@ -35,16 +35,23 @@ def claim_mails(limit: int = 100) -> list[OutboxMail]:
     One UPDATE whose WHERE is checked again on each row it locks: of two concurrent claims
     (PostgreSQL READ COMMITTED, or SQLite's single writer) only one gets a given mail."""
     token, at = uuid.uuid4().hex, now()
-    free = (OutboxMail.sent_at.is_(None),
-            or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < at))
+    free = (
+        OutboxMail.sent_at.is_(None),
+        or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < at),
+    )
     oldest = select(OutboxMail.id).where(*free).order_by(OutboxMail.id).limit(limit)
     db.session.execute(
-        update(OutboxMail).where(OutboxMail.id.in_(oldest.scalar_subquery()), *free)
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(oldest.scalar_subquery()), *free)
         .values(claim=token, claimed_until=at + CLAIM_TTL),
-        execution_options={"synchronize_session": False})
+        execution_options={"synchronize_session": False},
+    )
     db.session.commit()
-    return list(db.session.scalars(
-        select(OutboxMail).where(OutboxMail.claim == token).order_by(OutboxMail.id)))
+    return list(
+        db.session.scalars(
+            select(OutboxMail).where(OutboxMail.claim == token).order_by(OutboxMail.id)
+        )
+    )
 
 
 def unclaim(mail: OutboxMail, error: Exception) -> None:
@@ -100,8 +107,9 @@ def send_outbox(limit: int = 100) -> int:
                 try:
                     smtp.send_message(message_for(mail, config["MAIL_FROM"]))
                 except MAIL_ERRORS as error:
-                    logger.warning("SMTP refused mail %d to %s: %s", mail.id, mail.to_address,
-                                   error)
+                    logger.warning(
+                        "SMTP refused mail %d to %s: %s", mail.id, mail.to_address, error
+                    )
                     unclaim(mail, error)
                 else:
                     mail.sent_at, mail.error = now(), None
@@ -109,8 +117,7 @@ def send_outbox(limit: int = 100) -> int:
                 db.session.commit()  # at once: a crash later must not send this one again
     except (OSError, smtplib.SMTPException) as error:
         left = [mail for mail in mails if mail.sent_at is None and mail.claim is not None]
-        logger.warning("SMTP delivery failed, %d mails stay queued for retry: %r",
-                       len(left), error)
+        logger.warning("SMTP delivery failed, %d mails stay queued for retry: %r", len(left), error)
         for mail in left:
             unclaim(mail, error)
         db.session.commit()

@@ -15,8 +15,9 @@ from portal.permissions import admin_required
 @bp.route("/notifications")
 @login_required
 def notifications():
-    return render_template("notify/list.html", items=recent_notifications(current_user.id),
-                           form=ConfirmForm())
+    return render_template(
+        "notify/list.html", items=recent_notifications(current_user.id), form=ConfirmForm()
+    )
 
 
 @bp.route("/notifications/read", methods=["POST"])

@@ -30,8 +30,14 @@ def block_suggestion(text: str, user_id: int | None) -> BlockedSuggestion:
 
 
 def unblock_suggestion(entry: BlockedSuggestion) -> None:
-    record(current_actor(), "suggestion.unblock", "suggestion", entry.id, entry.query,
-           {"query": entry.query})
+    record(
+        current_actor(),
+        "suggestion.unblock",
+        "suggestion",
+        entry.id,
+        entry.query,
+        {"query": entry.query},
+    )
     db.session.delete(entry)
     db.session.commit()
     forget_index()

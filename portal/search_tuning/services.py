@@ -58,10 +58,14 @@ def save_group(group: SynonymGroup | None, terms_text: str, user_id: int | None)
     for member in members:
         analysed = tokenize(member)
         if len(analysed) != 1:
-            raise TuningError(_l(
-                "“%(member)s” is not one word for search (it is read as: %(tokens)s); "
-                "add it to the product terms first or split it.",
-                member=member, tokens=" / ".join(analysed) or "—"))
+            raise TuningError(
+                _l(
+                    "“%(member)s” is not one word for search (it is read as: %(tokens)s); "
+                    "add it to the product terms first or split it.",
+                    member=member,
+                    tokens=" / ".join(analysed) or "—",
+                )
+            )
         tokens[analysed[0]] = member
     _refuse_tokens_of_other_groups(tokens, group)
     before = None if group is None else {"terms": group.terms}
@@ -72,8 +76,15 @@ def save_group(group: SynonymGroup | None, terms_text: str, user_id: int | None)
     group.updated_by_id = user_id
     bump_version()
     db.session.flush()  # a new group's id, for the audit entry
-    record(user_id, "synonyms.create" if before is None else "synonyms.update", "synonym_group",
-           group.id, group.terms, before, {"terms": group.terms})
+    record(
+        user_id,
+        "synonyms.create" if before is None else "synonyms.update",
+        "synonym_group",
+        group.id,
+        group.terms,
+        before,
+        {"terms": group.terms},
+    )
     _commit_change()
     logger.info("synonym group %s saved: %s", group.id, group.terms)
     return group
@@ -88,16 +99,26 @@ def _refuse_tokens_of_other_groups(tokens: dict[str, str], group: SynonymGroup |
         for other_member in other.members:
             for token in tokenize(other_member):
                 if token in tokens:
-                    raise TuningError(_l(
-                        "“%(member)s” is already in the group “%(group)s”.",
-                        member=tokens[token], group=other.terms))
+                    raise TuningError(
+                        _l(
+                            "“%(member)s” is already in the group “%(group)s”.",
+                            member=tokens[token],
+                            group=other.terms,
+                        )
+                    )
 
 
 def delete_group(group: SynonymGroup) -> None:
     """Remove a synonym group; searches stop expanding its words at once."""
     # The view does not pass the acting user: the request's user is the actor.
-    record(current_actor(), "synonyms.delete", "synonym_group", group.id, group.terms,
-           {"terms": group.terms})
+    record(
+        current_actor(),
+        "synonyms.delete",
+        "synonym_group",
+        group.id,
+        group.terms,
+        {"terms": group.terms},
+    )
     db.session.delete(group)
     bump_version()
     _commit_change()
@@ -107,8 +128,13 @@ def add_word(word: str, user_id: int | None) -> UserWord:
     """Add a product term the segmenter keeps whole and reindex the content that has it."""
     word = (word or "").strip()
     if not WORD_MIN_CHARS <= len(word) <= WORD_MAX_CHARS:
-        raise TuningError(_l("A product term has %(low)d to %(high)d characters.",
-                             low=WORD_MIN_CHARS, high=WORD_MAX_CHARS))
+        raise TuningError(
+            _l(
+                "A product term has %(low)d to %(high)d characters.",
+                low=WORD_MIN_CHARS,
+                high=WORD_MAX_CHARS,
+            )
+        )
     if any(ch.isspace() for ch in word):
         raise TuningError(_l("A product term cannot contain spaces."))
     folded = fold(word)
@@ -128,8 +154,7 @@ def add_word(word: str, user_id: int | None) -> UserWord:
 def delete_word(entry: UserWord) -> None:
     """Remove a product term and reindex the content that has it."""
     word = entry.word
-    record(current_actor(), "product_term.delete", "product_term", entry.id, word,
-           {"word": word})
+    record(current_actor(), "product_term.delete", "product_term", entry.id, word, {"word": word})
     db.session.delete(entry)
     bump_version()
     queued = enqueue_documents_containing(word)
@@ -143,16 +168,19 @@ def enqueue_documents_containing(word: str) -> int:
     article_ids = db.session.scalars(
         select(Article.id).where(
             Article.status == "published",
-            or_(Article.title.like(pattern, escape="\\"),
+            or_(
+                Article.title.like(pattern, escape="\\"),
                 Article.body_md.like(pattern, escape="\\"),
-                Article.summary.like(pattern, escape="\\")),
+                Article.summary.like(pattern, escape="\\"),
+            ),
         )
     ).all()
     topic_ids = db.session.scalars(
         select(Topic.id).where(
-            or_(Topic.title.like(pattern, escape="\\"),
-                Topic.id.in_(select(Post.topic_id).where(
-                    Post.body_md.like(pattern, escape="\\"))))
+            or_(
+                Topic.title.like(pattern, escape="\\"),
+                Topic.id.in_(select(Post.topic_id).where(Post.body_md.like(pattern, escape="\\"))),
+            )
         )
     ).all()
     for article_id in article_ids:

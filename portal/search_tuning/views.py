@@ -28,10 +28,15 @@ from portal.search_tuning.services import (
 def _page(status: int = 200, **typed):
     # ``typed`` carries what the editor typed into the form that failed, so it is kept.
     return render_template(
-        "editor/search_tuning.html", groups=list_groups(), words=list_words(),
-        typed_group=typed.get("typed_group", ""), typed_word=typed.get("typed_word", ""),
-        editing_id=typed.get("editing_id"), typed_edit=typed.get("typed_edit", ""),
-        blocked=list_blocked(), suggested=suggested_queries(),
+        "editor/search_tuning.html",
+        groups=list_groups(),
+        words=list_words(),
+        typed_group=typed.get("typed_group", ""),
+        typed_word=typed.get("typed_word", ""),
+        editing_id=typed.get("editing_id"),
+        typed_edit=typed.get("typed_edit", ""),
+        blocked=list_blocked(),
+        suggested=suggested_queries(),
         typed_block=typed.get("typed_block", ""),
     ), status
 

@@ -101,13 +101,13 @@ def entry_keys(text: str) -> set[str]:
     and for Chinese the pinyin from the same places (stop words keep their pinyin)."""
     folded = normalize_query(text)
     starts = sorted({0} | {token.start for token in analyze(folded, "query")})
-    keys = {folded[start:start + KEY_CHARS] for start in starts}
+    keys = {folded[start : start + KEY_CHARS] for start in starts}
     if has_cjk(folded):
         # Pinyin per stretch between word starts: short, repeated, so syllables() caches it.
         cuts = [*starts, len(folded)]
         pieces = ["".join(syllables(folded[a:b])) for a, b in itertools.pairwise(cuts)]
         for i in range(len(pieces)):
-            keys.add("".join(pieces[i:i + KEY_CHARS])[:KEY_CHARS])
+            keys.add("".join(pieces[i : i + KEY_CHARS])[:KEY_CHARS])
     keys.discard("")
     return keys
 
@@ -115,10 +115,12 @@ def entry_keys(text: str) -> set[str]:
 def build_autocomplete_index(entries: list[Entry], top: int = LIMIT * 2) -> AutocompleteIndex:
     """Sort ``entries`` heaviest first, key them, and precompute the broad prefixes."""
     entries = sorted(entries, key=lambda e: (-e.weight, e.text))
-    pairs = sorted((key, number) for number, entry in enumerate(entries)
-                   for key in entry_keys(entry.text))
-    index = AutocompleteIndex(entries, [key for key, _n in pairs],
-                              array("i", (number for _k, number in pairs)))
+    pairs = sorted(
+        (key, number) for number, entry in enumerate(entries) for key in entry_keys(entry.text)
+    )
+    index = AutocompleteIndex(
+        entries, [key for key, _n in pairs], array("i", (number for _k, number in pairs))
+    )
     del pairs
     frontier = [("", 0, len(index.keys))]
     while frontier:
@@ -134,7 +136,8 @@ def build_autocomplete_index(entries: list[Entry], top: int = LIMIT * 2) -> Auto
                 end = bisect_left(index.keys, child + _END, position, high)
                 if end - position > SCAN_LIMIT:
                     index.broad[child] = tuple(
-                        heapq.nsmallest(top, set(index.owners[position:end])))
+                        heapq.nsmallest(top, set(index.owners[position:end]))
+                    )
                     wider.append((child, position, end))
                 position = end
         frontier = wider
@@ -147,9 +150,11 @@ def popular_queries() -> list[tuple[str, int]]:
     masked personal data or contact details, and not blocked by an editor."""
     blocked = set(db.session.scalars(select(BlockedSuggestion.query)))
     minimum = current_app.config["SUGGESTION_MIN_SEARCHERS"]
-    return [(query, weight) for query, weight in successful_queries(MAX_QUERIES, minimum)
-            if MASK_MARK not in query and query not in blocked
-            and not has_contact_details(query)]
+    return [
+        (query, weight)
+        for query, weight in successful_queries(MAX_QUERIES, minimum)
+        if MASK_MARK not in query and query not in blocked and not has_contact_details(query)
+    ]
 
 
 def forget_index() -> None:
@@ -160,14 +165,19 @@ def forget_index() -> None:
 def load_entries() -> list[Entry]:
     """Popular successful queries, published articles and solved visible forum topics."""
     entries = [Entry(query, "query", weight) for query, weight in popular_queries()]
-    rows = db.session.execute(select(Article.id, Article.slug, Article.title, Article.view_count)
-                              .where(Article.status == "published"))
-    entries += [Entry(title, "article", views + 1, doc_id, slug)
-                for doc_id, slug, title, views in rows]
     rows = db.session.execute(
-        select(Topic.id, Topic.title, Topic.view_count)
-        .where(Topic.accepted_post_id.is_not(None), Topic.hidden.is_(False),
-               Topic.deleted_at.is_(None)))
+        select(Article.id, Article.slug, Article.title, Article.view_count).where(
+            Article.status == "published"
+        )
+    )
+    entries += [
+        Entry(title, "article", views + 1, doc_id, slug) for doc_id, slug, title, views in rows
+    ]
+    rows = db.session.execute(
+        select(Topic.id, Topic.title, Topic.view_count).where(
+            Topic.accepted_post_id.is_not(None), Topic.hidden.is_(False), Topic.deleted_at.is_(None)
+        )
+    )
     entries += [Entry(title, "topic", views + 1, doc_id) for doc_id, title, views in rows]
     return entries
 

@@ -29,12 +29,12 @@ def too_fast(user_id: int | None, anon_id: str | None, at: datetime) -> bool:
     """More searches in the last minute than a person makes."""
     who = SearchLog.user_id == user_id if user_id is not None else SearchLog.anon_id == anon_id
     recent = db.session.scalar(
-        select(func.count()).select_from(SearchLog)
+        select(func.count())
+        .select_from(SearchLog)
         .where(who, SearchLog.created_at > at - RATE_WINDOW, SearchLog.created_at <= at)
     )
     return (recent or 0) >= RATE_LIMIT
 
 
-def is_bot(user_agent: str | None, user_id: int | None, anon_id: str | None,
-           at: datetime) -> bool:
+def is_bot(user_agent: str | None, user_id: int | None, anon_id: str | None, at: datetime) -> bool:
     return agent_is_bot(user_agent) or too_fast(user_id, anon_id, at)

@@ -31,8 +31,12 @@ PREFIXED_ORDER = re.compile(r"(?:QH|DD|order|订单号?)[ :：#-]*\d{8,}(?!\d)",
 LONG_NUMBER = re.compile(r"(?<!\d)\d{10,}(?!\d)")
 
 MASKS = {
-    "email": "〔邮箱〕", "licence_key": "〔许可证密钥〕", "id_card": "〔身份证号〕",
-    "bank_card": "〔银行卡号〕", "mobile": "〔手机号〕", "landline": "〔电话〕",
+    "email": "〔邮箱〕",
+    "licence_key": "〔许可证密钥〕",
+    "id_card": "〔身份证号〕",
+    "bank_card": "〔银行卡号〕",
+    "mobile": "〔手机号〕",
+    "landline": "〔电话〕",
     "order": "〔订单号〕",
 }
 

@@ -57,18 +57,22 @@ class TimedCache:
             return value
         if not entry.building and time.monotonic() - entry.built_at >= ttl:
             entry.building = True
-            threading.Thread(target=self._rebuild, args=(app, store, key, entry, build),
-                             name=f"refresh-{self.name}", daemon=True).start()
+            threading.Thread(
+                target=self._rebuild,
+                args=(app, store, key, entry, build),
+                name=f"refresh-{self.name}",
+                daemon=True,
+            ).start()
         return entry.value
 
-    def _rebuild(self, app: Flask, store: dict, key: Hashable, entry: _Entry,
-                 build: Callable[[], Any]) -> None:
+    def _rebuild(
+        self, app: Flask, store: dict, key: Hashable, entry: _Entry, build: Callable[[], Any]
+    ) -> None:
         try:
             with app.app_context():
                 value = build()
         except Exception:
-            logger.exception("rebuilding %s[%r] failed; keeping the previous value",
-                             self.name, key)
+            logger.exception("rebuilding %s[%r] failed; keeping the previous value", self.name, key)
             entry.building = False
             return
         self._remember(store, key, value)

@@ -77,8 +77,9 @@ def hit_url(doc_type: str, doc_id: int, slug: str) -> str:
 
 
 def record_click(search: SearchLog, doc_type: str, doc_id: int, rank: int) -> SearchClick:
-    click = SearchClick(search_id=search.id, doc_type=doc_type, doc_id=doc_id, rank=rank,
-                        created_at=now())
+    click = SearchClick(
+        search_id=search.id, doc_type=doc_type, doc_id=doc_id, rank=rank, created_at=now()
+    )
     db.session.add(click)
     db.session.commit()
     return click

@@ -75,17 +75,20 @@ class SpellingIndex:
             elif text not in self.words:
                 # "fa piao": neighbouring unknown letter runs may be one word spelt in pinyin.
                 j = i
-                while (j + 1 < len(pieces) and not has_cjk(pieces[j + 1].group())
-                       and pieces[j + 1].group() not in self.words
-                       and not folded[pieces[j].end():pieces[j + 1].start()].strip()):
+                while (
+                    j + 1 < len(pieces)
+                    and not has_cjk(pieces[j + 1].group())
+                    and pieces[j + 1].group() not in self.words
+                    and not folded[pieces[j].end() : pieces[j + 1].start()].strip()
+                ):
                     j += 1
-                joined = "".join(p.group() for p in pieces[i:j + 1])
+                joined = "".join(p.group() for p in pieces[i : j + 1])
                 replacement = self._cover(tuple(joined), None)
                 if replacement:
                     end, i = pieces[j].end(), j
                 else:
                     replacement = self._nearest_latin(text)
-            out.append(folded[cursor:piece.start()] + (replacement or text))
+            out.append(folded[cursor : piece.start()] + (replacement or text))
             cursor, i = end, i + 1
         return "".join(out) + folded[cursor:]
 
@@ -103,7 +106,7 @@ class SpellingIndex:
                 continue
             count, weight, text = best[start]
             for stop in range(start + 1, len(units) + 1):
-                key = keys[stop][len(keys[start]):]
+                key = keys[stop][len(keys[start]) :]
                 if len(key) > self.longest_key:
                     break
                 options = []
@@ -145,11 +148,12 @@ def surface_words(text: str) -> list[str]:
     """The analyzer's words of ``text`` as written (folded, not stemmed): suggestions must
     read as words, and 'installing' is a word where its stem 'instal' is not."""
     folded = fold(text)
-    return [folded[token.start:token.end] for token in analyze(text, "query")]
+    return [folded[token.start : token.end] for token in analyze(text, "query")]
 
 
-def build_spelling_index(query_weights: Iterable[tuple[str, int]],
-                         documents: Iterable[Iterable[str]]) -> SpellingIndex:
+def build_spelling_index(
+    query_weights: Iterable[tuple[str, int]], documents: Iterable[Iterable[str]]
+) -> SpellingIndex:
     """Build the lookup from (successful query, weight) pairs and each document's texts
     (title and tags); a word's weight is its document frequency plus its queries' weight."""
     index = SpellingIndex()
@@ -194,8 +198,9 @@ def successful_queries(limit: int = MAX_QUERIES, min_searchers: int = 1) -> list
         .limit(limit)
     )
     if min_searchers > 1:
-        visitor = func.coalesce(SearchLog.visitor_key,
-                                literal("user:") + cast(SearchLog.user_id, String))
+        visitor = func.coalesce(
+            SearchLog.visitor_key, literal("user:") + cast(SearchLog.user_id, String)
+        )
         query = query.having(func.count(distinct(visitor)) >= min_searchers)
     return [(text, int(total)) for text, total in db.session.execute(query)]
 
@@ -204,11 +209,12 @@ def document_texts() -> list[list[str]]:
     """Title and tag names of every published article and visible forum topic."""
     docs: dict[tuple[str, int], list[str]] = {}
     for key, title in db.session.execute(
-            select(Article.id, Article.title).where(Article.status == "published")):
+        select(Article.id, Article.title).where(Article.status == "published")
+    ):
         docs[("article", key)] = [title]
     for key, title in db.session.execute(
-            select(Topic.id, Topic.title)
-            .where(Topic.hidden.is_(False), Topic.deleted_at.is_(None))):
+        select(Topic.id, Topic.title).where(Topic.hidden.is_(False), Topic.deleted_at.is_(None))
+    ):
         docs[("forum", key)] = [title]
     for kind, link in (("article", article_tags), ("forum", topic_tags)):
         owner = link.c.article_id if kind == "article" else link.c.topic_id
@@ -220,8 +226,7 @@ def document_texts() -> list[list[str]]:
 
 def spelling_index() -> SpellingIndex:
     """This process's lookup, rebuilt after SPELLING_REFRESH_SECONDS."""
-    return _cache.get(None, lambda: build_spelling_index(successful_queries(),
-                                                         document_texts()))
+    return _cache.get(None, lambda: build_spelling_index(successful_queries(), document_texts()))
 
 
 def did_you_mean(params: SearchParams, total: int) -> str | None:
@@ -234,8 +239,11 @@ def did_you_mean(params: SearchParams, total: int) -> str | None:
         # The most results wins: a typo that once found a few (腿货) loses to 退货.
         for candidate in spelling_index().candidates(params.q)[:MAX_BACKEND_CHECKS]:
             request = SearchRequest(
-                text=candidate, doc_type=params.doc_type, language=params.language,
-                category_id=params.category.id if params.category else None, per_page=1,
+                text=candidate,
+                doc_type=params.doc_type,
+                language=params.language,
+                category_id=params.category.id if params.category else None,
+                per_page=1,
             )
             found = get_backend().search(request).total
             if found > best_total:

@@ -16,12 +16,19 @@ _START, _END = r"(?<![a-z0-9_-])", r"(?![a-z0-9_-])"
 DIGIT_RUN = re.compile(r"\d{5,}")
 URL = re.compile(
     r"(?:[a-z][a-z0-9+.-]*://|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|top|xyz|cc|io|me|vip|shop"
-    r"|site|link|info|biz|co|tk|app|club|online|ltd)" + _END + r"|t\.me/)", re.IGNORECASE)
+    r"|site|link|info|biz|co|tk|app|club|online|ltd)" + _END + r"|t\.me/)",
+    re.IGNORECASE,
+)
 LETTERS_AND_DIGITS = re.compile(
-    _START + r"(?=[a-z_-]*\d)(?=[0-9_-]*[a-z])[a-z0-9_-]+" + _END, re.IGNORECASE)
+    _START + r"(?=[a-z_-]*\d)(?=[0-9_-]*[a-z])[a-z0-9_-]+" + _END, re.IGNORECASE
+)
 CONTACT_WORDS = re.compile(
     r"微信|威信|薇信|徽信|v信|wei ?xin|wechat|扣扣|企鹅号|加我|加v|私聊|私信|联系我|飞机号|"
-    + _START + r"(?:vx|wx|qq|tg|telegram|whatsapp|line)" + _END, re.IGNORECASE)
+    + _START
+    + r"(?:vx|wx|qq|tg|telegram|whatsapp|line)"
+    + _END,
+    re.IGNORECASE,
+)
 
 
 def _handle_like(word: str) -> bool:
@@ -35,5 +42,8 @@ def has_contact_details(query: str) -> bool:
     handles = LETTERS_AND_DIGITS.findall(query)
     if any(_handle_like(word) for word in handles):
         return True
-    return bool(handles) and bool(CONTACT_WORDS.search(query)) and any(
-        len(word) >= 4 for word in handles)
+    return (
+        bool(handles)
+        and bool(CONTACT_WORDS.search(query))
+        and any(len(word) >= 4 for word in handles)
+    )

@@ -29,22 +29,40 @@ def results():
     if not params.q:
         return _render(params)
     user_id, anon_id = current_identity()
-    logged = run_search(params, user_id, anon_id, "page", request.user_agent.string,
-                        current_is_staff(), visitor_key())
+    logged = run_search(
+        params,
+        user_id,
+        anon_id,
+        "page",
+        request.user_agent.string,
+        current_is_staff(),
+        visitor_key(),
+    )
     correction = did_you_mean(params, logged.results.total)
     if correction and not logged.results.total and not request.args.get("nocorrect"):
         # Nothing found and an obvious correction finds something: show its results at
         # once (the failed query stays logged for the content-gap reports).
         corrected = replace(params, q=correction, page=1)
-        logged_correction = run_search(corrected, user_id, anon_id, "corrected",
-                                       request.user_agent.string, current_is_staff(),
-                                       visitor_key())
+        logged_correction = run_search(
+            corrected,
+            user_id,
+            anon_id,
+            "corrected",
+            request.user_agent.string,
+            current_is_staff(),
+            visitor_key(),
+        )
         return _render(corrected, logged=logged_correction, typed=params.q)
     return _render(params, logged=logged, did_you_mean=correction)
 
 
-def _render(params: SearchParams, logged=None, error: str | None = None,
-            did_you_mean: str | None = None, typed: str | None = None):
+def _render(
+    params: SearchParams,
+    logged=None,
+    error: str | None = None,
+    did_you_mean: str | None = None,
+    typed: str | None = None,
+):
     """The results page; ``typed`` is the query the user typed when the results shown are
     those of its correction, ``params.q``."""
     results = logged.results if logged else None
@@ -54,8 +72,11 @@ def _render(params: SearchParams, logged=None, error: str | None = None,
         results=results,
         search_id=logged.log.id if logged else None,
         hit_url=hit_url,
-        suggestions=(localize(popular_articles(6), reader_language())
-                     if not results or not results.total else []),
+        suggestions=(
+            localize(popular_articles(6), reader_language())
+            if not results or not results.total
+            else []
+        ),
         did_you_mean=did_you_mean,
         typed=typed,
         few_results=results is not None and results.total <= FEW_RESULTS,
@@ -73,10 +94,15 @@ def autocomplete():
     q = typed[0] if typed else ""
     if len(q) > MAX_QUERY_CHARS:
         return jsonify({"q": q[:MAX_QUERY_CHARS], "suggestions": []})
-    return jsonify({"q": q, "suggestions": [
-        {"text": entry.text, "kind": entry.kind, "url": _suggestion_url(entry)}
-        for entry in suggest(q)
-    ]})
+    return jsonify(
+        {
+            "q": q,
+            "suggestions": [
+                {"text": entry.text, "kind": entry.kind, "url": _suggestion_url(entry)}
+                for entry in suggest(q)
+            ],
+        }
+    )
 
 
 def _suggestion_url(entry) -> str:

@@ -10,8 +10,7 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ALLOWED_WHILE_BANNED = frozenset({"auth.logout", "auth.set_language"})
 # Posting forms refuse a banned author themselves (forum.services.check_not_banned, also 403)
 # and show the form again with the text typed, so nothing written is lost.
-CHECKED_BY_THE_VIEW = frozenset({"forum.new_topic", "forum.reply", "forum.edit_post",
-                                 "ask.post"})
+CHECKED_BY_THE_VIEW = frozenset({"forum.new_topic", "forum.reply", "forum.edit_post", "ask.post"})
 BANNED_MESSAGE = _l(
     "Your account may not post in the community any more. If you think this is a "
     "mistake, please contact customer service."

@@ -23,8 +23,9 @@ class CappedFormDataParser(FormDataParser):
             return super().parse(stream, mimetype, content_length, options)
         body = stream.read()  # already bounded by MAX_CONTENT_LENGTH
         if body.count(b"&") >= self.max_form_parts:
-            raise TooManyFields(_("The form has too many fields (at most %(n)d).",
-                                  n=self.max_form_parts))
+            raise TooManyFields(
+                _("The form has too many fields (at most %(n)d).", n=self.max_form_parts)
+            )
         return super().parse(io.BytesIO(body), mimetype, content_length, options)
 
 

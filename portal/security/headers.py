@@ -62,8 +62,9 @@ def content_security_policy(endpoint: str | None) -> str:
 def add_security_headers(response: Response) -> Response:
     for name, value in _HEADERS.items():
         response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy",
-                                content_security_policy(request.endpoint))
+    response.headers.setdefault(
+        "Content-Security-Policy", content_security_policy(request.endpoint)
+    )
     if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if _is_private():
@@ -78,8 +79,11 @@ def _is_private() -> bool:
     if request.endpoint == "static":
         return False
     remember_cookie = current_app.config["REMEMBER_COOKIE_NAME"]
-    return (request.endpoint in _SECRET_ENDPOINTS or "_user_id" in session
-            or remember_cookie in request.cookies)
+    return (
+        request.endpoint in _SECRET_ENDPOINTS
+        or "_user_id" in session
+        or remember_cookie in request.cookies
+    )
 
 
 def _server_name(handler: WSGIRequestHandler) -> str:

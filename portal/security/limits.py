@@ -64,7 +64,6 @@ LIMITS: dict[str, str] = {
 UNLIMITED = frozenset({"api.healthz"})
 
 
-
 def submitted_email() -> str:
     """The e-mail address in the posted form; one bucket for posts without one."""
     return (request.form.get("email") or "").strip().lower() or "(none)"
@@ -80,8 +79,12 @@ def account_or_ip() -> str:
     return get_remote_address()
 
 
-_KEYS = {"": get_remote_address, "email": submitted_email, "ip_email": ip_and_email,
-         "account": account_or_ip}
+_KEYS = {
+    "": get_remote_address,
+    "email": submitted_email,
+    "ip_email": ip_and_email,
+    "account": account_or_ip,
+}
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,16 @@ def limits_table(app: Flask) -> list[Rule]:
     for name, limit in {**LIMITS, **app.config["RATE_LIMITS"]}.items():
         endpoint, _, key = name.partition("@")
         if key not in _KEYS:
-            raise ValueError(f"rate limit {name!r}: unknown key {key!r} "
-                             f"(use email, ip_email or account)")
+            raise ValueError(
+                f"rate limit {name!r}: unknown key {key!r} (use email, ip_email or account)"
+            )
         if endpoint.endswith(".*"):
             blueprint = endpoint[:-2]
-            rules += [Rule(match, limit, key, shared=blueprint) for match in app.view_functions
-                      if match.startswith(f"{blueprint}.") and match not in UNLIMITED]
+            rules += [
+                Rule(match, limit, key, shared=blueprint)
+                for match in app.view_functions
+                if match.startswith(f"{blueprint}.") and match not in UNLIMITED
+            ]
         elif endpoint in app.view_functions and endpoint not in UNLIMITED:
             rules.append(Rule(endpoint, limit, key))
     return rules
@@ -150,8 +157,10 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions[EXTENSION] = limiter
     if not uri.startswith("memory://") and not limiter.storage.check():
-        logger.warning("rate-limit storage %s does not answer: counting in memory per process "
-                       "until it does", _where(uri))
+        logger.warning(
+            "rate-limit storage %s does not answer: counting in memory per process until it does",
+            _where(uri),
+        )
 
     for rule in limits_table(app):
         options = dict(key_func=_KEYS[rule.key], methods=_posts_only(app, rule.endpoint))

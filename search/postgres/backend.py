@@ -85,8 +85,20 @@ WRITE_RETRIES = 3  # deadlock victims and serialisation failures are simply run 
 RUM_POOL = 4 * CANDIDATES
 GIN_POOL = 5 * CANDIDATES
 
-COLUMNS = ("key", "doc_type", "doc_id", "slug", "title", "tags", "body", "language",
-           "category_ids", "boost", "updated", "tsv")
+COLUMNS = (
+    "key",
+    "doc_type",
+    "doc_id",
+    "slug",
+    "title",
+    "tags",
+    "body",
+    "language",
+    "category_ids",
+    "boost",
+    "updated",
+    "tsv",
+)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -109,9 +121,17 @@ def _tsvector_batch(docs: list[IndexDocument]) -> list[str]:
 def _values(doc: IndexDocument, tsvector: str) -> tuple:
     categories = dict.fromkeys(int(c) for c in doc.category_ids if -BIGINT <= int(c) < BIGINT)
     return (
-        clean_text(doc.key), clean_text(doc.doc_type), int(doc.doc_id), clean_text(doc.slug),
-        clean_text(doc.title), clean_text(tags_text(doc.tags)), clean_text(doc.body),
-        clean_text(doc.language), list(categories), document_boost(doc), _utc(doc.updated),
+        clean_text(doc.key),
+        clean_text(doc.doc_type),
+        int(doc.doc_id),
+        clean_text(doc.slug),
+        clean_text(doc.title),
+        clean_text(tags_text(doc.tags)),
+        clean_text(doc.body),
+        clean_text(doc.language),
+        list(categories),
+        document_boost(doc),
+        _utc(doc.updated),
         tsvector,
     )
 
@@ -120,11 +140,20 @@ def page_hits(rows: Iterable[tuple], offset: int, tokens: set[str]) -> list[Sear
     """Hits from (score, key, doc_type, doc_id, slug, title, body) rows, ranked from
     ``offset`` + 1; snippet and title are highlighted for ``tokens``."""
     return [
-        SearchHit(key=key, doc_type=doc_type, doc_id=doc_id, slug=slug, title=title,
-                  snippet=snippet_html(body, tokens), title_html=title_html(title, tokens),
-                  score=float(score), rank=rank)
-        for rank, (score, key, doc_type, doc_id, slug, title, body)
-        in enumerate(rows, start=offset + 1)
+        SearchHit(
+            key=key,
+            doc_type=doc_type,
+            doc_id=doc_id,
+            slug=slug,
+            title=title,
+            snippet=snippet_html(body, tokens),
+            title_html=title_html(title, tokens),
+            score=float(score),
+            rank=rank,
+        )
+        for rank, (score, key, doc_type, doc_id, slug, title, body) in enumerate(
+            rows, start=offset + 1
+        )
     ]
 
 
@@ -155,8 +184,10 @@ class PostgresBackend:
         columns = ", ".join(COLUMNS)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
         marks = ", ".join(["%s"] * (len(COLUMNS) - 1))
-        self._upsert = (f"INSERT INTO {self._name} ({columns}) VALUES ({marks}, %s::tsvector)"
-                        f" ON CONFLICT (key) DO UPDATE SET {updates}")
+        self._upsert = (
+            f"INSERT INTO {self._name} ({columns}) VALUES ({marks}, %s::tsvector)"
+            f" ON CONFLICT (key) DO UPDATE SET {updates}"
+        )
 
     @property
     def uses_rum(self) -> bool:
@@ -199,21 +230,37 @@ class PostgresBackend:
 
         def work(conn: psycopg.Connection) -> tuple[list, int]:
             self._check_layout(conn)
-            pool = (Pool(max(RUM_POOL, depth), rum=True) if self.uses_rum
-                    else Pool(max(GIN_POOL, depth), rum=False))
+            pool = (
+                Pool(max(RUM_POOL, depth), rum=True)
+                if self.uses_rum
+                else Pool(max(GIN_POOL, depth), rum=False)
+            )
             sql, params = candidates_statement(self._name, plan, grams, filters, pool, depth)
             rows = conn.execute(sql, params).fetchall()
             total = rows[0][5] if rows else 0
             now = utcnow()
-            ranked = rerank((Candidate(ref=row_id, text_score=score, boost=boost,
-                                       age_days=age_in_days(updated, now), matched=matched)
-                             for row_id, score, boost, updated, matched, _total in rows),
-                            len(plan.should))
+            ranked = rerank(
+                (
+                    Candidate(
+                        ref=row_id,
+                        text_score=score,
+                        boost=boost,
+                        age_days=age_in_days(updated, now),
+                        matched=matched,
+                    )
+                    for row_id, score, boost, updated, matched, _total in rows
+                ),
+                len(plan.should),
+            )
             page = ranked[search.offset : search.offset + search.per_page]
             stored = {}
             if page:
-                stored = {row[0]: row[1:] for row in conn.execute(
-                    page_statement(self._name), [[r.ref for r in page]]).fetchall()}
+                stored = {
+                    row[0]: row[1:]
+                    for row in conn.execute(
+                        page_statement(self._name), [[r.ref for r in page]]
+                    ).fetchall()
+                }
             return [(r.score, *stored[r.ref]) for r in page if r.ref in stored], total
 
         rows, total = self._read(work)
@@ -226,8 +273,10 @@ class PostgresBackend:
         if not tokens:
             return []
         query = prefix_query(tokens)
-        sql = (f"SELECT d.title FROM {self._name} d WHERE d.tsv @@ %s::tsquery"
-               f" ORDER BY {RANK} * d.boost DESC, d.id LIMIT %s")
+        sql = (
+            f"SELECT d.title FROM {self._name} d WHERE d.tsv @@ %s::tsquery"
+            f" ORDER BY {RANK} * d.boost DESC, d.id LIMIT %s"
+        )
 
         def work(conn: psycopg.Connection) -> list:
             self._check_layout(conn)

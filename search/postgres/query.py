@@ -119,14 +119,21 @@ def tsvector_literal(row: TokenRow, chars: str = "", bigrams: str = "") -> str:
     for field in TEXT_FIELDS:
         label = _LABELS[field]
         ranges.append((label, getattr(row, field).split(), MAX_POSITIONS_PER_LEXEME))
-        ranges.append((label, [t + SUB_MARK for t in getattr(row, f"{field}_sub").split()],
-                       MAX_POSITIONS_PER_LEXEME))
+        ranges.append(
+            (
+                label,
+                [t + SUB_MARK for t in getattr(row, f"{field}_sub").split()],
+                MAX_POSITIONS_PER_LEXEME,
+            )
+        )
     for grams in (chars, bigrams):
-        ranges.append((_GRAM_LABEL, [GRAM_MARK + g for g in grams.split()],
-                       MAX_POSITIONS_PER_LEXEME))
+        ranges.append(
+            (_GRAM_LABEL, [GRAM_MARK + g for g in grams.split()], MAX_POSITIONS_PER_LEXEME)
+        )
     # The title tier only asks whether a word is there: one position each.
-    ranges.append((_LABELS["title"],
-                   [TITLE_MARK + t for t in f"{row.title} {row.title_sub}".split()], 1))
+    ranges.append(
+        (_LABELS["title"], [TITLE_MARK + t for t in f"{row.title} {row.title_sub}".split()], 1)
+    )
     positions: dict[str, dict[int, str]] = {}
     refused: set[str] = set()
     text_bytes = 0
@@ -225,8 +232,12 @@ def _all_words_query(plan: QueryPlan) -> str | None:
 
 def _title_words_query(plan: QueryPlan) -> str | None:
     # Hits with a query word or synonym in the title: the GIN pool's second tier.
-    tokens = {match.tokens[0] for clause in [*plan.required, *plan.should]
-              for match in clause if not match.is_phrase}
+    tokens = {
+        match.tokens[0]
+        for clause in [*plan.required, *plan.should]
+        for match in clause
+        if not match.is_phrase
+    }
     if not tokens:
         return None
     return "(" + " | ".join(tsquery_lexeme(TITLE_MARK + t) for t in sorted(tokens)) + ")"
@@ -276,14 +287,26 @@ def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Fi
 
 # ts_rank_cd refuses weights above 1: every weight of the text score is divided by the
 # largest (a constant factor, which the ranking never sees).
-_SCORE_SCALE = max(TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT, UNIGRAM_WEIGHT * BODY_WEIGHT,
-                   BIGRAM_WEIGHT * BODY_WEIGHT)
+_SCORE_SCALE = max(
+    TITLE_WEIGHT,
+    TAGS_WEIGHT,
+    BODY_WEIGHT,
+    UNIGRAM_WEIGHT * BODY_WEIGHT,
+    BIGRAM_WEIGHT * BODY_WEIGHT,
+)
 
 
 def _rank_weights(word_weight: float, gram_weight: float) -> list[float]:
     # {D, C, B, A}: words (A-C) times their match weight, grams (D) times theirs.
-    return [w / _SCORE_SCALE for w in (gram_weight * BODY_WEIGHT, word_weight * BODY_WEIGHT,
-                                        word_weight * TAGS_WEIGHT, word_weight * TITLE_WEIGHT)]
+    return [
+        w / _SCORE_SCALE
+        for w in (
+            gram_weight * BODY_WEIGHT,
+            word_weight * BODY_WEIGHT,
+            word_weight * TAGS_WEIGHT,
+            word_weight * TITLE_WEIGHT,
+        )
+    ]
 
 
 def _text_score(plan: QueryPlan, grams: QueryGrams) -> tuple[str, list[object]]:
@@ -297,8 +320,9 @@ def _text_score(plan: QueryPlan, grams: QueryGrams) -> tuple[str, list[object]]:
         for match in clause:
             by_weight.setdefault(float(match.weight), []).append(_unit(match))
     words = sorted(by_weight.items(), reverse=True)
-    gram_parts = [(w, g) for w, g in ((BIGRAM_WEIGHT, grams.bigrams),
-                                      (UNIGRAM_WEIGHT, grams.unigrams)) if g]
+    gram_parts = [
+        (w, g) for w, g in ((BIGRAM_WEIGHT, grams.bigrams), (UNIGRAM_WEIGHT, grams.unigrams)) if g
+    ]
     terms: list[str] = []
     params: list[object] = []
     for index in range(max(len(words), len(gram_parts))):
@@ -329,8 +353,9 @@ class Pool:
     rum: bool
 
 
-def _pool_sql(table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters,
-              pool: Pool) -> tuple[str, list[object]]:
+def _pool_sql(
+    table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool
+) -> tuple[str, list[object]]:
     where, filter_params = filters
     hits = hits_query(plan, grams)
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
@@ -338,9 +363,11 @@ def _pool_sql(table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters,
     if pool.rum:
         # The RUM index hands matches over in distance order: no match is ranked in SQL
         # beyond the pool, and the positions come from the index, not the table.
-        return (f"SELECT {columns} FROM {table} d WHERE {conditions}"
-                f" ORDER BY d.tsv <=> %s::tsquery LIMIT %s",
-                [hits, *filter_params, ranking_query(plan, grams), pool.size])
+        return (
+            f"SELECT {columns} FROM {table} d WHERE {conditions}"
+            f" ORDER BY d.tsv <=> %s::tsquery LIMIT %s",
+            [hits, *filter_params, ranking_query(plan, grams), pool.size],
+        )
     # Tiers by what GIN answers from posting lists alone; the pool is the first
     # pool.size by tier, each tier in table order.
     tiers: list[str] = []
@@ -349,13 +376,13 @@ def _pool_sql(table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters,
     for tier, extra in enumerate(narrowing):
         if tier < len(narrowing) - 1 and extra is None:
             continue
-        tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions}"
-                     f" LIMIT %s)")
-        params += [hits if extra is None else f"({hits}) & {extra}", *filter_params,
-                   pool.size]
-    return (f"SELECT {columns} FROM (SELECT id FROM ({' UNION ALL '.join(tiers)}) t"
-            f" GROUP BY id ORDER BY min(tier), id LIMIT %s) p JOIN {table} d ON d.id = p.id",
-            [*params, pool.size])
+        tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
+        params += [hits if extra is None else f"({hits}) & {extra}", *filter_params, pool.size]
+    return (
+        f"SELECT {columns} FROM (SELECT id FROM ({' UNION ALL '.join(tiers)}) t"
+        f" GROUP BY id ORDER BY min(tier), id LIMIT %s) p JOIN {table} d ON d.id = p.id",
+        [*params, pool.size],
+    )
 
 
 def candidates_statement(
@@ -383,12 +410,20 @@ def candidates_statement(
         ) d
         ORDER BY d.score DESC, d.id
     """
-    params = [*pool_params, *matched_params, hits_query(plan, grams), *filter_params,
-              *score_params, depth]
+    params = [
+        *pool_params,
+        *matched_params,
+        hits_query(plan, grams),
+        *filter_params,
+        *score_params,
+        depth,
+    ]
     return sql, params
 
 
 def page_statement(table: str) -> str:
     """SQL for the stored fields of the rows whose ids are bound as one array."""
-    return (f"SELECT d.id, d.key, d.doc_type, d.doc_id, d.slug, d.title, d.body"
-            f" FROM {table} d WHERE d.id = ANY(%s)")
+    return (
+        f"SELECT d.id, d.key, d.doc_type, d.doc_id, d.slug, d.title, d.body"
+        f" FROM {table} d WHERE d.id = ANY(%s)"
+    )

@@ -29,9 +29,23 @@ from sqlalchemy.exc import ArgumentError
 
 from search.backend import REINDEX_COMMAND, OutdatedIndexError
 
-__all__ = ["DEFAULT_TABLE", "LAYOUT", "REINDEX_HINT", "Connections", "IndexLayoutError",
-           "TableState", "build_table_name", "conninfo", "create_indexes", "create_table",
-           "enable_rum", "ensure_table", "quote_table", "swap_in", "table_state"]
+__all__ = [
+    "DEFAULT_TABLE",
+    "LAYOUT",
+    "REINDEX_HINT",
+    "Connections",
+    "IndexLayoutError",
+    "TableState",
+    "build_table_name",
+    "conninfo",
+    "create_indexes",
+    "create_table",
+    "enable_rum",
+    "ensure_table",
+    "quote_table",
+    "swap_in",
+    "table_state",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +78,7 @@ def conninfo(url: str) -> str:
     try:
         parsed = make_url(str(url))
     except ArgumentError:
-        raise ValueError("the postgres search backend needs a postgresql:// database URL") \
-            from None
+        raise ValueError("the postgres search backend needs a postgresql:// database URL") from None
     if parsed.get_backend_name() != "postgresql":
         raise ValueError(
             "the postgres search backend needs a postgresql:// database URL, "
@@ -87,8 +100,9 @@ def build_table_name(table: str) -> str:
     return f"{table}_build_{uuid.uuid4().hex[:10]}"
 
 
-def create_table(conn: psycopg.Connection, table: str, indexes: bool = True,
-                 rum: bool = False) -> None:
+def create_table(
+    conn: psycopg.Connection, table: str, indexes: bool = True, rum: bool = False
+) -> None:
     """Create the index table ``table`` (and its indexes unless ``indexes`` is False: a
     bulk load builds them once at the end, which is much faster)."""
     name = quote_table(table)
@@ -143,12 +157,15 @@ def enable_rum(conn: psycopg.Connection) -> bool:
 
 def table_state(conn: psycopg.Connection, table: str) -> TableState | None:
     """The live table's :class:`TableState`, None when it does not exist."""
-    row = conn.execute("""
+    row = conn.execute(
+        """
         SELECT obj_description(c.oid, 'pg_class'),
                EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                        JOIN pg_am am ON am.oid = ic.relam
                        WHERE i.indrelid = c.oid AND am.amname = 'rum')
-        FROM pg_class c WHERE c.oid = to_regclass(%s)""", [quote_table(table)]).fetchone()
+        FROM pg_class c WHERE c.oid = to_regclass(%s)""",
+        [quote_table(table)],
+    ).fetchone()
     if row is None:
         return None
     return TableState(current=row[0] == LAYOUT, rum=bool(row[1]))
@@ -193,9 +210,12 @@ class Connections:
 
     def open(self) -> psycopg.Connection:
         """A new connection of the caller's own (rebuilds use one for their transaction)."""
-        conn = psycopg.connect(self.conninfo, autocommit=True,
-                               connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                               application_name="portal-search")
+        conn = psycopg.connect(
+            self.conninfo,
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            application_name="portal-search",
+        )
         # The planner prices `tsv @@ query` as one cheap operator call per row and so
         # prefers a sequential scan for common words, which reads and decompresses every
         # row's tsvector: several times slower than the index. These connections only

@@ -82,8 +82,7 @@ class TantivyBackend:
         self._schema = index.schema
 
     def _outdated(self) -> OutdatedIndexError:
-        return OutdatedIndexError("tantivy", self.index_dir, "has other fields than this "
-                                  "version's")
+        return OutdatedIndexError("tantivy", self.index_dir, "has other fields than this version's")
 
     def _current(self) -> tantivy.Index:
         if self._index is None:
@@ -123,8 +122,10 @@ class TantivyBackend:
         ranked = self._ranked(searcher, queries, total, need)
         page = ranked[planned.offset : need]
         tokens = planned.plan.highlight_tokens()
-        hits = [self._hit(searcher, r.ref, r.score, planned.offset + i, tokens)
-                for i, r in enumerate(page, start=1)]
+        hits = [
+            self._hit(searcher, r.ref, r.score, planned.offset + i, tokens)
+            for i, r in enumerate(page, start=1)
+        ]
         return planned.results(total, hits)
 
     def _ranked(self, searcher, queries: SearchQueries, total: int, need: int) -> list:
@@ -141,21 +142,30 @@ class TantivyBackend:
         updated = searcher.fast_field_values("updated_days", addresses)
         now = days_now()
         candidates = [
-            Candidate(ref=(address.segment_ord, address.doc), text_score=score,
-                      boost=boost if boost is not None else 1.0,
-                      age_days=max(0.0, now - days) if days is not None else float("inf"))
-            for (score, address), boost, days in zip(found, boosts, updated, strict=True)]
+            Candidate(
+                ref=(address.segment_ord, address.doc),
+                text_score=score,
+                boost=boost if boost is not None else 1.0,
+                age_days=max(0.0, now - days) if days is not None else float("inf"),
+            )
+            for (score, address), boost, days in zip(found, boosts, updated, strict=True)
+        ]
         uid_of = dict(zip((c.ref for c in candidates), uids, strict=True))
         by_slot = {c.ref: address for c, address in zip(candidates, addresses, strict=True)}
 
         def check(slots: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
             query = candidate_check(self._schema, queries, [uid_of[s] for s in slots], flat)
-            marks = {(a.segment_ord, a.doc): score for score, a in
-                     searcher.search(query, limit=len(slots), count=False).hits}
+            marks = {
+                (a.segment_ord, a.doc): score
+                for score, a in searcher.search(query, limit=len(slots), count=False).hits
+            }
             wanted = set(slots)
             if flat:  # sharing only characters with the query makes no hit
-                return {s: round(m - HIT_MARK) for s, m in marks.items()
-                        if s in wanted and m >= HIT_MARK}
+                return {
+                    s: round(m - HIT_MARK)
+                    for s, m in marks.items()
+                    if s in wanted and m >= HIT_MARK
+                }
             return {s: round(marks.get(s, 0.0)) for s in slots}
 
         ranked = rerank_bounded(candidates, len(queries.words), need, check)
@@ -168,10 +178,16 @@ class TantivyBackend:
         body = _first_text(fields, "body_text")
         folded = _first_text(fields, "body_folded")
         return SearchHit(
-            key=fields["key"][0], doc_type=fields["doc_type"][0],
-            doc_id=int(fields["doc_id"][0]), slug=(fields.get("slug") or [""])[0],
-            title=title, snippet=snippet_html(body, tokens, folded),
-            title_html=title_html(title, tokens), score=float(score), rank=rank)
+            key=fields["key"][0],
+            doc_type=fields["doc_type"][0],
+            doc_id=int(fields["doc_id"][0]),
+            slug=(fields.get("slug") or [""])[0],
+            title=title,
+            snippet=snippet_html(body, tokens, folded),
+            title_html=title_html(title, tokens),
+            score=float(score),
+            rank=rank,
+        )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""
@@ -179,14 +195,19 @@ class TantivyBackend:
         tokens, limit = suggest_input(prefix, limit)
         if not tokens:
             return []
-        expansions = [term for term, _count in searcher.terms_with_prefix(
-            "title", tokens[-1], limit=_SUGGEST_TERMS)]
+        expansions = [
+            term
+            for term, _count in searcher.terms_with_prefix(
+                "title", tokens[-1], limit=_SUGGEST_TERMS
+            )
+        ]
         if not expansions:
             return []
         query = suggest_query(self._schema, tokens[:-1], expansions)
         found = searcher.search(query, limit=limit * 4, count=False).hits
-        titles = (_first_text(searcher.doc(address).to_dict(), "title_text")
-                  for _score, address in found)
+        titles = (
+            _first_text(searcher.doc(address).to_dict(), "title_text") for _score, address in found
+        )
         return first_unique(titles, limit)
 
     def document_count(self) -> int:
@@ -199,8 +220,11 @@ class TantivyBackend:
     # -- writing ---------------------------------------------------------------------
 
     def _file_lock(self, name: str):
-        return file_lock(self.index_dir / f".portal-{name}.lock", WRITER_TIMEOUT,
-                         f"the search index {name} lock is busy")
+        return file_lock(
+            self.index_dir / f".portal-{name}.lock",
+            WRITER_TIMEOUT,
+            f"the search index {name} lock is busy",
+        )
 
     @contextmanager
     def _writer(self, heap: int) -> Iterator[tantivy.IndexWriter]:
@@ -238,8 +262,9 @@ class TantivyBackend:
             for document in documents:
                 writer.add_document(document)
 
-    def rebuild(self, docs: Iterable[IndexDocument],
-                progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(
+        self, docs: Iterable[IndexDocument], progress: Callable[[int], None] | None = None
+    ) -> int:
         """Replace the index with ``docs`` in one commit; ``progress(n)`` per batch added.
         Readers keep the old index until the commit. A repeated key keeps its first one."""
         count = 0
@@ -271,5 +296,3 @@ def _first_text(fields: dict, name: str) -> str:
     values = fields.get(name) or [b""]
     value = values[0]
     return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else str(value)
-
-

@@ -38,9 +38,10 @@ __all__ = ["HIT_MARK", "SearchQueries", "build_queries", "candidate_check", "sug
 Occur = tantivy.Occur
 _FIELD_WEIGHTS = dict(zip(WORD_FIELDS, (TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT), strict=True))
 # A dictionary sub-word weighs what its whole word weighs in the same field.
-_TERM_FIELDS = (*((name, _FIELD_WEIGHTS[name]) for name in WORD_FIELDS),
-                *((sub, _FIELD_WEIGHTS[name]) for sub, name in
-                  zip(SUB_FIELDS, WORD_FIELDS, strict=True)))
+_TERM_FIELDS = (
+    *((name, _FIELD_WEIGHTS[name]) for name in WORD_FIELDS),
+    *((sub, _FIELD_WEIGHTS[name]) for sub, name in zip(SUB_FIELDS, WORD_FIELDS, strict=True)),
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,13 @@ def _term(schema: tantivy.Schema, field: str, token: str, weight: float) -> tant
 def _match_terms(schema: tantivy.Schema, match: TokenMatch) -> list[tantivy.Query]:
     """One match as flat weighted queries: a term in every word field, or a phrase."""
     if match.is_phrase:
-        return [_boosted(tantivy.Query.phrase_query(schema, name, list(match.tokens)),
-                         _FIELD_WEIGHTS[name] * match.weight) for name in WORD_FIELDS]
+        return [
+            _boosted(
+                tantivy.Query.phrase_query(schema, name, list(match.tokens)),
+                _FIELD_WEIGHTS[name] * match.weight,
+            )
+            for name in WORD_FIELDS
+        ]
     token = match.tokens[0]
     return [_term(schema, name, token, weight * match.weight) for name, weight in _TERM_FIELDS]
 
@@ -87,15 +93,17 @@ def _presence(schema: tantivy.Schema, alternatives: Sequence[TokenMatch]) -> tan
     queries = []
     for match in alternatives:
         if match.is_phrase:
-            queries += [tantivy.Query.phrase_query(schema, name, list(match.tokens))
-                        for name in WORD_FIELDS]
+            queries += [
+                tantivy.Query.phrase_query(schema, name, list(match.tokens)) for name in WORD_FIELDS
+            ]
         else:
             queries.append(tantivy.Query.term_query(schema, ANY_WORD_FIELD, match.tokens[0]))
     return _any(queries)
 
 
-def _grams(schema: tantivy.Schema, field: str, grams: Sequence[str],
-           weight: float) -> list[tantivy.Query]:
+def _grams(
+    schema: tantivy.Schema, field: str, grams: Sequence[str], weight: float
+) -> list[tantivy.Query]:
     return [_term(schema, field, gram, weight) for gram in grams]
 
 
@@ -111,8 +119,9 @@ def filter_clauses(schema: tantivy.Schema, search: PlannedSearch) -> list[tantiv
     return filters
 
 
-def build_queries(schema: tantivy.Schema, search: PlannedSearch, unigrams: Sequence[str],
-                  bigrams: Sequence[str]) -> SearchQueries:
+def build_queries(
+    schema: tantivy.Schema, search: PlannedSearch, unigrams: Sequence[str], bigrams: Sequence[str]
+) -> SearchQueries:
     """The ranking, hits and per-word queries of a planned search (its plan is not None)."""
     plan = search.plan
     if plan is None:
@@ -130,47 +139,63 @@ def build_queries(schema: tantivy.Schema, search: PlannedSearch, unigrams: Seque
     if plan.required:
         # Words are optional beside required clauses: they only add to the score.
         hits = tantivy.Query.boolean_query(
-            [*((Occur.Must, _presence(schema, c)) for c in plan.required), *filters, *excluded])
+            [*((Occur.Must, _presence(schema, c)) for c in plan.required), *filters, *excluded]
+        )
         ranking = tantivy.Query.boolean_query(
-            [*required, *filters, *excluded,
-             *((Occur.Should, q) for q in scoring + unigram_terms)])
+            [*required, *filters, *excluded, *((Occur.Should, q) for q in scoring + unigram_terms)]
+        )
         exact = ranking
     else:
         hits = tantivy.Query.boolean_query(
-            [(Occur.Must, _any(presence + grams_present)), *filters, *excluded])
+            [(Occur.Must, _any(presence + grams_present)), *filters, *excluded]
+        )
         exact = tantivy.Query.boolean_query(
-            [(Occur.Must, _any(scoring)), *filters, *excluded,
-             *((Occur.Should, q) for q in unigram_terms)])
+            [
+                (Occur.Must, _any(scoring)),
+                *filters,
+                *excluded,
+                *((Occur.Should, q) for q in unigram_terms),
+            ]
+        )
         ranking = exact
         if not (filters or excluded):
             # Flat SHOULD terms: tantivy's block-max WAND prunes this shape; candidates that
             # only share characters are dropped afterwards (they are not hits).
             ranking, flat = _any(scoring + unigram_terms), True
-    return SearchQueries(ranking=ranking, exact_ranking=exact, hits=hits,
-                         words=tuple(presence), flat=flat)
+    return SearchQueries(
+        ranking=ranking, exact_ranking=exact, hits=hits, words=tuple(presence), flat=flat
+    )
 
 
 HIT_MARK = 1024.0  # above any number of query words (query.MAX_SHOULD_TERMS is 32)
 
 
-def candidate_check(schema: tantivy.Schema, queries: SearchQueries, uids: Sequence[int],
-                    flat: bool) -> tantivy.Query:
+def candidate_check(
+    schema: tantivy.Schema, queries: SearchQueries, uids: Sequence[int], flat: bool
+) -> tantivy.Query:
     """One query over the candidates (by uid) whose score says, exactly, how many query
     words each has, plus HIT_MARK if it is a hit (asked only when ``flat``: otherwise
     every candidate is one): constant scores add up."""
-    clauses = [(Occur.Must, tantivy.Query.const_score_query(
-        tantivy.Query.term_set_query(schema, "uid", list(uids)), 0.0))]
+    clauses = [
+        (
+            Occur.Must,
+            tantivy.Query.const_score_query(
+                tantivy.Query.term_set_query(schema, "uid", list(uids)), 0.0
+            ),
+        )
+    ]
     if flat:
         clauses.append((Occur.Should, tantivy.Query.const_score_query(queries.hits, HIT_MARK)))
-    clauses += [(Occur.Should, tantivy.Query.const_score_query(word, 1.0))
-                for word in queries.words]
+    clauses += [
+        (Occur.Should, tantivy.Query.const_score_query(word, 1.0)) for word in queries.words
+    ]
     return tantivy.Query.boolean_query(clauses)
 
 
-def suggest_query(schema: tantivy.Schema, words: Sequence[str],
-                  last: Sequence[str]) -> tantivy.Query:
+def suggest_query(
+    schema: tantivy.Schema, words: Sequence[str], last: Sequence[str]
+) -> tantivy.Query:
     """Titles with every token of ``words`` and one of the ``last`` (prefix) terms."""
     clauses = [(Occur.Must, tantivy.Query.term_query(schema, "title", w)) for w in words]
-    clauses.append((Occur.Must, _any([tantivy.Query.term_query(schema, "title", t)
-                                      for t in last])))
+    clauses.append((Occur.Must, _any([tantivy.Query.term_query(schema, "title", t) for t in last])))
     return tantivy.Query.boolean_query(clauses)

@@ -65,7 +65,9 @@ def build_schema() -> tantivy.Schema:
 
 def register_tokenizer(index: tantivy.Index) -> None:
     """Register the whitespace tokenizer the text fields name (needed on every open)."""
-    analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
-                .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
-                .build())
+    analyzer = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
+        .build()
+    )
     index.register_tokenizer(TOKENIZER, analyzer)

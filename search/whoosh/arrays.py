@@ -122,9 +122,11 @@ def _values_of(matcher, docnums: np.ndarray):
             matcher._read_data()
             ids = np.cumsum(np.array(matcher._data[0], dtype=np.int64))
             values = matcher._data[2]
-            for docnum, at in zip(docnums[start:end].tolist(),
-                                  np.searchsorted(ids, docnums[start:end]).tolist(),
-                                  strict=True):
+            for docnum, at in zip(
+                docnums[start:end].tolist(),
+                np.searchsorted(ids, docnums[start:end]).tolist(),
+                strict=True,
+            ):
                 yield docnum, values[at]
             start = end
         matcher._next_block()
@@ -156,9 +158,11 @@ class ReaderArrays:
         self.size = searcher.doc_count_all()
         self._cache = cache
         self._B, self._K1 = B, K1
-        self._segments = [(sub, offset, sub.segment().segment_id())
-                          for sub, offset in self.reader.leaf_readers()
-                          if sub.segment() is not None]  # an empty index has none
+        self._segments = [
+            (sub, offset, sub.segment().segment_id())
+            for sub, offset in self.reader.leaf_readers()
+            if sub.segment() is not None
+        ]  # an empty index has none
         self._lengths: dict[str, np.ndarray] = {}
         self._phrases: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         live = np.ones(self.size, dtype=bool)
@@ -218,8 +222,9 @@ class ReaderArrays:
             for docnum, value in _values_of(matcher, local - offset):
                 # whoosh's Positions value: the count, then the pickled position deltas.
                 # Our own index files, written by Whoosh: never data from a request.
-                codes = loads(value[_INT_SIZE:] if value.endswith(b".")  # noqa: S301
-                              else value[_INT_SIZE:] + b".")
+                codes = loads(  # noqa: S301
+                    value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."
+                )
                 docs.append(docnum + offset)
                 counts.append(len(codes))
                 deltas.extend(codes)
@@ -242,8 +247,9 @@ class ReaderArrays:
         docnums, scores = found
         return docnums, scores * query.boost if query.boost != 1.0 else scores
 
-    def _unboosted_phrase(self, field: str, words: tuple[str, ...]
-                          ) -> tuple[np.ndarray, np.ndarray]:
+    def _unboosted_phrase(
+        self, field: str, words: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
         # whoosh's Phrase (slop 1): the words at consecutive positions; scored, like
         # whoosh's phrase matcher, as the sum of its words' term scores.
         query = wq.Phrase(field, list(words))
@@ -295,8 +301,11 @@ class ReaderArrays:
         parts = []
         for sub, _offset, segid in self._segments:
             if sub.has_column(name):
-                parts.append(self._cache.get(("column", segid, name),
-                                             lambda sub=sub: (_segment_column(sub, name),))[0])
+                parts.append(
+                    self._cache.get(
+                        ("column", segid, name), lambda sub=sub: (_segment_column(sub, name),)
+                    )[0]
+                )
             else:
                 parts.append(np.full(sub.doc_count_all(), default, dtype=np.float64))
         return np.concatenate(parts) if parts else np.zeros(0)
@@ -307,9 +316,12 @@ class ReaderArrays:
         """Every document's length of ``field`` as whoosh's scorer reads it."""
         lengths = self._lengths.get(field)
         if lengths is None:
-            parts = [self._cache.get(("lengths", segid, field),
-                                     lambda sub=sub: (self._segment_lengths(sub, field),))[0]
-                     for sub, _offset, segid in self._segments]
+            parts = [
+                self._cache.get(
+                    ("lengths", segid, field), lambda sub=sub: (self._segment_lengths(sub, field),)
+                )[0]
+                for sub, _offset, segid in self._segments
+            ]
             lengths = self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
         return lengths
 

@@ -151,10 +151,16 @@ class _View:
 def _hit(fields: dict, score: float, rank: int, tokens: set[str]) -> SearchHit:
     title = fields.get("title") or ""
     return SearchHit(
-        key=fields.get("key", ""), doc_type=fields.get("doc_type", ""),
-        doc_id=int(fields.get("doc_id", 0)), slug=fields.get("slug", ""), title=title,
+        key=fields.get("key", ""),
+        doc_type=fields.get("doc_type", ""),
+        doc_id=int(fields.get("doc_id", 0)),
+        slug=fields.get("slug", ""),
+        title=title,
         snippet=snippet_html(fields.get("body") or "", tokens),
-        title_html=title_html(title, tokens), score=float(score), rank=rank)
+        title_html=title_html(title, tokens),
+        score=float(score),
+        rank=rank,
+    )
 
 
 READ_ATTEMPTS = 3
@@ -179,8 +185,7 @@ class WhooshBackend:
     ``cache_bytes`` bounds the decoded postings kept between searches (in each process).
     """
 
-    def __init__(self, index_dir: str | Path,
-                 cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(self, index_dir: str | Path, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         self.index_dir = Path(index_dir)
         self._ix = _open_or_create(self.index_dir)
         self._weighting = BM25F()
@@ -251,8 +256,10 @@ class WhooshBackend:
         if not ranked:
             return planned.results(total)
         tokens = planned.plan.highlight_tokens()
-        page = [_hit(fields, r.score, offset + i, tokens)
-                for i, (fields, r) in enumerate(zip(stored, ranked, strict=True), start=1)]
+        page = [
+            _hit(fields, r.score, offset + i, tokens)
+            for i, (fields, r) in enumerate(zip(stored, ranked, strict=True), start=1)
+        ]
         return planned.results(total, page)
 
     def _page(self, queries, offset: int, per_page: int) -> tuple[int, list, list[dict]]:
@@ -272,11 +279,15 @@ class WhooshBackend:
         docnums, scores = docnums[order], scores[order]
         matched = sum((word[docnums] for word in words), np.zeros(len(docnums), int))
         candidates = [
-            Candidate(ref=docnum, text_score=score, boost=boost, age_days=age,
-                      matched=count)
+            Candidate(ref=docnum, text_score=score, boost=boost, age_days=age, matched=count)
             for docnum, score, boost, age, count in zip(
-                docnums.tolist(), scores.tolist(), view.boosts(docnums).tolist(),
-                view.ages(docnums).tolist(), matched.tolist(), strict=True)
+                docnums.tolist(),
+                scores.tolist(),
+                view.boosts(docnums).tolist(),
+                view.ages(docnums).tolist(),
+                matched.tolist(),
+                strict=True,
+            )
         ]
         # A hit through bigrams alone has none of the words: coordination keeps its
         # floor share of the score, even for a one-word query.
@@ -290,6 +301,7 @@ class WhooshBackend:
             return []
         parts: list[wq.Query] = [wq.Term("title", token) for token in tokens[:-1]]
         parts.append(wq.Prefix("title", tokens[-1]))
+
         def read():
             found = self._fresh_searcher().search(wq.And(parts), limit=limit * 4)
             return first_unique((hit.get("title") or "" for hit in found), limit)

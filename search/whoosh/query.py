@@ -57,11 +57,14 @@ class SearchQueries:
 def _match_queries(match: TokenMatch) -> list[wq.Query]:
     """One match in every word field: a term, or a phrase of adjacent tokens."""
     if match.is_phrase:
-        return [wq.Phrase(name, list(match.tokens), boost=_FIELD_WEIGHTS[name] * match.weight)
-                for name in SEARCH_FIELDS]
+        return [
+            wq.Phrase(name, list(match.tokens), boost=_FIELD_WEIGHTS[name] * match.weight)
+            for name in SEARCH_FIELDS
+        ]
     token = match.tokens[0]
-    return [wq.Term(name, token, boost=_FIELD_WEIGHTS[name] * match.weight)
-            for name in SEARCH_FIELDS]
+    return [
+        wq.Term(name, token, boost=_FIELD_WEIGHTS[name] * match.weight) for name in SEARCH_FIELDS
+    ]
 
 
 def _clause(alternatives: Alternatives) -> tuple[wq.Query, ...]:
@@ -79,8 +82,9 @@ def _filters(search: PlannedSearch) -> tuple[wq.Query, ...]:
     return tuple(filters)
 
 
-def build_queries(search: PlannedSearch, unigrams: Sequence[str],
-                  bigrams: Sequence[str]) -> SearchQueries:
+def build_queries(
+    search: PlannedSearch, unigrams: Sequence[str], bigrams: Sequence[str]
+) -> SearchQueries:
     """The queries of a planned search (its plan is not None) with the query's Han
     characters and bigrams (search/ngrams.py)."""
     plan = search.plan

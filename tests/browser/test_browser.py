@@ -33,8 +33,11 @@ from tests.browser_support import (
 )
 
 if not CHROMIUM.is_file():
-    pytest.skip(f"Chromium not found at {CHROMIUM}: browser tests skipped "
-                "(apt-get install chromium, or set PORTAL_CHROMIUM)", allow_module_level=True)
+    pytest.skip(
+        f"Chromium not found at {CHROMIUM}: browser tests skipped "
+        "(apt-get install chromium, or set PORTAL_CHROMIUM)",
+        allow_module_level=True,
+    )
 
 expect.set_options(timeout=WAIT_MS)
 
@@ -118,8 +121,9 @@ def test_customer_searches_in_chinese_opens_a_result_and_votes_helpful(page, ser
 
     with server.app_context():
         article = db.session.scalar(select(Article).where(Article.slug == slug))
-        votes = db.session.scalars(select(ArticleFeedback).where(
-            ArticleFeedback.article_id == article.id)).all()
+        votes = db.session.scalars(
+            select(ArticleFeedback).where(ArticleFeedback.article_id == article.id)
+        ).all()
         assert [(v.helpful, v.user_id) for v in votes] == [(True, None)]
         assert votes[0].search_id is not None  # tied to the search that led here
         assert article.helpful_yes == 1
@@ -142,8 +146,9 @@ def test_not_helpful_shows_the_reasons_inline_and_keeps_the_one_picked(page, ser
     expect(page.locator("#feedback input[name=reason][value=unclear]")).to_be_checked()
     with server.app_context():
         article = db.session.scalar(select(Article).where(Article.slug == slug))
-        reasons = db.session.scalars(select(ArticleFeedback.reason).where(
-            ArticleFeedback.article_id == article.id)).all()
+        reasons = db.session.scalars(
+            select(ArticleFeedback.reason).where(ArticleFeedback.article_id == article.id)
+        ).all()
         assert reasons == ["unclear"]
 
 
@@ -213,11 +218,22 @@ def test_expert_answers_a_routed_question_from_the_queue(page, server):
     with server.app_context():
         expert = find_user(ACCOUNTS["expert"])
         returns = db.session.scalar(select(Category).where(Category.slug == "returns"))
-        update_profile(profile_for(expert), category_ids=[returns.id], tags=["退货"],
-                       keywords="运费", on_duty=True, max_open=5)
-        topic = create_topic(find_user(ACCOUNTS["customer"]), title=title,
-                             body_md="寄回的运费可以到付吗？", category_id=returns.id,
-                             tags=["退货"], wants_expert=True)
+        update_profile(
+            profile_for(expert),
+            category_ids=[returns.id],
+            tags=["退货"],
+            keywords="运费",
+            on_duty=True,
+            max_open=5,
+        )
+        topic = create_topic(
+            find_user(ACCOUNTS["customer"]),
+            title=title,
+            body_md="寄回的运费可以到付吗？",
+            category_id=returns.id,
+            tags=["退货"],
+            wants_expert=True,
+        )
         topic_id = topic.id
         sweep()  # what `flask experts sweep` and the background schedule run
         assignment = db.session.scalar(select(Assignment).where(Assignment.topic_id == topic_id))
@@ -257,8 +273,12 @@ def test_editor_publishes_an_article_that_search_then_finds(page, server):
     page.select_option("#category_id", str(category_id(server, "troubleshooting")))
     page.fill("#tags", "手写笔, 压感")
     page.fill("#summary", "手写笔画线粗细不变时的检查步骤。")
-    type_text(page, "#body_md", "## 检查步骤\n\n1. **打开**设置里的压感开关\n2. 重新配对手写笔\n",
-              delay_ms=10)
+    type_text(
+        page,
+        "#body_md",
+        "## 检查步骤\n\n1. **打开**设置里的压感开关\n2. 重新配对手写笔\n",
+        delay_ms=10,
+    )
     expect(page.locator("#preview h2")).to_contain_text("检查步骤")
     expect(page.locator("#preview strong")).to_have_text("打开")
     screenshot(page, "4-editor-preview")
@@ -325,9 +345,14 @@ def test_problem_watch_catches_csp_violations_and_script_errors(browser, server)
     context = new_context(browser, server)
     context.on("page", problems.watch)
     page = context.new_page()
-    page.route("**/csp-probe", lambda route: route.fulfill(
-        content_type="text/html", headers={"Content-Security-Policy": "script-src 'self'"},
-        body="<!doctype html><p>probe</p><script>document.title = 'ran';</script>"))
+    page.route(
+        "**/csp-probe",
+        lambda route: route.fulfill(
+            content_type="text/html",
+            headers={"Content-Security-Policy": "script-src 'self'"},
+            body="<!doctype html><p>probe</p><script>document.title = 'ran';</script>",
+        ),
+    )
     with page.expect_console_message(lambda message: message.type == "error"):
         page.goto("/csp-probe")
     with page.expect_event("pageerror"):
@@ -339,15 +364,39 @@ def test_problem_watch_catches_csp_violations_and_script_errors(browser, server)
 
 # Every page type, by the role that sees it: at 375 px (a phone) none may scroll sideways.
 PHONE_PAGES = {
-    None: ["/", "/search?q=退货", "/search?q=安装", "/a/install-on-windows",
-           "/a/refund-timeline", "/a/error-codes", "/a/system-requirements", "/c/returns",
-           "/forum/", "/forum/ask/", "/login", "/register", "/forgot", "/downloads/"],
+    None: [
+        "/",
+        "/search?q=退货",
+        "/search?q=安装",
+        "/a/install-on-windows",
+        "/a/refund-timeline",
+        "/a/error-codes",
+        "/a/system-requirements",
+        "/c/returns",
+        "/forum/",
+        "/forum/ask/",
+        "/login",
+        "/register",
+        "/forgot",
+        "/downloads/",
+    ],
     "customer": ["/me/", "/account", "/notifications", "/forum/new"],
     "expert": ["/experts/queue", "/experts/profile"],
-    "editor": ["/editor/", "/editor/articles/new", "/editor/categories", "/editor/tags",
-               "/editor/localization", "/editor/review", "/editor/search-tuning", "/insights/",
-               "/insights/gaps",
-               "/insights/articles", "/downloads/manage/", "/forum/flags", "/experts/queues"],
+    "editor": [
+        "/editor/",
+        "/editor/articles/new",
+        "/editor/categories",
+        "/editor/tags",
+        "/editor/localization",
+        "/editor/review",
+        "/editor/search-tuning",
+        "/insights/",
+        "/insights/gaps",
+        "/insights/articles",
+        "/downloads/manage/",
+        "/forum/flags",
+        "/experts/queues",
+    ],
     "admin": ["/admin/users", "/admin/audit", "/admin/outbox"],
 }
 OVERFLOW_JS = "() => document.documentElement.scrollWidth - window.innerWidth"

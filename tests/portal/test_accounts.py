@@ -18,8 +18,15 @@ def _outbox():
 
 
 def test_register_mails_a_link_that_logs_in_and_hashes_with_argon2(client):
-    response = client.post("/register", {"email": "Li.Wei@Example.com", "display_name": "李伟",
-                                         "password": "Cedar-lantern-91", "confirm": "Cedar-lantern-91"})
+    response = client.post(
+        "/register",
+        {
+            "email": "Li.Wei@Example.com",
+            "display_name": "李伟",
+            "password": "Cedar-lantern-91",
+            "confirm": "Cedar-lantern-91",
+        },
+    )
     assert response.status_code == 200
     assert db.session.scalar(select(User).where(User.email == "li.wei@example.com")) is None
     [mail] = _outbox()
@@ -55,8 +62,11 @@ def test_a_broken_confirmation_link_is_a_400_page(client, token):
     ],
 )
 def test_register_rejects_bad_input_with_400(client, email, password, confirm, message):
-    response = client.post("/register", {"email": email, "password": password, "confirm": confirm},
-                           headers={"Accept-Language": "en"})
+    response = client.post(
+        "/register",
+        {"email": email, "password": password, "confirm": confirm},
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 400
     client.post("/lang/en")
     response = client.post("/register", {"email": email, "password": password, "confirm": confirm})
@@ -66,7 +76,7 @@ def test_register_rejects_bad_input_with_400(client, email, password, confirm, m
 def _field_block(page, name):
     """The <div class="field"> that holds the input called ``name``."""
     start = page.rindex('<div class="field', 0, page.index(f'name="{name}"'))
-    return page[start:page.index("</div>", start)]
+    return page[start : page.index("</div>", start)]
 
 
 def test_register_shows_the_rules_first_and_errors_beside_their_field(client):
@@ -77,9 +87,10 @@ def test_register_shows_the_rules_first_and_errors_beside_their_field(client):
     form = {"email": "a@example.com", "password": "password123", "confirm": "password123"}
     page = client.post("/register", form).get_data(as_text=True)
     assert "too easy to guess" in _field_block(page, "password") and "flash-error" not in page
-    page = client.post("/register", dict(form, email="not-an-email",
-                                         password="Tea-kettle-42",
-                                         confirm="Tea-kettle-42")).get_data(as_text=True)
+    page = client.post(
+        "/register",
+        dict(form, email="not-an-email", password="Tea-kettle-42", confirm="Tea-kettle-42"),
+    ).get_data(as_text=True)
     assert "valid e-mail" in _field_block(page, "email")
     assert "valid e-mail" not in _field_block(page, "password")
 
@@ -87,11 +98,14 @@ def test_register_shows_the_rules_first_and_errors_beside_their_field(client):
 def test_password_change_errors_beside_their_field(client, make):
     client.login(make.user())
     client.post("/lang/en")
-    page = client.post("/account/password", {"current": "wrong-password-1", "new": "Tea-kettle-42",
-                                             "confirm": "Tea-kettle-42"}).get_data(as_text=True)
+    page = client.post(
+        "/account/password",
+        {"current": "wrong-password-1", "new": "Tea-kettle-42", "confirm": "Tea-kettle-42"},
+    ).get_data(as_text=True)
     assert "not correct" in _field_block(page, "current")
-    page = client.post("/account/password", {"current": "password123", "new": "short",
-                                             "confirm": "short"}).get_data(as_text=True)
+    page = client.post(
+        "/account/password", {"current": "password123", "new": "short", "confirm": "short"}
+    ).get_data(as_text=True)
     assert "at least 10 characters" in _field_block(page, "new")
     assert "At least 10 characters" in _field_block(page, "new")  # the rules, too
 
@@ -103,9 +117,12 @@ def test_register_answers_the_same_for_known_and_new_addresses(client, make):
     """Step 10 #9: the page said "already exists"; now the owner is mailed instead."""
     owner = make.user(email="dup@example.com")
     client.post("/lang/en")
-    pages = [client.post("/register", {"email": email, "password": "Tea-kettle-42",
-                                       "confirm": "Tea-kettle-42"})
-             for email in ("DUP@example.com", "fresh@example.com")]
+    pages = [
+        client.post(
+            "/register", {"email": email, "password": "Tea-kettle-42", "confirm": "Tea-kettle-42"}
+        )
+        for email in ("DUP@example.com", "fresh@example.com")
+    ]
     assert [p.status_code for p in pages] == [200, 200]
     assert len({CSRF_RE.sub("", p.get_data(as_text=True)) for p in pages}) == 1
     assert "already exists" not in pages[0].get_data(as_text=True)
@@ -125,8 +142,12 @@ def test_register_and_forgot_do_the_same_work_for_known_and_unknown(client, make
 
     owner = make.user()
     calls = []
-    for module, name in [(PasswordHasher, "hash"), (reset, "make_token"),
-                         (registration, "queue_mail"), (reset, "queue_mail")]:
+    for module, name in [
+        (PasswordHasher, "hash"),
+        (reset, "make_token"),
+        (registration, "queue_mail"),
+        (reset, "queue_mail"),
+    ]:
         original = getattr(module, name)
 
         def spy(*args, _name=name, _original=original, **kwargs):
@@ -135,8 +156,9 @@ def test_register_and_forgot_do_the_same_work_for_known_and_unknown(client, make
 
         monkeypatch.setattr(module, name, spy)
     commits = []
-    monkeypatch.setattr(db.session, "commit", lambda real=db.session.commit: (
-        commits.append(1), real())[1])
+    monkeypatch.setattr(
+        db.session, "commit", lambda real=db.session.commit: (commits.append(1), real())[1]
+    )
 
     def work(url, form):
         calls.clear(), commits.clear()
@@ -144,16 +166,21 @@ def test_register_and_forgot_do_the_same_work_for_known_and_unknown(client, make
         return sorted(calls), len(commits)
 
     password = {"password": "Tea-kettle-42", "confirm": "Tea-kettle-42"}
-    assert work("/register", {"email": owner.email, **password}) == \
-        work("/register", {"email": "nobody@example.com", **password})
-    assert work("/forgot", {"email": owner.email}) == \
-        work("/forgot", {"email": "nobody@example.com"})
+    assert work("/register", {"email": owner.email, **password}) == work(
+        "/register", {"email": "nobody@example.com", **password}
+    )
+    assert work("/forgot", {"email": owner.email}) == work(
+        "/forgot", {"email": "nobody@example.com"}
+    )
     assert "make_token" in work("/forgot", {"email": "nobody@example.com"})[0]
 
 
 def test_login_logout_and_wrong_password(client, make):
     user = make.user()
-    assert client.post("/login", {"email": user.email, "password": "wrong-password"}).status_code == 401
+    assert (
+        client.post("/login", {"email": user.email, "password": "wrong-password"}).status_code
+        == 401
+    )
     client.login(user)
     assert user.display_name in client.get("/").get_data(as_text=True)
     client.logout()
@@ -162,8 +189,9 @@ def test_login_logout_and_wrong_password(client, make):
 
 def test_remember_me_sets_a_long_lived_cookie(client, make):
     user = make.user()
-    response = client.post("/login", {"email": user.email, "password": "password123",
-                                       "remember": "y"})
+    response = client.post(
+        "/login", {"email": user.email, "password": "password123", "remember": "y"}
+    )
     assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
 
 
@@ -171,28 +199,37 @@ def test_disabled_account_cannot_log_in(client, make):
     user = make.user()
     user.active = False
     db.session.commit()
-    assert client.post("/login", {"email": user.email, "password": "password123"}).status_code == 401
+    assert (
+        client.post("/login", {"email": user.email, "password": "password123"}).status_code == 401
+    )
 
 
 def test_login_next_must_stay_on_site(client, make):
     user = make.user()
-    response = client.post("/login", {"email": user.email, "password": "password123",
-                                       "next": "https://evil.example/steal"})
+    response = client.post(
+        "/login",
+        {"email": user.email, "password": "password123", "next": "https://evil.example/steal"},
+    )
     assert response.headers["Location"] == "/"
     client.logout()
-    response = client.post("/login", {"email": user.email, "password": "password123",
-                                       "next": "/account"})
+    response = client.post(
+        "/login", {"email": user.email, "password": "password123", "next": "/account"}
+    )
     assert response.headers["Location"] == "/account"
 
 
 def test_change_password_and_profile(client, make):
     user = make.user()
     client.login(user)
-    bad = client.post("/account/password", {"current": "nope-nope", "new": "Tea-kettle-42",
-                                            "confirm": "Tea-kettle-42"})
+    bad = client.post(
+        "/account/password",
+        {"current": "nope-nope", "new": "Tea-kettle-42", "confirm": "Tea-kettle-42"},
+    )
     assert bad.status_code == 400
-    ok = client.post("/account/password", {"current": "password123", "new": "Tea-kettle-42",
-                                           "confirm": "Tea-kettle-42"})
+    ok = client.post(
+        "/account/password",
+        {"current": "password123", "new": "Tea-kettle-42", "confirm": "Tea-kettle-42"},
+    )
     assert ok.status_code == 302
     db.session.refresh(user)
     assert user.check_password("Tea-kettle-42") and not user.check_password("password123")
@@ -215,8 +252,9 @@ def test_change_password_refuses_weak_passwords(client, make, new, message):
     user = make.user()
     client.login(user)
     client.post("/lang/en")
-    response = client.post("/account/password", {"current": "password123", "new": new,
-                                                 "confirm": new})
+    response = client.post(
+        "/account/password", {"current": "password123", "new": new, "confirm": new}
+    )
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     db.session.refresh(user)
@@ -227,8 +265,11 @@ def test_forms_without_csrf_token_are_rejected(client, make):
     user = make.user()
     response = client.post("/login", {"email": user.email, "password": "password123"}, csrf=False)
     assert response.status_code == 400
-    response = client.post("/login", {"email": user.email, "password": "password123",
-                                       "csrf_token": "forged"}, csrf=False)
+    response = client.post(
+        "/login",
+        {"email": user.email, "password": "password123", "csrf_token": "forged"},
+        csrf=False,
+    )
     assert response.status_code == 400
 
 

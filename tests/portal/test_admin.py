@@ -9,8 +9,10 @@ from portal.extensions import db
 from portal.models import User
 
 
-@pytest.mark.parametrize("url", ["/admin/users", "/editor/", "/editor/articles/new",
-                                 "/editor/categories", "/editor/tags"])
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/users", "/editor/", "/editor/articles/new", "/editor/categories", "/editor/tags"],
+)
 def test_customer_gets_403_that_explains(client, make, url):
     client.login(make.user("customer"))
     response = client.get(url)
@@ -55,8 +57,9 @@ def test_admin_cannot_lock_themselves_out(client, make):
     assert f"/admin/users/{admin.id}/role" not in page
     assert f"/admin/users/{admin.id}/active" not in page
     assert f"/admin/users/{other.id}/role" in page and "data-confirm" in page
-    refused = client.post(f"/admin/users/{admin.id}/role", {"role": "customer"},
-                          follow_redirects=True)
+    refused = client.post(
+        f"/admin/users/{admin.id}/role", {"role": "customer"}, follow_redirects=True
+    )
     assert refused.status_code == 200
     assert "admin role." in refused.get_data(as_text=True)  # the reason, on the users page
     client.post(f"/admin/users/{admin.id}/active", {"active": "0"})
@@ -70,16 +73,20 @@ def test_an_admin_unlocks_an_account_for_every_address(client, make):
 
     owner, admin = make.user(), make.user("admin")
     for _ in range(5):
-        client.post("/login", {"email": owner.email, "password": "wrong-password"},
-                    environ_base={"REMOTE_ADDR": "10.9.0.1"})
+        client.post(
+            "/login",
+            {"email": owner.email, "password": "wrong-password"},
+            environ_base={"REMOTE_ADDR": "10.9.0.1"},
+        )
     assert current_locks(owner)
     client.login(admin)
     page = client.get("/admin/users").get_data(as_text=True)
     assert f"/admin/users/{owner.id}/unlock" in page
     assert client.post(f"/admin/users/{owner.id}/unlock").status_code == 303
     assert current_locks(owner) == []
-    assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) \
-        == "user.unlock"
+    assert (
+        db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) == "user.unlock"
+    )
 
 
 def test_restoring_a_revision_asks_first(client, make):
@@ -110,8 +117,7 @@ def test_cli_users_create(app):
     assert again.exit_code != 0 and "已注册" in again.output  # CLI speaks the default locale
 
 
-def test_first_admin_changes_the_one_time_password_before_anything_else(app, client,
-                                                                        monkeypatch):
+def test_first_admin_changes_the_one_time_password_before_anything_else(app, client, monkeypatch):
     """ensure-admin prints a one-time password; at first login every page but the
     change-password page (and logging out) sends the admin there, until it is changed."""
     app.config.update(ADMIN_EMAIL="first@example.com", ADMIN_PASSWORD="")
@@ -127,11 +133,17 @@ def test_first_admin_changes_the_one_time_password_before_anything_else(app, cli
     page = client.get("/account/password")
     assert page.status_code == 200 and 'name="new"' in page.get_data(as_text=True)
     # A wrong current password or a weak new one keeps the admin on the page.
-    assert client.post("/account/password", {"current": one_time, "new": "short",
-                                              "confirm": "short"}).status_code == 400
+    assert (
+        client.post(
+            "/account/password", {"current": one_time, "new": "short", "confirm": "short"}
+        ).status_code
+        == 400
+    )
     assert client.get("/admin/users").status_code == 303
-    response = client.post("/account/password", {"current": one_time, "new": "Quiet-harbor-2026",
-                                                  "confirm": "Quiet-harbor-2026"})
+    response = client.post(
+        "/account/password",
+        {"current": one_time, "new": "Quiet-harbor-2026", "confirm": "Quiet-harbor-2026"},
+    )
     assert response.status_code == 302
     db.session.refresh(admin)
     assert not admin.must_change_password

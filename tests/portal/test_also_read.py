@@ -16,10 +16,17 @@ HEADING = "People who read this also read"
 @pytest.fixture
 def shelf(app, make, clock):
     app.config["ALSO_READ_CACHE_SECONDS"] = 0
-    return {slug: make.article(title, slug=slug, tags=tags) for slug, title, tags in [
-        ("a", "如何退货", ["退货"]), ("b", "退款多久到账", []), ("c", "发票抬头", []),
-        ("d", "修改密码", []), ("e", "会员等级", []), ("f", "退货地址", ["退货"]),
-    ]}
+    return {
+        slug: make.article(title, slug=slug, tags=tags)
+        for slug, title, tags in [
+            ("a", "如何退货", ["退货"]),
+            ("b", "退款多久到账", []),
+            ("c", "发票抬头", []),
+            ("d", "修改密码", []),
+            ("e", "会员等级", []),
+            ("f", "退货地址", ["退货"]),
+        ]
+    }
 
 
 def reader(app, *slugs, headers=None):

@@ -13,13 +13,19 @@ from portal.models import ArticleImage
 
 def png_bytes(width=2, height=2) -> bytes:
     """A real (tiny) PNG."""
+
     def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
-                                                              0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
@@ -27,16 +33,21 @@ WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x
 
 
 def _upload(client, data: bytes, name: str):
-    return client.post("/editor/images", data={"image": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/editor/images",
+        data={"image": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_an_editor_uploads_images_that_are_served_from_our_origin(client, make, app):
     client.login(make.user("editor"))
-    for data, name, kind in ((png_bytes(), "步骤 1.png", "image/png"),
-                             (GIF, "spinner.gif", "image/gif"),
-                             (WEBP, "photo.webp", "image/webp"),
-                             (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "scan.JPEG", "image/jpeg")):
+    for data, name, kind in (
+        (png_bytes(), "步骤 1.png", "image/png"),
+        (GIF, "spinner.gif", "image/gif"),
+        (WEBP, "photo.webp", "image/webp"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "scan.JPEG", "image/jpeg"),
+    ):
         response = _upload(client, data, name)
         assert response.status_code == 200, (name, response.json)
         url = response.json["url"]
@@ -57,8 +68,13 @@ def test_an_editor_uploads_images_that_are_served_from_our_origin(client, make, 
 def test_what_is_not_an_allowed_image_is_refused_with_a_message(client, make):
     client.login(make.user("editor"))
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-    for data, name in ((b"not an image at all", "fake.png"), (svg, "icon.svg"),
-                       (png_bytes(), "renamed.gif"), (b"MZ\x90\x00", "setup.png"), (b"", "x.png")):
+    for data, name in (
+        (b"not an image at all", "fake.png"),
+        (svg, "icon.svg"),
+        (png_bytes(), "renamed.gif"),
+        (b"MZ\x90\x00", "setup.png"),
+        (b"", "x.png"),
+    ):
         response = _upload(client, data, name)
         assert response.status_code == 400, name
         assert response.json["error"]
@@ -78,10 +94,13 @@ def test_only_editors_upload(client, make):
 def test_the_preview_warns_about_images_on_other_sites(client, make):
     client.login(make.user("editor"))
     client.post("/lang/en")
-    response = client.post_json("/editor/preview", {
-        "markdown": "![ok](/images/abc)\n\n![far](https://cdn.example.com/a.png)"})
+    response = client.post_json(
+        "/editor/preview",
+        {"markdown": "![ok](/images/abc)\n\n![far](https://cdn.example.com/a.png)"},
+    )
     assert response.json["warnings"] == [
-        "This image is on another site and will not be shown: https://cdn.example.com/a.png"]
+        "This image is on another site and will not be shown: https://cdn.example.com/a.png"
+    ]
 
 
 def test_a_backup_carries_the_article_images(app, client, make, tmp_path):

@@ -44,16 +44,23 @@ def start(client) -> str:
 def content(make):
     """Published and draft articles, a solved and an unsolved question, all about returns."""
     shop = make.category("shop", "购物帮助")
-    policy = make.article("七天无理由退货政策", slug="return-policy", category=shop, tags=["退货"],
-                 body="签收次日起七天内可申请退货，退款原路返回。")
+    policy = make.article(
+        "七天无理由退货政策",
+        slug="return-policy",
+        category=shop,
+        tags=["退货"],
+        body="签收次日起七天内可申请退货，退款原路返回。",
+    )
     make.article("退货草稿", slug="return-draft", status="draft", body="还没发布的退货说明。")
     make.article("安装青禾笔记", slug="install", body="下载安装包并运行。")
     asker, helper = make.user(), make.user()
-    solved = create_topic(asker, title="退货运费谁承担？", body_md="想退货，运费怎么算？",
-                          category_id=shop.id)
+    solved = create_topic(
+        asker, title="退货运费谁承担？", body_md="想退货，运费怎么算？", category_id=shop.id
+    )
     accept_answer(solved, reply(solved, helper, "质量问题退货由商家承担运费。"), asker)
-    unsolved = create_topic(asker, title="退货包装丢了还能退吗？", body_md="盒子扔了。",
-                            category_id=shop.id)
+    unsolved = create_topic(
+        asker, title="退货包装丢了还能退吗？", body_md="盒子扔了。", category_id=shop.id
+    )
     return {"shop": shop, "policy": policy, "solved": solved, "unsolved": unsolved}
 
 
@@ -77,8 +84,7 @@ def test_suggest_returns_published_articles_and_solved_topics(client, content):
     forum = next(s for s in data["suggestions"] if s["type"] == "forum")
     assert forum["solved"] is True
     assert forum["url"] == f"/forum/ask/open/{token}?key=forum:{content['solved'].id}"
-    assert all(set(s) == {"type", "title", "url", "snippet", "solved"}
-               for s in data["suggestions"])
+    assert all(set(s) == {"type", "title", "url", "snippet", "solved"} for s in data["suggestions"])
     assert "<mark>" in "".join(s["snippet"] for s in data["suggestions"])
 
 
@@ -86,8 +92,7 @@ def test_suggest_records_title_and_shown_counts_without_logging_searches(client,
     """The session keeps the last title and adds up what was shown; no SearchLog rows."""
     token = start(client)
     first = client.get("/forum/ask/suggest", query_string={"q": "退货", "token": token}).json
-    second = client.get("/forum/ask/suggest",
-                        query_string={"q": "退货 运费", "token": token}).json
+    second = client.get("/forum/ask/suggest", query_string={"q": "退货 运费", "token": token}).json
     session = session_of(token)
     assert session.last_title == "退货 运费"
     assert session.suggestions_shown == len(first["suggestions"]) + len(second["suggestions"])
@@ -144,8 +149,14 @@ def test_no_js_step_two_renders_suggestions_and_the_full_form(client, make, cont
 
 
 def post_form(token, **overrides):
-    form = {"token": token, "title": "退货后多久退款到账？", "kind": "question",
-            "category_id": "", "tags": "退款, 退货", "body_md": "上周寄回的商品，还没收到退款。"}
+    form = {
+        "token": token,
+        "title": "退货后多久退款到账？",
+        "kind": "question",
+        "category_id": "",
+        "tags": "退款, 退货",
+        "body_md": "上周寄回的商品，还没收到退款。",
+    }
     form.update(overrides)
     return form
 
@@ -191,11 +202,17 @@ def test_bad_input_keeps_the_text_with_400(client, make, content):
     assert session_of(token).topic_id is None
 
 
-@pytest.mark.parametrize("error, status", [(PostingThrottled("慢一点"), 429),
-                                           (PostingForbidden("不能发帖"), 403),
-                                           (ForumError("标题太短"), 400)])
-def test_forum_errors_keep_the_text_with_the_right_status(client, make, content, monkeypatch,
-                                                          error, status):
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        (PostingThrottled("慢一点"), 429),
+        (PostingForbidden("不能发帖"), 403),
+        (ForumError("标题太短"), 400),
+    ],
+)
+def test_forum_errors_keep_the_text_with_the_right_status(
+    client, make, content, monkeypatch, error, status
+):
     def refuse(*args, **kwargs):
         raise error
 
@@ -222,28 +239,39 @@ def test_deflection_stats_on_a_synthetic_set(app, content):
     topic_id = content["unsolved"].id
 
     def add(minutes, title="", opened=False, posted=False):
-        db.session.add(AskSession(
-            token=f"synthetic-{minutes}", anon_id="a", last_title=title,
-            started_at=t0 + timedelta(minutes=minutes),
-            opened_suggestion_at=t0 + timedelta(minutes=minutes + 1) if opened else None,
-            topic_id=topic_id if posted else None,
-        ))
+        db.session.add(
+            AskSession(
+                token=f"synthetic-{minutes}",
+                anon_id="a",
+                last_title=title,
+                started_at=t0 + timedelta(minutes=minutes),
+                opened_suggestion_at=t0 + timedelta(minutes=minutes + 1) if opened else None,
+                topic_id=topic_id if posted else None,
+            )
+        )
 
-    add(0)                                      # looked, typed nothing
-    add(1, "退货")                               # typed, left: abandoned
-    add(2, "退货运费", opened=True)               # deflected
-    add(3, "发票", opened=True)                   # deflected
-    add(4, "退款", opened=True, posted=True)      # opened but still posted: posted
-    add(5, "积分", posted=True)                   # posted
-    add(60, "退货", opened=True)                  # outside the window (end is exclusive)
-    add(-1, "退货", posted=True)                  # before the window
+    add(0)  # looked, typed nothing
+    add(1, "退货")  # typed, left: abandoned
+    add(2, "退货运费", opened=True)  # deflected
+    add(3, "发票", opened=True)  # deflected
+    add(4, "退款", opened=True, posted=True)  # opened but still posted: posted
+    add(5, "积分", posted=True)  # posted
+    add(60, "退货", opened=True)  # outside the window (end is exclusive)
+    add(-1, "退货", posted=True)  # before the window
     db.session.commit()
 
     stats = deflection_stats(t0, t0 + timedelta(minutes=60))
-    assert stats == {"sessions": 6, "typed": 5, "posted": 2, "deflected": 2, "abandoned": 1,
-                     "deflection_rate": 0.5}
-    assert deflection_stats(t0 + timedelta(days=1), t0 + timedelta(days=2))["deflection_rate"] \
-        is None
+    assert stats == {
+        "sessions": 6,
+        "typed": 5,
+        "posted": 2,
+        "deflected": 2,
+        "abandoned": 1,
+        "deflection_rate": 0.5,
+    }
+    assert (
+        deflection_stats(t0 + timedelta(days=1), t0 + timedelta(days=2))["deflection_rate"] is None
+    )
 
 
 def test_sessions_use_the_portal_clock(app, client, content):

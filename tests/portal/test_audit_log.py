@@ -48,9 +48,17 @@ def after(entry):
 
 
 def article_form(**overrides):
-    data = {"title": "如何申请电子发票", "slug": "e-invoice", "summary": "", "category_id": "",
-            "language": "zh-CN", "status": "draft", "tags": "发票", "body_md": "第一版正文",
-            "note": ""}
+    data = {
+        "title": "如何申请电子发票",
+        "slug": "e-invoice",
+        "summary": "",
+        "category_id": "",
+        "language": "zh-CN",
+        "status": "draft",
+        "tags": "发票",
+        "body_md": "第一版正文",
+        "note": "",
+    }
     data.update(overrides)
     return data
 
@@ -67,6 +75,7 @@ def editor(client, make):
 
 
 # -- every action type ----------------------------------------------------------------------
+
 
 def test_article_create_save_publish_archive_restore(client, editor):
     assert client.post("/editor/articles/new", article_form()).status_code == 302
@@ -104,8 +113,11 @@ def test_long_article_body_is_kept_as_length_hash_and_head(client, editor):
     client.post("/editor/articles/new", article_form(body_md=body))
     entry = only("article.create")
     stored = after(entry)["body_md"]
-    assert stored == {"chars": len(body), "sha256": hashlib.sha256(body.encode()).hexdigest(),
-                      "head": body[:TEXT_HEAD_CHARS]}
+    assert stored == {
+        "chars": len(body),
+        "sha256": hashlib.sha256(body.encode()).hexdigest(),
+        "head": body[:TEXT_HEAD_CHARS],
+    }
     assert len(entry.after_json) < 1000
     # readable Chinese (ensure_ascii=False) and keys sorted
     assert "如何申请电子发票" in entry.after_json
@@ -113,8 +125,14 @@ def test_long_article_body_is_kept_as_length_hash_and_head(client, editor):
 
 
 def test_categories_and_tags(client, editor, make):
-    form = {"name": "发票", "name_en": "Invoices", "slug": "invoices", "parent_id": "",
-            "description": "", "position": "0"}
+    form = {
+        "name": "发票",
+        "name_en": "Invoices",
+        "slug": "invoices",
+        "parent_id": "",
+        "description": "",
+        "position": "0",
+    }
     assert client.post("/editor/categories", form).status_code == 302
     category = db.session.scalar(select(Category).where(Category.slug == "invoices"))
     assert after(only("category.create"))["slug"] == "invoices"
@@ -155,7 +173,9 @@ def test_forum_moderation_actions(client, make, editor):
     client.post(f"/forum/p/{spam.id}/hide")
     client.post(f"/forum/p/{spam.id}/unhide")
     assert (before(only("post.hide")), after(only("post.hide"))) == (
-        {"hidden": False}, {"hidden": True})
+        {"hidden": False},
+        {"hidden": True},
+    )
     assert after(only("post.unhide")) == {"hidden": False}
     client.post(f"/forum/t/{topic.id}/hide")
     client.post(f"/forum/t/{topic.id}/unhide")
@@ -193,12 +213,26 @@ def test_reassign_and_admin_profile_edit_but_not_an_experts_own(client, make):
     returns = make.category("returns", "退货")
     experts = [make.user("expert", name=name) for name in ("first", "second")]
     for expert in experts:
-        update_profile(profile_for(expert), category_ids=[returns.id], tags=[], keywords="",
-                       on_duty=True, max_open=5)
+        update_profile(
+            profile_for(expert),
+            category_ids=[returns.id],
+            tags=[],
+            keywords="",
+            on_duty=True,
+            max_open=5,
+        )
     topic = ask(make.user(), category_id=returns.id)
     client.login(experts[0])
-    client.post("/experts/profile", {"categories": [str(returns.id)], "tags": "退货",
-                                     "keywords": "自己改", "max_open": "3", "on_duty": "y"})
+    client.post(
+        "/experts/profile",
+        {
+            "categories": [str(returns.id)],
+            "tags": "退货",
+            "keywords": "自己改",
+            "max_open": "3",
+            "on_duty": "y",
+        },
+    )
     assert entries() == []
     client.logout()
 
@@ -211,9 +245,16 @@ def test_reassign_and_admin_profile_edit_but_not_an_experts_own(client, make):
 
     admin = make.user("admin")
     client.login(admin)
-    response = client.post(f"/experts/profile/{experts[0].id}",
-                           {"categories": [str(returns.id)], "tags": "退货, 运费",
-                            "keywords": "管理员改", "max_open": "7", "on_duty": "y"})
+    response = client.post(
+        f"/experts/profile/{experts[0].id}",
+        {
+            "categories": [str(returns.id)],
+            "tags": "退货, 运费",
+            "keywords": "管理员改",
+            "max_open": "7",
+            "on_duty": "y",
+        },
+    )
     assert response.status_code == 302
     edited = only("expert_profile.update")
     assert (edited.actor_id, edited.target_id) == (admin.id, str(experts[0].id))
@@ -223,21 +264,37 @@ def test_reassign_and_admin_profile_edit_but_not_an_experts_own(client, make):
 
 
 def test_downloads_upload_edit_delete_and_product(client, editor):
-    assert client.post("/downloads/manage/products",
-                       {"name": "青禾笔记", "name_en": "Notes", "slug": "notes"}).status_code == 302
+    assert (
+        client.post(
+            "/downloads/manage/products", {"name": "青禾笔记", "name_en": "Notes", "slug": "notes"}
+        ).status_code
+        == 302
+    )
     product = db.session.scalar(select(Product))
     assert after(only("product.create"))["slug"] == "notes"
     pdf = b"%PDF-1.7\n" + b"x" * 300
-    data = {"product_id": str(product.id), "title": "手册", "version": "4.2",
-            "visibility": "public", "article_id": "", "release_notes_md": "",
-            "file": (io.BytesIO(pdf), "manual.pdf")}
+    data = {
+        "product_id": str(product.id),
+        "title": "手册",
+        "version": "4.2",
+        "visibility": "public",
+        "article_id": "",
+        "release_notes_md": "",
+        "file": (io.BytesIO(pdf), "manual.pdf"),
+    }
     client.post("/downloads/manage/upload", data, content_type="multipart/form-data")
     item = db.session.scalar(select(DownloadFile))
     uploaded = only("download.upload")
     assert uploaded.actor_id == editor.id and uploaded.target_id == str(item.id)
     assert after(uploaded)["sha256"] == hashlib.sha256(pdf).hexdigest()
-    edit = {"product_id": str(product.id), "title": "用户手册", "version": "4.2",
-            "visibility": "customers", "article_id": "", "release_notes_md": ""}
+    edit = {
+        "product_id": str(product.id),
+        "title": "用户手册",
+        "version": "4.2",
+        "visibility": "customers",
+        "article_id": "",
+        "release_notes_md": "",
+    }
     assert client.post(f"/downloads/manage/{item.id}/edit", edit).status_code == 302
     edited = only("download.update")
     assert (before(edited)["visibility"], after(edited)["visibility"]) == ("public", "customers")
@@ -287,6 +344,7 @@ def test_admin_role_and_active_changes_and_refusals_leave_nothing(client, make):
 
 
 # -- atomicity ------------------------------------------------------------------------------
+
 
 def test_an_entry_commits_only_with_its_change(app, make):
     """The entry rides in the change's own transaction: a commit that fails keeps neither."""

@@ -23,8 +23,9 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def _add(actor, action, at, target_type="article", target_id=1):
-    entry = record(actor, action, target_type, target_id, f"{action} at {at:%H:%M}",
-                   {"n": 1}, {"n": 2})
+    entry = record(
+        actor, action, target_type, target_id, f"{action} at {at:%H:%M}", {"n": 1}, {"n": 2}
+    )
     entry.created_at = at
     return entry
 
@@ -43,15 +44,23 @@ def test_filters_by_actor_action_target_and_local_dates(client, make, app):
     def summaries(query):
         """The summaries on the page, in page order."""
         page = client.get(f"/admin/audit?{query}").get_data(as_text=True)
-        found = [s for s in ("article.update at 15:00", "tag.delete at 17:30",
-                             "article.update at 01:00") if s in page]
+        found = [
+            s
+            for s in ("article.update at 15:00", "tag.delete at 17:30", "article.update at 01:00")
+            if s in page
+        ]
         return sorted(found, key=page.index)
 
-    assert summaries("") == ["article.update at 01:00", "tag.delete at 17:30",
-                             "article.update at 15:00"]  # newest first
+    assert summaries("") == [
+        "article.update at 01:00",
+        "tag.delete at 17:30",
+        "article.update at 15:00",
+    ]  # newest first
     assert summaries("actor=LI.SI") == ["tag.delete at 17:30", "article.update at 15:00"]
-    assert summaries("action=article.update") == ["article.update at 01:00",
-                                                  "article.update at 15:00"]
+    assert summaries("action=article.update") == [
+        "article.update at 01:00",
+        "article.update at 15:00",
+    ]
     assert summaries("target_type=tag") == ["tag.delete at 17:30"]
     assert summaries("start=2026-11-03&end=2026-11-03") == ["tag.delete at 17:30"]
     assert summaries("start=2026-11-02&end=2026-11-02") == ["article.update at 15:00"]

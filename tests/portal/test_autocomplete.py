@@ -38,11 +38,14 @@ def texts(client, q):
 
 def test_json_shape_and_urls(client, corpus):
     data = client.get("/search/autocomplete?q=七天").json
-    assert data == {"q": "七天", "suggestions": [
-        {"text": "七天无理由退货政策", "kind": "article", "url": "/a/return-policy"}]}
+    assert data == {
+        "q": "七天",
+        "suggestions": [
+            {"text": "七天无理由退货政策", "kind": "article", "url": "/a/return-policy"}
+        ],
+    }
     topic = [s for s in suggest(client, "退货运") if s["kind"] == "topic"]
-    assert topic == [{"text": "退货运费谁承担？", "kind": "topic",
-                      "url": f"/forum/t/{corpus.id}"}]
+    assert topic == [{"text": "退货运费谁承担？", "kind": "topic", "url": f"/forum/t/{corpus.id}"}]
 
 
 def test_matches_title_start_word_inside_and_folded_text(client, corpus):
@@ -78,14 +81,18 @@ def test_popular_successful_queries_from_enough_people_are_suggested(app, client
         Client(app).get("/search?q=qqzzx", environ_base=elsewhere(n))  # no results
         Client(app).get("/search?q=退款到账单", headers=BOT, environ_base=elsewhere(n))
     found = suggest(client, "退款到")
-    assert {"text": "退款到账", "kind": "query",
-            "url": "/search?q=%E9%80%80%E6%AC%BE%E5%88%B0%E8%B4%A6"} in found
+    assert {
+        "text": "退款到账",
+        "kind": "query",
+        "url": "/search?q=%E9%80%80%E6%AC%BE%E5%88%B0%E8%B4%A6",
+    } in found
     assert [s["text"] for s in found if s["kind"] == "query"] == ["退款到账"]  # no bot's
     assert suggest(client, "qqzz") == []
 
 
-@pytest.mark.parametrize("q", ["", " ", "%%%", "\x00", "🙂🙃", "((", "title:", "'; drop table",
-                               "zzzzqqqq", "的"])
+@pytest.mark.parametrize(
+    "q", ["", " ", "%%%", "\x00", "🙂🙃", "((", "title:", "'; drop table", "zzzzqqqq", "的"]
+)
 def test_empty_or_garbage_gives_an_empty_or_plain_list(client, corpus, q):
     assert isinstance(suggest(client, q), list)
     assert suggest(client, "zzzzqqqq") == [] and suggest(client, "") == []
@@ -120,14 +127,16 @@ def test_broad_prefixes_are_precomputed_and_return_the_heaviest(monkeypatch):
     assert [e.text for e in index.lookup("apple 0", 2)] == ["apple 09", "apple 08"]
     assert [e.text for e in index.lookup("ban")] == ["banana"]
     long_text = "x" * 40
-    index = build_autocomplete_index([Entry(long_text, "query", 1),
-                                      Entry("x" * 20 + "y" * 20, "query", 2)])
+    index = build_autocomplete_index(
+        [Entry(long_text, "query", 1), Entry("x" * 20 + "y" * 20, "query", 2)]
+    )
     assert [e.text for e in index.lookup("x" * 30)] == [long_text]  # checked past the key
 
 
 def test_every_page_loads_the_script_without_inline_code(client, corpus):
     for url in ("/", "/search?q=退货", "/a/return-policy"):
         page = client.get(url).get_data(as_text=True)
-        assert re.search(r'js/autocomplete\.js\?v=[0-9a-f]{10}" data-url="/search/autocomplete"',
-                         page)
+        assert re.search(
+            r'js/autocomplete\.js\?v=[0-9a-f]{10}" data-url="/search/autocomplete"', page
+        )
         assert 'role="search"' in page and "onkeydown" not in page and "<script>" not in page

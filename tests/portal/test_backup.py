@@ -45,10 +45,19 @@ def add_download(app, client, editor, content=PDF, name="手册.pdf") -> Downloa
     db.session.add(product)
     db.session.commit()
     client.login(editor)
-    response = client.post("/downloads/manage/upload", {
-        "product_id": str(product.id), "title": "用户手册", "version": "1.0",
-        "visibility": "public", "article_id": "", "release_notes_md": "",
-        "file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+    response = client.post(
+        "/downloads/manage/upload",
+        {
+            "product_id": str(product.id),
+            "title": "用户手册",
+            "version": "1.0",
+            "visibility": "public",
+            "article_id": "",
+            "release_notes_md": "",
+            "file": (io.BytesIO(content), name),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return db.session.scalars(select(DownloadFile).order_by(DownloadFile.id.desc())).first()
 
@@ -67,9 +76,16 @@ def search_slugs(client, query: str) -> list[str]:
 
 
 def edit_title(article: Article, title: str) -> None:
-    data = ArticleData(title=title, slug=article.slug, body_md="改过的正文",
-                       category_id=article.category_id, language=article.language,
-                       status="published", summary="", tags=[])
+    data = ArticleData(
+        title=title,
+        slug=article.slug,
+        body_md="改过的正文",
+        category_id=article.category_id,
+        language=article.language,
+        status="published",
+        summary="",
+        tags=[],
+    )
     save_article(article, data, None, "edited")
 
 
@@ -78,12 +94,21 @@ def site(app, client, make):
     """A small site: people, an article, a topic, a download file on disk."""
     editor = make.user("editor", email="editor@example.com")
     customer = make.user(email="customer@example.com", name="老客户")
-    article = make.article("数据备份恢复指南", slug="backup-guide", body="备份归档校验和恢复步骤",
-                           category=make.category("help", "帮助"))
+    article = make.article(
+        "数据备份恢复指南",
+        slug="backup-guide",
+        body="备份归档校验和恢复步骤",
+        category=make.category("help", "帮助"),
+    )
     topic = create_topic(customer, title="发票抬头怎么修改", body_md="请问发票抬头在哪里改？")
     download = add_download(app, client, editor)
-    return {"editor": editor, "customer": customer, "article": article, "topic": topic,
-            "download": download}
+    return {
+        "editor": editor,
+        "customer": customer,
+        "article": article,
+        "topic": topic,
+        "download": download,
+    }
 
 
 def test_round_trip_brings_back_data_uploads_and_search(app, client, site, tmp_path):
@@ -102,8 +127,9 @@ def test_round_trip_brings_back_data_uploads_and_search(app, client, site, tmp_p
     delete_file(download, app.config["UPLOAD_DIR"])
     assert not stored.exists()
     later = create_topic(site["editor"], title="备份之后的新帖子", body_md="完全不同的内容：鸵鸟")
-    assert [hit["id"] for hit in client.get("/api/v1/search?q=鸵鸟&type=forum")
-            .json["results"]] == [later.id]
+    assert [
+        hit["id"] for hit in client.get("/api/v1/search?q=鸵鸟&type=forum").json["results"]
+    ] == [later.id]
     assert "backup-guide" not in search_slugs(client, "备份归档")
 
     result = flask(app, "backup", "restore", archive, "--yes")
@@ -114,8 +140,10 @@ def test_round_trip_brings_back_data_uploads_and_search(app, client, site, tmp_p
     db.session.remove()
     restored = db.session.scalar(select(Article).where(Article.slug == "backup-guide"))
     assert (restored.title, restored.body_md) == ("数据备份恢复指南", "备份归档校验和恢复步骤")
-    assert db.session.scalar(select(User.display_name).where(User.email == "customer@example.com")) \
+    assert (
+        db.session.scalar(select(User.display_name).where(User.email == "customer@example.com"))
         == "老客户"
+    )
     assert db.session.scalars(select(Topic.title)).all() == ["发票抬头怎么修改"]
     row = db.session.scalars(select(DownloadFile)).one()
     assert row.stored_name == stored.name and stored.read_bytes() == PDF
@@ -183,14 +211,16 @@ def truncated(data: bytes) -> bytes:
 
 def flipped(data: bytes) -> bytes:
     middle = len(data) // 2
-    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:]
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
 
 
 def tampered(data: bytes) -> bytes:
     """A well-formed archive whose upload file was altered (the manifest kept)."""
     out = io.BytesIO()
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as source, \
-            tarfile.open(fileobj=out, mode="w:gz") as target:
+    with (
+        tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as source,
+        tarfile.open(fileobj=out, mode="w:gz") as target,
+    ):
         for member in source:
             content = source.extractfile(member).read()
             if member.name.startswith("uploads/"):
@@ -200,12 +230,17 @@ def tampered(data: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("damage, message", [
-    (truncated, "corrupt or truncated"), (flipped, "damaged"),
-    (tampered, "does not match its checksum"),
-])
-def test_damaged_archive_is_refused_with_nothing_changed(app, client, site, tmp_path, damage,
-                                                         message):
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (truncated, "corrupt or truncated"),
+        (flipped, "damaged"),
+        (tampered, "does not match its checksum"),
+    ],
+)
+def test_damaged_archive_is_refused_with_nothing_changed(
+    app, client, site, tmp_path, damage, message
+):
     archive = tmp_path / "good.tar.gz"
     assert flask(app, "backup", "create", "--out", archive).exit_code == 0
     bad = tmp_path / "bad.tar.gz"
@@ -218,22 +253,27 @@ def test_damaged_archive_is_refused_with_nothing_changed(app, client, site, tmp_
     assert "damaged" in result.output and message in result.output
     assert "Nothing was changed" in result.output
     db.session.remove()
-    assert db.session.scalar(select(Article.title).where(Article.slug == "backup-guide")) \
+    assert (
+        db.session.scalar(select(Article.title).where(Article.slug == "backup-guide"))
         == "备份之后改的标题"
+    )
     assert sorted(p.name for p in Path(app.config["UPLOAD_DIR"]).iterdir()) == files_before
     assert list(Path(app.config["DATA_DIR"]).glob(".restore-*")) == []  # staging cleaned up
 
 
-def test_restore_over_data_needs_yes_but_a_new_install_does_not(app, client, site, tmp_path,
-                                                                migrated_database):
+def test_restore_over_data_needs_yes_but_a_new_install_does_not(
+    app, client, site, tmp_path, migrated_database
+):
     archive = tmp_path / "site.tar.gz"
     assert flask(app, "backup", "create", "--out", archive).exit_code == 0
     edit_title(site["article"], "不该被覆盖")
 
     result = flask(app, "backup", "restore", archive)
     assert result.exit_code == 1 and "--yes" in result.output
-    assert db.session.scalar(select(Article.title).where(Article.slug == "backup-guide")) \
+    assert (
+        db.session.scalar(select(Article.title).where(Article.slug == "backup-guide"))
         == "不该被覆盖"
+    )
 
     # A fresh install (migrated, empty) on another data directory takes it without --yes.
     other_dir = tmp_path / "new-server"
@@ -243,9 +283,15 @@ def test_restore_over_data_needs_yes_but_a_new_install_does_not(app, client, sit
     # session's query on the other app's engine (Flask-SQLAlchemy binds by current app).
     stored_name = site["download"].stored_name
     db.session.close()
-    other = create_app({"DATA_DIR": str(other_dir), "SECRET_KEY": "x", "TESTING": True,
-                        "SQLALCHEMY_DATABASE_URI": other_url,
-                        "SEARCH_INDEX_DIR": str(other_dir / "index")})
+    other = create_app(
+        {
+            "DATA_DIR": str(other_dir),
+            "SECRET_KEY": "x",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": other_url,
+            "SEARCH_INDEX_DIR": str(other_dir / "index"),
+        }
+    )
     with other.app_context():
         try:
             result = flask(other, "backup", "restore", archive)
@@ -274,18 +320,33 @@ def test_manifest_describes_the_backup_and_warns_of_missing_files(app, client, s
     dialect = db.engine.dialect.name
     assert manifest["dialect"] == dialect and manifest["alembic_revision"] == head_revision(app)
     assert manifest["app_version"] and manifest["created_at"][:4].isdigit()
-    assert manifest["counts"] == {"users": 2, "categories": 1, "articles": 1, "topics": 1,
-                                  "posts": 1, "products": 1, "download_files": 2}
+    assert manifest["counts"] == {
+        "users": 2,
+        "categories": 1,
+        "articles": 1,
+        "topics": 1,
+        "posts": 1,
+        "products": 1,
+        "download_files": 2,
+    }
     kept = site["download"]
-    assert manifest["uploads"] == [{"name": kept.stored_name, "size": len(PDF),
-                                    "sha256": hashlib.sha256(PDF).hexdigest(),
-                                    "original_name": kept.original_name}]
+    assert manifest["uploads"] == [
+        {
+            "name": kept.stored_name,
+            "size": len(PDF),
+            "sha256": hashlib.sha256(PDF).hexdigest(),
+            "original_name": kept.original_name,
+        }
+    ]
     assert len(manifest["warnings"]) == 1
     with tarfile.open(archive, "r:gz") as tar:
         names = tar.getnames()
         dump = tar.extractfile(f"database/{DUMPS[dialect]}").read()
-    assert sorted(names) == [f"database/{DUMPS[dialect]}", "manifest.json",
-                             f"uploads/{kept.stored_name}"]
+    assert sorted(names) == [
+        f"database/{DUMPS[dialect]}",
+        "manifest.json",
+        f"uploads/{kept.stored_name}",
+    ]
     assert hashlib.sha256(dump).hexdigest() == manifest["database"]["sha256"]
     assert "index" not in " ".join(names)  # the search index is rebuilt, never backed up
 
@@ -301,10 +362,15 @@ def test_an_older_backup_is_migrated_to_head(app, site, tmp_path):
     result = flask(app, "backup", "restore", archive, "--yes")
     assert result.exit_code == 0, result.output
     db.session.remove()
-    assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-        == head_revision(app)
-    assert db.session.scalar(select(User).where(User.email == "customer@example.com")) \
-        .session_generation == 0  # a column 0008 added
+    assert db.session.execute(
+        text("SELECT version_num FROM alembic_version")
+    ).scalar() == head_revision(app)
+    assert (
+        db.session.scalar(
+            select(User).where(User.email == "customer@example.com")
+        ).session_generation
+        == 0
+    )  # a column 0008 added
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------
@@ -326,10 +392,15 @@ def pg_app(tmp_path):
     admin = _pg_admin()
     name = f"portal_backup_test_{secrets.token_hex(4)}"
     admin.execute(f'CREATE DATABASE "{name}"')
-    app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:5432/"
-                                                 f"{name}",
-                      "SEARCH_INDEX_DIR": str(tmp_path / "index")})
+    app = create_app(
+        {
+            "DATA_DIR": str(tmp_path),
+            "SECRET_KEY": "x",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        }
+    )
     try:
         with app.app_context():
             upgrade()
@@ -374,4 +445,3 @@ def test_postgresql_round_trip(pg_app, tmp_path):
     # Sequences came back too: a new row does not collide with a restored id.
     restored_id = db.session.scalar(select(Article.id))
     assert make.article("恢复后新建", slug="after-restore").id > restored_id
-

@@ -13,12 +13,23 @@ from tests.probe_helpers import build_world, fill
 CATALOG = ROOT / "portal/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 # Stored values that must be shown through the catalog, never as they are stored.
 RAW_VALUES = ("draft", "published", "archived", "customer", "expert", "editor", "admin")
-SKIP = {"/static/<path:filename>", "/robots.txt", "/sitemap.xml", "/healthz", "/api/v1/search",
-        "/search/autocomplete", "/forum/ask/suggest", "/editor/slug",
-        "/downloads/<int:file_id>/<name>", "/images/<name>", "/search/click/<int:search_id>",
-        "/forum/ask/open/<token>", "/logout",
-        # The audit log shows stored values as they were saved, on purpose.
-        "/admin/audit"}
+SKIP = {
+    "/static/<path:filename>",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/healthz",
+    "/api/v1/search",
+    "/search/autocomplete",
+    "/forum/ask/suggest",
+    "/editor/slug",
+    "/downloads/<int:file_id>/<name>",
+    "/images/<name>",
+    "/search/click/<int:search_id>",
+    "/forum/ask/open/<token>",
+    "/logout",
+    # The audit log shows stored values as they were saved, on purpose.
+    "/admin/audit",
+}
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
 
@@ -49,13 +60,13 @@ def test_chinese_pages_show_no_untranslated_ui_text(app, client, world):
     texts = english_ui_texts()
     assert len(texts) > 200
     raw = re.compile(r"(?<![\w/.-])(" + "|".join(RAW_VALUES) + r")(?![\w/.-])")
-    values = dict(world.ids(), search_id=1, user_id=world.expert.id, name="x",
-                  slug=world.article.slug)
+    values = dict(
+        world.ids(), search_id=1, user_id=world.expert.id, name="x", slug=world.article.slug
+    )
     leaks = []
     for role in (world.owner, world.expert, world.admin):
         client.login(role)
-        for rule in sorted({r.rule for r in app.url_map.iter_rules() if "GET" in r.methods}
-                           - SKIP):
+        for rule in sorted({r.rule for r in app.url_map.iter_rules() if "GET" in r.methods} - SKIP):
             url = fill(rule, values | ({"slug": world.category.slug} if "/c/" in rule else {}))
             response = client.get(url)
             if response.status_code != 200 or "html" not in response.content_type:

@@ -41,6 +41,10 @@ def test_the_readme_table_names_exactly_the_environment_settings():
     in_config = set(re.findall(r'"(PORTAL_[A-Z0-9_]+)"', config_source))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    in_readme = {name for line in table.splitlines() if line.startswith("| `")
-                 for name in re.findall(r"`(PORTAL_[A-Z0-9_]+)`", line.split(" | ")[0])}
+    in_readme = {
+        name
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`(PORTAL_[A-Z0-9_]+)`", line.split(" | ")[0])
+    }
     assert in_config == in_readme

@@ -10,9 +10,17 @@ from portal.models import Article
 
 
 def _form(**overrides):
-    data = {"title": "如何退货", "slug": "how-to-return", "summary": "", "category_id": "",
-            "language": "zh-CN", "status": "published", "tags": "", "note": "",
-            "body_md": "先看《退款到账时间》，再看《不存在的文章》。\n\n`《退款到账时间》`"}
+    data = {
+        "title": "如何退货",
+        "slug": "how-to-return",
+        "summary": "",
+        "category_id": "",
+        "language": "zh-CN",
+        "status": "published",
+        "tags": "",
+        "note": "",
+        "body_md": "先看《退款到账时间》，再看《不存在的文章》。\n\n`《退款到账时间》`",
+    }
     data.update(overrides)
     return data
 
@@ -25,20 +33,29 @@ def test_editor_reference_links_and_unknown_title_warns(client, make):
     make.article("退款到账时间", slug="refund-time")
     make.article("草稿里的文章", slug="a-draft", status="draft")
     client.login(make.user("editor"))
-    response = client.post("/editor/articles/new", _form(
-        body_md="先看《退款到账时间》，再看《不存在的文章》和《草稿里的文章》。\n\n`《退款到账时间》`"),
-        follow_redirects=True)
+    response = client.post(
+        "/editor/articles/new",
+        _form(
+            body_md="先看《退款到账时间》，再看《不存在的文章》和《草稿里的文章》。\n\n`《退款到账时间》`"
+        ),
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     article = db.session.scalar(select(Article).where(Article.slug == "how-to-return"))
     assert _links(article) == [("/a/refund-time", "《退款到账时间》")]  # not in code, once
-    assert "《不存在的文章》" in article.body_html and "<code>《退款到账时间》</code>" in article.body_html
+    assert (
+        "《不存在的文章》" in article.body_html
+        and "<code>《退款到账时间》</code>" in article.body_html
+    )
     page = response.get_data(as_text=True)
     assert "不存在的文章" in page and "草稿里的文章" in page  # the editor is warned of both
     assert page.count('class="flash flash-info"') == 2
     # Visible to readers as a link; a later edit keeps linking.
     assert 'href="/a/refund-time"' in client.get("/a/how-to-return").get_data(as_text=True)
-    client.post(f"/editor/articles/{article.id}/edit", _form(
-        body_md="只看《退款到账时间》", base_revision="1"))
+    client.post(
+        f"/editor/articles/{article.id}/edit",
+        _form(body_md="只看《退款到账时间》", base_revision="1"),
+    )
     db.session.refresh(article)
     assert _links(article) == [("/a/refund-time", "《退款到账时间》")]
 
@@ -49,11 +66,11 @@ def test_reference_goes_to_the_citing_articles_language(client, make):
     taiwan = make.article("退款到帳時間", slug="refund-time-zh-tw", language="zh-TW")
     taiwan.translation_of_id = original.id
     db.session.commit()
-    citing = make.article("退貨", slug="return-tw", language="zh-TW",
-                          body="請看《退款到账时间》。")
+    citing = make.article("退貨", slug="return-tw", language="zh-TW", body="請看《退款到账时间》。")
     assert _links(citing) == [("/a/refund-time-zh-tw", "《退款到账时间》")]
-    english = make.article("Returns", slug="returns-en", language="en",
-                           body="See 《退款到账时间》 and 《Returns》.")
+    english = make.article(
+        "Returns", slug="returns-en", language="en", body="See 《退款到账时间》 and 《Returns》."
+    )
     # No English version: the original; an article never links to itself.
     assert _links(english) == [("/a/refund-time", "《退款到账时间》")]
 
@@ -75,11 +92,13 @@ def test_an_import_links_articles_saved_together(app, tmp_path):
     """Two new articles in one import: the citing one links to the other."""
     from portal.kb.importer import import_directory
 
-    for slug, title, body in (("a-cites", "甲文章", "详见《乙文章》。"),
-                              ("b-cited", "乙文章", "乙的正文，提到《甲文章》。")):
+    for slug, title, body in (
+        ("a-cites", "甲文章", "详见《乙文章》。"),
+        ("b-cited", "乙文章", "乙的正文，提到《甲文章》。"),
+    ):
         (tmp_path / f"{slug}.md").write_text(
-            f"---\nslug: {slug}\ntitle: {title}\nlanguage: zh-CN\n---\n\n{body}\n",
-            encoding="utf-8")
+            f"---\nslug: {slug}\ntitle: {title}\nlanguage: zh-CN\n---\n\n{body}\n", encoding="utf-8"
+        )
     assert import_directory(tmp_path).created == 2
     cites = db.session.scalar(select(Article).where(Article.slug == "a-cites"))
     cited = db.session.scalar(select(Article).where(Article.slug == "b-cited"))

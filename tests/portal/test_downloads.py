@@ -35,9 +35,15 @@ def editor(client, make):
 
 
 def upload(client, product, content=PDF, name="manual.pdf", version="4.2", **fields):
-    data = {"product_id": str(product.id), "title": fields.pop("title", f"Manual {version}"),
-            "version": version, "visibility": "public", "article_id": "",
-            "release_notes_md": "", "file": (io.BytesIO(content), name)}
+    data = {
+        "product_id": str(product.id),
+        "title": fields.pop("title", f"Manual {version}"),
+        "version": version,
+        "visibility": "public",
+        "article_id": "",
+        "release_notes_md": "",
+        "file": (io.BytesIO(content), name),
+    }
     data.update(fields)
     return client.post("/downloads/manage/upload", data, content_type="multipart/form-data")
 
@@ -59,18 +65,29 @@ def test_upload_lists_newest_version_first_with_size_and_sha256(app, client, edi
     assert shown == ["4.10.1", "4.10", "4.10-beta", "4.9"]
     assert hashlib.sha256(PDF).hexdigest() in page and "1.5 KB" in page
     item = db.session.scalars(select(DownloadFile).where(DownloadFile.version == "4.9")).one()
-    assert (item.size, item.content_type, item.created_by_id) == (1536, "application/pdf",
-                                                                  editor.id)
+    assert (item.size, item.content_type, item.created_by_id) == (
+        1536,
+        "application/pdf",
+        editor.id,
+    )
     assert len(stored_files(app)) == 4  # old versions are kept
     manage = client.get("/downloads/manage/")
     assert manage.status_code == 200 and manage.get_data(as_text=True).count("Manual 4.") == 4
     assert client.get("/downloads/manage/upload").status_code == 200
 
 
-@pytest.mark.parametrize("newer, older", [
-    ("4.10", "4.9"), ("4.10.1", "4.10"), ("4.10", "4.10-beta"), ("4.10-rc1", "4.10-beta"),
-    ("4.10-beta.10", "4.10-beta.2"), ("10.0", "9.99.99"), ("v2", "1.9"),
-])
+@pytest.mark.parametrize(
+    "newer, older",
+    [
+        ("4.10", "4.9"),
+        ("4.10.1", "4.10"),
+        ("4.10", "4.10-beta"),
+        ("4.10-rc1", "4.10-beta"),
+        ("4.10-beta.10", "4.10-beta.2"),
+        ("10.0", "9.99.99"),
+        ("v2", "1.9"),
+    ],
+)
 def test_version_sort_key_compares_numerically(newer, older):
     """Versions sort as numbers, not as text, and pre-releases come before the release."""
     assert version_sort_key(newer) > version_sort_key(older)
@@ -128,12 +145,17 @@ def test_customer_cannot_upload_edit_or_delete_any_file(app, client, make, edito
     assert upload(client, product, version="9.9").status_code == 403
     for file_id in (item.id, item.id + 1, 0):
         assert client.get(f"/downloads/manage/{file_id}/edit").status_code == 403
-        edit = {"product_id": str(product.id), "title": "hacked", "version": "1",
-                "visibility": "public", "article_id": "", "release_notes_md": ""}
+        edit = {
+            "product_id": str(product.id),
+            "title": "hacked",
+            "version": "1",
+            "visibility": "public",
+            "article_id": "",
+            "release_notes_md": "",
+        }
         assert client.post(f"/downloads/manage/{file_id}/edit", edit).status_code == 403
         assert client.post(f"/downloads/manage/{file_id}/delete").status_code == 403
-    assert client.post("/downloads/manage/products",
-                       {"name": "x", "slug": "x"}).status_code == 403
+    assert client.post("/downloads/manage/products", {"name": "x", "slug": "x"}).status_code == 403
     db.session.refresh(item)
     assert (item.title, item.version) == ("Manual 4.2", "4.2")
     assert db.session.scalar(select(DownloadFile.id)) == item.id and len(stored_files(app)) == 1
@@ -144,16 +166,20 @@ def test_anonymous_upload_goes_to_login(client, product):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("client_name, saved_as", [
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("evil\x00name.pdf", "evilname.pdf"),
-    (".hidden.pdf", "hidden.pdf"),
-    ("CON.pdf", "_CON.pdf"),
-    ("青禾笔记 4.10 用户手册（正式版）.pdf", "青禾笔记 4.10 用户手册（正式版）.pdf"),
-    ("说" * 200 + ".pdf", "说" * 116 + ".pdf"),
-])
-def test_file_names_are_sanitised_and_never_used_on_disk(app, client, editor, product,
-                                                        client_name, saved_as):
+@pytest.mark.parametrize(
+    "client_name, saved_as",
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("evil\x00name.pdf", "evilname.pdf"),
+        (".hidden.pdf", "hidden.pdf"),
+        ("CON.pdf", "_CON.pdf"),
+        ("青禾笔记 4.10 用户手册（正式版）.pdf", "青禾笔记 4.10 用户手册（正式版）.pdf"),
+        ("说" * 200 + ".pdf", "说" * 116 + ".pdf"),
+    ],
+)
+def test_file_names_are_sanitised_and_never_used_on_disk(
+    app, client, editor, product, client_name, saved_as
+):
     assert upload(client, product, name=client_name).status_code == 302
     item = only_file()
     assert item.original_name == saved_as
@@ -178,12 +204,15 @@ def test_disallowed_types_are_refused_with_the_form_again(app, client, editor, p
     assert db.session.scalar(select(DownloadFile)) is None and stored_files(app) == []
 
 
-@pytest.mark.parametrize("name, content", [
-    ("manual.pdf", b"MZ\x90\x00 an exe renamed"),
-    ("logo.png", b"GIF89a"),
-    ("photo.jpg", PNG),
-    ("bundle.zip", b"%PDF-1.4"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("manual.pdf", b"MZ\x90\x00 an exe renamed"),
+        ("logo.png", b"GIF89a"),
+        ("photo.jpg", PNG),
+        ("bundle.zip", b"%PDF-1.4"),
+    ],
+)
 def test_content_must_match_the_type(app, client, editor, product, name, content):
     response = upload(client, product, name=name, content=content)
     assert response.status_code == 400
@@ -191,8 +220,7 @@ def test_content_must_match_the_type(app, client, editor, product, name, content
     assert db.session.scalar(select(DownloadFile)) is None and stored_files(app) == []
 
 
-def test_a_file_over_the_limit_is_refused_with_a_friendly_message(app, client, editor,
-                                                                  product):
+def test_a_file_over_the_limit_is_refused_with_a_friendly_message(app, client, editor, product):
     app.config["MAX_UPLOAD_MB"] = 1 / 1024  # 1 KB
     response = upload(client, product, content=PDF)  # 1.5 KB: over the limit, body read
     assert response.status_code == 413
@@ -205,10 +233,16 @@ def test_a_file_over_the_limit_is_refused_with_a_friendly_message(app, client, e
 
 
 def test_missing_csrf_token_is_refused(app, client, editor, product):
-    data = {"product_id": str(product.id), "title": "t", "version": "1",
-            "visibility": "public", "file": (io.BytesIO(PDF), "manual.pdf")}
-    response = client.post("/downloads/manage/upload", data, csrf=False,
-                           content_type="multipart/form-data")
+    data = {
+        "product_id": str(product.id),
+        "title": "t",
+        "version": "1",
+        "visibility": "public",
+        "file": (io.BytesIO(PDF), "manual.pdf"),
+    }
+    response = client.post(
+        "/downloads/manage/upload", data, csrf=False, content_type="multipart/form-data"
+    )
     assert response.status_code == 400
     assert db.session.scalar(select(DownloadFile)) is None and stored_files(app) == []
 
@@ -225,9 +259,14 @@ def test_delete_removes_the_stored_file(app, client, editor, product):
 def test_edit_metadata_and_release_notes_are_sanitised(client, editor, product):
     upload(client, product, version="4.9")
     item = only_file()
-    edit = {"product_id": str(product.id), "title": "User manual", "version": "4.10",
-            "visibility": "customers", "article_id": "",
-            "release_notes_md": "**Faster sync**<script>alert(1)</script>"}
+    edit = {
+        "product_id": str(product.id),
+        "title": "User manual",
+        "version": "4.10",
+        "visibility": "customers",
+        "article_id": "",
+        "release_notes_md": "**Faster sync**<script>alert(1)</script>",
+    }
     assert client.post(f"/downloads/manage/{item.id}/edit", edit).status_code == 302
     db.session.refresh(item)
     assert (item.version, item.visibility) == ("4.10", "customers")
@@ -247,8 +286,10 @@ def test_article_page_shows_its_attachments(client, make, editor, product):
 
 
 def test_product_is_created_by_editors(client, editor):
-    response = client.post("/downloads/manage/products",
-                           {"name": "青禾笔记", "name_en": "Qinghe Notes", "slug": "notes"})
+    response = client.post(
+        "/downloads/manage/products",
+        {"name": "青禾笔记", "name_en": "Qinghe Notes", "slug": "notes"},
+    )
     assert response.status_code == 302
     assert db.session.scalar(select(Product.name).where(Product.slug == "notes")) == "青禾笔记"
     again = client.post("/downloads/manage/products", {"name": "x", "slug": "notes"})
@@ -271,10 +312,17 @@ def test_an_interrupted_upload_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("dirty, clean", [
-    ("a/b/../c.txt", "c.txt"), ("..\\..\\windows\\boot.pdf", "boot.pdf"),
-    ("\u202egnp.exe", "gnp.exe"), ("...", "download"),
-    ("a:b*c?.txt", "a_b_c_.txt"), ("aux", "_aux"), ("  报告  2026 .pdf ", "报告 2026 .pdf"),
-])
+@pytest.mark.parametrize(
+    "dirty, clean",
+    [
+        ("a/b/../c.txt", "c.txt"),
+        ("..\\..\\windows\\boot.pdf", "boot.pdf"),
+        ("\u202egnp.exe", "gnp.exe"),
+        ("...", "download"),
+        ("a:b*c?.txt", "a_b_c_.txt"),
+        ("aux", "_aux"),
+        ("  报告  2026 .pdf ", "报告 2026 .pdf"),
+    ],
+)
 def test_sanitize_filename_keeps_letters_and_drops_danger(dirty, clean):
     assert sanitize_filename(dirty) == clean

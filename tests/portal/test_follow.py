@@ -8,15 +8,25 @@ from portal.models import Notification, OutboxMail
 
 
 def _edit(client, article, body):
-    form = {"title": article.title, "slug": article.slug, "summary": "", "category_id": "",
-            "language": article.language, "status": "published", "tags": "", "body_md": body,
-            "note": "", "base_revision": str(len(article.revisions))}
+    form = {
+        "title": article.title,
+        "slug": article.slug,
+        "summary": "",
+        "category_id": "",
+        "language": article.language,
+        "status": "published",
+        "tags": "",
+        "body_md": body,
+        "note": "",
+        "base_revision": str(len(article.revisions)),
+    }
     return client.post(f"/editor/articles/{article.id}/edit", form)
 
 
 def _notified(user):
-    return db.session.scalars(select(Notification.message)
-                              .where(Notification.user_id == user.id)).all()
+    return db.session.scalars(
+        select(Notification.message).where(Notification.user_id == user.id)
+    ).all()
 
 
 def test_a_follower_hears_of_each_visible_update_and_can_stop(client, make):
@@ -57,8 +67,7 @@ def test_following_needs_an_account(client, make):
     assert db.session.scalar(select(Notification)) is None
 
 
-def test_an_import_that_changes_a_followed_article_tells_its_followers(app, client, make,
-                                                                       tmp_path):
+def test_an_import_that_changes_a_followed_article_tells_its_followers(app, client, make, tmp_path):
     source = tmp_path / "kb"
     source.mkdir()
     page = "---\nslug: fees\ntitle: 运费\n---\n{body}\n"

@@ -27,8 +27,13 @@ def ask(author, title="退货运费谁承担？", **kwargs):
 
 
 def topic_form(**overrides):
-    data = {"title": "发票抬头写错了怎么办？", "kind": "question", "category_id": "",
-            "tags": "发票, 售后", "body_md": "我把公司名称写错了，能重开吗？"}
+    data = {
+        "title": "发票抬头写错了怎么办？",
+        "kind": "question",
+        "category_id": "",
+        "tags": "发票, 售后",
+        "body_md": "我把公司名称写错了，能重开吗？",
+    }
     data.update(overrides)
     return data
 
@@ -44,10 +49,6 @@ def titles(client, url):
     return re.findall(r'class="topic-title" href="[^"]+">([^<]+)</a>', page(client, url))
 
 
-
-
-
-
 @pytest.fixture
 def shop(make):
     return make.category("shop", "购物帮助")
@@ -55,20 +56,22 @@ def shop(make):
 
 # -- topics and replies ---------------------------------------------------------------------
 
+
 def test_new_topic_form_creates_a_question_the_asker_watches(client, make, shop):
     """The plain form makes a topic with its opening post, tags and category."""
     asker = make.user()
     client.login(asker)
     assert client.get("/forum/new?category=shop").status_code == 200
-    response = client.post("/forum/new", topic_form(category_id=str(shop.id),
-                                                    wants_expert="y"))
+    response = client.post("/forum/new", topic_form(category_id=str(shop.id), wants_expert="y"))
     assert response.status_code == 302
     topic = db.session.scalar(select(Topic))
     assert response.location.endswith(f"/forum/t/{topic.id}")
     assert topic.kind == "question" and topic.category_id == shop.id and topic.wants_expert
     assert topic.routing_state == "waiting" and topic.reply_count == 0
     assert sorted(t.name for t in topic.tags) == ["发票", "售后"]
-    assert [(p.is_question, p.body_md) for p in topic.posts] == [(True, "我把公司名称写错了，能重开吗？")]
+    assert [(p.is_question, p.body_md) for p in topic.posts] == [
+        (True, "我把公司名称写错了，能重开吗？")
+    ]
     assert db.session.scalar(select(Watch).where(Watch.topic_id == topic.id)).user_id == asker.id
     html = page(client, f"/forum/t/{topic.id}")
     assert "发票抬头写错了怎么办？" in html and "我把公司名称写错了" in html
@@ -145,19 +148,25 @@ def test_edit_keeps_history_visible_on_the_topic_page(client, make):
     question = topic.posts[0]
     client.login(asker)
     assert "旧的问题描述" in page(client, f"/forum/p/{question.id}/edit")
-    response = client.post(f"/forum/p/{question.id}/edit",
-                           {"title": "退货运费谁来承担？", "body_md": "新的问题描述"})
+    response = client.post(
+        f"/forum/p/{question.id}/edit", {"title": "退货运费谁来承担？", "body_md": "新的问题描述"}
+    )
     assert response.status_code == 302
     db.session.refresh(topic)
     assert topic.title == "退货运费谁来承担？" and question.body_md == "新的问题描述"
     edit = db.session.scalar(select(PostEdit))
-    assert (edit.old_title, edit.old_body_md, edit.editor_id) == ("退货运费", "旧的问题描述", asker.id)
+    assert (edit.old_title, edit.old_body_md, edit.editor_id) == (
+        "退货运费",
+        "旧的问题描述",
+        asker.id,
+    )
     assert question.edited_at is not None
     html = page(client, f"/forum/t/{topic.id}")
     assert 'class="post-history"' in html and "旧的问题描述" in html and "新的问题描述" in html
     # saving the same text again is not a new version
-    client.post(f"/forum/p/{question.id}/edit",
-                {"title": "退货运费谁来承担？", "body_md": "新的问题描述"})
+    client.post(
+        f"/forum/p/{question.id}/edit", {"title": "退货运费谁来承担？", "body_md": "新的问题描述"}
+    )
     assert db.session.scalar(select(func.count()).select_from(PostEdit)) == 1
 
 
@@ -220,6 +229,7 @@ def test_the_asker_does_not_count_views_of_their_own_topic(client, make):
 
 # -- votes and accepted answers -------------------------------------------------------------
 
+
 def test_votes_one_per_user_toggle_and_never_your_own(client, make):
     topic = ask(make.user())
     author = make.user()
@@ -244,9 +254,16 @@ def test_votes_one_per_user_toggle_and_never_your_own(client, make):
     assert db.session.scalar(select(func.count()).select_from(PostVote)) == 1
 
 
-@pytest.mark.parametrize("role, allowed", [
-    ("asker", True), ("expert", True), ("editor", True), ("admin", True), ("customer", False),
-])
+@pytest.mark.parametrize(
+    "role, allowed",
+    [
+        ("asker", True),
+        ("expert", True),
+        ("editor", True),
+        ("admin", True),
+        ("customer", False),
+    ],
+)
 def test_who_may_accept_an_answer(client, make, role, allowed):
     asker = make.user()
     topic = ask(asker)
@@ -275,8 +292,9 @@ def test_accepting_switches_answers_shows_it_under_the_question_and_notifies(cli
     # the accepted answer comes right after the question, before the other replies
     assert html.index(BODY) < html.index("第二个回答更准确") < html.index("第一个回答")
     assert re.search(r'class="accepted-answer".*?第二个回答更准确', html, re.S)
-    notified = db.session.scalars(select(Notification.user_id).where(
-        Notification.kind == "forum_accepted")).all()
+    notified = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "forum_accepted")
+    ).all()
     assert sorted(notified) == sorted([first_author.id, second_author.id])
 
 
@@ -295,6 +313,7 @@ def test_only_questions_can_be_solved(make):
 
 
 # -- lists ----------------------------------------------------------------------------------
+
 
 def test_lists_sort_and_filter(client, make, clock, shop):
     returns = make.category("returns", "退货", parent=shop)
@@ -333,10 +352,13 @@ def test_list_pagination(client, make, app):
     first = titles(client, "/forum/")
     second = titles(client, "/forum/?page=2")
     assert len(first) == 20 and len(second) == 3 and not set(first) & set(second)
-    assert 'rel="next"' in page(client, "/forum/") and 'rel="prev"' in page(client, "/forum/?page=2")
+    assert 'rel="next"' in page(client, "/forum/") and 'rel="prev"' in page(
+        client, "/forum/?page=2"
+    )
 
 
 # -- watching and notifications -------------------------------------------------------------
+
 
 def test_watchers_hear_about_replies_and_new_topics_by_mail_too(client, make, shop):
     returns = make.category("returns", "退货", parent=shop)
@@ -344,8 +366,14 @@ def test_watchers_hear_about_replies_and_new_topics_by_mail_too(client, make, sh
     client.login(fan)
     assert client.post("/forum/c/shop/watch").status_code == 302
     topic = ask(asker, category_id=returns.id)  # a sub-category of the watched one
-    assert db.session.scalar(select(Notification).where(
-        Notification.user_id == fan.id, Notification.kind == "forum_topic")) is not None
+    assert (
+        db.session.scalar(
+            select(Notification).where(
+                Notification.user_id == fan.id, Notification.kind == "forum_topic"
+            )
+        )
+        is not None
+    )
     assert client.post(f"/forum/t/{topic.id}/watch").status_code == 302
 
     reply(topic, helper, "回复内容")
@@ -357,8 +385,12 @@ def test_watchers_hear_about_replies_and_new_topics_by_mail_too(client, make, sh
 
     # the helper now watches too, and the asker's answer reaches them
     reply(topic, asker, "谢谢")
-    assert db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == helper.id)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.user_id == helper.id)
+        )
+        == 1
+    )
 
     client.post(f"/forum/t/{topic.id}/watch")  # toggles off
     client.post("/forum/c/shop/watch")
@@ -366,6 +398,7 @@ def test_watchers_hear_about_replies_and_new_topics_by_mail_too(client, make, sh
 
 
 # -- preview, CSRF --------------------------------------------------------------------------
+
 
 def test_preview_renders_sanitised_markdown_for_logged_in_users(client, make):
     assert client.post_json("/forum/preview", {"markdown": "x"}).status_code == 401

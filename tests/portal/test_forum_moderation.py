@@ -26,8 +26,9 @@ def ask(author, title="退货运费谁承担？", **kwargs):
 
 
 def forum_hits(client, q):
-    return [(r["type"], r["id"]) for r in
-            client.get(f"/api/v1/search?q={q}&type=forum").json["results"]]
+    return [
+        (r["type"], r["id"]) for r in client.get(f"/api/v1/search?q={q}&type=forum").json["results"]
+    ]
 
 
 def html(client, url):
@@ -119,9 +120,14 @@ def test_customers_cannot_moderate(client, make, thread):
     topic, good, _spam = thread
     victim = good.author
     client.login(make.user())
-    for url in [f"/forum/p/{good.id}/hide", f"/forum/t/{topic.id}/hide",
-                f"/forum/t/{topic.id}/lock", f"/forum/t/{topic.id}/move",
-                f"/forum/u/{victim.id}/ban", f"/forum/t/{topic.id}/to-article"]:
+    for url in [
+        f"/forum/p/{good.id}/hide",
+        f"/forum/t/{topic.id}/hide",
+        f"/forum/t/{topic.id}/lock",
+        f"/forum/t/{topic.id}/move",
+        f"/forum/u/{victim.id}/ban",
+        f"/forum/t/{topic.id}/to-article",
+    ]:
         assert client.post(url).status_code == 403, url
     db.session.refresh(topic)
     assert not topic.locked and not topic.hidden and victim.banned_at is None
@@ -148,8 +154,10 @@ def test_move_changes_the_category_lists_and_search_filter(client, make):
     shop, software = make.category("shop", "购物"), make.category("software", "软件")
     topic = ask(make.user(), category_id=shop.id)
     client.login(make.user("editor"))
-    assert client.post(f"/forum/t/{topic.id}/move",
-                       {"category_id": str(software.id)}).status_code == 302
+    assert (
+        client.post(f"/forum/t/{topic.id}/move", {"category_id": str(software.id)}).status_code
+        == 302
+    )
     assert topic.title not in html(client, "/forum/c/shop")
     assert topic.title in html(client, "/forum/c/software")
     hits = client.get("/api/v1/search?q=退货运费&type=forum&category=software").json
@@ -168,8 +176,12 @@ def test_banned_user_gets_a_clear_403_and_nothing_is_saved(client, make, thread)
     client.login(spammer)
     response = client.post(f"/forum/t/{topic.id}/reply", {"body_md": "我又来了"})
     assert response.status_code == 403 and "我又来了" in response.get_data(as_text=True)
-    assert client.post("/forum/new", {"title": "新广告", "kind": "question", "body_md": "x",
-                                      "category_id": ""}).status_code == 403
+    assert (
+        client.post(
+            "/forum/new", {"title": "新广告", "kind": "question", "body_md": "x", "category_id": ""}
+        ).status_code
+        == 403
+    )
     assert db.session.scalar(select(func.count()).select_from(Topic)) == 1
     with pytest.raises(PostingForbidden):
         reply(topic, spammer, "直接调用也不行")
@@ -191,8 +203,10 @@ def test_new_accounts_are_throttled_old_ones_are_not(client, make, app):
     client.login(newbie)
     response = client.post(f"/forum/t/{topic.id}/reply", {"body_md": "第四条"})
     assert response.status_code == 429 and "第四条" in response.get_data(as_text=True)
-    response = client.post("/forum/new", {"title": "再问一个", "kind": "question",
-                                          "body_md": "内容", "category_id": ""})
+    response = client.post(
+        "/forum/new",
+        {"title": "再问一个", "kind": "question", "body_md": "内容", "category_id": ""},
+    )
     assert response.status_code == 429
     assert db.session.scalar(select(func.count()).select_from(Post)) == 3
     with pytest.raises(PostingThrottled):
@@ -260,9 +274,16 @@ def test_every_forum_page_renders_for_every_visitor(client, make, thread, role):
     make.category("shop", "购物")
     if role:
         client.login(make.user(role))
-    pages = ["/forum/", "/forum/?sort=top&tag=退货", "/forum/c/shop", f"/forum/t/{topic.id}",
-             f"/forum/t/{topic.id}?quote={good.id}", "/forum/new", f"/forum/p/{good.id}/flag",
-             "/forum/flags"]
+    pages = [
+        "/forum/",
+        "/forum/?sort=top&tag=退货",
+        "/forum/c/shop",
+        f"/forum/t/{topic.id}",
+        f"/forum/t/{topic.id}?quote={good.id}",
+        "/forum/new",
+        f"/forum/p/{good.id}/flag",
+        "/forum/flags",
+    ]
     for url in pages:
         response = client.get(url)
         expected = 200

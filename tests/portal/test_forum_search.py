@@ -54,7 +54,9 @@ def test_every_searchable_change_reaches_the_index_at_once(client, make):
     assert [r["id"] for r in search(client, "理赔")] == [topic.id]
 
     edit_post(topic.posts[0], asker, body_md="改后的描述：包裹破损", title="包裹破损怎么办")
-    assert search(client, "丢失") == [] and search(client, "包裹破损")[0]["title"] == "包裹破损怎么办"
+    assert (
+        search(client, "丢失") == [] and search(client, "包裹破损")[0]["title"] == "包裹破损怎么办"
+    )
 
     delete_post(answer, answer.author)
     assert search(client, "理赔") == []
@@ -99,12 +101,15 @@ def test_rebuild_includes_only_visible_topics(client, make):
     assert db.session.scalar(select(IndexTask)) is None
 
 
-@pytest.mark.parametrize("text, language", [
-    ("退货运费谁承担？", "zh-CN"),
-    ("退貨運費誰承擔？", "zh-TW"),
-    ("How do I return an order?", "en"),
-    ("我的帐号登录不了", "zh-CN"),  # 帐 is simplified, even though the fold changes it
-    ("", "zh-CN"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("退货运费谁承担？", "zh-CN"),
+        ("退貨運費誰承擔？", "zh-TW"),
+        ("How do I return an order?", "en"),
+        ("我的帐号登录不了", "zh-CN"),  # 帐 is simplified, even though the fold changes it
+        ("", "zh-CN"),
+    ],
+)
 def test_language_guess(text, language):
     assert guess_language(text) == language

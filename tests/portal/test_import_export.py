@@ -35,8 +35,9 @@ CATEGORIES = """- slug: shop
 def _write(directory: Path, slug="track-order", title="如何查询订单", body="打开“我的订单”。"):
     directory.mkdir(exist_ok=True)
     (directory / "_categories.yaml").write_text(CATEGORIES, encoding="utf-8")
-    (directory / f"{slug}.md").write_text(ARTICLE.format(slug=slug, title=title, body=body),
-                                          encoding="utf-8")
+    (directory / f"{slug}.md").write_text(
+        ARTICLE.format(slug=slug, title=title, body=body), encoding="utf-8"
+    )
 
 
 def _count(model):
@@ -65,7 +66,8 @@ def test_import_reports_bad_files_and_keeps_good_ones(app, tmp_path):
     (source / "no-front-matter.md").write_text("# 标题\n正文", encoding="utf-8")
     (source / "bad-category.md").write_text(
         ARTICLE.format(slug="x-1", title="t", body="b").replace("orders", "nowhere"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (source / "broken-yaml.md").write_text("---\ntitle: [unclosed\n---\nbody", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["kb", "import", str(source)])
     assert result.exit_code == 1
@@ -91,8 +93,9 @@ def test_shipped_articles_import_cleanly_and_are_searchable(app, client):
     result = app.test_cli_runner().invoke(args=["kb", "import", str(ROOT / "kb_articles")])
     assert result.exit_code == 0, result.output
     assert _count(Article) >= 40
-    languages = dict(db.session.execute(
-        select(Article.language, func.count()).group_by(Article.language)).all())
+    languages = dict(
+        db.session.execute(select(Article.language, func.count()).group_by(Article.language)).all()
+    )
     assert languages["zh-TW"] >= 5 and languages["en"] >= 5
     assert client.get("/api/v1/search?q=退货").json["total"] > 0
     assert client.get("/api/v1/search?q=發票").json["total"] > 0
@@ -114,15 +117,22 @@ def test_plain_markdown_import_takes_title_from_heading_and_slug_from_path(app, 
     """Files without front matter: '# ' heading or file name as title, path slug, published."""
     from portal.kb.importer import import_directory
 
-    _write_plain(tmp_path, {
-        "退货/常見問題.md": "﻿開頭說明。\n\n# 退貨須知\n\n七天內可以退貨。\n",
-        "guides/Install Guide.md": "```bash\n# not a title\n```\n\nRun the installer.\n",
-    })
+    _write_plain(
+        tmp_path,
+        {
+            "退货/常見問題.md": "﻿開頭說明。\n\n# 退貨須知\n\n七天內可以退貨。\n",
+            "guides/Install Guide.md": "```bash\n# not a title\n```\n\nRun the installer.\n",
+        },
+    )
     report = import_directory(tmp_path, allow_plain=True)
     assert (report.created, report.errors) == (2, [])
     faq = _article("tui-huo-chang-jian-wen-ti")
     assert (faq.title, faq.status, faq.category_id, faq.language) == (
-        "退貨須知", "published", None, "zh-TW")
+        "退貨須知",
+        "published",
+        None,
+        "zh-TW",
+    )
     assert "# 退貨須知" not in faq.body_md and "七天內可以退貨" in faq.body_md
     guide = _article("guides-install-guide")
     assert (guide.title, guide.language) == ("Install Guide", "en")
@@ -136,8 +146,9 @@ def test_plain_markdown_slugs_stay_unique_and_never_take_a_front_matter_slug(app
     from portal.kb.importer import import_directory
 
     _write(tmp_path)  # front matter slug track-order, category orders
-    _write_plain(tmp_path, {"a/b.md": "# One\nx", "a-b.md": "# Two\ny",
-                            "Track Order.md": "# 另一篇\n物流"})
+    _write_plain(
+        tmp_path, {"a/b.md": "# One\nx", "a-b.md": "# Two\ny", "Track Order.md": "# 另一篇\n物流"}
+    )
     report = import_directory(tmp_path, allow_plain=True)
     assert (report.created, report.errors) == (4, [])
     assert (_article("a-b").title, _article("a-b-2").title) == ("One", "Two")  # path order
@@ -173,8 +184,9 @@ def test_plain_markdown_is_still_an_error_without_allow_plain(app, tmp_path):
 def test_cli_imports_plain_markdown_only_with_the_flag(app, client, tmp_path):
     """`flask kb import --plain-markdown DIR` takes any folder of Markdown files."""
     (tmp_path / "guides").mkdir()
-    (tmp_path / "guides" / "sync.md").write_text("# 同步失败怎么办\n\n检查网络后重新登录。\n",
-                                                 encoding="utf-8")
+    (tmp_path / "guides" / "sync.md").write_text(
+        "# 同步失败怎么办\n\n检查网络后重新登录。\n", encoding="utf-8"
+    )
     runner = app.test_cli_runner()
     refused = runner.invoke(args=["kb", "import", str(tmp_path)])
     assert refused.exit_code == 1 and "0 new" in refused.output
@@ -196,8 +208,14 @@ def _spelled(number: int) -> str:
 
 def _write_many(directory: Path, count: int) -> None:
     for number in range(count):
-        _write_plain(directory, {f"section-{number % 7}/guide {number:04d}.md": (
-            f"# Widget guide {number}\n\nReset the widget, then {_spelled(number)} it.\n")})
+        _write_plain(
+            directory,
+            {
+                f"section-{number % 7}/guide {number:04d}.md": (
+                    f"# Widget guide {number}\n\nReset the widget, then {_spelled(number)} it.\n"
+                )
+            },
+        )
 
 
 def _search_total(client, query: str) -> int:
@@ -205,8 +223,7 @@ def _search_total(client, query: str) -> int:
 
 
 @pytest.mark.slow
-def test_bulk_import_saves_every_file_with_its_first_revision_and_indexes_it(app, client,
-                                                                              tmp_path):
+def test_bulk_import_saves_every_file_with_its_first_revision_and_indexes_it(app, client, tmp_path):
     """1,200 files over three batches: every article, one revision each, all searchable."""
     from portal.indexing.backend import get_backend
     from portal.kb.importer import BATCH_SIZE
@@ -214,23 +231,33 @@ def test_bulk_import_saves_every_file_with_its_first_revision_and_indexes_it(app
 
     assert BULK_FILES > 2 * BATCH_SIZE
     _write_many(tmp_path, BULK_FILES)
-    result = app.test_cli_runner().invoke(args=["kb", "import", "--plain-markdown",
-                                                str(tmp_path)])
+    result = app.test_cli_runner().invoke(args=["kb", "import", "--plain-markdown", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert f"{BULK_FILES} new, 0 updated, 0 unchanged, 0 skipped, 0 errors" in result.output
     assert (_count(Article), _count(ArticleRevision), _count(IndexTask)) == (
-        BULK_FILES, BULK_FILES, 0)
+        BULK_FILES,
+        BULK_FILES,
+        0,
+    )
     revisions = db.session.execute(
-        select(func.min(ArticleRevision.number), func.max(ArticleRevision.number),
-               func.count(func.distinct(ArticleRevision.article_id)))).one()
+        select(
+            func.min(ArticleRevision.number),
+            func.max(ArticleRevision.number),
+            func.count(func.distinct(ArticleRevision.article_id)),
+        )
+    ).one()
     assert tuple(revisions) == (1, 1, BULK_FILES)
     guide = _article("section-1-guide-1107")
     assert (guide.title, guide.status, guide.revisions[0].body_md) == (
-        "Widget guide 1107", "published", guide.body_md)
+        "Widget guide 1107",
+        "published",
+        guide.body_md,
+    )
     assert get_backend().document_count() == BULK_FILES
     assert _search_total(client, "widget") == BULK_FILES
-    assert [hit["slug"] for hit in client.get(
-        f"/api/v1/search?q={_spelled(1107)}").json["results"]] == ["section-1-guide-1107"]
+    assert [
+        hit["slug"] for hit in client.get(f"/api/v1/search?q={_spelled(1107)}").json["results"]
+    ] == ["section-1-guide-1107"]
 
 
 @pytest.mark.slow
@@ -239,8 +266,10 @@ def test_bulk_import_reports_bad_files_by_name_and_imports_the_rest(app, tmp_pat
     from portal.models import IndexTask
 
     _write_many(tmp_path, BULK_FILES)
-    bad = {"section-2/broken-yaml.md": "---\ntitle: [unclosed\n---\nbody",
-           "section-5/bad-status.md": "---\nslug: bad-status\ntitle: T\nstatus: gone\n---\nb"}
+    bad = {
+        "section-2/broken-yaml.md": "---\ntitle: [unclosed\n---\nbody",
+        "section-5/bad-status.md": "---\nslug: bad-status\ntitle: T\nstatus: gone\n---\nb",
+    }
     _write_plain(tmp_path, bad)
     (tmp_path / "section-6" / "latin-1.md").write_bytes("# Caf\xe9\n".encode("latin-1"))
     runner = app.test_cli_runner()
@@ -256,7 +285,10 @@ def test_bulk_import_reports_bad_files_by_name_and_imports_the_rest(app, tmp_pat
     again = runner.invoke(args=["kb", "import", "--plain-markdown", str(tmp_path)])
     assert f"0 new, 0 updated, {BULK_FILES} unchanged, 0 skipped, 3 errors" in again.output
     assert (_count(Article), _count(ArticleRevision), _count(IndexTask)) == (
-        BULK_FILES, BULK_FILES, 0)
+        BULK_FILES,
+        BULK_FILES,
+        0,
+    )
     assert db.session.scalar(select(func.max(Article.updated_at))) == updated_at
 
 
@@ -277,16 +309,25 @@ def _edit_on_the_web(client, make, slug, body):
     """Save ``slug`` through the editor's form, as an editor would."""
     article = _article(slug)
     client.login(make.user("editor"))
-    form = {"title": article.title, "slug": slug, "summary": article.summary,
-            "category_id": str(article.category_id or ""), "language": article.language,
-            "status": article.status, "tags": ", ".join(article.tag_names), "body_md": body,
-            "note": "web fix", "base_revision": str(len(article.revisions))}
+    form = {
+        "title": article.title,
+        "slug": slug,
+        "summary": article.summary,
+        "category_id": str(article.category_id or ""),
+        "language": article.language,
+        "status": article.status,
+        "tags": ", ".join(article.tag_names),
+        "body_md": body,
+        "note": "web fix",
+        "base_revision": str(len(article.revisions)),
+    }
     assert client.post(f"/editor/articles/{article.id}/edit", form).status_code == 302
 
 
 @pytest.mark.parametrize("batch_size", [1, 500])
-def test_reimport_leaves_an_article_edited_on_the_web_alone(app, client, make, tmp_path,
-                                                            batch_size):
+def test_reimport_leaves_an_article_edited_on_the_web_alone(
+    app, client, make, tmp_path, batch_size
+):
     """make run imports kb_articles/ at every start: an editor's later revision survives it,
     is reported as skipped, and only --force brings the file's text back."""
     from portal.kb import importer
@@ -319,8 +360,9 @@ def test_reimport_leaves_an_article_edited_on_the_web_alone(app, client, make, t
     assert "0 skipped" in runner.invoke(args=["kb", "import", str(source)]).output
 
 
-def test_reimport_of_an_unchanged_file_after_a_web_edit_counts_it_unchanged(app, client, make,
-                                                                            tmp_path):
+def test_reimport_of_an_unchanged_file_after_a_web_edit_counts_it_unchanged(
+    app, client, make, tmp_path
+):
     """Nothing is withheld when the file is the one last imported: no skip to report."""
     source = tmp_path / "articles"
     _write(source)
@@ -336,9 +378,17 @@ def test_reimport_of_an_unchanged_file_after_a_web_edit_counts_it_unchanged(app,
 def test_import_never_overwrites_an_article_written_on_the_web(app, client, make, tmp_path):
     """A file whose slug an editor's own article already has leaves that article alone."""
     client.login(make.user("editor"))
-    form = {"title": "网页文章", "slug": "track-order", "summary": "", "category_id": "",
-            "language": "zh-CN", "status": "published", "tags": "", "body_md": "网页正文",
-            "note": ""}
+    form = {
+        "title": "网页文章",
+        "slug": "track-order",
+        "summary": "",
+        "category_id": "",
+        "language": "zh-CN",
+        "status": "published",
+        "tags": "",
+        "body_md": "网页正文",
+        "note": "",
+    }
     assert client.post("/editor/articles/new", form).status_code == 302
     source = tmp_path / "articles"
     _write(source)
@@ -354,9 +404,9 @@ def test_front_matter_ends_at_a_line_of_dashes_only(app, tmp_path):
     source.mkdir()
     (source / "dashes.md").write_text(
         "---\nslug: dashes\ntitle: 退货---换货 指南\n---\n\n上半部分\n\n---\n\n下半部分\n",
-        encoding="utf-8")
-    (source / "open.md").write_text("---\nslug: open\ntitle: 没有结尾\n\n正文\n",
-                                    encoding="utf-8")
+        encoding="utf-8",
+    )
+    (source / "open.md").write_text("---\nslug: open\ntitle: 没有结尾\n\n正文\n", encoding="utf-8")
     report = _importer()(source)
     assert report.errors == ["open.md: front matter is not closed (a line with only --- ends it)"]
     article = _article("dashes")
@@ -364,8 +414,9 @@ def test_front_matter_ends_at_a_line_of_dashes_only(app, tmp_path):
     assert "上半部分" in article.body_md and "下半部分" in article.body_md
 
 
-def test_migration_0008_marks_imported_articles_and_leaves_web_ones_unmarked(app, client, make,
-                                                                            tmp_path):
+def test_migration_0008_marks_imported_articles_and_leaves_web_ones_unmarked(
+    app, client, make, tmp_path
+):
     """Upgrading a database: an article whose last revision is an import may be re-imported;
     one with a later web revision, or never imported, is the editor's."""
     from flask_migrate import downgrade, upgrade
@@ -396,8 +447,9 @@ def _importer(**options):
 def test_one_slug_in_two_files_is_created_then_updated(app, tmp_path, batch_size):
     """Within a batch or across two, the second file with a slug is a revision of the first."""
     _write(tmp_path, slug="same", title="First", body="first body")
-    (tmp_path / "z-same.md").write_text(ARTICLE.format(slug="same", title="Second",
-                                                       body="second body"), encoding="utf-8")
+    (tmp_path / "z-same.md").write_text(
+        ARTICLE.format(slug="same", title="Second", body="second body"), encoding="utf-8"
+    )
     report = _importer(batch_size=batch_size)(tmp_path)
     assert (report.created, report.updated, report.errors) == (1, 1, [])
     revisions = _article("same").revisions
@@ -415,12 +467,17 @@ def test_import_with_an_author_records_each_create_and_update(app, make, tmp_pat
     _importer(author_id=editor.id)(tmp_path)
     _write(tmp_path, slug="a-2", body="changed")
     _importer(author_id=editor.id)(tmp_path)
-    entries = db.session.execute(select(AuditEntry.action, AuditEntry.target_id)
-                                 .where(AuditEntry.actor_id == editor.id)
-                                 .order_by(AuditEntry.id)).all()
+    entries = db.session.execute(
+        select(AuditEntry.action, AuditEntry.target_id)
+        .where(AuditEntry.actor_id == editor.id)
+        .order_by(AuditEntry.id)
+    ).all()
     ids = {a.slug: str(a.id) for a in db.session.scalars(select(Article))}
-    assert entries == [("article.create", ids["a-1"]), ("article.create", ids["a-2"]),
-                       ("article.update", ids["a-2"])]
+    assert entries == [
+        ("article.create", ids["a-1"]),
+        ("article.create", ids["a-2"]),
+        ("article.update", ids["a-2"]),
+    ]
 
 
 def test_a_batch_the_database_refuses_is_retried_file_by_file(app, tmp_path):
@@ -429,15 +486,20 @@ def test_a_batch_the_database_refuses_is_retried_file_by_file(app, tmp_path):
 
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the refusal is an SQLite trigger")
-    db.session.execute(sql(
-        "CREATE TRIGGER refuse_boom BEFORE INSERT ON articles WHEN NEW.slug = 'boom' "
-        "BEGIN SELECT RAISE(ABORT, 'no boom here'); END"))
+    db.session.execute(
+        sql(
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON articles WHEN NEW.slug = 'boom' "
+            "BEGIN SELECT RAISE(ABORT, 'no boom here'); END"
+        )
+    )
     db.session.commit()
     for slug in ("alpha", "boom", "omega"):
         _write(tmp_path, slug=slug)
     progress = []
     report = _importer()(tmp_path, progress=progress.append)
-    assert (report.created, report.errors) == (2, ["boom.md: refused by the database: "
-                                                   "no boom here"])
+    assert (report.created, report.errors) == (
+        2,
+        ["boom.md: refused by the database: no boom here"],
+    )
     assert sorted(a.slug for a in db.session.scalars(select(Article))) == ["alpha", "omega"]
     assert _count(ArticleRevision) == 2 and sum(progress) == 3

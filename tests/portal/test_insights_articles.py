@@ -20,27 +20,51 @@ RANGE = {"start": "2026-10-01", "end": "2026-10-31"}
 
 def _comments_of_a():
     """Article A's comments in October, newest first: date, vote, reason, text."""
-    return [["2026-10-08 00:00", gettext("No"), gettext("It is outdated"), "缺少运费说明"],
-            ["2026-10-03 11:00", gettext("Yes"), "", "写得很清楚，谢谢"]]
+    return [
+        ["2026-10-08 00:00", gettext("No"), gettext("It is outdated"), "缺少运费说明"],
+        ["2026-10-03 11:00", gettext("Yes"), "", "写得很清楚，谢谢"],
+    ]
 
 
 def _search(query, at, **flags):
-    log = SearchLog(created_at=at, source="page", query_raw=query, query_normalized=query,
-                    tokens="", result_count=1, anon_id="s", **flags)
+    log = SearchLog(
+        created_at=at,
+        source="page",
+        query_raw=query,
+        query_normalized=query,
+        tokens="",
+        result_count=1,
+        anon_id="s",
+        **flags,
+    )
     db.session.add(log)
     db.session.commit()
     return log
 
 
 def _view(article, at, search=None):
-    db.session.add(ArticleView(article_id=article.id, anon_id="v", created_at=at,
-                               search_id=search.id if search else None))
+    db.session.add(
+        ArticleView(
+            article_id=article.id,
+            anon_id="v",
+            created_at=at,
+            search_id=search.id if search else None,
+        )
+    )
 
 
 def _vote(article, helpful, at, comment="", user=None, anon=None, reason=None):
-    db.session.add(ArticleFeedback(article_id=article.id, helpful=helpful, comment=comment,
-                                   created_at=at, user_id=user.id if user else None,
-                                   anon_id=None if user else anon, reason=reason))
+    db.session.add(
+        ArticleFeedback(
+            article_id=article.id,
+            helpful=helpful,
+            comment=comment,
+            created_at=at,
+            user_id=user.id if user else None,
+            anon_id=None if user else anon,
+            reason=reason,
+        )
+    )
 
 
 @pytest.fixture
@@ -69,8 +93,9 @@ def world(app, make):
     _vote(a, True, datetime(2026, 10, 7), anon="a3")
     _vote(a, False, datetime(2026, 10, 8), "缺少运费说明", anon="a4", reason="outdated")
     _vote(a, False, datetime(2026, 9, 8), "上个月的评论", anon="a5")  # before the range
-    for i, (helpful, reason) in enumerate(((True, None), (False, "unclear"),
-                                           (False, "unclear"), (False, None))):
+    for i, (helpful, reason) in enumerate(
+        ((True, None), (False, "unclear"), (False, "unclear"), (False, None))
+    ):
         _vote(b, helpful, datetime(2026, 10, 10 + i), anon=f"b{i}", reason=reason)
     _vote(c, True, datetime(2026, 10, 20), anon="c1")
     _vote(c, True, datetime(2026, 10, 21), anon="c2")
@@ -88,8 +113,7 @@ def test_articles_table_counts_views_searches_and_votes(world):
     ]
 
 
-@pytest.mark.parametrize("min_votes, expected", [(3, ["b", "a"]), (2, ["b", "a", "c"]),
-                                                 (5, [])])
+@pytest.mark.parametrize("min_votes, expected", [(3, ["b", "a"]), (2, ["b", "a", "c"]), (5, [])])
 def test_worst_helpful_lowest_ratio_first_with_min_votes(world, min_votes, expected):
     table = worst_helpful_table(OCTOBER, min_votes=min_votes)
     assert [row[0] for row in table.rows] == [world[k].id for k in expected]
@@ -101,22 +125,33 @@ def test_article_detail_comments_and_leading_queries(world):
     detail = article_detail(world["a"], OCTOBER)
     stat = detail["stat"]
     assert (stat.views, stat.from_search, stat.yes, stat.no, stat.helpful_percent) == (
-        6, 3, 3, 1, 75.0)
+        6,
+        3,
+        3,
+        1,
+        75.0,
+    )
     assert detail["comments"].rows == _comments_of_a()
     assert detail["queries"].rows == [["怎么退款", 1], ["退货流程", 1]]  # no bot search
     assert detail["reasons"].rows == [[gettext("It is outdated"), 1]]
     assert article_detail(world["b"], OCTOBER)["reasons"].rows == [
-        [gettext("It is hard to understand"), 2], [gettext("No reason given"), 1]]
+        [gettext("It is hard to understand"), 2],
+        [gettext("No reason given"), 1],
+    ]
     quiet = article_detail(world["d"], OCTOBER)["stat"]
     assert (quiet.views, quiet.yes, quiet.helpful_percent) == (0, 0, None)
 
 
 def _html_table(page, name):
-    section = page[page.index(f'id="table-{name}"'):]
-    body = section[section.index("<tbody>"):section.index("</tbody>")]
-    return [[unescape(re.sub(r"<[^>]+>", "", cell)).strip()
-             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    section = page[page.index(f'id="table-{name}"') :]
+    body = section[section.index("<tbody>") : section.index("</tbody>")]
+    return [
+        [
+            unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 def _csv(response):
@@ -135,7 +170,7 @@ def test_articles_page_csv_equals_table(client, make, world, name):
     expected = [["" if v is None else str(v) for v in row] for row in tables[name].rows]
     assert rows[0] == tables[name].columns and rows[1:] == expected
     assert _html_table(html, name) == expected
-    assert f'/insights/articles/{world["a"].id}?start=2026-10-01' in html
+    assert f"/insights/articles/{world['a'].id}?start=2026-10-01" in html
 
 
 def test_article_page_shows_comments_but_never_who(client, make, world):
@@ -150,8 +185,7 @@ def test_article_page_shows_comments_but_never_who(client, make, world):
     reader = world["reader"]
     for private in (reader.email, reader.display_name):
         assert private not in html
-    rows = _csv(client.get(f"/insights/articles/{a.id}",
-                           query_string={**RANGE, "csv": "comments"}))
+    rows = _csv(client.get(f"/insights/articles/{a.id}", query_string={**RANGE, "csv": "comments"}))
     assert rows[1:] == _comments_of_a()
     assert reader.email not in str(rows)
 
@@ -172,12 +206,17 @@ def test_articles_pages_editors_only_and_bad_input(client, make, world):
 def test_views_from_real_search_and_click_are_counted(client, make, clock):
     """search → click → article page: one view that came from one search, with its query."""
     article = make.article(title="退货流程说明", body="七天无理由退货的流程")
-    browser = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-                             "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"}
+    browser = {
+        "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    }
     client.get("/search", query_string={"q": "退貨流程"}, headers=browser)
     search = db.session.query(SearchLog).one()
-    click = client.get(f"/search/click/{search.id}",
-                       query_string={"key": f"article:{article.id}", "rank": 1}, headers=browser)
+    click = client.get(
+        f"/search/click/{search.id}",
+        query_string={"key": f"article:{article.id}", "rank": 1},
+        headers=browser,
+    )
     client.get(click.headers["Location"], headers=browser)
     clock.advance(hours=1)  # past the window in which repeated views count once
     client.get(f"/a/{article.slug}", headers=browser)  # a second, direct view

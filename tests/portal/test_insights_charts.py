@@ -18,10 +18,18 @@ from portal.insights.query_reports import DailySeries, HourlySeries
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.mark.parametrize("top, ticks", [
-    (0, [0, 1]), (1, [0, 1]), (4, [0, 1, 2, 3, 4]), (7, [0, 2, 4, 6, 8]),
-    (10, [0, 2, 4, 6, 8, 10]), (23, [0, 5, 10, 15, 20, 25]), (310, [0, 100, 200, 300, 400]),
-])
+@pytest.mark.parametrize(
+    "top, ticks",
+    [
+        (0, [0, 1]),
+        (1, [0, 1]),
+        (4, [0, 1, 2, 3, 4]),
+        (7, [0, 2, 4, 6, 8]),
+        (10, [0, 2, 4, 6, 8, 10]),
+        (23, [0, 5, 10, 15, 20, 25]),
+        (310, [0, 100, 200, 300, 400]),
+    ],
+)
 def test_value_ticks_are_whole_round_steps_covering_the_top(top, ticks):
     assert value_ticks(top) == ticks
 
@@ -35,8 +43,9 @@ def test_the_day_chart_draws_one_point_per_day_at_its_height(app):
     searches = [i * 10 for i in range(30)]
     zero = [i for i in range(30)]
     with app.test_request_context("/"):
-        svg = parsed(searches_per_day_chart(DailySeries("Asia/Shanghai", days, searches, zero,
-                                                         [0] * 30)))
+        svg = parsed(
+            searches_per_day_chart(DailySeries("Asia/Shanghai", days, searches, zero, [0] * 30))
+        )
     assert svg.get("role") == "img" and svg.find(f"{SVG}title").text
     points = svg.findall(f".//{SVG}circle")
     assert len(points) == 30

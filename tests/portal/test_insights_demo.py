@@ -78,7 +78,8 @@ def test_demo_data_flags_bots_and_staff(demo):
 def test_demo_data_stores_personal_data_only_masked(demo):
     """Phone numbers, order numbers and e-mails typed into the box go through mask_pii."""
     rows = db.session.execute(
-        select(SearchLog.query_raw, SearchLog.query_normalized, SearchLog.tokens)).all()
+        select(SearchLog.query_raw, SearchLog.query_normalized, SearchLog.tokens)
+    ).all()
     text = "\n".join(" ".join(row) for row in rows)
     assert not PHONE.search(text)
     assert "@qq.com" not in text and "dd2026" not in text.lower()
@@ -86,15 +87,17 @@ def test_demo_data_stores_personal_data_only_masked(demo):
 
 
 def test_demo_data_clicks_decay_with_rank(demo):
-    ranks = dict(db.session.execute(
-        select(SearchClick.rank, func.count()).group_by(SearchClick.rank)).all())
+    ranks = dict(
+        db.session.execute(select(SearchClick.rank, func.count()).group_by(SearchClick.rank)).all()
+    )
     assert max(ranks, key=ranks.get) == 1
 
 
 def test_demo_data_stays_inside_the_days_asked_for(clock, demo):
     """Yesterday and today (UTC) up to the hour before now: nothing in the future."""
     first, last = db.session.execute(
-        select(func.min(SearchLog.created_at), func.max(SearchLog.created_at))).one()
+        select(func.min(SearchLog.created_at), func.max(SearchLog.created_at))
+    ).one()
     assert first.date() == clock.current.date() - timedelta(days=1)
     assert last < clock.current - timedelta(minutes=30)
 
@@ -102,8 +105,9 @@ def test_demo_data_stays_inside_the_days_asked_for(clock, demo):
 def test_demo_data_is_busiest_late_morning_and_evening(app, articles, clock):
     """Hours of day in the portal's time zone (UTC+8): 10-12 and 20-22 beat the night."""
     generate(days=3, seed=2, per_day=60)
-    stamps = db.session.scalars(select(SearchLog.created_at).where(
-        SearchLog.is_bot.is_(False))).all()
+    stamps = db.session.scalars(
+        select(SearchLog.created_at).where(SearchLog.is_bot.is_(False))
+    ).all()
     local_hours = [(stamp.hour + 8) % 24 for stamp in stamps]
     busy = sum(hour in (10, 11, 20, 21) for hour in local_hours)
     night = sum(hour in (2, 3, 4, 5) for hour in local_hours)
@@ -150,8 +154,9 @@ def test_demo_data_needs_articles(app):
 def test_the_password_is_printed_only_for_accounts_created_now(app, demo):
     """The first run names the accounts it made; a forced second run made none, so it
     prints no password (it would not be theirs)."""
-    first = re.search(r"(\d+) demo accounts were created now \((.+)\); their password: (\S+)",
-                      demo.output)
+    first = re.search(
+        r"(\d+) demo accounts were created now \((.+)\); their password: (\S+)", demo.output
+    )
     assert first, demo.output
     assert "customer@example.com" in first.group(2)
     customer = db.session.scalar(select(User).where(User.email == "customer1@example.com"))

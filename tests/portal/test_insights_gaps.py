@@ -23,8 +23,16 @@ INVOICE_TITLE = need_key({"发票", "抬头"})
 
 def stat(day, query, searches, zero=0, clicked=0, tokens=""):
     """One rollup row, as portal.insights.rollup writes them."""
-    db.session.add(QueryDayStat(day=date.fromisoformat(day), query=query, tokens=tokens,
-                                searches=searches, zero_results=zero, clicked=clicked))
+    db.session.add(
+        QueryDayStat(
+            day=date.fromisoformat(day),
+            query=query,
+            tokens=tokens,
+            searches=searches,
+            zero_results=zero,
+            clicked=clicked,
+        )
+    )
     db.session.commit()
 
 
@@ -66,13 +74,25 @@ def test_synonym_members_are_single_tokens_in_one_group():
     assert len(seen) == len(synonyms.synonym_table())
 
 
-@pytest.mark.parametrize("token, expected", [
-    ("退貨", "退货"), ("退款", "退货"), ("refund", "退货"), ("invoic", "发票"), ("開票", "发票"),
-    ("ship", "快递"), ("licenc", "激活"), ("装", "安装"), ("闪退", "崩溃"), ("青禾", "青禾"),
-])
+@pytest.mark.parametrize(
+    "token, expected",
+    [
+        ("退貨", "退货"),
+        ("退款", "退货"),
+        ("refund", "退货"),
+        ("invoic", "发票"),
+        ("開票", "发票"),
+        ("ship", "快递"),
+        ("licenc", "激活"),
+        ("装", "安装"),
+        ("闪退", "崩溃"),
+        ("青禾", "青禾"),
+    ],
+)
 def test_canonical_maps_folded_and_stemmed_tokens(token, expected):
     """canonical() takes analyzer tokens, so folded/traditional and stemmed forms map too."""
     from search.analyzer import fold
+
     assert synonyms.canonical(fold(token)) == expected
 
 
@@ -96,7 +116,8 @@ def test_returns_in_both_scripts_and_refund_are_one_need(october):
 def test_invoice_title_variants_and_english_invoice_are_one_need(october):
     need = _needs()[INVOICE_TITLE]
     assert sorted(q.query for q in need.queries) == sorted(
-        ["发票抬头怎么改", "發票抬頭", "修改发票抬头", "invoice"])
+        ["发票抬头怎么改", "發票抬頭", "修改发票抬头", "invoice"]
+    )
     assert (need.searches, need.failed, need.unclicked) == (8, 6, 2)
     assert need.label == "发票抬头怎么改"
 
@@ -104,7 +125,11 @@ def test_invoice_title_variants_and_english_invoice_are_one_need(october):
 def test_unrelated_queries_stay_apart_and_ordering_is_by_size(october):
     needs = find_needs(OCTOBER)
     assert [n.key for n in needs] == [
-        RETURNS, INVOICE_TITLE, need_key({"同步", "失败"}), need_key({"发票", "邮寄"})]
+        RETURNS,
+        INVOICE_TITLE,
+        need_key({"同步", "失败"}),
+        need_key({"发票", "邮寄"}),
+    ]
     assert [n.searches for n in needs] == [9, 8, 3, 2]
 
 
@@ -149,12 +174,15 @@ def test_gaps_page_lists_needs_and_csv_matches(client, make, october):
     assert rows[1][:8] == ["退款怎么办", RETURNS, "9", "4", "4", "5", "80.0", "new"]
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"start": "2026-13-01"}, "dates must look like"),
-    ({"start": "2026-10-31", "end": "2026-10-01"}, "before the start"),
-    ({**RANGE, "min": "x"}, "min must be"),
-    ({**RANGE, "csv": "nope"}, "no table"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"start": "2026-13-01"}, "dates must look like"),
+        ({"start": "2026-10-31", "end": "2026-10-01"}, "before the start"),
+        ({**RANGE, "min": "x"}, "min must be"),
+        ({**RANGE, "csv": "nope"}, "no table"),
+    ],
+)
 def test_gaps_page_bad_input_is_400_with_message(client, make, args, message):
     client.login(make.user("editor"))
     client.post("/lang/en")  # the message is checked in English
@@ -180,11 +208,18 @@ def test_draft_article_for_a_need(client, make, october):
     article = db.session.scalar(select(Article))
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/editor/articles/{article.id}/edit")
-    assert (article.status, article.title, article.author_id) == ("draft", "发票抬头怎么改",
-                                                                  editor.id)
+    assert (article.status, article.title, article.author_id) == (
+        "draft",
+        "发票抬头怎么改",
+        editor.id,
+    )
     assert article.slug == "fa-piao-tai-tou-zen-me-gai"  # readable, not need-<hash>
-    for example in ("- [ ] 发票抬头怎么改", "- [ ] 發票抬頭", "- [ ] 修改发票抬头",
-                    "- [ ] invoice"):
+    for example in (
+        "- [ ] 发票抬头怎么改",
+        "- [ ] 發票抬頭",
+        "- [ ] 修改发票抬头",
+        "- [ ] invoice",
+    ):
         assert example in article.body_md
     assert sorted(article.tag_names) == ["发票", "抬头"]
     assert len(article.revisions) == 1
@@ -200,8 +235,10 @@ def test_draft_article_for_a_need(client, make, october):
 
 def test_draft_needs_csrf_and_a_known_key(client, make, october):
     client.login(make.user("editor"))
-    assert client.post("/insights/gaps/draft", {"key": RETURNS, **RANGE},
-                       csrf=False).status_code == 400
+    assert (
+        client.post("/insights/gaps/draft", {"key": RETURNS, **RANGE}, csrf=False).status_code
+        == 400
+    )
     unknown = client.post("/insights/gaps/draft", {"key": "不存在", **RANGE})
     assert unknown.status_code == 400 and "不存在" in unknown.get_data(as_text=True)
     assert client.post("/insights/gaps/draft", {"key": ""}).status_code == 400
@@ -224,7 +261,11 @@ def test_mark_handled_and_outcome_before_and_after(client, make, clock, october)
     assert response.status_code == 303
     row = db.session.scalar(select(ContentNeed))
     assert (row.key, row.status, row.handled_at, row.handled_by_id) == (
-        RETURNS, "handled", datetime(2026, 11, 2, 9, 0), editor.id)
+        RETURNS,
+        "handled",
+        datetime(2026, 11, 2, 9, 0),
+        editor.id,
+    )
 
     outcome = need_outcome(row)
     before, after = outcome["before"], outcome["after"]
@@ -241,17 +282,19 @@ def test_mark_handled_and_outcome_before_and_after(client, make, clock, october)
     db.session.refresh(row)
     assert row.handled_at == datetime(2026, 11, 2, 9, 0)  # the first date is kept
     page = client.get("/insights/gaps", query_string=RANGE).get_data(as_text=True)
-    handled = page[page.index('id="handled"'):]
+    handled = page[page.index('id="handled"') :]
     # the label is the need's most searched query when it was handled (10-02 counts in October)
     assert "<td>退货怎么办</td>" in handled and "19 / 10" in handled
     assert "21.1% / 10.0%" in handled and "57.9% / 60.0%" in handled
-    assert "退款怎么办" not in page[page.index('id="needs"'):page.index('id="handled"')]
+    assert "退款怎么办" not in page[page.index('id="needs"') : page.index('id="handled"')]
 
 
 def test_end_to_end_from_real_searches_through_the_rollup(client, make, clock):
     """Real searches by a browser, rolled up, become one need across scripts and synonyms."""
-    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
-                             "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"}
+    browser = {
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    }
     make.article(title="青禾笔记快捷键", body="常用快捷键一览")
     for q in ("退货怎么办", "退貨怎麼辦", "退款怎么办", "退款怎么办"):
         assert client.get("/search", query_string={"q": q}, headers=browser).status_code == 200

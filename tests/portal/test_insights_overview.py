@@ -28,14 +28,28 @@ NOW = datetime(2026, 10, 20, 12, 0)
 
 
 def ask_session(n, when, deflected=False, topic_row=None, title="退货怎么办"):
-    db.session.add(AskSession(token=f"token-{n}", started_at=when, last_title=title,
-                              opened_suggestion_at=when if deflected else None,
-                              topic_id=topic_row.id if topic_row else None))
+    db.session.add(
+        AskSession(
+            token=f"token-{n}",
+            started_at=when,
+            last_title=title,
+            opened_suggestion_at=when if deflected else None,
+            topic_id=topic_row.id if topic_row else None,
+        )
+    )
 
 
 def assignment(topic_row, expert, state, assigned, due, closed=None):
-    db.session.add(Assignment(topic_id=topic_row.id, expert_id=expert.id, state=state,
-                              assigned_at=assigned, due_at=due, closed_at=closed))
+    db.session.add(
+        Assignment(
+            topic_id=topic_row.id,
+            expert_id=expert.id,
+            state=state,
+            assigned_at=assigned,
+            due_at=due,
+            closed_at=closed,
+        )
+    )
 
 
 @pytest.fixture
@@ -43,8 +57,7 @@ def week(make, clock):
     """Two weeks of traffic; the expected figures are worked out in test_every_kpi."""
     clock.current = NOW
     article = make.article(title="七天无理由退货政策")
-    c1, c2, c3 = (make.user(name=f"顾客{n}", email=f"private-{n}@example.com")
-                  for n in (1, 2, 3))
+    c1, c2, c3 = (make.user(name=f"顾客{n}", email=f"private-{n}@example.com") for n in (1, 2, 3))
     editor, expert = make.user("editor"), make.user("expert")
     slow = make.category("slow", "慢类目")
     slow.first_response_hours = 200
@@ -66,8 +79,7 @@ def week(make, clock):
     search(at(9, 2), "发票", user=c1, results=0)
     search(at(9, 2, 30), user=c1, results=2)
     s6 = search(at(10, 20), anon="anon-visitor-03", clicks=[(2, "article", article.id)])
-    search(at(10, 20, 10), "密码", anon="anon-visitor-04",
-           clicks=[(2, "forum", old_solved.id)])
+    search(at(10, 20, 10), "密码", anon="anon-visitor-04", clicks=[(2, "forum", old_solved.id)])
     search(at(11, 3), "密码", anon="anon-visitor-05", results=5)
     # Excluded: 2 bot searches, 1 staff search (and staff views)
     search(at(8, 10, 30), anon="anon-bot", bot=True)
@@ -89,8 +101,11 @@ def week(make, clock):
 
     # Helpful votes this week: 3 yes, 1 no; last week none
     for n, helpful in enumerate((True, True, True, False)):
-        db.session.add(ArticleFeedback(article_id=article.id, anon_id=f"voter-{n}",
-                                       helpful=helpful, created_at=at(10, 12)))
+        db.session.add(
+            ArticleFeedback(
+                article_id=article.id, anon_id=f"voter-{n}", helpful=helpful, created_at=at(10, 12)
+            )
+        )
     # Ask page this week: 3 deflected, 1 posted, 1 never typed anything
     for n in range(3):
         ask_session(n, at(11, 9), deflected=True)
@@ -155,8 +170,9 @@ def test_empty_range_has_no_rates(app, clock):
     clock.current = NOW
     kpis = {k.key: (k.value, k.previous) for k in compute_kpis(WEEK)}
     assert kpis["searches"] == (0, None)  # an empty week before: nothing to compare with
-    assert all(value == (None, None) for key, value in kpis.items()
-               if key not in ("searches", "searchers"))
+    assert all(
+        value == (None, None) for key, value in kpis.items() if key not in ("searches", "searchers")
+    )
 
 
 def test_a_first_week_is_not_better_than_an_empty_one(week):
@@ -170,9 +186,17 @@ def test_a_first_week_is_not_better_than_an_empty_one(week):
 
 
 def test_format_value():
-    assert [format_value(v, u) for v, u in [(1234, "count"), (25.0, "percent"), (2.25, "ratio"),
-                                            (2.0, "rank"), (3.04, "hours"), (None, "percent")]] \
-        == ["1,234", "25.0%", "2.2", "2.00", "3.0 h", "—"]
+    assert [
+        format_value(v, u)
+        for v, u in [
+            (1234, "count"),
+            (25.0, "percent"),
+            (2.25, "ratio"),
+            (2.0, "rank"),
+            (3.04, "hours"),
+            (None, "percent"),
+        ]
+    ] == ["1,234", "25.0%", "2.2", "2.00", "3.0 h", "—"]
 
 
 def test_hours_are_shown_in_the_reader_language(app):
@@ -189,8 +213,11 @@ def test_changes_too_small_to_show_are_not_better_or_worse():
 
 
 def test_query_tables(week):
-    assert top_queries(WEEK).rows == [["退货", 4, 0.0, 75.0], ["发票", 2, 100.0, 0.0],
-                                      ["密码", 2, 0.0, 50.0]]
+    assert top_queries(WEEK).rows == [
+        ["退货", 4, 0.0, 75.0],
+        ["发票", 2, 100.0, 0.0],
+        ["密码", 2, 0.0, 50.0],
+    ]
     assert zero_result_queries(WEEK).rows == [["发票", 2, 2, 100.0]]
     assert top_queries(WEEK.previous()).rows == [["退货", 4, 25.0, 50.0], ["发票", 1, 100.0, 0.0]]
 
@@ -203,16 +230,14 @@ def test_daily_and_hourly_series(week):
     assert daily.clicked == [2, 0, 0, 2, 0, 0, 0]
     hourly = hourly_series(WEEK)  # Asia/Shanghai, UTC+8
     assert hourly.zone == "Asia/Shanghai"
-    assert {h: n for h, n in enumerate(hourly.searches) if n} == {4: 2, 10: 2, 11: 1, 18: 2,
-                                                                  19: 1}
+    assert {h: n for h, n in enumerate(hourly.searches) if n} == {4: 2, 10: 2, 11: 1, 18: 2, 19: 1}
     assert {h: n for h, n in enumerate(hourly.zero_results) if n} == {10: 1, 19: 1}
 
 
 def test_hours_follow_the_configured_time_zone(week, app):
     app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
     hourly = hourly_series(WEEK)
-    assert {h: n for h, n in enumerate(hourly.searches) if n} == {2: 2, 3: 1, 10: 2, 11: 1,
-                                                                  20: 2}
+    assert {h: n for h, n in enumerate(hourly.searches) if n} == {2: 2, 3: 1, 10: 2, 11: 1, 20: 2}
     assert daily_series(WEEK).searches == [3, 2, 2, 1, 0, 0, 0]  # UTC days
 
 
@@ -220,8 +245,13 @@ def test_hours_follow_the_configured_time_zone(week, app):
 def trends(app, clock):
     """Query counts chosen around the thresholds (previous week → this week)."""
     clock.current = NOW
-    counts = {"one-to-four": (1, 4), "two-to-ten": (2, 10), "new-six": (0, 6),
-              "flat-five": (5, 5), "falling": (8, 6)}
+    counts = {
+        "one-to-four": (1, 4),
+        "two-to-ten": (2, 10),
+        "new-six": (0, 6),
+        "flat-five": (5, 5),
+        "falling": (8, 6),
+    }
     for query, (before, now) in counts.items():
         for n in range(before):
             search(at(3, 9, n), query, anon=f"p-{query}-{n}")
@@ -234,8 +264,9 @@ def trends(app, clock):
     for n, results in enumerate((0, 2, 2)):
         search(at(11, 10, n), "mostly-failed", anon=f"mf-{n}", results=results)
     for n in range(4):
-        search(at(11, 11, n), "one-click", anon=f"oc-{n}",
-               clicks=[(1, "article", 1)] if n == 0 else ())
+        search(
+            at(11, 11, n), "one-click", anon=f"oc-{n}", clicks=[(1, "article", 1)] if n == 0 else ()
+        )
     roll_up()
 
 
@@ -244,7 +275,11 @@ def test_rising_queries_need_a_minimum_count(trends):
     assert table.rows == [["new-six", 0, 6, None], ["two-to-ten", 2, 10, 400.0]]
     # New queries first (most searched first), then by growth
     assert [r[0] for r in rising_queries(WEEK, min_count=4).rows] == [
-        "new-six", "one-click", "two-to-ten", "one-to-four"]
+        "new-six",
+        "one-click",
+        "two-to-ten",
+        "one-to-four",
+    ]
 
 
 def test_rising_threshold_comes_from_the_config(trends, app):
@@ -254,12 +289,14 @@ def test_rising_threshold_comes_from_the_config(trends, app):
 
 def test_queries_with_results_but_no_clicks(trends):
     table = no_click_queries(WEEK)
-    assert [r[0] for r in table.rows if r[0] in ("no-click", "mostly-failed", "one-click")] \
-        == ["no-click"]
+    assert [r[0] for r in table.rows if r[0] in ("no-click", "mostly-failed", "one-click")] == [
+        "no-click"
+    ]
     assert ["no-click", 3, 3] in table.rows
 
 
 # --- the page -------------------------------------------------------------------------
+
 
 def test_customers_get_403_and_visitors_the_login_page(client, make, week):
     assert client.get("/insights/").status_code == 302
@@ -274,13 +311,23 @@ def test_editor_sees_kpis_charts_tables_and_the_excluded_line(client, week):
     response = client.get("/insights/", query_string=RANGE)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.count("<svg") - page.count("<svg class=\"icon\"") == 2 and "<?xml" not in page and "<!DOCTYPE svg" not in page
+    assert (
+        page.count("<svg") - page.count('<svg class="icon"') == 2
+        and "<?xml" not in page
+        and "<!DOCTYPE svg" not in page
+    )
     assert 'id="chart-per-day"' in page and 'id="chart-by-hour"' in page
     assert "2 bot searches and 1 staff searches are excluded" in page
     assert 'id="kpi-self_service_score"' in page and "2.2" in page
     assert "25.0%" in page and "Previous: 40.0%" in page
-    for name in ("top-queries", "zero-result-queries", "no-click-queries", "rising-queries",
-                 "searches-by-day", "searches-by-hour"):
+    for name in (
+        "top-queries",
+        "zero-result-queries",
+        "no-click-queries",
+        "rising-queries",
+        "searches-by-day",
+        "searches-by-hour",
+    ):
         assert f'id="table-{name}"' in page and f"csv={name}" in page
     assert "Figures up to" in page
     assert 'href="/insights/gaps?start=2026-10-08' in page
@@ -290,19 +337,27 @@ def test_editor_sees_kpis_charts_tables_and_the_excluded_line(client, week):
 def test_the_page_shows_no_user_ids_names_or_emails(client, week):
     client.login(week["editor"])
     page = client.get("/insights/", query_string=RANGE).get_data(as_text=True)
-    csv_text = "".join(client.get("/insights/", query_string=RANGE | {"csv": name})
-                       .get_data(as_text=True) for name in ("top-queries", "searches-by-day"))
+    csv_text = "".join(
+        client.get("/insights/", query_string=RANGE | {"csv": name}).get_data(as_text=True)
+        for name in ("top-queries", "searches-by-day")
+    )
     for customer in week["customers"]:
-        for secret in (customer.email, customer.display_name, f"u:{customer.id}",
-                       f"user_id={customer.id}"):
+        for secret in (
+            customer.email,
+            customer.display_name,
+            f"u:{customer.id}",
+            f"user_id={customer.id}",
+        ):
             assert secret not in page and secret not in csv_text
     assert "anon-visitor" not in page and "anon-visitor" not in csv_text
 
 
 def test_csv_equals_the_table(client, week):
     client.login(week["editor"])
-    for name, table in (("top-queries", top_queries(WEEK)),
-                        ("zero-result-queries", zero_result_queries(WEEK))):
+    for name, table in (
+        ("top-queries", top_queries(WEEK)),
+        ("zero-result-queries", zero_result_queries(WEEK)),
+    ):
         response = client.get("/insights/", query_string=RANGE | {"csv": name})
         assert response.status_code == 200
         assert response.mimetype == "text/csv"
@@ -316,11 +371,14 @@ def test_unknown_csv_is_a_bad_request(client, week):
     assert client.get("/insights/", query_string={"csv": "nope"}).status_code == 400
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"start": "2026-10-14", "end": "2026-10-08"}, "the end date is before the start date"),
-    ({"start": "yesterday"}, "dates must look like"),
-    ({"days": "0"}, "days must be a whole number from 1 to 366"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"start": "2026-10-14", "end": "2026-10-08"}, "the end date is before the start date"),
+        ({"start": "yesterday"}, "dates must look like"),
+        ({"days": "0"}, "days must be a whole number from 1 to 366"),
+    ],
+)
 def test_bad_range_is_a_400_with_the_reason(client, week, args, message):
     """An everyday mistake: the page itself answers, the reason beside the date fields and
     the default range's figures below, rather than a bare error page."""
@@ -341,8 +399,12 @@ def test_every_insights_page_shows_a_bad_range_on_the_page(client, week, path):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "结束日期早于开始日期" in page and 'name="start"' in page
-    assert client.get(path, query_string={"start": "2026-10-14", "end": "2026-10-08",
-                                          "csv": "x"}).status_code == 400
+    assert (
+        client.get(
+            path, query_string={"start": "2026-10-14", "end": "2026-10-08", "csv": "x"}
+        ).status_code
+        == 400
+    )
 
 
 def test_include_staff_toggle_and_empty_state(client, make, clock):
@@ -352,4 +414,4 @@ def test_include_staff_toggle_and_empty_state(client, make, clock):
     page = client.get("/insights/", query_string=RANGE | {"staff": "1"}).get_data(as_text=True)
     assert "the search log has not been rolled up" in page
     assert "added to the search count only" in page
-    assert page.count("<svg") - page.count("<svg class=\"icon\"") == 2  # empty charts still render
+    assert page.count("<svg") - page.count('<svg class="icon"') == 2  # empty charts still render

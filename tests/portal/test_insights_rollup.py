@@ -30,37 +30,82 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 10, day, hour, minute)
 
 
-def search(when, query="退货", user=None, anon=None, results=3, page=1, bot=False, staff=False,
-           clicks=(), tokens=None) -> SearchLog:
+def search(
+    when,
+    query="退货",
+    user=None,
+    anon=None,
+    results=3,
+    page=1,
+    bot=False,
+    staff=False,
+    clicks=(),
+    tokens=None,
+) -> SearchLog:
     """One raw search-log row; ``clicks`` are (rank, doc_type, doc_id) tuples."""
-    log = SearchLog(created_at=when, user_id=user.id if user else None, anon_id=anon,
-                    source="page", query_raw=query, query_normalized=query,
-                    tokens=query if tokens is None else tokens, filters={},
-                    result_count=results, page=page, user_agent="Mozilla/5.0 Firefox/125.0",
-                    is_bot=bot, is_staff=staff)
+    log = SearchLog(
+        created_at=when,
+        user_id=user.id if user else None,
+        anon_id=anon,
+        source="page",
+        query_raw=query,
+        query_normalized=query,
+        tokens=query if tokens is None else tokens,
+        filters={},
+        result_count=results,
+        page=page,
+        user_agent="Mozilla/5.0 Firefox/125.0",
+        is_bot=bot,
+        is_staff=staff,
+    )
     db.session.add(log)
     db.session.flush()
     for rank, doc_type, doc_id in clicks:
-        db.session.add(SearchClick(search_id=log.id, created_at=when + timedelta(seconds=20),
-                                   doc_type=doc_type, doc_id=doc_id, rank=rank))
+        db.session.add(
+            SearchClick(
+                search_id=log.id,
+                created_at=when + timedelta(seconds=20),
+                doc_type=doc_type,
+                doc_id=doc_id,
+                rank=rank,
+            )
+        )
     db.session.commit()
     return log
 
 
 def view(when, article, user=None, anon=None, search_id=None) -> ArticleView:
-    row = ArticleView(article_id=article.id, user_id=user.id if user else None, anon_id=anon,
-                      search_id=search_id, created_at=when)
+    row = ArticleView(
+        article_id=article.id,
+        user_id=user.id if user else None,
+        anon_id=anon,
+        search_id=search_id,
+        created_at=when,
+    )
     db.session.add(row)
     db.session.commit()
     return row
 
 
-def topic(when, author, kind="question", solved=False, responded=None, category=None,
-          title="退货运费谁承担？") -> Topic:
+def topic(
+    when,
+    author,
+    kind="question",
+    solved=False,
+    responded=None,
+    category=None,
+    title="退货运费谁承担？",
+) -> Topic:
     """A forum topic created at ``when``; ``responded`` is the first-response moment."""
-    row = Topic(kind=kind, title=title, author_id=author.id, created_at=when,
-                last_activity_at=when, first_response_at=responded,
-                category_id=category.id if category else None)
+    row = Topic(
+        kind=kind,
+        title=title,
+        author_id=author.id,
+        created_at=when,
+        last_activity_at=when,
+        first_response_at=responded,
+        category_id=category.id if category else None,
+    )
     db.session.add(row)
     db.session.flush()
     if solved:
@@ -75,21 +120,33 @@ def topic(when, author, kind="question", solved=False, responded=None, category=
 def hour_rows():
     db.session.expire_all()
     return [
-        (r.hour, r.searches, r.zero_results, r.clicked, r.first_click_rank_sum, r.bot_searches,
-         r.staff_searches)
+        (
+            r.hour,
+            r.searches,
+            r.zero_results,
+            r.clicked,
+            r.first_click_rank_sum,
+            r.bot_searches,
+            r.staff_searches,
+        )
         for r in db.session.scalars(select(SearchHourStat).order_by(SearchHourStat.hour))
     ]
 
 
 def query_rows():
-    return [(r.day.isoformat(), r.query, r.tokens, r.searches, r.zero_results, r.clicked)
-            for r in db.session.scalars(select(QueryDayStat)
-                                        .order_by(QueryDayStat.day, QueryDayStat.query))]
+    return [
+        (r.day.isoformat(), r.query, r.tokens, r.searches, r.zero_results, r.clicked)
+        for r in db.session.scalars(
+            select(QueryDayStat).order_by(QueryDayStat.day, QueryDayStat.query)
+        )
+    ]
 
 
 def visitor_rows():
-    return {(r.day.isoformat(), r.visitor): (r.searches, r.views, r.asked, r.self_served)
-            for r in db.session.scalars(select(VisitorDay))}
+    return {
+        (r.day.isoformat(), r.visitor): (r.searches, r.views, r.asked, r.self_served)
+        for r in db.session.scalars(select(VisitorDay))
+    }
 
 
 @pytest.fixture
@@ -102,8 +159,11 @@ def log(make, clock):
     solved = topic(at(1, 12), solver, solved=True)
     open_question = topic(at(1, 12), solver)
     # 10:00-11:00 — humans
-    search(at(8, 10, 1), anon="anon-a1", clicks=[(3, "article", article.id),
-                                                 (1, "article", article.id)])
+    search(
+        at(8, 10, 1),
+        anon="anon-a1",
+        clicks=[(3, "article", article.id), (1, "article", article.id)],
+    )
     search(at(8, 10, 2), "发票", anon="anon-a2", results=0)
     search(at(8, 10, 3), user=customer, clicks=[(2, "forum", open_question.id)])
     search(at(8, 10, 4), "密码", user=solver, clicks=[(4, "forum", solved.id)])
@@ -124,8 +184,13 @@ def log(make, clock):
     view(at(8, 10, 5), article, anon="bot-1")
     # A discussion is not a question
     topic(at(8, 17), customer, kind="discussion")
-    return {"customer": customer, "asker": asker, "solver": solver, "editor": editor,
-            "article": article}
+    return {
+        "customer": customer,
+        "asker": asker,
+        "solver": solver,
+        "editor": editor,
+        "article": article,
+    }
 
 
 def test_hour_figures_count_human_searches_and_keep_bots_and_staff_apart(log):
@@ -196,8 +261,15 @@ def test_later_runs_start_from_the_watermark_only(log, clock):
     roll_up()
     before = hour_rows()
     old = db.session.scalar(select(SearchLog).where(SearchLog.anon_id == "anon-a2"))
-    db.session.add(SearchClick(search_id=old.id, created_at=clock.current, doc_type="article",
-                               doc_id=log["article"].id, rank=1))
+    db.session.add(
+        SearchClick(
+            search_id=old.id,
+            created_at=clock.current,
+            doc_type="article",
+            doc_id=log["article"].id,
+            rank=1,
+        )
+    )
     search(at(8, 10, 30), anon="anon-slipped-in")
     search(datetime(2026, 10, 9, 13, 5), "会员", anon="anon-new", results=0)
     clock.current = datetime(2026, 10, 9, 14, 10)

@@ -83,8 +83,10 @@ class Counter:
 
 def test_each_job_runs_once_per_interval_whoever_runs_the_schedule(app, clock):
     often, daily = Counter(), Counter()
-    jobs = (Job("test-often", often, ttl=MINUTE),
-            Job("test-daily", daily, ttl=MINUTE, every=timedelta(days=1)))
+    jobs = (
+        Job("test-often", often, ttl=MINUTE),
+        Job("test-daily", daily, ttl=MINUTE, every=timedelta(days=1)),
+    )
     assert run_pending(MINUTE, jobs) == ["test-often", "test-daily"]
     # Another worker's pass a moment later finds nothing due.
     assert in_other_thread(app, lambda: run_pending(MINUTE, jobs)) == []
@@ -93,8 +95,7 @@ def test_each_job_runs_once_per_interval_whoever_runs_the_schedule(app, clock):
     clock.advance(seconds=20)  # 40 s: within half an interval of due, so this pass takes it
     assert run_pending(MINUTE, jobs) == ["test-often"]
     clock.advance(days=1)
-    assert in_other_thread(app, lambda: run_pending(MINUTE, jobs)) == ["test-often",
-                                                                        "test-daily"]
+    assert in_other_thread(app, lambda: run_pending(MINUTE, jobs)) == ["test-often", "test-daily"]
     assert (often.runs, daily.runs) == (3, 2)
 
 
@@ -118,11 +119,22 @@ def test_a_job_running_elsewhere_is_skipped_and_stays_due(app, clock):
 
 
 def test_the_schedule_holds_every_periodic_job():
-    assert [job.name for job in JOBS] == ["router-sweep", "index-drain", "mail-outbox",
-                                          "insights-rollup", "retention-purge",
-                                          "login-locks-purge"]
-    assert [job.every for job in JOBS] == [None, None, None, None, timedelta(days=1),
-                                           timedelta(days=1)]
+    assert [job.name for job in JOBS] == [
+        "router-sweep",
+        "index-drain",
+        "mail-outbox",
+        "insights-rollup",
+        "retention-purge",
+        "login-locks-purge",
+    ]
+    assert [job.every for job in JOBS] == [
+        None,
+        None,
+        None,
+        None,
+        timedelta(days=1),
+        timedelta(days=1),
+    ]
 
 
 def queue(count):
@@ -161,8 +173,10 @@ def test_two_senders_at_once_send_each_mail_exactly_once(app, clock):
     with SmtpServer(None, delay=0.01) as server:
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TLS="none")
         results = []
-        threads = [threading.Thread(target=lambda: results.append(in_other_thread(app, send_all)))
-                   for _ in range(2)]
+        threads = [
+            threading.Thread(target=lambda: results.append(in_other_thread(app, send_all)))
+            for _ in range(2)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -179,8 +193,10 @@ def test_jobs_run_once_runs_the_due_jobs_and_jobs_list_shows_them(app, clock):
     assert result.exit_code == 0 and "router-sweep     every 60s   last run never" in result.output
     result = runner.invoke(args=["jobs", "run", "--once"])
     assert result.exit_code == 0, result.output
-    assert result.output == ("Ran: router-sweep, index-drain, mail-outbox, insights-rollup, "
-                             "retention-purge, login-locks-purge.\n")
+    assert result.output == (
+        "Ran: router-sweep, index-drain, mail-outbox, insights-rollup, "
+        "retention-purge, login-locks-purge.\n"
+    )
     assert runner.invoke(args=["jobs", "run", "--once"]).output == "Ran: nothing was due.\n"
     result = runner.invoke(args=["jobs", "list"])
     assert "retention-purge  every 1d    last run 2026-11-02 09:00:00 UTC" in result.output
@@ -197,19 +213,28 @@ def test_ctrl_c_stops_the_scheduler_after_its_pass(app, caplog):
     assert held_by("router-sweep").last_run_at is not None  # it did run meanwhile
 
 
-@pytest.mark.parametrize(("settings", "thread"), [
-    ({}, True),
-    ({"JOBS_IN_WORKER": False}, False),
-    ({"ROUTER_INTERVAL_SECONDS": 0}, False),
-])
+@pytest.mark.parametrize(
+    ("settings", "thread"),
+    [
+        ({}, True),
+        ({"JOBS_IN_WORKER": False}, False),
+        ({"ROUTER_INTERVAL_SECONDS": 0}, False),
+    ],
+)
 def test_the_workers_thread_can_be_turned_off(tmp_path, settings, thread):
-    app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "TESTING": False,
-                      "ROUTER_INTERVAL_SECONDS": 60, **settings})
+    app = create_app(
+        {
+            "DATA_DIR": str(tmp_path),
+            "SECRET_KEY": "x",
+            "TESTING": False,
+            "ROUTER_INTERVAL_SECONDS": 60,
+            **settings,
+        }
+    )
     assert ("jobs_stop" in app.extensions) is thread
 
 
-@pytest.mark.parametrize(("value", "on"), [(None, True), ("0", False), ("off", False),
-                                           ("1", True)])
+@pytest.mark.parametrize(("value", "on"), [(None, True), ("0", False), ("off", False), ("1", True)])
 def test_portal_jobs_in_worker(tmp_path, monkeypatch, value, on):
     if value is None:
         monkeypatch.delenv("PORTAL_JOBS_IN_WORKER", raising=False)

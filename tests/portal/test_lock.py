@@ -28,14 +28,18 @@ def locked(lock_file: str) -> dict[str, str]:
 
 def requirements(*extras: str) -> list[Requirement]:
     listed = PROJECT["dependencies"] + [
-        line for extra in extras for line in PROJECT["optional-dependencies"][extra]]
+        line for extra in extras for line in PROJECT["optional-dependencies"][extra]
+    ]
     return [Requirement(line) for line in listed]
 
 
-@pytest.mark.parametrize(("lock_file", "extras"), [
-    ("requirements/dev.txt", ("dev", "postgres", "redis")),
-    ("requirements/deploy.txt", ("postgres", "redis")),
-])
+@pytest.mark.parametrize(
+    ("lock_file", "extras"),
+    [
+        ("requirements/dev.txt", ("dev", "postgres", "redis")),
+        ("requirements/deploy.txt", ("postgres", "redis")),
+    ],
+)
 def test_each_lock_pins_every_requirement_at_an_allowed_version(lock_file, extras):
     pins = locked(lock_file)
     assert len(pins) > 40, "the lock file pattern no longer matches its lines"
@@ -43,7 +47,8 @@ def test_each_lock_pins_every_requirement_at_an_allowed_version(lock_file, extra
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement} is not in {lock_file}: run `make lock`"
         assert requirement.specifier.contains(pins[name], prereleases=True), (
-            f"{lock_file} pins {name}=={pins[name]}, outside {requirement}: run `make lock`")
+            f"{lock_file} pins {name}=={pins[name]}, outside {requirement}: run `make lock`"
+        )
 
 
 def test_ruff_is_pinned_exactly():

@@ -24,8 +24,9 @@ def _fail(user, times, client=TEST_CLIENT_IP):
 def _lock(user, client=TEST_CLIENT_IP):
     """(failures, locked_until) of ``client`` on ``user``'s account."""
     db.session.expire_all()
-    lock = db.session.scalar(db.select(LoginLock).filter_by(
-        email_key=lockout.email_key(user.email), client=client))
+    lock = db.session.scalar(
+        db.select(LoginLock).filter_by(email_key=lockout.email_key(user.email), client=client)
+    )
     return (lock.failures, lock.locked_until) if lock else (0, None)
 
 
@@ -143,9 +144,10 @@ def test_a_password_change_signs_out_every_other_browser_but_this_one(app, clien
     client.login(user)
     other.login(user)
     assert other.get("/me/").status_code == 200
-    response = client.post("/account/password", {"current": "password123",
-                                                  "new": "Quiet-harbor-2026",
-                                                  "confirm": "Quiet-harbor-2026"})
+    response = client.post(
+        "/account/password",
+        {"current": "password123", "new": "Quiet-harbor-2026", "confirm": "Quiet-harbor-2026"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     assert client.get("/me/").status_code == 200
     assert other.get("/me/").status_code == 302  # back to the login page
@@ -158,19 +160,23 @@ OWNER_IP = "192.0.2.10"
 
 
 def _login_from(client, ip, email, password):
-    return client.post("/login", {"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/login", {"email": email, "password": password}, environ_base={"REMOTE_ADDR": ip}
+    )
 
 
 @pytest.mark.parametrize("attackers,tries", [(1, 5), (1, 10), (1, 25), (3, 10)])
-def test_guessing_from_other_addresses_never_locks_the_owner_out(client, make, clock,
-                                                                attackers, tries):
+def test_guessing_from_other_addresses_never_locks_the_owner_out(
+    client, make, clock, attackers, tries
+):
     """However many wrong passwords come from other addresses (past the lock and past the
     rate limits), the owner's right password from their own address gets in."""
     owner = make.user()
     for ip in ATTACKERS[:attackers]:
-        statuses = [_login_from(client, ip, owner.email, "wrong-password-x").status_code
-                    for _ in range(tries)]
+        statuses = [
+            _login_from(client, ip, owner.email, "wrong-password-x").status_code
+            for _ in range(tries)
+        ]
         # Brute-force protection unchanged: 401 up to the 10th try, 429 from the 11th.
         assert statuses == [401] * min(tries, 10) + [429] * max(tries - 10, 0)
         # ...and the guessing address itself is locked out, right password or not.

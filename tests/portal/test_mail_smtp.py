@@ -23,9 +23,14 @@ def tls_files(tmp_path_factory):
 
 
 def use_server(app, server, tls, tls_files=None, password="right-password"):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TLS=tls,
-                      SMTP_USER="portal@qinghe.example", SMTP_PASSWORD=password,
-                      SMTP_CA_FILE=str(tls_files.ca) if tls_files else "")
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=server.port,
+        SMTP_TLS=tls,
+        SMTP_USER="portal@qinghe.example",
+        SMTP_PASSWORD=password,
+        SMTP_CA_FILE=str(tls_files.ca) if tls_files else "",
+    )
 
 
 def queue(*subjects):
@@ -98,8 +103,7 @@ def test_plain_smtp_without_login_still_works(app):
     with SmtpServer(None) as server:
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TLS="none")
         assert send_outbox() == 1
-    assert [(m.subject, m.encrypted, m.login) for m in server.messages] == [
-        ("Plain", False, None)]
+    assert [(m.subject, m.encrypted, m.login) for m in server.messages] == [("Plain", False, None)]
 
 
 @pytest.mark.parametrize(("tls", "port"), [("none", 25), ("STARTTLS", 587), (" ssl ", 465)])
@@ -110,18 +114,22 @@ def test_the_default_port_follows_the_tls_mode(tmp_path, monkeypatch, tls, port)
     assert (config["SMTP_TLS"], config["SMTP_PORT"]) == (tls.strip().lower(), port)
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ({"SMTP_TLS": "tls"}, "PORTAL_SMTP_TLS must be one of none, starttls, ssl, not 'tls'"),
-    ({"SMTP_HOST": "smtp.example.com", "SMTP_USER": "portal"},
-     "PORTAL_SMTP_USER needs PORTAL_SMTP_TLS=starttls or ssl"),
-    ({"SMTP_CA_FILE": "/nonexistent/ca.pem"}, "PORTAL_SMTP_CA_FILE is not a file"),
-])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"SMTP_TLS": "tls"}, "PORTAL_SMTP_TLS must be one of none, starttls, ssl, not 'tls'"),
+        (
+            {"SMTP_HOST": "smtp.example.com", "SMTP_USER": "portal"},
+            "PORTAL_SMTP_USER needs PORTAL_SMTP_TLS=starttls or ssl",
+        ),
+        ({"SMTP_CA_FILE": "/nonexistent/ca.pem"}, "PORTAL_SMTP_CA_FILE is not a file"),
+    ],
+)
 def test_mail_settings_that_cannot_work_are_refused_at_start(tmp_path, settings, message):
     with pytest.raises(ConfigError, match=message):
         build_config({"DATA_DIR": tmp_path, **settings})
 
 
 def test_login_without_tls_is_allowed_to_a_relay_on_this_machine(tmp_path):
-    config = build_config({"DATA_DIR": tmp_path, "SMTP_HOST": "127.0.0.1",
-                           "SMTP_USER": "portal"})
+    config = build_config({"DATA_DIR": tmp_path, "SMTP_HOST": "127.0.0.1", "SMTP_USER": "portal"})
     assert config["SMTP_PORT"] == 25

@@ -41,8 +41,12 @@ def test_my_page_lists_my_questions_with_their_state(client, make, shop):
     ask(helper, "别人的问题不应出现", category_id=shop.id)
 
     states = {t.title: question_state(t) for t in (solved, answered, assigned, waiting)}
-    assert states == {"退货运费谁承担？": "solved", "发票抬头写错了怎么办？": "answered",
-                      "会员积分什么时候到账？": "assigned", "快递一直不更新怎么办？": "waiting"}
+    assert states == {
+        "退货运费谁承担？": "solved",
+        "发票抬头写错了怎么办？": "answered",
+        "会员积分什么时候到账？": "assigned",
+        "快递一直不更新怎么办？": "waiting",
+    }
 
     client.login(me)
     page = client.get("/me/").get_data(as_text=True)
@@ -55,8 +59,9 @@ def test_my_page_lists_watches_and_notifications(client, make, shop):
     """Watched topics and categories are links; the latest notifications link to the list."""
     me, other = make.user(), make.user()
     topic = ask(other, "大家的退货经验分享", category_id=shop.id, kind="discussion")
-    db.session.add_all([Watch(user_id=me.id, topic_id=topic.id),
-                        Watch(user_id=me.id, category_id=shop.id)])
+    db.session.add_all(
+        [Watch(user_id=me.id, topic_id=topic.id), Watch(user_id=me.id, category_id=shop.id)]
+    )
     notify([me.id], "reply", "有人回复了你关注的话题", url="/forum/t/1", email=False)
     db.session.commit()
 
@@ -72,16 +77,29 @@ def library(make, shop):
     returns = make.category("returns", "退货与退款", parent=shop)
     software = make.category("software", "青禾笔记")
     return {
-        "policy": make.article("七天无理由退货政策", slug="return-policy", category=returns,
-                               tags=["退货"], body="签收次日起七天内可申请退货。"),
-        "shipping": make.article("退货运费说明", slug="return-shipping", tags=["退货"],
-                                 body="质量问题运费由我们承担。"),
-        "invoice": make.article("如何开具发票", slug="invoice", category=shop,
-                                body="在订单详情页申请电子发票。"),
-        "install": make.article("安装青禾笔记", slug="install", category=software,
-                                body="下载安装包并运行。"),
-        "draft": make.article("退货草稿", slug="return-draft", status="draft", tags=["退货"],
-                              body="还没写完的退货说明。"),
+        "policy": make.article(
+            "七天无理由退货政策",
+            slug="return-policy",
+            category=returns,
+            tags=["退货"],
+            body="签收次日起七天内可申请退货。",
+        ),
+        "shipping": make.article(
+            "退货运费说明", slug="return-shipping", tags=["退货"], body="质量问题运费由我们承担。"
+        ),
+        "invoice": make.article(
+            "如何开具发票", slug="invoice", category=shop, body="在订单详情页申请电子发票。"
+        ),
+        "install": make.article(
+            "安装青禾笔记", slug="install", category=software, body="下载安装包并运行。"
+        ),
+        "draft": make.article(
+            "退货草稿",
+            slug="return-draft",
+            status="draft",
+            tags=["退货"],
+            body="还没写完的退货说明。",
+        ),
     }
 
 

@@ -40,8 +40,9 @@ def test_forgot_answers_the_same_and_mails_only_real_active_accounts(client, mak
     user, disabled = make.user(), make.user()
     disabled.active = False
     db.session.commit()
-    pages = [_ask(client, email) for email in
-             (user.email.upper(), "nobody@example.com", disabled.email)]
+    pages = [
+        _ask(client, email) for email in (user.email.upper(), "nobody@example.com", disabled.email)
+    ]
     assert {p.status_code for p in pages} == {200}
     # Identical but for the CSRF token, which is signed with a timestamp in seconds.
     assert len({CSRF_RE.sub("", p.get_data(as_text=True)) for p in pages}) == 1
@@ -96,11 +97,14 @@ def test_max_age_comes_from_config(app, client, make, clock):
     assert client.get(f"/reset/{token}").status_code == 400
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
-    lambda token: "not-a-token",
-    lambda token: token.split(".")[0],
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        lambda token: "not-a-token",
+        lambda token: token.split(".")[0],
+    ],
+)
 def test_tampered_links_are_refused(client, make, mangle):
     token = reset.make_token(make.user())
     client.post("/lang/en")
@@ -131,9 +135,11 @@ def test_reset_refuses_weak_passwords_with_the_reason(client, make):
     user = make.user(email="zhangwei88@example.com")
     token = reset.make_token(user)
     client.post("/lang/en")
-    for weak, message in [("woaini1314", "too easy to guess"),
-                          ("Zhangwei88-home", "e-mail address"),
-                          ("abcdefghijk", "Sequences like")]:
+    for weak, message in [
+        ("woaini1314", "too easy to guess"),
+        ("Zhangwei88-home", "e-mail address"),
+        ("abcdefghijk", "Sequences like"),
+    ]:
         response = _reset(client, token, weak)
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)

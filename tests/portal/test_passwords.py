@@ -13,8 +13,10 @@ from portal.extensions import db
 
 
 def _register(client, password, email="bao@example.com", name=""):
-    return client.post("/register", {"email": email, "display_name": name,
-                                      "password": password, "confirm": password})
+    return client.post(
+        "/register",
+        {"email": email, "display_name": name, "password": password, "confirm": password},
+    )
 
 
 def test_a_weak_password_is_refused_with_the_reason_in_chinese(client):
@@ -50,8 +52,11 @@ def test_a_strong_password_is_accepted(app):
 def _zxcvbn_feedback_texts() -> set[str]:
     """Every string zxcvbn's feedback module passes to gettext."""
     tree = ast.parse(Path(zxcvbn.__file__).with_name("feedback.py").read_text(encoding="utf-8"))
-    return {node.args[0].value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_"}
+    return {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_"
+    }
 
 
 def test_every_zxcvbn_feedback_text_is_in_the_catalog(app):
@@ -65,7 +70,8 @@ def test_every_zxcvbn_feedback_text_is_in_the_catalog(app):
 def test_a_hash_with_old_parameters_is_replaced_at_login(client, make):
     user = make.user()
     user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(
-        "password123")
+        "password123"
+    )
     db.session.commit()
     assert user.password_needs_rehash()
     old_hash = user.password_hash

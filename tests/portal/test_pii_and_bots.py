@@ -8,22 +8,28 @@ from portal.models import SearchLog
 from portal.searching.pii import mask_pii
 
 
-@pytest.mark.parametrize(("query", "stored"), [
-    ("我的手机13812345678收不到验证码", "我的手机〔手机号〕收不到验证码"),
-    ("+86 138 1234 5678", "〔手机号〕"),
-    ("138-1234-5678 改手机", "〔手机号〕 改手机"),
-    ("邮箱 li.wei@example.com 改不了", "邮箱 〔邮箱〕 改不了"),
-    ("身份证110101199003071234退款", "身份证〔身份证号〕退款"),
-    ("卡 4111 1111 1111 1111 扣款两次", "卡 〔银行卡号〕 扣款两次"),
-    ("卡号 6222 0214 0000 0000 006", "卡号 〔订单号〕"),  # fails Luhn: still masked
-    ("订单号 QH2026110212345678 没发货", "订单号 〔订单号〕 没发货"),
-    ("2026110212345 物流不动", "〔订单号〕 物流不动"),
-    ("激活码 QH-AB12-CD34-EF56-GH78 无效", "激活码 〔许可证密钥〕 无效"),
-    ("客服电话 010-62345678", "客服电话 〔电话〕"),
-    # ordinary numbers stay
-    ("退货 7 天", "退货 7 天"), ("4.2.1 版本", "4.2.1 版本"), ("E1001 错误", "E1001 错误"),
-    ("满 99 包邮", "满 99 包邮"), ("iPhone 15 退货", "iPhone 15 退货"),
-])
+@pytest.mark.parametrize(
+    ("query", "stored"),
+    [
+        ("我的手机13812345678收不到验证码", "我的手机〔手机号〕收不到验证码"),
+        ("+86 138 1234 5678", "〔手机号〕"),
+        ("138-1234-5678 改手机", "〔手机号〕 改手机"),
+        ("邮箱 li.wei@example.com 改不了", "邮箱 〔邮箱〕 改不了"),
+        ("身份证110101199003071234退款", "身份证〔身份证号〕退款"),
+        ("卡 4111 1111 1111 1111 扣款两次", "卡 〔银行卡号〕 扣款两次"),
+        ("卡号 6222 0214 0000 0000 006", "卡号 〔订单号〕"),  # fails Luhn: still masked
+        ("订单号 QH2026110212345678 没发货", "订单号 〔订单号〕 没发货"),
+        ("2026110212345 物流不动", "〔订单号〕 物流不动"),
+        ("激活码 QH-AB12-CD34-EF56-GH78 无效", "激活码 〔许可证密钥〕 无效"),
+        ("客服电话 010-62345678", "客服电话 〔电话〕"),
+        # ordinary numbers stay
+        ("退货 7 天", "退货 7 天"),
+        ("4.2.1 版本", "4.2.1 版本"),
+        ("E1001 错误", "E1001 错误"),
+        ("满 99 包邮", "满 99 包邮"),
+        ("iPhone 15 退货", "iPhone 15 退货"),
+    ],
+)
 def test_mask_pii(query, stored):
     assert mask_pii(query) == stored
 
@@ -39,8 +45,16 @@ def test_search_log_never_stores_personal_data(client):
     assert first.query_raw == "手机〔手机号〕 订单 〔订单号〕 退款"
 
 
-@pytest.mark.parametrize("agent", ["Mozilla/5.0 (compatible; Googlebot/2.1)", "curl/8.5.0",
-                                   "python-requests/2.32", "Baiduspider", ""])
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Mozilla/5.0 (compatible; Googlebot/2.1)",
+        "curl/8.5.0",
+        "python-requests/2.32",
+        "Baiduspider",
+        "",
+    ],
+)
 def test_bot_user_agents_are_flagged(client, agent):
     client.get("/search?q=退货", headers={"User-Agent": agent})
     assert db.session.scalar(select(SearchLog)).is_bot

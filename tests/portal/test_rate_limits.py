@@ -63,8 +63,9 @@ def site(build_app):
 
 
 def login(client, email, password="password123", ip="127.0.0.1"):
-    return client.post("/login", {"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/login", {"email": email, "password": password}, environ_base={"REMOTE_ADDR": ip}
+    )
 
 
 def redis_answers() -> bool:
@@ -77,11 +78,26 @@ def redis_answers() -> bool:
 
 
 def test_the_default_table_covers_the_abusable_endpoints(app):
-    wrapped = {name for name, view in app.view_functions.items()
-               if hasattr(view, "__wrapper-limiter-instance")}
-    expected = {"auth.login", "auth.register", "forum.new_topic", "forum.reply", "forum.vote",
-                "forum.edit_post", "forum.flag", "ask.post", "search.results",
-                "search.autocomplete", "search.click", "api.search", "api.ping"}
+    wrapped = {
+        name
+        for name, view in app.view_functions.items()
+        if hasattr(view, "__wrapper-limiter-instance")
+    }
+    expected = {
+        "auth.login",
+        "auth.register",
+        "forum.new_topic",
+        "forum.reply",
+        "forum.vote",
+        "forum.edit_post",
+        "forum.flag",
+        "ask.post",
+        "search.results",
+        "search.autocomplete",
+        "search.click",
+        "api.search",
+        "api.ping",
+    }
     assert expected <= wrapped
     assert "api.healthz" not in wrapped and "kb.article" not in wrapped
     # Endpoints written later (password reset) are picked up as soon as they exist.
@@ -140,9 +156,14 @@ def test_client_address_comes_from_the_proxy_only_when_trusted(build_app):
     def attempts(app, forwarded_for):
         with app.app_context():
             client = Client(app)
-            return [client.post("/login", {"email": "x@example.com", "password": "x"},
-                                headers={"X-Forwarded-For": ip}).status_code
-                    for ip in forwarded_for]
+            return [
+                client.post(
+                    "/login",
+                    {"email": "x@example.com", "password": "x"},
+                    headers={"X-Forwarded-For": ip},
+                ).status_code
+                for ip in forwarded_for
+            ]
 
     limits = {"auth.login": "2/minute"}
     ips = ["10.1.0.1", "10.1.0.2", "10.1.0.3"]
@@ -167,7 +188,9 @@ def test_posting_is_limited_per_account_and_form_views_are_free(site):
     first, second = make.user(), make.user()
     client.login(first)
     for n in range(2):
-        assert client.post(f"/forum/t/{topic.id}/reply", {"body_md": f"回复 {n}"}).status_code == 302
+        assert (
+            client.post(f"/forum/t/{topic.id}/reply", {"body_md": f"回复 {n}"}).status_code == 302
+        )
     assert client.post(f"/forum/t/{topic.id}/reply", {"body_md": "第三条"}).status_code == 429
     for _ in range(3):
         assert client.get("/forum/new").status_code == 200  # GETs of a form do not count
@@ -197,8 +220,11 @@ def test_each_app_counts_on_its_own(build_app):
 @pytest.mark.skipif(not redis_answers(), reason="no Redis answering on 127.0.0.1:6379")
 def test_redis_counts_are_shared_by_several_app_instances(build_app):
     prefix = f"portal-test-{uuid.uuid4().hex}"
-    config = dict(RATE_LIMITS={"search.results": "3/minute"}, RATELIMIT_STORAGE_URI=REDIS_URL,
-                  RATELIMIT_KEY_PREFIX=prefix)
+    config = dict(
+        RATE_LIMITS={"search.results": "3/minute"},
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=prefix,
+    )
     workers = [build_app("shared", **config), build_app("shared", **config)]
     try:
         statuses = []
@@ -220,8 +246,9 @@ def test_a_dead_redis_does_not_stop_the_portal(build_app, caplog, monkeypatch):
     for name in ("portal.security.limits", "flask-limiter"):
         monkeypatch.setattr(logging.getLogger(name), "disabled", False)
     caplog.set_level(logging.WARNING)
-    app = build_app(RATE_LIMITS={"search.results": "2/minute"},
-                    RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    app = build_app(
+        RATE_LIMITS={"search.results": "2/minute"}, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0"
+    )  # nothing listens on port 1
     assert "does not answer" in caplog.text and "127.0.0.1:1" in caplog.text
     with app.app_context():
         client = Client(app)

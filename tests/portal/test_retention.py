@@ -39,8 +39,9 @@ def search_at(clock, article):
 
     def search(days_ago: float, text: str = "退货", anon: str = "visitor-1") -> SearchLog:
         clock.current = now - timedelta(days=days_ago)
-        log = run_search(parse_search_params({"q": text}), None, anon, "page",
-                         "Mozilla/5.0 Firefox/125.0").log
+        log = run_search(
+            parse_search_params({"q": text}), None, anon, "page", "Mozilla/5.0 Firefox/125.0"
+        ).log
         record_click(log, "article", article.id, 1)
         clock.current = now
         return log
@@ -144,14 +145,27 @@ def test_rollup_figures_are_unchanged_by_a_purge(clock, search_at):
     def figures():
         db.session.expire_all()
         return (
-            db.session.execute(select(SearchHourStat.hour, SearchHourStat.searches,
-                                      SearchHourStat.clicked, SearchHourStat.zero_results)
-                               .order_by(SearchHourStat.hour)).all(),
-            db.session.execute(select(QueryDayStat.day, QueryDayStat.query,
-                                      QueryDayStat.searches, QueryDayStat.clicked)
-                               .order_by(QueryDayStat.day, QueryDayStat.query)).all(),
-            db.session.execute(select(VisitorDay.day, VisitorDay.visitor, VisitorDay.searches)
-                               .order_by(VisitorDay.day, VisitorDay.visitor)).all(),
+            db.session.execute(
+                select(
+                    SearchHourStat.hour,
+                    SearchHourStat.searches,
+                    SearchHourStat.clicked,
+                    SearchHourStat.zero_results,
+                ).order_by(SearchHourStat.hour)
+            ).all(),
+            db.session.execute(
+                select(
+                    QueryDayStat.day,
+                    QueryDayStat.query,
+                    QueryDayStat.searches,
+                    QueryDayStat.clicked,
+                ).order_by(QueryDayStat.day, QueryDayStat.query)
+            ).all(),
+            db.session.execute(
+                select(VisitorDay.day, VisitorDay.visitor, VisitorDay.searches).order_by(
+                    VisitorDay.day, VisitorDay.visitor
+                )
+            ).all(),
         )
 
     before = figures()

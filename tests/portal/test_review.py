@@ -41,8 +41,10 @@ def test_the_review_list_gathers_every_reason_most_read_first(client, make, cloc
     db.session.expire_all()
     assert _article("old").review_by == today + timedelta(days=180)
     assert "旧政策" not in client.get("/editor/review").get_data(as_text=True)
-    assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) \
+    assert (
+        db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc()))
         == "article.reviewed"
+    )
 
 
 def test_owner_and_review_date_are_set_checked_and_audited(client, make):
@@ -51,19 +53,25 @@ def test_owner_and_review_date_are_set_checked_and_audited(client, make):
     client.login(editor)
     page = client.get(f"/editor/articles/{article.id}/edit").get_data(as_text=True)
     assert 'name="owner_id"' in page and 'name="review_by"' in page
-    ok = client.post(f"/editor/articles/{article.id}/review-settings",
-                     {"owner_id": str(editor.id), "review_by": "2027-03-01"})
+    ok = client.post(
+        f"/editor/articles/{article.id}/review-settings",
+        {"owner_id": str(editor.id), "review_by": "2027-03-01"},
+    )
     assert ok.status_code == 303
     db.session.expire_all()
     saved = _article("refund")
     assert (saved.owner_id, saved.review_by) == (editor.id, date(2027, 3, 1))
-    for bad in ({"owner_id": str(customer.id), "review_by": ""},
-                {"owner_id": "", "review_by": "2027-02-30"},
-                {"owner_id": "", "review_by": "9999-01-01"}):
+    for bad in (
+        {"owner_id": str(customer.id), "review_by": ""},
+        {"owner_id": "", "review_by": "2027-02-30"},
+        {"owner_id": "", "review_by": "9999-01-01"},
+    ):
         client.post(f"/editor/articles/{article.id}/review-settings", bad)
         db.session.expire_all()
         assert (_article("refund").owner_id, _article("refund").review_by) == (
-            editor.id, date(2027, 3, 1)), bad
+            editor.id,
+            date(2027, 3, 1),
+        ), bad
     client.logout()
     client.login(customer)
     assert client.get("/editor/review").status_code == 403
@@ -72,11 +80,20 @@ def test_owner_and_review_date_are_set_checked_and_audited(client, make):
 def test_a_new_article_is_owned_by_its_author_and_due_180_days_after_publishing(client, make):
     editor = make.user("editor")
     client.login(editor)
-    form = {"title": "新文章", "slug": "new", "summary": "", "category_id": "",
-            "language": "zh-CN", "status": "published", "tags": "", "body_md": "正文",
-            "note": ""}
+    form = {
+        "title": "新文章",
+        "slug": "new",
+        "summary": "",
+        "category_id": "",
+        "language": "zh-CN",
+        "status": "published",
+        "tags": "",
+        "body_md": "正文",
+        "note": "",
+    }
     client.post("/editor/articles/new", form)
     article = _article("new")
     assert article.owner_id == editor.id
     from portal.editor.review import review_due
+
     assert review_due(article) == article.published_at.date() + timedelta(days=180)

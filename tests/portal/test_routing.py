@@ -26,26 +26,40 @@ def returns(make):
 
 def make_expert(make, name, categories=(), tags=(), keywords="", max_open=5, on_duty=True):
     user = make.user("expert", name=name)
-    update_profile(profile_for(user), category_ids=[c.id for c in categories], tags=list(tags),
-                   keywords=keywords, on_duty=on_duty, max_open=max_open)
+    update_profile(
+        profile_for(user),
+        category_ids=[c.id for c in categories],
+        tags=list(tags),
+        keywords=keywords,
+        on_duty=on_duty,
+        max_open=max_open,
+    )
     return user
 
 
 def ask(make, category, title="退货运费谁承担？", tags=("退货",), wants_expert=False, author=None):
     author = author or make.user("customer")
-    return create_topic(author, title=title, body_md="买的衣服不合适，想退货，运费怎么算？",
-                        category_id=category.id, tags=list(tags), wants_expert=wants_expert)
+    return create_topic(
+        author,
+        title=title,
+        body_md="买的衣服不合适，想退货，运费怎么算？",
+        category_id=category.id,
+        tags=list(tags),
+        wants_expert=wants_expert,
+    )
 
 
 def events(topic):
-    rows = db.session.scalars(select(RoutingEvent).where(RoutingEvent.topic_id == topic.id)
-                              .order_by(RoutingEvent.id))
+    rows = db.session.scalars(
+        select(RoutingEvent).where(RoutingEvent.topic_id == topic.id).order_by(RoutingEvent.id)
+    )
     return [(e.kind, e.expert_id) for e in rows]
 
 
 def open_assignment_of(topic):
-    return db.session.scalar(select(Assignment).where(Assignment.topic_id == topic.id,
-                                                      Assignment.state == "open"))
+    return db.session.scalar(
+        select(Assignment).where(Assignment.topic_id == topic.id, Assignment.state == "open")
+    )
 
 
 def test_whole_life_of_a_question(app, client, make, clock, returns):
@@ -79,8 +93,9 @@ def test_whole_life_of_a_question(app, client, make, clock, returns):
     report = sweep()
     assert report.escalated == 1
     assert open_assignment_of(topic).expert_id == third.id
-    editor_notes = db.session.scalars(select(Notification.message).where(
-        Notification.user_id == editor.id)).all()
+    editor_notes = db.session.scalars(
+        select(Notification.message).where(Notification.user_id == editor.id)
+    ).all()
     assert any("Overdue" in n for n in editor_notes)
 
     clock.advance(hours=1)
@@ -92,8 +107,12 @@ def test_whole_life_of_a_question(app, client, make, clock, returns):
     accept_answer(topic, answer, asker)
     assert topic.solved
     assert events(topic) == [
-        ("assigned", best.id), ("declined", best.id), ("assigned", second.id),
-        ("escalated", second.id), ("assigned", third.id), ("answered", third.id),
+        ("assigned", best.id),
+        ("declined", best.id),
+        ("assigned", second.id),
+        ("escalated", second.id),
+        ("assigned", third.id),
+        ("answered", third.id),
     ]
     client.logout()
     client.login(editor)
@@ -129,8 +148,9 @@ def test_never_the_asker_off_duty_or_full(make, clock, returns):
     report = sweep()
     assert report.assigned == 0 and report.unrouted == 1
     assert db.session.get(Topic, topic.id).routing_state == "unrouted"
-    update_profile(profile_for(full), category_ids=[returns.id], tags=[], keywords="",
-                   on_duty=True, max_open=3)
+    update_profile(
+        profile_for(full), category_ids=[returns.id], tags=[], keywords="", on_duty=True, max_open=3
+    )
     assert sweep().assigned == 1  # unrouted questions are retried
     assert open_assignment_of(topic).expert_id == full.id
 
@@ -151,8 +171,9 @@ def test_topic_match_beats_load(make, clock, returns):
     for i in range(2):
         ask(make, returns, title=f"退货 {i}", wants_expert=True)
     sweep()
-    count = db.session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.expert_id == specialist.id))
+    count = db.session.scalar(
+        select(func.count()).select_from(Assignment).where(Assignment.expert_id == specialist.id)
+    )
     assert count == 2
 
 
@@ -160,8 +181,9 @@ def test_database_refuses_two_open_assignments_for_one_topic(make, clock, return
     expert = make_expert(make, "e", categories=[returns])
     topic = ask(make, returns)
     for _ in range(2):
-        db.session.add(Assignment(topic_id=topic.id, expert_id=expert.id, state="open",
-                                  due_at=clock.current))
+        db.session.add(
+            Assignment(topic_id=topic.id, expert_id=expert.id, state="open", due_at=clock.current)
+        )
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -187,8 +209,12 @@ def test_concurrent_sweeps_never_double_assign(app, make, clock, returns):
         thread.join()
     assert sum(r.assigned for r in reports) == len(topics)
     for topic in topics:
-        assert db.session.scalar(select(func.count()).select_from(Assignment).where(
-            Assignment.topic_id == topic.id)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Assignment).where(Assignment.topic_id == topic.id)
+            )
+            == 1
+        )
     assert sum(1 for r in reports if not r.ran) <= 1
 
 
@@ -210,27 +236,34 @@ def test_queue_permissions_and_manual_reassign(client, make, clock, returns):
     assert client.get("/experts/queue").status_code == 403
     client.logout()
     client.login(stranger)
-    assert client.post(f"/experts/assignments/{assignment.id}/decline",
-                       {"reason": "x"}).status_code == 403
-    assert client.post(f"/experts/topics/{topic.id}/reassign",
-                       {"expert_id": stranger.id}).status_code == 403
+    assert (
+        client.post(f"/experts/assignments/{assignment.id}/decline", {"reason": "x"}).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/experts/topics/{topic.id}/reassign", {"expert_id": stranger.id}).status_code
+        == 403
+    )
     client.logout()
     client.login(make.user("editor"))
     page = client.get("/experts/queues").get_data(as_text=True)
     assert topic.title in page
-    assert client.post(f"/experts/topics/{topic.id}/reassign",
-                       {"expert_id": stranger.id}).status_code == 302
+    assert (
+        client.post(f"/experts/topics/{topic.id}/reassign", {"expert_id": stranger.id}).status_code
+        == 302
+    )
     assert open_assignment_of(topic).expert_id == stranger.id
     assert ("reassigned", owner.id) in events(topic)
 
 
 def _rows(page):
-    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
     return re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
 
 
 def test_queues_show_category_asker_time_left_sorted_and_history_newest_first(
-        client, make, clock, returns):
+    client, make, clock, returns
+):
     expert = make_expert(make, "e", categories=[returns])
     asker = make.user("customer", name="提问的王女士")
     first = ask(make, returns, title="第一个问题", author=asker, wants_expert=True)
@@ -257,7 +290,7 @@ def test_queues_show_category_asker_time_left_sorted_and_history_newest_first(
     page = client.get("/experts/queues?sort=time_left").get_data(as_text=True)
     rows = _rows(page)
     assert "第一个问题" in rows[0] and "提问的王女士" in rows[0] and "退货与退款" in rows[0]
-    history = page[page.index("Recent routing events"):]
+    history = page[page.index("Recent routing events") :]
     # Newest first, by topic title, with the event kind in words.
     assert history.index("第二个问题") < history.index("第一个问题")
     assert ">Assigned</span>" in history
@@ -269,8 +302,10 @@ def test_expertise_categories_are_checkboxes(client, make, returns):
     client.login(expert)
     page = client.get("/experts/profile").get_data(as_text=True)
     assert f'type="checkbox" value="{returns.id}"' in page and "<select multiple" not in page
-    client.post("/experts/profile", {"categories": [str(returns.id), str(returns.parent_id)],
-                                     "max_open": "3"})
+    client.post(
+        "/experts/profile",
+        {"categories": [str(returns.id), str(returns.parent_id)], "max_open": "3"},
+    )
     assert {c.slug for c in profile_for(expert).categories} == {"returns", "shop"}
     page = client.get("/experts/profile").get_data(as_text=True)
     assert re.search(rf'checked[^>]*value="{returns.id}"|value="{returns.id}"[^>]*checked', page)
@@ -279,9 +314,16 @@ def test_expertise_categories_are_checkboxes(client, make, returns):
 def test_expert_edits_own_profile_and_admin_edits_any(client, make, returns):
     expert = make.user("expert")
     client.login(expert)
-    response = client.post("/experts/profile", {"categories": [str(returns.id)],
-                                                "tags": "退货, 运费", "keywords": "青禾笔记",
-                                                "max_open": "3", "on_duty": "y"})
+    response = client.post(
+        "/experts/profile",
+        {
+            "categories": [str(returns.id)],
+            "tags": "退货, 运费",
+            "keywords": "青禾笔记",
+            "max_open": "3",
+            "on_duty": "y",
+        },
+    )
     assert response.status_code == 302
     profile = profile_for(expert)
     assert [c.slug for c in profile.categories] == ["returns"] and profile.max_open == 3

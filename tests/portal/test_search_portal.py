@@ -8,9 +8,28 @@ from portal.indexing.backend import get_backend
 from portal.indexing.outbox import drain, enqueue, pending_count
 from portal.models import Article, ArticleView, IndexTask, SearchClick, SearchLog
 
-HOSTILE = ['"', '((', 'title:', 'AND', 'OR NOT', '*?~^', '\\', '\x00', 'a' * 5000, '🙂🙃',
-           "' OR 1=1 --", "<script>alert(1)</script>", '"unclosed 退货', 'NOT 退货', '的 了 吗',
-           '！！！', 'category:shop lang:en', '%', '%%%', '{{7*7}}']
+HOSTILE = [
+    '"',
+    "((",
+    "title:",
+    "AND",
+    "OR NOT",
+    "*?~^",
+    "\\",
+    "\x00",
+    "a" * 5000,
+    "🙂🙃",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    '"unclosed 退货',
+    "NOT 退货",
+    "的 了 吗",
+    "！！！",
+    "category:shop lang:en",
+    "%",
+    "%%%",
+    "{{7*7}}",
+]
 
 
 @pytest.fixture
@@ -18,14 +37,34 @@ def articles(make):
     shop = make.category("shop", "购物帮助")
     returns = make.category("returns", "退货与退款", parent=shop)
     software = make.category("software", "青禾笔记")
-    make.article("七天无理由退货政策", slug="return-policy", category=returns, tags=["退货"],
-                 body="签收次日起七天内可申请退货，退款原路返回。")
-    make.article("退款多久到账", slug="refund-time", category=returns, tags=["退款"],
-                 body="仓库验收后一到三个工作日退款。")
-    make.article("客戶服務時間", slug="service-hours", category=shop, language="zh-TW",
-                 body="客戶服務每日 9:00–21:00。")
-    make.article("Installing Qinghe Notes on Linux", slug="install-linux", category=software,
-                 language="en", body="Run the installer. Refunds are not available for trials.")
+    make.article(
+        "七天无理由退货政策",
+        slug="return-policy",
+        category=returns,
+        tags=["退货"],
+        body="签收次日起七天内可申请退货，退款原路返回。",
+    )
+    make.article(
+        "退款多久到账",
+        slug="refund-time",
+        category=returns,
+        tags=["退款"],
+        body="仓库验收后一到三个工作日退款。",
+    )
+    make.article(
+        "客戶服務時間",
+        slug="service-hours",
+        category=shop,
+        language="zh-TW",
+        body="客戶服務每日 9:00–21:00。",
+    )
+    make.article(
+        "Installing Qinghe Notes on Linux",
+        slug="install-linux",
+        category=software,
+        language="en",
+        body="Run the installer. Refunds are not available for trials.",
+    )
 
 
 def test_search_page_highlights_and_logs(client, articles):
@@ -60,8 +99,9 @@ def test_api_contract(client, articles):
     assert log.source == "api" and log.filters == {"type": "article", "category": "shop"}
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=abc", "page=501", "type=blog", "lang=fr",
-                                   "category=nope", "q=&"])
+@pytest.mark.parametrize(
+    "query", ["page=0", "page=abc", "page=501", "type=blog", "lang=fr", "category=nope", "q=&"]
+)
 def test_api_bad_parameters_get_json_400(client, articles, query):
     url = "/api/v1/search?q=" if query == "q=&" else f"/api/v1/search?q=退货&{query}"
     response = client.get(url)

@@ -34,7 +34,9 @@ def _group_id(member: str) -> int:
 
 
 def _slugs(client, q: str) -> list[str]:
-    return [hit["slug"] for hit in client.get("/api/v1/search", query_string={"q": q}).json["results"]]
+    return [
+        hit["slug"] for hit in client.get("/api/v1/search", query_string={"q": q}).json["results"]
+    ]
 
 
 def test_migration_seeds_default_groups_and_product_terms(app):
@@ -60,18 +62,23 @@ def test_new_group_applies_to_search_at_once_and_deleting_it_undoes_it(client, e
 
 def test_editing_a_group_replaces_its_members(client, editor):
     group_id = _group_id("抬头")
-    assert client.post(f"{URL}/groups/{group_id}", {"terms": "抬头、名头、title"}).status_code == 302
+    assert (
+        client.post(f"{URL}/groups/{group_id}", {"terms": "抬头、名头、title"}).status_code == 302
+    )
     assert db.session.get(SynonymGroup, group_id).terms == "抬头, 名头, title"
     client.get("/search?q=抬头")
     assert set(synonyms.expansions("抬头")) == {"名头", "titl"}
 
 
-@pytest.mark.parametrize("terms, message", [
-    ("碎了, 屏幕破损了", "“屏幕破损了” is not one word for search"),
-    ("碎了, 发票", "“发票” is already in the group “发票, 开票"),
-    ("碎了, 開票", "“開票” is already in the group"),  # the same word in traditional script
-    ("碎了", "at least two different words"),
-])
+@pytest.mark.parametrize(
+    "terms, message",
+    [
+        ("碎了, 屏幕破损了", "“屏幕破损了” is not one word for search"),
+        ("碎了, 发票", "“发票” is already in the group “发票, 开票"),
+        ("碎了, 開票", "“開票” is already in the group"),  # the same word in traditional script
+        ("碎了", "at least two different words"),
+    ],
+)
 def test_bad_groups_are_refused_with_the_reason_and_the_text_kept(client, editor, terms, message):
     client.post("/lang/en")
     before = db.session.scalar(select(Setting.value).where(Setting.name == loader.VERSION_SETTING))
@@ -85,7 +92,10 @@ def test_bad_groups_are_refused_with_the_reason_and_the_text_kept(client, editor
 
 def test_a_group_may_keep_its_own_words_when_edited(client, editor):
     group_id = _group_id("换货")
-    assert client.post(f"{URL}/groups/{group_id}", {"terms": "换货, exchange, 调换"}).status_code == 302
+    assert (
+        client.post(f"{URL}/groups/{group_id}", {"terms": "换货, exchange, 调换"}).status_code
+        == 302
+    )
 
 
 def test_customer_is_forbidden(client, make):
@@ -116,10 +126,15 @@ def test_product_term_reindexes_content_and_removing_it_restores(client, editor,
     assert _slugs(client, "青禾同步器") == ["syncer"]
 
 
-@pytest.mark.parametrize("word, message", [
-    ("青", "2 to 40 characters"), ("青禾 同步", "cannot contain spaces"),
-    ("青禾笔记", "already a product term"), ("青禾筆記", "already a product term"),
-])
+@pytest.mark.parametrize(
+    "word, message",
+    [
+        ("青", "2 to 40 characters"),
+        ("青禾 同步", "cannot contain spaces"),
+        ("青禾笔记", "already a product term"),
+        ("青禾筆記", "already a product term"),
+    ],
+)
 def test_bad_product_terms_are_refused(client, editor, word, message):
     client.post("/lang/en")
     response = client.post(f"{URL}/words", {"word": word})

@@ -23,8 +23,7 @@ def _host(tmp_path, name, redis_url):
     data_dir = tmp_path / name
     data_dir.mkdir()
     # On disk whatever the suite's engine: these apps test the cache, not search.
-    return create_app(_app_config(data_dir) | {"REDIS_URL": redis_url,
-                                               "SEARCH_BACKEND": "whoosh"})
+    return create_app(_app_config(data_dir) | {"REDIS_URL": redis_url, "SEARCH_BACKEND": "whoosh"})
 
 
 @pytest.mark.skipif(not _redis_answers(), reason="no Redis server on 127.0.0.1:6379")

@@ -14,15 +14,17 @@ def _sources() -> dict[str, str]:
     return {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8") for path in files}
 
 
-@pytest.mark.parametrize(("pattern", "home"), [
-    (r"^MAX_PAGE\s*=", {"search/paging.py"}),
-    (r"^MAX_QUERY_CHARS\s*=", {"search/query.py"}),
-    (r"\\u9fff|\\u4e00|0x9FFF|0x4E00", {"search/han.py"}),
-    (r"\.replace\(tzinfo=None\)", {"search/timestamps.py"}),
-])
+@pytest.mark.parametrize(
+    ("pattern", "home"),
+    [
+        (r"^MAX_PAGE\s*=", {"search/paging.py"}),
+        (r"^MAX_QUERY_CHARS\s*=", {"search/query.py"}),
+        (r"\\u9fff|\\u4e00|0x9FFF|0x4E00", {"search/han.py"}),
+        (r"\.replace\(tzinfo=None\)", {"search/timestamps.py"}),
+    ],
+)
 def test_each_fact_has_one_home(pattern, home):
-    found = {name for name, text in _sources().items()
-             if re.search(pattern, text, re.M | re.I)}
+    found = {name for name, text in _sources().items() if re.search(pattern, text, re.M | re.I)}
     assert found <= home and found
 
 

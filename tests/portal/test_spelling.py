@@ -19,15 +19,29 @@ BOT = {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"}
 def corpus(app, make):
     app.config["SPELLING_REFRESH_SECONDS"] = 0  # every search sees the latest log
     shop = make.category("shop", "购物帮助")
-    make.article("七天无理由退货政策", slug="return-policy", category=shop, tags=["退货"],
-                 body="签收次日起七天内可申请退货。")
+    make.article(
+        "七天无理由退货政策",
+        slug="return-policy",
+        category=shop,
+        tags=["退货"],
+        body="签收次日起七天内可申请退货。",
+    )
     make.article("退货运费谁承担", slug="return-shipping", category=shop, body="运费说明。")
     make.article("退货地址查询", slug="return-address", category=shop, body="寄回地址。")
     make.article("如何开具发票", slug="invoice", category=shop, tags=["发票"], body="开票流程。")
-    make.article("Installing Qinghe Notes on Linux", slug="install-linux", language="en",
-                 body="Run the installer.")
-    make.article("Refund policy for online orders", slug="refund-policy", language="en",
-                 tags=["refund"], body="Refunds take three days.")
+    make.article(
+        "Installing Qinghe Notes on Linux",
+        slug="install-linux",
+        language="en",
+        body="Run the installer.",
+    )
+    make.article(
+        "Refund policy for online orders",
+        slug="refund-policy",
+        language="en",
+        tags=["refund"],
+        body="Refunds take three days.",
+    )
     make.article("配件说明", slug="accessories", category=shop, body="耳机需要单独购买。")
 
 
@@ -35,12 +49,18 @@ def suggestion(client, q, **args):
     return client.get("/api/v1/search", query_string={"q": q, **args}).json["did_you_mean"]
 
 
-@pytest.mark.parametrize("typed, wanted", [
-    ("腿货", "退货"), ("发漂", "发票"),  # homophone typos
-    ("腿貨", "退货"),  # traditional input is folded first
-    ("tuihuo", "退货"), ("fa piao", "发票"),  # pinyin typed in letters
-    ("refnud", "refund"), ("linx", "linux"),  # English typos
-])
+@pytest.mark.parametrize(
+    "typed, wanted",
+    [
+        ("腿货", "退货"),
+        ("发漂", "发票"),  # homophone typos
+        ("腿貨", "退货"),  # traditional input is folded first
+        ("tuihuo", "退货"),
+        ("fa piao", "发票"),  # pinyin typed in letters
+        ("refnud", "refund"),
+        ("linx", "linux"),  # English typos
+    ],
+)
 def test_api_suggests_a_better_query(client, corpus, typed, wanted):
     assert client.get("/api/v1/search", query_string={"q": typed}).json["total"] <= 2
     assert suggestion(client, typed) == wanted
@@ -55,8 +75,7 @@ def test_no_suggestion_when_results_are_fine_or_the_query_is_right(client, corpu
 
 def test_results_page_links_the_suggestion_and_keeps_filters(client, corpus):
     """With the correction not applied (nocorrect=1), the page offers it as a link."""
-    page = client.get("/search?q=腿货&type=article&lang=zh-CN&nocorrect=1").get_data(
-        as_text=True)
+    page = client.get("/search?q=腿货&type=article&lang=zh-CN&nocorrect=1").get_data(as_text=True)
     assert 'class="did-you-mean"' in page
     link = page.split('class="did-you-mean"')[1].split("</p>")[0]
     assert ">退货</a>" in link and "type=article" in link and "lang=zh-CN" in link
@@ -76,8 +95,9 @@ def test_a_search_that_finds_nothing_shows_its_correction_at_once(client, corpus
     assert "Showing results for 退货" in page and "/a/return-policy" in page
     back = page.split("Showing results for")[1].split("</p>")[0]
     assert "q=tuihuo" in back and "nocorrect=1" in back and "type=article" in back
-    logged = db.session.execute(select(SearchLog.query_raw, SearchLog.result_count,
-                                       SearchLog.source).order_by(SearchLog.id)).all()
+    logged = db.session.execute(
+        select(SearchLog.query_raw, SearchLog.result_count, SearchLog.source).order_by(SearchLog.id)
+    ).all()
     assert ("tuihuo", 0, "page") in logged
     assert [(q, source) for q, count, source in logged if count] == [("退货", "corrected")]
     plain = client.get("/search?q=tuihuo&nocorrect=1").get_data(as_text=True)
@@ -128,14 +148,22 @@ def test_a_suggestion_that_no_longer_finds_more_is_not_offered(client, corpus):
     assert suggestion(client, "尔机") == "耳机"
     article = db.session.scalar(select(Article).where(Article.slug == "accessories"))
     # The editor archives the only article about it: the old query now finds nothing.
-    save_article(article, ArticleData(title=article.title, slug=article.slug,
-                                      body_md=article.body_md, category_id=None,
-                                      status="archived"), None, "archived")
+    save_article(
+        article,
+        ArticleData(
+            title=article.title,
+            slug=article.slug,
+            body_md=article.body_md,
+            category_id=None,
+            status="archived",
+        ),
+        None,
+        "archived",
+    )
     assert suggestion(client, "尔机") is None
 
 
-def test_the_lookup_is_built_once_and_refreshed_in_the_background(app, client, corpus,
-                                                                   monkeypatch):
+def test_the_lookup_is_built_once_and_refreshed_in_the_background(app, client, corpus, monkeypatch):
     app.config["SPELLING_REFRESH_SECONDS"] = 300
     first = spelling_index()
     assert spelling_index() is first
@@ -149,8 +177,10 @@ def test_the_lookup_is_built_once_and_refreshed_in_the_background(app, client, c
 
 
 def test_index_is_a_plain_function_of_queries_and_documents():
-    index = build_spelling_index([("退货", 9), ("发票抬头", 4), ("tuihuo", 1)],
-                                 [["七天无理由退货政策", "退货"], ["退货政策"], ["如何开具发票"]])
+    index = build_spelling_index(
+        [("退货", 9), ("发票抬头", 4), ("tuihuo", 1)],
+        [["七天无理由退货政策", "退货"], ["退货政策"], ["如何开具发票"]],
+    )
     assert index.candidates("tui huo 政策") == ["退货 政策"]
     assert index.candidates("退货发漂") == ["退货发票"]
     assert index.candidates("发票台头")[0] == "发票抬头"  # a past query outranks a rewrite

@@ -1,7 +1,6 @@
 """One article in three languages: translation groups, outdated marks, the reader's
 language first, the editor's "translate to" flow and the localisation dashboard."""
 
-
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -14,11 +13,18 @@ def _article(slug):
 
 
 def _form(article, **overrides):
-    data = {"title": article.title, "slug": article.slug, "summary": article.summary,
-            "category_id": str(article.category_id or ""), "language": article.language,
-            "status": article.status, "tags": ", ".join(article.tag_names),
-            "body_md": article.body_md, "note": "",
-            "base_revision": str(len(article.revisions))}
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "summary": article.summary,
+        "category_id": str(article.category_id or ""),
+        "language": article.language,
+        "status": article.status,
+        "tags": ", ".join(article.tag_names),
+        "body_md": article.body_md,
+        "note": "",
+        "base_revision": str(len(article.revisions)),
+    }
     data.update(overrides)
     return data
 
@@ -29,9 +35,18 @@ def _translate(client, original, language, **overrides):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert f'name="translation_of" type="hidden" value="{original.id}"' in html
-    form = {"title": original.title, "slug": f"{original.slug}-{language.lower()}",
-            "summary": "", "category_id": "", "language": language, "status": "published",
-            "tags": "", "body_md": original.body_md, "note": "", "translation_of": str(original.id)}
+    form = {
+        "title": original.title,
+        "slug": f"{original.slug}-{language.lower()}",
+        "summary": "",
+        "category_id": "",
+        "language": language,
+        "status": "published",
+        "tags": "",
+        "body_md": original.body_md,
+        "note": "",
+        "translation_of": str(original.id),
+    }
     form.update(overrides)
     return client.post("/editor/articles/new", form)
 
@@ -58,23 +73,35 @@ def test_translate_flow_outdated_mark_and_dashboard(client, make):
     original = make.article(title="退款到账时间", body="退款三天到账。", slug="refund")
     client.login(make.user("editor"))
     client.post("/lang/en", data={"next": "/"})
-    assert _translate(client, original, "en", title="Refund times",
-                      body_md="Refunds take three days.").status_code == 302
+    assert (
+        _translate(
+            client, original, "en", title="Refund times", body_md="Refunds take three days."
+        ).status_code
+        == 302
+    )
     english = _article("refund-en")
     assert (english.translation_of_id, english.source_revision) == (original.id, 1)
     edit_page = client.get(f"/editor/articles/{original.id}/edit").get_data(as_text=True)
     assert "Translate to 繁體中文" in edit_page and "Translate to English" not in edit_page
 
-    assert client.post(f"/editor/articles/{original.id}/edit",
-                       _form(original, body_md="退款五天到账。")).status_code == 302
+    assert (
+        client.post(
+            f"/editor/articles/{original.id}/edit", _form(original, body_md="退款五天到账。")
+        ).status_code
+        == 302
+    )
     assert "may be out of date" in client.get("/a/refund-en").get_data(as_text=True)
     dashboard = client.get("/editor/localization?language=en").get_data(as_text=True)
     assert "Refund times" in dashboard.split("Not yet translated")[0]
 
     db.session.expire_all()
     english = _article("refund-en")
-    assert client.post(f"/editor/articles/{english.id}/edit",
-                       _form(english, body_md="Refunds take five days.")).status_code == 302
+    assert (
+        client.post(
+            f"/editor/articles/{english.id}/edit", _form(english, body_md="Refunds take five days.")
+        ).status_code
+        == 302
+    )
     assert "may be out of date" not in client.get("/a/refund-en").get_data(as_text=True)
     dashboard = client.get("/editor/localization?language=en").get_data(as_text=True)
     assert "Every translation is up to date." in dashboard
@@ -135,12 +162,17 @@ def test_reader_sees_one_article_per_group_in_their_language(client, make):
 def test_import_links_translations_and_reports_a_bad_link_by_file(app, tmp_path):
     source = tmp_path / "articles"
     source.mkdir()
-    (source / "a.md").write_text("---\nslug: a\ntitle: 原文\nlanguage: zh-CN\n---\n正文\n",
-                                 encoding="utf-8")
-    (source / "a-en.md").write_text("---\nslug: a-en\ntitle: Original\nlanguage: en\n"
-                                    "translation_of: a\n---\nBody\n", encoding="utf-8")
-    (source / "b-en.md").write_text("---\nslug: b-en\ntitle: Lost\nlanguage: en\n"
-                                    "translation_of: missing\n---\nBody\n", encoding="utf-8")
+    (source / "a.md").write_text(
+        "---\nslug: a\ntitle: 原文\nlanguage: zh-CN\n---\n正文\n", encoding="utf-8"
+    )
+    (source / "a-en.md").write_text(
+        "---\nslug: a-en\ntitle: Original\nlanguage: en\ntranslation_of: a\n---\nBody\n",
+        encoding="utf-8",
+    )
+    (source / "b-en.md").write_text(
+        "---\nslug: b-en\ntitle: Lost\nlanguage: en\ntranslation_of: missing\n---\nBody\n",
+        encoding="utf-8",
+    )
     result = app.test_cli_runner().invoke(args=["kb", "import", str(source)])
     assert "b-en.md: translation_of names no other article: 'missing'" in result.output
     assert _article("a-en").translation_of.slug == "a"
@@ -174,9 +206,11 @@ def test_search_shows_one_translation_per_article_in_the_readers_language(client
 def test_english_autocomplete_finds_the_shipped_english_articles(app, client):
     """refu / install / password suggested nothing while every such article was Chinese."""
     app.test_cli_runner().invoke(args=["kb", "import", str(ROOT / "kb_articles")])
-    expected = {"refu": "How long does a refund take?",
-                "install": "Installing Qinghe Notes on Windows",
-                "password": "Resetting a forgotten password"}
+    expected = {
+        "refu": "How long does a refund take?",
+        "install": "Installing Qinghe Notes on Windows",
+        "password": "Resetting a forgotten password",
+    }
     for typed, title in expected.items():
         found = client.get(f"/search/autocomplete?q={typed}").json["suggestions"]
         assert title in [s["text"] for s in found], (typed, found)

@@ -34,18 +34,32 @@ def _handle_routes(world, search_id: int, token: str) -> dict[str, tuple]:
     """Every route that names someone's search or ask session: (method, url, form)."""
     key = f"article:{world.article.id}"
     return {
-        "/search/click/<int:search_id>": ("GET", f"/search/click/{search_id}?key={key}&rank=1",
-                                           None),
+        "/search/click/<int:search_id>": (
+            "GET",
+            f"/search/click/{search_id}?key={key}&rank=1",
+            None,
+        ),
         "/a/<slug>": ("GET", f"/a/{world.article.slug}?sid={search_id}", None),
-        "/a/<slug>/feedback": ("POST", f"/a/{world.article.slug}/feedback",
-                               {"helpful": "no", "sid": str(search_id)}),
+        "/a/<slug>/feedback": (
+            "POST",
+            f"/a/{world.article.slug}/feedback",
+            {"helpful": "no", "sid": str(search_id)},
+        ),
         "/forum/ask/": ("GET", f"/forum/ask/?token={token}&title=改写别人的标题", None),
-        "/forum/ask/suggest": ("GET", f"/forum/ask/suggest?token={token}&q=改写别人的标题",
-                               None),
+        "/forum/ask/suggest": ("GET", f"/forum/ask/suggest?token={token}&q=改写别人的标题", None),
         "/forum/ask/open/<token>": ("GET", f"/forum/ask/open/{token}?key={key}", None),
-        "/forum/ask/#post": ("POST", "/forum/ask/", {
-            "token": token, "title": "别人的会话", "kind": "discussion", "category_id": "",
-            "tags": "", "body_md": "正文"}),
+        "/forum/ask/#post": (
+            "POST",
+            "/forum/ask/",
+            {
+                "token": token,
+                "title": "别人的会话",
+                "kind": "discussion",
+                "category_id": "",
+                "tags": "",
+                "body_md": "正文",
+            },
+        ),
     }
 
 
@@ -53,20 +67,28 @@ def _records_of(search_id: int, token: str) -> tuple:
     db.session.expire_all()
     ask = db.session.scalar(select(AskSession).where(AskSession.token == token))
     return (
-        db.session.scalar(select(func.count()).select_from(SearchClick)
-                          .where(SearchClick.search_id == search_id)),
-        db.session.scalar(select(func.count()).select_from(ArticleView)
-                          .where(ArticleView.search_id == search_id)),
-        db.session.scalar(select(func.count()).select_from(ArticleFeedback)
-                          .where(ArticleFeedback.search_id == search_id)),
+        db.session.scalar(
+            select(func.count()).select_from(SearchClick).where(SearchClick.search_id == search_id)
+        ),
+        db.session.scalar(
+            select(func.count()).select_from(ArticleView).where(ArticleView.search_id == search_id)
+        ),
+        db.session.scalar(
+            select(func.count())
+            .select_from(ArticleFeedback)
+            .where(ArticleFeedback.search_id == search_id)
+        ),
         (ask.last_title, ask.suggestions_shown, ask.opened_key, ask.topic_id, ask.user_id),
     )
 
 
 def test_every_route_naming_a_record_is_in_the_probe_list(app, world):
     """A route added later that takes a search id or a token must be probed below too."""
-    named = {rule.rule for rule in app.url_map.iter_rules()
-             if {"search_id", "token"} & set(rule.arguments)}
+    named = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if {"search_id", "token"} & set(rule.arguments)
+    }
     listed = {rule.partition("#")[0] for rule in _handle_routes(world, 1, "t")}
     # Password-reset and sign-up tokens are no analytics records (accounts have their own
     # probes).
@@ -101,16 +123,21 @@ def test_the_visitor_who_searched_still_has_clicks_and_sessions_recorded(app, cl
 
 def _counters() -> dict:
     db.session.expire_all()
-    return {**{("article", a.id): a.view_count for a in db.session.scalars(select(Article))},
-            **{("topic", t.id): t.view_count for t in db.session.scalars(select(Topic))}}
+    return {
+        **{("article", a.id): a.view_count for a in db.session.scalars(select(Article))},
+        **{("topic", t.id): t.view_count for t in db.session.scalars(select(Topic))},
+    }
 
 
 @pytest.mark.slow
 def test_no_get_route_counts_one_visitors_reloads_twice(app, client, world):
     """Every GET rule of the URL map, five times, each time without cookies (a new anonymous
     id) and then five times as a logged-in user: each counter moves by one at most."""
-    rules = sorted(rule.rule for rule in app.url_map.iter_rules()
-                   if "GET" in rule.methods and not rule.rule.startswith("/static"))
+    rules = sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.rule.startswith("/static")
+    )
     ids = world.ids()
     for who in (None, world.owner):
         visitor = type(client)(app)
@@ -127,8 +154,11 @@ def test_no_get_route_counts_one_visitors_reloads_twice(app, client, world):
                     visitor = type(client)(app)  # no cookie kept: a fresh anonymous id
                 assert visitor.get(url).status_code < 500, url
         after = _counters()
-        raised = {key: after[key] - before.get(key, 0) for key in after
-                  if after[key] - before.get(key, 0) > 1}
+        raised = {
+            key: after[key] - before.get(key, 0)
+            for key in after
+            if after[key] - before.get(key, 0) > 1
+        }
         assert not raised, (who, raised)
 
 
@@ -149,12 +179,16 @@ def test_a_fresh_cookie_for_each_vote_still_counts_once(app, make, client):
 
 def test_feedback_is_rate_limited_per_address(app, make, client):
     make.article(slug="limited")
-    statuses = [type(client)(app).post("/a/limited/feedback", {"helpful": "no",
-                                                               "comment": "x" * 900}).status_code
-                for _ in range(8)]
+    statuses = [
+        type(client)(app)
+        .post("/a/limited/feedback", {"helpful": "no", "comment": "x" * 900})
+        .status_code
+        for _ in range(8)
+    ]
     assert statuses[:5] == [303] * 5 and statuses[5:] == [429] * 3
-    response = type(client)(app).post("/a/limited/feedback", {"helpful": "no"},
-                                      environ_base=ELSEWHERE)
+    response = type(client)(app).post(
+        "/a/limited/feedback", {"helpful": "no"}, environ_base=ELSEWHERE
+    )
     assert response.status_code == 303
 
 

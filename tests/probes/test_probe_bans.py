@@ -68,7 +68,8 @@ def test_the_refusal_says_why(app, client, world):
     response = client.post(f"/a/{world.article.slug}/feedback", {"helpful": "yes"})
     assert response.status_code == 403
     assert "customer service" in response.get_data(as_text=True) or "客服" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     json = client.post_json(f"/forum/p/{world.reply.id}/vote", {})
     assert json.status_code == 403
 

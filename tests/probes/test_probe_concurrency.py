@@ -37,9 +37,14 @@ def _run_threads(targets) -> list[BaseException]:
 def test_votes_and_searches_at_once_never_fail(tmp_path, migrated_database, backend):
     with own_app(tmp_path, migrated_database, SEARCH_BACKEND=backend) as app:
         make = Factories()
-        slugs = [make.article(f"退货运费说明 {n}", slug=f"storm-{n}",
-                              body="退货运费由卖家承担，退款三个工作日到账。").slug
-                 for n in range(VOTERS)]
+        slugs = [
+            make.article(
+                f"退货运费说明 {n}",
+                slug=f"storm-{n}",
+                body="退货运费由卖家承担，退款三个工作日到账。",
+            ).slug
+            for n in range(VOTERS)
+        ]
         statuses: list[tuple[str, int]] = []
         lock = threading.Lock()
 
@@ -54,22 +59,34 @@ def test_votes_and_searches_at_once_never_fail(tmp_path, migrated_database, back
                     http = app.test_client()
                     address = {"REMOTE_ADDR": f"10.{number}.{vote}.1"}
                     slug = slugs[(number + vote) % len(slugs)]
-                    note("vote", http.post(f"/a/{slug}/feedback",
-                                           data={"helpful": "yes" if vote % 2 else "no"},
-                                           environ_base=address))
+                    note(
+                        "vote",
+                        http.post(
+                            f"/a/{slug}/feedback",
+                            data={"helpful": "yes" if vote % 2 else "no"},
+                            environ_base=address,
+                        ),
+                    )
+
             return run
 
         def searcher(number):
             def run():
                 http = app.test_client()
                 for n in range(SEARCHES_EACH):
-                    note("search", http.get("/search", query_string={
-                        "q": QUERIES[(number + n) % len(QUERIES)]}))
+                    note(
+                        "search",
+                        http.get(
+                            "/search", query_string={"q": QUERIES[(number + n) % len(QUERIES)]}
+                        ),
+                    )
+
             return run
 
         app.config["WTF_CSRF_ENABLED"] = False  # the threads post like scripts: no pages
-        errors = _run_threads([voter(n) for n in range(VOTERS)]
-                              + [searcher(n) for n in range(SEARCHERS)])
+        errors = _run_threads(
+            [voter(n) for n in range(VOTERS)] + [searcher(n) for n in range(SEARCHERS)]
+        )
         assert not errors
         failed = [s for s in statuses if s[1] >= 500]
         assert not failed, failed

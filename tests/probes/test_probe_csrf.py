@@ -52,8 +52,9 @@ def test_every_write_route_refuses_missing_or_wrong_csrf_token(app, client, worl
             status = client.post(url, data, csrf=False, **kwargs).status_code
             client._fresh_g()
             headers = {"X-CSRFToken": token} if token else {}
-            json_status = client.http.post(url, json={} if probe.multipart else data,
-                                           headers=headers).status_code
+            json_status = client.http.post(
+                url, json={} if probe.multipart else data, headers=headers
+            ).status_code
             if (status, json_status) != (400, 400):
                 failures.append((rule, token, status, json_status))
         if snapshot() != before:
@@ -70,28 +71,38 @@ def test_csrf_error_page_says_what_happened(client, world):
     client.login(world.owner)
     page = client.post(f"/forum/t/{world.topic.id}/reply", {"body_md": "x"}, csrf=False)
     assert page.status_code == 400
-    assert "csrf" in page.get_data(as_text=True).lower() or \
-        "expired" in page.get_data(as_text=True).lower()
+    assert (
+        "csrf" in page.get_data(as_text=True).lower()
+        or "expired" in page.get_data(as_text=True).lower()
+    )
 
 
-OFF_SITE = ["https://evil.example/x", "//evil.example", "/\\evil.example", "\\\\evil.example",
-            "javascript:alert(1)"]
+OFF_SITE = [
+    "https://evil.example/x",
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "javascript:alert(1)",
+]
 
 
 @pytest.mark.parametrize("back", OFF_SITE)
 def test_reassign_back_link_never_leaves_the_site(client, world, back):
     """Hole found by the probes: reassign redirected to any "back" value (open redirect)."""
     client.login(world.editor)
-    response = client.post(f"/experts/topics/{world.topic.id}/reassign",
-                           {"expert_id": str(world.other_expert.id), "back": back})
+    response = client.post(
+        f"/experts/topics/{world.topic.id}/reassign",
+        {"expert_id": str(world.other_expert.id), "back": back},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/experts/queues"
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_login_next_never_leaves_the_site(client, world, target):
-    response = client.post("/login", {"email": world.owner.email, "password": "password123",
-                                      "next": target})
+    response = client.post(
+        "/login", {"email": world.owner.email, "password": "password123", "next": target}
+    )
     location = response.headers["Location"]
     assert response.status_code == 302
     assert location.startswith("/") and not location.startswith(("//", "/\\"))

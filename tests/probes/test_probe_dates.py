@@ -10,9 +10,24 @@ from portal.inputs import FIRST_DAY, LAST_DAY, parse_day
 from tests.probe_helpers import WRITE_ROUTES, build_world, fill
 from tests.probes.test_probe_integers import _values, get_rules
 
-BAD_DAYS = ["0001-01-01", "9999-12-31", "1999-12-31", "2100-01-01", "2026-02-30", "2026-13-01",
-            "2026-00-10", "2026-1-1", "20261101", "2026-W44-1", "+2026-01-01", "-2026-01-01",
-            "10000-01-01", "2026-11-01T00:00", "２０２６-01-01", "٢٠٢٦-01-01"]
+BAD_DAYS = [
+    "0001-01-01",
+    "9999-12-31",
+    "1999-12-31",
+    "2100-01-01",
+    "2026-02-30",
+    "2026-13-01",
+    "2026-00-10",
+    "2026-1-1",
+    "20261101",
+    "2026-W44-1",
+    "+2026-01-01",
+    "-2026-01-01",
+    "10000-01-01",
+    "2026-11-01T00:00",
+    "２０２６-01-01",
+    "٢٠٢٦-01-01",
+]
 GOOD = "2026-10-01"
 DATE_INPUT = re.compile(r'<input[^>]*name="start"')
 
@@ -46,18 +61,26 @@ def test_bad_dates_in_every_get_route(app, client, world):
         url = fill(rule, values | ({"slug": world.category.slug} if "/c/" in rule else {}))
         page = client.get(url)
         reads_dates = page.status_code == 200 and bool(
-            DATE_INPUT.search(page.get_data(as_text=True)))
+            DATE_INPUT.search(page.get_data(as_text=True))
+        )
         date_pages += [rule] if reads_dates else []
         for bad in BAD_DAYS:
             for args in ({"start": bad}, {"start": GOOD, "end": bad}, {"start": bad, "end": bad}):
                 response = client.get(url, query_string=args)
                 if response.status_code >= 500:
                     failures.append((rule, args, response.status_code))
-                elif reads_dates and (response.status_code != 400
-                                      or not _range_message(response.get_data(as_text=True))):
+                elif reads_dates and (
+                    response.status_code != 400
+                    or not _range_message(response.get_data(as_text=True))
+                ):
                     failures.append((rule, args, response.status_code, "no range message"))
-    assert set(date_pages) >= {"/admin/audit", "/insights/", "/insights/gaps",
-                               "/insights/articles", "/insights/articles/<int:article_id>"}
+    assert set(date_pages) >= {
+        "/admin/audit",
+        "/insights/",
+        "/insights/gaps",
+        "/insights/articles",
+        "/insights/articles/<int:article_id>",
+    }
     assert not failures, failures
 
 
@@ -69,7 +92,6 @@ def test_bad_dates_in_the_write_forms_with_a_range(app, client, world):
         for bad in BAD_DAYS:
             form = dict(WRITE_ROUTES[rule].form(world), start=bad, end=GOOD)
             response = client.post(fill(rule, world.ids()), form)
-            if response.status_code != 400 or not _range_message(
-                    response.get_data(as_text=True)):
+            if response.status_code != 400 or not _range_message(response.get_data(as_text=True)):
                 failures.append((rule, bad, response.status_code))
     assert not failures, failures

@@ -9,9 +9,39 @@ from hypothesis import strategies as st
 from tests.factories import Factories
 from tests.probe_helpers import own_app
 
-OPERATORS = ["AND", "OR", "NOT", "NEAR", "*", "?", "~", "^", "title:", "body:", "(", ")",
-             "[", "]", "{", "}", '"', "'", "-", "+", ":", "\\", "%", "_", "退货", "运费",
-             "shipping", "\x00", "\t", "\u200b", "😀"]
+OPERATORS = [
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR",
+    "*",
+    "?",
+    "~",
+    "^",
+    "title:",
+    "body:",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    '"',
+    "'",
+    "-",
+    "+",
+    ":",
+    "\\",
+    "%",
+    "_",
+    "退货",
+    "运费",
+    "shipping",
+    "\x00",
+    "\t",
+    "\u200b",
+    "😀",
+]
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
 QUERY = st.one_of(
     TEXT,
@@ -19,18 +49,34 @@ QUERY = st.one_of(
     st.lists(st.sampled_from(OPERATORS), max_size=30).map("".join),
     st.integers(min_value=201, max_value=5000).map(lambda n: "退" * n),
 )
-INTS = st.integers(min_value=-10**12, max_value=10**12).map(str)
-PAGE = st.one_of(INTS, st.sampled_from(["", "0", "1", "2", "100", "101", "1e3", "½", "٣",
-                                         "1.5", " 1", "abc", "-0"]), TEXT)
-CHOICE = st.one_of(st.none(), st.sampled_from(["article", "forum", "zh-CN", "en", "faq",
-                                               "", "ARTICLE", "returns"]), TEXT)
-PARAMS = st.fixed_dictionaries({"q": QUERY}, optional={
-    "page": PAGE, "type": CHOICE, "category": CHOICE, "lang": CHOICE, "sort": CHOICE,
-    "per_page": PAGE})
+INTS = st.integers(min_value=-(10**12), max_value=10**12).map(str)
+PAGE = st.one_of(
+    INTS,
+    st.sampled_from(["", "0", "1", "2", "100", "101", "1e3", "½", "٣", "1.5", " 1", "abc", "-0"]),
+    TEXT,
+)
+CHOICE = st.one_of(
+    st.none(),
+    st.sampled_from(["article", "forum", "zh-CN", "en", "faq", "", "ARTICLE", "returns"]),
+    TEXT,
+)
+PARAMS = st.fixed_dictionaries(
+    {"q": QUERY},
+    optional={
+        "page": PAGE,
+        "type": CHOICE,
+        "category": CHOICE,
+        "lang": CHOICE,
+        "sort": CHOICE,
+        "per_page": PAGE,
+    },
+)
 
-_SETTINGS = dict(deadline=None, derandomize=True,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                        HealthCheck.too_slow])
+_SETTINGS = dict(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _clean(params: dict) -> dict:
@@ -72,8 +118,9 @@ def test_fuzz_search_parameters(tmp_path, migrated_database):
             counts["autocomplete"] += 1
             response = http.get("/search/autocomplete", query_string={"q": q})
             assert response.status_code in (200, 400), q
-            assert response.is_json and ("suggestions" in response.get_json()
-                                         or response.get_json()["error"])
+            assert response.is_json and (
+                "suggestions" in response.get_json() or response.get_json()["error"]
+            )
 
         api()
         page()

@@ -13,12 +13,21 @@ from portal.models import OutboxMail
 from tests.probe_helpers import WRITE_ROUTES, actor_for, build_world, fill, own_app, snapshot
 from tests.probes.test_probe_sqli import _values, get_rules
 
-FOREIGN_HOSTS = ["evil.example", "evil.example:5000", "localhost.evil.example",
-                 "127.0.0.1.evil.example", "evil.example#@localhost"]
+FOREIGN_HOSTS = [
+    "evil.example",
+    "evil.example:5000",
+    "localhost.evil.example",
+    "127.0.0.1.evil.example",
+    "evil.example#@localhost",
+]
 # Every header some proxy or framework reads the "real" host from.
-FORWARDED_HOST_HEADERS = {"X-Forwarded-Host": "evil.example", "X-Host": "evil.example",
-                          "X-Forwarded-Server": "evil.example", "X-Original-Host": "evil.example",
-                          "Forwarded": "host=evil.example;proto=https"}
+FORWARDED_HOST_HEADERS = {
+    "X-Forwarded-Host": "evil.example",
+    "X-Host": "evil.example",
+    "X-Forwarded-Server": "evil.example",
+    "X-Original-Host": "evil.example",
+    "Forwarded": "host=evil.example;proto=https",
+}
 LINK_RE = re.compile(r"https?://[^\s/]+")
 
 
@@ -38,8 +47,7 @@ def test_every_route_refuses_a_foreign_host(app, client, world):
     for method, rule in requests:
         for host in FOREIGN_HOSTS:
             client._fresh_g()
-            response = client.http.open(fill(rule, values), method=method,
-                                        headers={"Host": host})
+            response = client.http.open(fill(rule, values), method=method, headers={"Host": host})
             if response.status_code != 400:
                 failures.append((method, rule, host, response.status_code))
     assert not failures
@@ -65,7 +73,8 @@ def test_forwarded_host_headers_reach_no_mail_row_or_page(tmp_path, migrated_dat
         client = Client(app)
         world = build_world(app, Factories(), client)
         client.http.environ_base.update(
-            {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in FORWARDED_HOST_HEADERS.items()})
+            {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in FORWARDED_HOST_HEADERS.items()}
+        )
         leaks = []
         for rule, probe in sorted(WRITE_ROUTES.items()):
             actor = actor_for(probe, world)
@@ -100,11 +109,15 @@ def test_mailed_links_use_the_base_url_not_the_requests_host(tmp_path, migrated_
         user = Factories().user()
         client = Client(app)
         client._fresh_g()
-        token = client.TOKEN_RE.search(client.http.get(
-            "/forgot", base_url="http://127.0.0.1:5000").get_data(as_text=True)).group(1)
+        token = client.TOKEN_RE.search(
+            client.http.get("/forgot", base_url="http://127.0.0.1:5000").get_data(as_text=True)
+        ).group(1)
         client._fresh_g()
-        response = client.http.post("/forgot", base_url="http://127.0.0.1:5000",
-                                    data={"email": user.email, "csrf_token": token})
+        response = client.http.post(
+            "/forgot",
+            base_url="http://127.0.0.1:5000",
+            data={"email": user.email, "csrf_token": token},
+        )
         assert response.status_code == 200
         mail = db.session.scalars(select(OutboxMail)).one()
         assert re.search(r"^https://help\.example\.com/reset/\S+$", mail.body, re.M)

@@ -25,20 +25,26 @@ def wrong_actors(rule: str, world: World) -> list[tuple[str, object]]:
         return []
     actors = [("anonymous", None)]
     if probe.owner == "other":  # the author of the reply
-        actors += [("asker", world.owner), ("assigned expert", world.expert),
-                   ("editor", world.editor), ("stranger", world.victim)]
+        actors += [
+            ("asker", world.owner),
+            ("assigned expert", world.expert),
+            ("editor", world.editor),
+            ("stranger", world.victim),
+        ]
     elif probe.owner == "owner":  # the asker
         actors += [("replier", world.other), ("stranger", world.victim)]
     elif probe.owner == "expert":  # the assigned expert
-        actors += [("other expert", world.other_expert), ("asker", world.owner),
-                   ("editor", world.editor)]
+        actors += [
+            ("other expert", world.other_expert),
+            ("asker", world.owner),
+            ("editor", world.editor),
+        ]
     elif probe.role == "expert":
         actors += [("customer", world.owner)]
     elif probe.role == "editor":
         actors += [("customer", world.owner), ("expert", world.expert)]
     elif probe.role == "admin":
-        actors += [("customer", world.owner), ("expert", world.expert),
-                   ("editor", world.editor)]
+        actors += [("customer", world.owner), ("expert", world.expert), ("editor", world.editor)]
     return actors
 
 
@@ -78,10 +84,12 @@ def test_every_write_route_refuses_users_who_may_not_write(app, client, world):
 
 def test_the_right_user_gets_through(app, client, world):
     """The probes above mean something: the same forms succeed for the allowed user."""
-    for rule, user in [("/forum/p/<int:post_id>/edit", world.other),
-                       ("/experts/assignments/<int:assignment_id>/decline", world.expert),
-                       ("/forum/p/<int:post_id>/accept", world.owner),
-                       ("/admin/users/<int:user_id>/role", world.admin)]:
+    for rule, user in [
+        ("/forum/p/<int:post_id>/edit", world.other),
+        ("/experts/assignments/<int:assignment_id>/decline", world.expert),
+        ("/forum/p/<int:post_id>/accept", world.owner),
+        ("/admin/users/<int:user_id>/role", world.admin),
+    ]:
         client.login(user)
         before = snapshot()
         response = _post(client, rule, world)
@@ -96,8 +104,9 @@ def test_mark_read_only_touches_my_own_notifications(app, client, world):
     client.login(world.owner)
     assert client.post("/notifications/read").status_code == 302
     db.session.expire_all()
-    unread = db.session.scalars(select(Notification.user_id)
-                                .where(Notification.read_at.is_(None))).all()
+    unread = db.session.scalars(
+        select(Notification.user_id).where(Notification.read_at.is_(None))
+    ).all()
     assert world.owner.id not in unread and world.other.id in unread
 
 
@@ -110,8 +119,7 @@ def test_watch_toggles_only_my_own_watch(app, client, world):
     assert snapshot()["watches"] == before
 
 
-def test_posting_with_another_users_ask_token_does_not_take_over_their_session(
-        app, client, world):
+def test_posting_with_another_users_ask_token_does_not_take_over_their_session(app, client, world):
     """Hole found by the probes: an ask-session token of someone else (a shared link) let a
     second user attach their question to that session, rewriting its outcome."""
     client.login(world.owner)
@@ -121,9 +129,17 @@ def test_posting_with_another_users_ask_token_does_not_take_over_their_session(
     assert session.user_id == world.owner.id
     client.logout()
     client.login(world.victim)
-    response = client.post("/forum/ask/", {"token": session.token, "title": "别人的问题",
-                                           "kind": "discussion", "category_id": "",
-                                           "tags": "", "body_md": "正文"})
+    response = client.post(
+        "/forum/ask/",
+        {
+            "token": session.token,
+            "title": "别人的问题",
+            "kind": "discussion",
+            "category_id": "",
+            "tags": "",
+            "body_md": "正文",
+        },
+    )
     assert response.status_code == 303
     db.session.expire_all()
     mine = db.session.get(AskSession, session.id)

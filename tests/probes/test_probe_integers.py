@@ -10,8 +10,23 @@ from portal.forms import INTEGER_ARGS, KEY_QUERY_ARGS
 from portal.inputs import whole_number
 from tests.probe_helpers import WRITE_ROUTES, build_world, fill
 
-BAD_NUMBERS = ["²", "①", "٣", "１", "１２", "+1", "-1", " 1", "1 ", "1_0", "0x1", "1.0",
-               "1e3", "9" * 20, "9" * 4301]
+BAD_NUMBERS = [
+    "²",
+    "①",
+    "٣",
+    "１",
+    "１２",
+    "+1",
+    "-1",
+    " 1",
+    "1 ",
+    "1_0",
+    "0x1",
+    "1.0",
+    "1e3",
+    "9" * 20,
+    "9" * 4301,
+]
 # Arguments whose bad value is ignored (an optional hint: the page is still the answer).
 IGNORED = {"sid", "quote", "translate_from"}
 # Which GET route reads which integer argument, with the values that make the rest valid.
@@ -24,8 +39,10 @@ READERS = {
     "/admin/audit": {"page": {}},
     "/a/<slug>": {"sid": {}},
     "/forum/t/<int:topic_id>": {"quote": {}},
-    "/search/click/<int:search_id>": {"rank": {"key": "article:{article_id}"},
-                                      "key": {"rank": "1"}},
+    "/search/click/<int:search_id>": {
+        "rank": {"key": "article:{article_id}"},
+        "key": {"rank": "1"},
+    },
     "/editor/articles/<int:article_id>/revisions/<int:number>": {"against": {}},
     "/downloads/manage/upload": {"article_id": {}},
     "/insights/": {"days": {}},
@@ -48,8 +65,14 @@ def get_rules(app) -> list[str]:
 
 
 def _values(world, search_id: int) -> dict:
-    return dict(world.ids(), search_id=search_id, file_id=world.file_id, name="manual.pdf",
-                user_id=world.expert.id, slug=world.article.slug)
+    return dict(
+        world.ids(),
+        search_id=search_id,
+        file_id=world.file_id,
+        name="manual.pdf",
+        user_id=world.expert.id,
+        slug=world.article.slug,
+    )
 
 
 @pytest.mark.parametrize("raw", BAD_NUMBERS + ["", "01x", "--1", "1-", "\u0661"])
@@ -90,7 +113,8 @@ def test_bad_integers_in_every_get_route(app, client, world):
         url = fill(rule, values | ({"slug": world.category.slug} if "/c/" in rule else {}))
         for bad in BAD_NUMBERS:
             args = {name: bad for name in INTEGER_ARGS} | {
-                name: prefix + bad for name, prefix in KEY_PREFIX.items()}
+                name: prefix + bad for name, prefix in KEY_PREFIX.items()
+            }
             status = client.get(url, query_string=args).status_code
             count += 1
             if status >= 500:
@@ -98,14 +122,18 @@ def test_bad_integers_in_every_get_route(app, client, world):
         for name, base in READERS.get(rule, {}).items():
             base = {k: v.format(**values) for k, v in base.items()}
             for bad in BAD_NUMBERS:
-                response = client.get(url, query_string=base | {
-                    name: KEY_PREFIX.get(name, "") + bad})
+                response = client.get(
+                    url, query_string=base | {name: KEY_PREFIX.get(name, "") + bad}
+                )
                 count += 1
                 wanted = 200 if name in IGNORED else 400
                 if response.status_code != wanted:
                     failures.append((rule, name, bad[:30], response.status_code))
-                elif wanted == 400 and "whole number" not in response.get_data(as_text=True) \
-                        and name not in ("key", "rank"):
+                elif (
+                    wanted == 400
+                    and "whole number" not in response.get_data(as_text=True)
+                    and name not in ("key", "rank")
+                ):
                     failures.append((rule, name, bad[:30], "no message"))
     assert count > 800
     assert not failures, failures
@@ -113,9 +141,14 @@ def test_bad_integers_in_every_get_route(app, client, world):
 
 def _integer_fields(form: dict) -> list[str]:
     """The fields of a valid form that carry an integer (digits, or a known integer name)."""
-    return [name for name, value in form.items()
-            if name in INTEGER_ARGS or name.endswith("_id") or name in ("position", "max_open")
-            or (isinstance(value, str) and value.isascii() and value.isdigit())]
+    return [
+        name
+        for name, value in form.items()
+        if name in INTEGER_ARGS
+        or name.endswith("_id")
+        or name in ("position", "max_open")
+        or (isinstance(value, str) and value.isascii() and value.isdigit())
+    ]
 
 
 @pytest.mark.slow
@@ -123,8 +156,7 @@ def test_bad_integers_in_every_write_form(app, client, world):
     """Each integer field of each write form (as the admin, who may post them all; the topic
     ban form and the feedback form get their hidden topic_id and sid too)."""
     client.login(world.admin)
-    forms = {rule: probe.form(world) for rule, probe in WRITE_ROUTES.items()
-             if not probe.multipart}
+    forms = {rule: probe.form(world) for rule, probe in WRITE_ROUTES.items() if not probe.multipart}
     forms["/forum/u/<int:user_id>/ban"] = {"topic_id": str(world.topic.id)}
     forms["/a/<slug>/feedback"] = {"helpful": "no", "comment": "x", "sid": "1"}
     failures, count = [], 0

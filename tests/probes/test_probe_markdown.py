@@ -70,9 +70,16 @@ def no_rendering(monkeypatch):
 
 def test_every_markdown_field_is_probed(app, world):
     fields = markdown_fields(world)
-    assert {"/forum/new", "/forum/t/<int:topic_id>/reply", "/forum/p/<int:post_id>/edit",
-            "/forum/ask/", "/editor/articles/new", "/editor/articles/<int:article_id>/edit",
-            "/downloads/manage/upload", "/downloads/manage/<int:file_id>/edit"} <= set(fields)
+    assert {
+        "/forum/new",
+        "/forum/t/<int:topic_id>/reply",
+        "/forum/p/<int:post_id>/edit",
+        "/forum/ask/",
+        "/editor/articles/new",
+        "/editor/articles/<int:article_id>/edit",
+        "/downloads/manage/upload",
+        "/downloads/manage/<int:file_id>/edit",
+    } <= set(fields)
     assert preview_rules(app) == ["/editor/preview", "/forum/preview"]
 
 
@@ -90,7 +97,8 @@ def _form(rule, world, field, source, n):
 
 @pytest.mark.slow
 def test_pathological_markdown_in_every_field_is_bounded_and_rendered_once(
-        app, client, world, no_rendering, monkeypatch):
+    app, client, world, no_rendering, monkeypatch
+):
     app.config["NEW_ACCOUNT_POSTS_PER_HOUR"] = 10_000  # hundreds of posts by new accounts
     slow, failures, accepted, n = [], [], [], 0
     for rule, field in sorted(markdown_fields(world).items()):
@@ -106,8 +114,11 @@ def test_pathological_markdown_in_every_field_is_bounded_and_rendered_once(
                 slow.append((rule, name, round(spent, 2)))
             if response.status_code not in (302, 303, 400):
                 failures.append((rule, name, response.status_code))
-            elif response.status_code == 400 and markdown_problem(source) is None \
-                    and len(source) <= 20_000:
+            elif (
+                response.status_code == 400
+                and markdown_problem(source) is None
+                and len(source) <= 20_000
+            ):
                 failures.append((rule, name, "refused a text that renders cheaply"))
             elif response.status_code in (302, 303):
                 accepted.append((rule, name))
@@ -118,10 +129,13 @@ def test_pathological_markdown_in_every_field_is_bounded_and_rendered_once(
 
     # Everything saved above is shown from the stored HTML: no rendering on any view.
     no_rendering()
-    pages = [f"/forum/t/{topic_id}" for topic_id in
-             db.session.scalars(text("SELECT id FROM topics"))]
-    pages += [f"/a/{slug}" for slug in
-              db.session.scalars(text("SELECT slug FROM articles WHERE status='published'"))]
+    pages = [
+        f"/forum/t/{topic_id}" for topic_id in db.session.scalars(text("SELECT id FROM topics"))
+    ]
+    pages += [
+        f"/a/{slug}"
+        for slug in db.session.scalars(text("SELECT slug FROM articles WHERE status='published'"))
+    ]
     pages += ["/downloads/", "/forum/"]
     client.login(world.editor)
     for page in pages:
@@ -170,14 +184,17 @@ def test_the_migration_renders_existing_rows_once_with_the_same_bound(app, make)
     """Rows saved before stored HTML existed (even a 4,000-"[" reply) get it at upgrade."""
     from portal.forum import services as forum
 
-    topic = forum.create_topic(make.user(), title="旧帖", body_md="**旧的**正文",
-                               category_id=None, tags=[])
+    topic = forum.create_topic(
+        make.user(), title="旧帖", body_md="**旧的**正文", category_id=None, tags=[]
+    )
     forum.reply(topic, make.user(), "第二条")
     db.session.commit()
     db.session.remove()
     downgrade(revision="0011")
-    db.session.execute(text("UPDATE posts SET body_md = :b WHERE id = "
-                            "(SELECT max(id) FROM posts)"), {"b": "[" * 4000})
+    db.session.execute(
+        text("UPDATE posts SET body_md = :b WHERE id = (SELECT max(id) FROM posts)"),
+        {"b": "[" * 4000},
+    )
     db.session.commit()
     db.session.remove()
     started = time.process_time()

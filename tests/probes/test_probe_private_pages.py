@@ -44,8 +44,9 @@ def test_every_page_for_a_logged_in_user_is_not_stored(app, client, world):
         client.login(user)
         client.get("/search?q=退货")
         for rule in get_rules(app):
-            url = fill(rule, _values(world, 1) | (
-                {"slug": world.category.slug} if "/c/" in rule else {}))
+            url = fill(
+                rule, _values(world, 1) | ({"slug": world.category.slug} if "/c/" in rule else {})
+            )
             _checked(client.get(url), rule, failures)
             count += 1
         client.logout()
@@ -88,10 +89,15 @@ def test_the_development_server_does_not_name_its_version(app):
 def test_a_text_download_has_one_charset(client, world):
     client.login(world.editor)
     form = dict(upload_form(world, name="notes.txt"), file=(io.BytesIO(b"hello\n"), "notes.txt"))
-    assert client.post("/downloads/manage/upload", form,
-                       content_type="multipart/form-data").status_code == 302
-    file_id = db.session.scalar(select(DownloadFile.id).where(
-        DownloadFile.original_name == "notes.txt"))
+    assert (
+        client.post(
+            "/downloads/manage/upload", form, content_type="multipart/form-data"
+        ).status_code
+        == 302
+    )
+    file_id = db.session.scalar(
+        select(DownloadFile.id).where(DownloadFile.original_name == "notes.txt")
+    )
     response = client.get(f"/downloads/{file_id}/notes.txt")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"

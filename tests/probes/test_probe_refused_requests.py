@@ -28,8 +28,11 @@ def limited(tmp_path, migrated_database):
 def _post_rules(app) -> dict[str, str]:
     """{write rule: endpoint} of the rate-limited endpoints that take a POST."""
     limited = {rule.endpoint for rule in limits_table(app)}
-    return {rule.rule: rule.endpoint for rule in app.url_map.iter_rules()
-            if rule.endpoint in limited and "POST" in rule.methods}
+    return {
+        rule.rule: rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint in limited and "POST" in rule.methods
+    }
 
 
 def test_csrf_refusals_count_toward_every_write_limit(limited):
@@ -68,11 +71,11 @@ def test_a_form_with_too_many_fields_is_refused_fast_on_every_write_route(app, c
     for rule in sorted(WRITE_ROUTES):
         client._fresh_g()
         started = time.perf_counter()
-        response = client.http.post(fill(rule, world.ids()), data=body,
-                                    content_type="application/x-www-form-urlencoded")
+        response = client.http.post(
+            fill(rule, world.ids()), data=body, content_type="application/x-www-form-urlencoded"
+        )
         slowest = max(slowest, time.perf_counter() - started)
-        if response.status_code != 413 or "too many fields" not in response.get_data(
-                as_text=True):
+        if response.status_code != 413 or "too many fields" not in response.get_data(as_text=True):
             failures.append((rule, response.status_code))
     assert not failures, failures
     assert slowest < 0.5
@@ -89,6 +92,5 @@ def test_a_form_just_under_the_cap_is_read(app, client, world):
 def test_a_multipart_form_with_too_many_parts_is_refused(app, client, world):
     client.login(world.editor)
     fields = {f"f{n}": "x" for n in range(app.config["MAX_FORM_PARTS"] + 1)}
-    response = client.post("/downloads/manage/upload", fields,
-                           content_type="multipart/form-data")
+    response = client.post("/downloads/manage/upload", fields, content_type="multipart/form-data")
     assert response.status_code == 413

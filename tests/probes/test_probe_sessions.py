@@ -17,21 +17,27 @@ COOKIES = {"session": "session", "remember": "remember_token"}
 READ_ROUTES = ["/account", "/me/", "/notifications", "/forum/new"]
 WRITE_ROUTES = [  # (url, form): each needs a logged-in user
     ("/account", {"display_name": "接管", "locale": "en"}),
-    ("/account/password", {"current": "password123", "new": "Stolen-cookie-77",
-                           "confirm": "Stolen-cookie-77"}),
+    (
+        "/account/password",
+        {"current": "password123", "new": "Stolen-cookie-77", "confirm": "Stolen-cookie-77"},
+    ),
     ("/forum/t/{topic}/reply", {"body_md": "用偷来的 cookie 回复"}),
     ("/forum/t/{topic}/watch", {}),
     ("/notifications/read", {}),
-    ("/forum/new", {"title": "偷来的", "kind": "question", "category_id": "", "tags": "",
-                    "body_md": "正文"}),
+    (
+        "/forum/new",
+        {"title": "偷来的", "kind": "question", "category_id": "", "tags": "", "body_md": "正文"},
+    ),
 ]
 NEW_PASSWORD = "Fresh-meadow-4242"
 
 
 def _login(app, user, remember: bool) -> Client:
     browser = Client(app)
-    response = browser.post("/login", {"email": user.email, "password": "password123",
-                                       **({"remember": "y"} if remember else {})})
+    response = browser.post(
+        "/login",
+        {"email": user.email, "password": "password123", **({"remember": "y"} if remember else {})},
+    )
     assert response.status_code == 302
     return browser
 
@@ -54,8 +60,10 @@ def _end_by_logout(app, browser, user):
 
 
 def _end_by_password_change(app, browser, user):
-    response = browser.post("/account/password", {"current": "password123", "new": NEW_PASSWORD,
-                                                  "confirm": NEW_PASSWORD})
+    response = browser.post(
+        "/account/password",
+        {"current": "password123", "new": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
 
 
@@ -63,8 +71,11 @@ def _end_by_password_reset(app, browser, user):
     reset.reset_password(user, NEW_PASSWORD)
 
 
-ENDINGS = {"logout": _end_by_logout, "password change": _end_by_password_change,
-           "password reset": _end_by_password_reset}
+ENDINGS = {
+    "logout": _end_by_logout,
+    "password change": _end_by_password_change,
+    "password reset": _end_by_password_reset,
+}
 
 
 @pytest.fixture
@@ -95,8 +106,10 @@ def test_copied_cookie_is_dead_after_the_session_ends(app, make, topic, kind, en
     before = snapshot(skip=TELEMETRY_TABLES)
     for url, form in WRITE_ROUTES:
         response = thief.post(url.format(topic=topic.id), form)
-        if not (response.status_code in (302, 401) and
-                "/login" in response.headers.get("Location", "/login")):
+        if not (
+            response.status_code in (302, 401)
+            and "/login" in response.headers.get("Location", "/login")
+        ):
             failures.append(("POST", url, response.status_code))
     assert not failures
     assert snapshot(skip=TELEMETRY_TABLES) == before

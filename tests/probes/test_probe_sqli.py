@@ -21,15 +21,23 @@ from tests.probe_helpers import (
 # The query-string parameters each GET route reads (from the views); routes not named here
 # read none, and still get the common ones below to show unknown parameters are ignored.
 GET_PARAMS = {
-    "/": [], "/a/<slug>": ["sid"], "/c/<slug>": [], "/tag/<name>": [],
-    "/forum/": ["sort", "page", "tag"], "/forum/c/<slug>": ["sort", "page", "tag"],
-    "/forum/t/<int:topic_id>": ["quote"], "/forum/new": ["category"],
-    "/forum/ask/": ["token", "title"], "/forum/ask/suggest": ["token", "q"],
+    "/": [],
+    "/a/<slug>": ["sid"],
+    "/c/<slug>": [],
+    "/tag/<name>": [],
+    "/forum/": ["sort", "page", "tag"],
+    "/forum/c/<slug>": ["sort", "page", "tag"],
+    "/forum/t/<int:topic_id>": ["quote"],
+    "/forum/new": ["category"],
+    "/forum/ask/": ["token", "title"],
+    "/forum/ask/suggest": ["token", "q"],
     "/forum/ask/open/<token>": ["key"],
-    "/search": ["q", "type", "category", "lang", "page"], "/search/autocomplete": ["q"],
+    "/search": ["q", "type", "category", "lang", "page"],
+    "/search/autocomplete": ["q"],
     "/search/click/<int:search_id>": ["key", "rank"],
     "/api/v1/search": ["q", "type", "category", "lang", "page"],
-    "/downloads/": ["product"], "/downloads/manage/upload": ["article_id"],
+    "/downloads/": ["product"],
+    "/downloads/manage/upload": ["article_id"],
     "/editor/": ["status", "q"],
     "/editor/articles/<int:article_id>/revisions/<int:number>": ["against"],
     "/admin/users": ["q", "role", "page"],
@@ -42,11 +50,19 @@ GET_PARAMS = {
 }
 COMMON = ["q", "page", "id"]
 HUGE = "99999999999999999999999"  # beyond SQL INTEGER: OverflowError if it reaches the DB
-HUGE_PATHS = ["/forum/t/{HUGE}", "/search/click/{HUGE}?key=article:1&rank=1",
-              "/downloads/{HUGE}/x.pdf"]  # ids past 64 bits: 404 (portal/url_converters.py)
-HUGE_PARAMS = [("/admin/users", "page"), ("/admin/audit", "page"), ("/insights/", "days"),
-               ("/insights/gaps", "days"), ("/insights/articles", "days"),
-               ("/insights/articles/<int:article_id>", "days")]
+HUGE_PATHS = [
+    "/forum/t/{HUGE}",
+    "/search/click/{HUGE}?key=article:1&rank=1",
+    "/downloads/{HUGE}/x.pdf",
+]  # ids past 64 bits: 404 (portal/url_converters.py)
+HUGE_PARAMS = [
+    ("/admin/users", "page"),
+    ("/admin/audit", "page"),
+    ("/insights/", "days"),
+    ("/insights/gaps", "days"),
+    ("/insights/articles", "days"),
+    ("/insights/articles/<int:article_id>", "days"),
+]
 PATH_STRINGS = ("slug", "name", "token")
 SKIP = {"/static/<path:filename>"}
 
@@ -61,8 +77,13 @@ def get_rules(app) -> list[str]:
 
 
 def _values(world, search_id: int) -> dict:
-    return dict(world.ids(), search_id=search_id, file_id=world.file_id, name="manual.pdf",
-                user_id=world.expert.id)
+    return dict(
+        world.ids(),
+        search_id=search_id,
+        file_id=world.file_id,
+        name="manual.pdf",
+        user_id=world.expert.id,
+    )
 
 
 class Probe:
@@ -87,8 +108,11 @@ def _assert_schema_intact(tables, counts):
     assert table_names() == tables
     after = row_counts()
     lost = {t: (counts[t], after[t]) for t in counts if after[t] < counts[t]}
-    changed = {t: (counts[t], after[t]) for t in counts
-               if t not in TELEMETRY_TABLES and after[t] != counts[t]}
+    changed = {
+        t: (counts[t], after[t])
+        for t in counts
+        if t not in TELEMETRY_TABLES and after[t] != counts[t]
+    }
     assert not lost and not changed, (lost, changed)
 
 
@@ -115,8 +139,9 @@ def test_sql_syntax_in_every_get_parameter(app, client, world):
                 for payload in SQLI_PAYLOADS:
                     if "\x00" in payload:
                         continue  # a NUL cannot travel in a URL path
-                    probe.get(fill(rule, dict(_values(world, search_id),
-                                              **{converter: payload})), {})
+                    probe.get(
+                        fill(rule, dict(_values(world, search_id), **{converter: payload})), {}
+                    )
     assert probe.count > 1200
     assert not probe.failures
     _assert_schema_intact(tables, counts)
@@ -128,9 +153,13 @@ def test_sql_syntax_in_write_route_fields(app, client, world):
     tables = table_names()
     probe = Probe(client)
     client.login(world.admin)
-    editor_only = [rule for rule, p in sorted(WRITE_ROUTES.items())
-                   if p.role in ("editor", "admin") and not p.multipart
-                   and not rule.endswith(("delete", "to-article", "hide", "ban"))]
+    editor_only = [
+        rule
+        for rule, p in sorted(WRITE_ROUTES.items())
+        if p.role in ("editor", "admin")
+        and not p.multipart
+        and not rule.endswith(("delete", "to-article", "hide", "ban"))
+    ]
     for rule in editor_only:
         fields = [k for k in WRITE_ROUTES[rule].form(world) if k != "file"]
         for field in fields or ["x"]:
@@ -150,9 +179,33 @@ def test_search_syntax_injection_on_both_backends(tmp_path, migrated_database, b
     with own_app(tmp_path, migrated_database, SEARCH_BACKEND=backend) as app:
         Factories().article(title="退货运费说明", body="退货运费由卖家承担 shipping")
         client = app.test_client()
-        fts = ['"', '""', 'a"b', "NEAR(a b, 2)", "title:退货", "body : x", "{title body}: x",
-               "a OR", "OR", "NOT", "AND AND", "*", "退货*", "^退货", "a + b", "-a", "(",
-               ")", "a:b:c", "'", "\\", "?", "~", "退货 OR 1=1", "x' OR '1'='1"]
+        fts = [
+            '"',
+            '""',
+            'a"b',
+            "NEAR(a b, 2)",
+            "title:退货",
+            "body : x",
+            "{title body}: x",
+            "a OR",
+            "OR",
+            "NOT",
+            "AND AND",
+            "*",
+            "退货*",
+            "^退货",
+            "a + b",
+            "-a",
+            "(",
+            ")",
+            "a:b:c",
+            "'",
+            "\\",
+            "?",
+            "~",
+            "退货 OR 1=1",
+            "x' OR '1'='1",
+        ]
         failures = []
         for q in fts + SQLI_PAYLOADS:
             for url in ("/search", "/api/v1/search", "/search/autocomplete"):
@@ -165,9 +218,13 @@ def test_search_syntax_injection_on_both_backends(tmp_path, migrated_database, b
         assert answer.status_code == 200 and "total" in answer.get_json()
 
 
-@pytest.mark.parametrize("url", sorted(
-    [fill(rule, {"article_id": 1}) + f"?{param}={HUGE}" for rule, param in HUGE_PARAMS]
-    + [path.format(HUGE=HUGE) for path in HUGE_PATHS]))
+@pytest.mark.parametrize(
+    "url",
+    sorted(
+        [fill(rule, {"article_id": 1}) + f"?{param}={HUGE}" for rule, param in HUGE_PARAMS]
+        + [path.format(HUGE=HUGE) for path in HUGE_PATHS]
+    ),
+)
 def test_huge_numbers_in_paths_and_paging_are_refused(app, client, world, url):
     """Holes found by the probes, fixed: a 64-bit-overflowing id is a 404, a huge ?page= or
     ?days= a 400 with a message (they were 500s)."""

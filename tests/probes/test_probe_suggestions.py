@@ -39,8 +39,9 @@ def corpus(app, make):
 def search_from(app, q: str, networks: int, client_class) -> None:
     """``networks`` different anonymous visitors (addresses), each without a kept cookie."""
     for n in range(networks):
-        response = client_class(app).get("/search", query_string={"q": q},
-                                          environ_base={"REMOTE_ADDR": f"10.1.0.{n + 1}"})
+        response = client_class(app).get(
+            "/search", query_string={"q": q}, environ_base={"REMOTE_ADDR": f"10.1.0.{n + 1}"}
+        )
         assert response.status_code == 200
 
 
@@ -86,10 +87,15 @@ def test_an_editor_blocks_and_unblocks_a_suggestion(app, client, make, corpus):
     client.login(editor)
     page = client.get("/editor/search-tuning").get_data(as_text=True)
     assert "退货 运费 多少钱" in page  # listed with a block button
-    assert client.post("/editor/search-tuning/suggestions/block",
-                       {"query": "退货 运费 多少钱"}).status_code == 302
-    assert client.post("/editor/search-tuning/suggestions/block",
-                       {"query": "  "}).status_code == 400
+    assert (
+        client.post(
+            "/editor/search-tuning/suggestions/block", {"query": "退货 运费 多少钱"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post("/editor/search-tuning/suggestions/block", {"query": "  "}).status_code == 400
+    )
     client.logout()
     assert suggested(client, "退") == []
     audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "suggestion.block"))
@@ -104,9 +110,14 @@ def test_an_editor_blocks_and_unblocks_a_suggestion(app, client, make, corpus):
 
 def test_customers_cannot_block_and_the_form_needs_csrf(app, client, make, corpus):
     client.login(make.user())
-    assert client.post("/editor/search-tuning/suggestions/block",
-                       {"query": "退货"}).status_code == 403
+    assert (
+        client.post("/editor/search-tuning/suggestions/block", {"query": "退货"}).status_code == 403
+    )
     client.logout()
     client.login(make.user("editor"))
-    assert client.post("/editor/search-tuning/suggestions/block", {"query": "退货"},
-                       csrf=False).status_code == 400
+    assert (
+        client.post(
+            "/editor/search-tuning/suggestions/block", {"query": "退货"}, csrf=False
+        ).status_code
+        == 400
+    )

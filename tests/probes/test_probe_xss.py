@@ -46,48 +46,94 @@ def plant(client, world, clock, payload: str, line: str) -> dict:
     short = line[:80]
     client.login(world.owner)
     post("display name", "/account", {"display_name": short, "locale": "zh_Hans_CN"})
-    post("topic", "/forum/new", {"title": line, "kind": "question", "category_id": "",
-                                 "tags": short, "body_md": payload})
+    post(
+        "topic",
+        "/forum/new",
+        {"title": line, "kind": "question", "category_id": "", "tags": short, "body_md": payload},
+    )
     post("reply", f"/forum/t/{world.topic.id}/reply", {"body_md": payload})
-    post("edit question", f"/forum/p/{world.question.id}/edit",
-         {"title": "退货 " + line, "body_md": payload})
+    post(
+        "edit question",
+        f"/forum/p/{world.question.id}/edit",
+        {"title": "退货 " + line, "body_md": payload},
+    )
     post("flag", f"/forum/p/{world.reply.id}/flag", {"reason": line[:200]})
-    post("feedback", f"/a/{world.article.slug}/feedback", {"helpful": "no",
-                                                           "comment": payload})
+    post("feedback", f"/a/{world.article.slug}/feedback", {"helpful": "no", "comment": payload})
     ask = client.get("/forum/ask/", query_string={"title": line})
     statuses["ask page"] = ask.status_code
     token = db.session.scalars(select(AskSession.token).order_by(AskSession.id.desc())).first()
     made["ask token"] = token
-    post("ask", "/forum/ask/", {"token": token, "title": "问 " + line,
-                                "kind": "discussion", "category_id": "", "tags": "",
-                                "body_md": payload})
+    post(
+        "ask",
+        "/forum/ask/",
+        {
+            "token": token,
+            "title": "问 " + line,
+            "kind": "discussion",
+            "category_id": "",
+            "tags": "",
+            "body_md": payload,
+        },
+    )
     client.get("/search", query_string={"q": line})
     client.get("/search", query_string={"q": "退货 " + line})
     client.logout()
 
     client.login(world.editor)
-    post("article", "/editor/articles/new", {
-        "title": line, "slug": "xss-probe", "summary": line, "category_id": "",
-        "language": "zh-CN", "status": "published", "tags": short, "body_md": payload,
-        "note": line[:300], "base_revision": ""})
-    post("category", "/editor/categories", {"name": line[:120], "name_en": line[:120],
-                                            "slug": "xss-cat", "parent_id": "",
-                                            "description": line[:500], "position": "0"})
+    post(
+        "article",
+        "/editor/articles/new",
+        {
+            "title": line,
+            "slug": "xss-probe",
+            "summary": line,
+            "category_id": "",
+            "language": "zh-CN",
+            "status": "published",
+            "tags": short,
+            "body_md": payload,
+            "note": line[:300],
+            "base_revision": "",
+        },
+    )
+    post(
+        "category",
+        "/editor/categories",
+        {
+            "name": line[:120],
+            "name_en": line[:120],
+            "slug": "xss-cat",
+            "parent_id": "",
+            "description": line[:500],
+            "position": "0",
+        },
+    )
     post("tag rename", f"/editor/tags/{world.tag_id}/rename", {"name": line[:50]})
     post("synonyms", "/editor/search-tuning/groups", {"terms": f"{line}, 运费单"})
     post("user word", "/editor/search-tuning/words", {"word": line[:20]})
-    post("download", "/downloads/manage/upload", {
-        "product_id": str(world.product.id), "title": line[:200], "version": "2.0",
-        "visibility": "public", "article_id": "", "release_notes_md": payload,
-        # One hostile file name for all batches (names with quotes or ";" are refused: 415).
-        "file": (io.BytesIO(PDF), "<img src=x onerror=alert(1)>.pdf")},
-         content_type="multipart/form-data")
+    post(
+        "download",
+        "/downloads/manage/upload",
+        {
+            "product_id": str(world.product.id),
+            "title": line[:200],
+            "version": "2.0",
+            "visibility": "public",
+            "article_id": "",
+            "release_notes_md": payload,
+            # One hostile file name for all batches (names with quotes or ";" are refused: 415).
+            "file": (io.BytesIO(PDF), "<img src=x onerror=alert(1)>.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     client.logout()
 
     client.login(world.admin)
-    post("expert keywords", f"/experts/profile/{world.expert.id}", {
-        "categories": [], "tags": short, "keywords": line[:300], "on_duty": "y",
-        "max_open": "3"})
+    post(
+        "expert keywords",
+        f"/experts/profile/{world.expert.id}",
+        {"categories": [], "tags": short, "keywords": line[:300], "on_duty": "y", "max_open": "3"},
+    )
     client.logout()
     clock.advance(hours=2)
     roll_up(until=clock.current)
@@ -109,23 +155,35 @@ def test_payloads_never_become_executable_markup(app, client, world, clock, batc
     made = plant(client, world, clock, payload, line)
     statuses = made["statuses"]
     # The probe reached the database: the main fields were accepted, not just refused.
-    refused = {name: statuses[name] for name in ("topic", "reply", "feedback", "article",
-                                                  "download") if statuses[name] not in (302, 303)}
+    refused = {
+        name: statuses[name]
+        for name in ("topic", "reply", "feedback", "article", "download")
+        if statuses[name] not in (302, 303)
+    }
     assert not refused
     assert all(code < 500 for code in statuses.values()), statuses
     pages = Pages(client)
     article, topic = made["article"], made["topic"]
-    public = ["/", f"/a/{article.slug}", f"/a/{world.article.slug}",
-              f"/c/{world.category.slug}", "/forum/", f"/forum/t/{world.topic.id}",
-              f"/forum/t/{topic.id}", "/downloads/", "/search?q=" + line,
-              "/search?q=退货", "/search?q=" + line[:12], "/forum/ask/?title=" + line]
+    public = [
+        "/",
+        f"/a/{article.slug}",
+        f"/a/{world.article.slug}",
+        f"/c/{world.category.slug}",
+        "/forum/",
+        f"/forum/t/{world.topic.id}",
+        f"/forum/t/{topic.id}",
+        "/downloads/",
+        "/search?q=" + line,
+        "/search?q=退货",
+        "/search?q=" + line[:12],
+        "/forum/ask/?title=" + line,
+    ]
     for url in public:
         pages.check(url)
     # An ask token works only for the visitor who started it: start one as this visitor.
     assert client.get("/forum/ask/").status_code == 200
     token = db.session.scalars(select(AskSession.token).order_by(AskSession.id.desc())).first()
-    suggest = client.get("/forum/ask/suggest", query_string={"token": token,
-                                                              "q": "退货 " + line})
+    suggest = client.get("/forum/ask/suggest", query_string={"token": token, "q": "退货 " + line})
     for item in suggest.get_json()["suggestions"]:  # ask.js puts these in as HTML
         pages.check("ask suggest", item.get("snippet", "") + item.get("title_html", ""))
 
@@ -142,11 +200,22 @@ def test_payloads_never_become_executable_markup(app, client, world, clock, batc
     client.logout()
 
     client.login(world.editor)
-    for url in ["/editor/", f"/editor/articles/{article.id}/edit",
-                f"/editor/articles/{article.id}/revisions", "/editor/categories",
-                "/editor/tags", "/editor/search-tuning", "/forum/flags", "/downloads/manage/",
-                "/experts/queues", "/insights/", "/insights/gaps", "/insights/articles",
-                f"/insights/articles/{world.article.id}", "/editor/?q=" + line[:50]]:
+    for url in [
+        "/editor/",
+        f"/editor/articles/{article.id}/edit",
+        f"/editor/articles/{article.id}/revisions",
+        "/editor/categories",
+        "/editor/tags",
+        "/editor/search-tuning",
+        "/forum/flags",
+        "/downloads/manage/",
+        "/experts/queues",
+        "/insights/",
+        "/insights/gaps",
+        "/insights/articles",
+        f"/insights/articles/{world.article.id}",
+        "/editor/?q=" + line[:50],
+    ]:
         pages.check(url)
     for markdown in [payload, *batch]:
         preview = client.post_json("/editor/preview", {"markdown": markdown}).get_json()
@@ -154,8 +223,12 @@ def test_payloads_never_become_executable_markup(app, client, world, clock, batc
     client.logout()
 
     client.login(world.admin)
-    for url in ["/admin/users", "/admin/users?q=" + line[:50], "/admin/outbox",
-                f"/experts/profile/{world.expert.id}"]:
+    for url in [
+        "/admin/users",
+        "/admin/users?q=" + line[:50],
+        "/admin/outbox",
+        f"/experts/profile/{world.expert.id}",
+    ]:
         pages.check(url)
     assert pages.count >= 35
     assert not pages.problems
@@ -163,11 +236,19 @@ def test_payloads_never_become_executable_markup(app, client, world, clock, batc
 
 def test_checker_finds_what_it_looks_for():
     """The HTML checker itself: each kind of executable markup is reported."""
-    for html in ["<script>x</script>", '<img src=x onerror="a()">', '<a href=" javascript:x">',
-                 "<iframe></iframe>", '<a href="data:text/html,x">', "tpl49tpl",
-                 '<div style="width:expression(1)">', "<object></object>",
-                 "<style>a{background:url(javascript:x)}</style>"]:
+    for html in [
+        "<script>x</script>",
+        '<img src=x onerror="a()">',
+        '<a href=" javascript:x">',
+        "<iframe></iframe>",
+        '<a href="data:text/html,x">',
+        "tpl49tpl",
+        '<div style="width:expression(1)">',
+        "<object></object>",
+        "<style>a{background:url(javascript:x)}</style>",
+    ]:
         assert executable_markup(html), html
-    assert not executable_markup('<script src="/static/js/a.js"></script><p>&lt;b&gt;</p>'
-                                 '<svg><style>.a{fill:url(#clip1)}</style></svg>')
-
+    assert not executable_markup(
+        '<script src="/static/js/a.js"></script><p>&lt;b&gt;</p>'
+        "<svg><style>.a{fill:url(#clip1)}</style></svg>"
+    )

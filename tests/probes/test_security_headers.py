@@ -39,13 +39,16 @@ def test_the_policy_allows_no_inline_script_and_no_framing():
     assert directives["default-src"] == "'self'" and directives["img-src"] == "'self' data:"
 
 
-@pytest.mark.parametrize("url, status, kind", [
-    ("/", 200, "text/html"),
-    ("/api/v1/search?q=发票", 200, "application/json"),
-    ("/no-such-page", 404, "text/html"),
-    ("/api/v1/no-such-thing", 404, "application/json"),
-    ("/static/css/portal.css", 200, "text/css"),
-])
+@pytest.mark.parametrize(
+    "url, status, kind",
+    [
+        ("/", 200, "text/html"),
+        ("/api/v1/search?q=发票", 200, "application/json"),
+        ("/no-such-page", 404, "text/html"),
+        ("/api/v1/no-such-thing", 404, "application/json"),
+        ("/static/css/portal.css", 200, "text/css"),
+    ],
+)
 def test_every_kind_of_response_carries_the_headers(client, make, url, status, kind):
     make.article(title="发票抬头怎么改")
     response = client.get(url)
@@ -65,11 +68,21 @@ def test_a_download_keeps_its_own_sandbox_policy(client, make):
     db.session.add(product)
     db.session.commit()
     client.login(make.user("editor"))
-    data = {"product_id": str(product.id), "title": "Manual", "version": "1.0",
-            "visibility": "public", "article_id": "", "release_notes_md": "",
-            "file": (io.BytesIO(b"%PDF-1.7\n" + b"x" * 100), "manual.pdf")}
-    assert client.post("/downloads/manage/upload", data,
-                       content_type="multipart/form-data").status_code == 302
+    data = {
+        "product_id": str(product.id),
+        "title": "Manual",
+        "version": "1.0",
+        "visibility": "public",
+        "article_id": "",
+        "release_notes_md": "",
+        "file": (io.BytesIO(b"%PDF-1.7\n" + b"x" * 100), "manual.pdf"),
+    }
+    assert (
+        client.post(
+            "/downloads/manage/upload", data, content_type="multipart/form-data"
+        ).status_code
+        == 302
+    )
     page = client.get("/downloads/").get_data(as_text=True)
     url = re.search(r'href="(/downloads/\d+/manual\.pdf)"', page).group(1)
     response = client.get(url)
@@ -92,17 +105,40 @@ def test_rendered_pages_have_no_inline_script_style_or_handlers(client, make):
     parent = make.category("shop", "购物")
     child = make.category("returns", "退货", parent=parent)
     make.category("deep", "深层", parent=child)
-    article = make.article(title="退货政策", body="| a | b |\n|:-:|--:|\n| 1 | 2 |",
-                           category=child, tags=["退货"])
+    article = make.article(
+        title="退货政策", body="| a | b |\n|:-:|--:|\n| 1 | 2 |", category=child, tags=["退货"]
+    )
     asker, helper = make.user(), make.user()
     topic = create_topic(asker, title="退货运费谁承担？", body_md="想退货，运费怎么算？")
     reply(topic, helper, "七天内免费退货。")
-    public = ["/", f"/a/{article.slug}", "/c/returns", "/tag/退货", "/search?q=退货",
-              "/search?q=zzzzqqq", "/login", "/register", "/forum/", f"/forum/t/{topic.id}",
-              "/forum/ask/", "/forum/ask/?title=怎么退货", "/downloads/", "/no-such-page"]
-    staff = ["/editor/", "/editor/categories", "/editor/tags", "/editor/articles/new",
-             "/insights/gaps", "/insights/articles", "/admin/users", "/forum/new", "/me/",
-             "/notifications"]
+    public = [
+        "/",
+        f"/a/{article.slug}",
+        "/c/returns",
+        "/tag/退货",
+        "/search?q=退货",
+        "/search?q=zzzzqqq",
+        "/login",
+        "/register",
+        "/forum/",
+        f"/forum/t/{topic.id}",
+        "/forum/ask/",
+        "/forum/ask/?title=怎么退货",
+        "/downloads/",
+        "/no-such-page",
+    ]
+    staff = [
+        "/editor/",
+        "/editor/categories",
+        "/editor/tags",
+        "/editor/articles/new",
+        "/insights/gaps",
+        "/insights/articles",
+        "/admin/users",
+        "/forum/new",
+        "/me/",
+        "/notifications",
+    ]
     for url in public:
         response = client.get(url)
         assert response.status_code in (200, 404), url
@@ -131,8 +167,9 @@ def test_the_chart_page_needs_no_inline_style(client, make):
 
 
 def test_cookies_are_http_only_and_lax_and_not_secure_by_default(client, make):
-    response = client.post("/login", {"email": make.user().email, "password": "password123",
-                                      "remember": "y"})
+    response = client.post(
+        "/login", {"email": make.user().email, "password": "password123", "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
     for cookie in cookies:
@@ -144,16 +181,16 @@ def test_secure_cookies_and_hsts_when_configured(app, client, make, monkeypatch)
     config = build_config({"DATA_DIR": app.config["DATA_DIR"], "SECRET_KEY": "x"})
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
-    response = client.post("/login", {"email": make.user().email, "password": "password123",
-                                      "remember": "y"})
+    response = client.post(
+        "/login", {"email": make.user().email, "password": "password123", "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     assert len(cookies) == 2 and all("Secure" in c and "HttpOnly" in c for c in cookies)
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
 @pytest.mark.parametrize("proxies, scheme", [(0, "http"), (1, "https")])
-def test_proxy_fix_trusts_forwarded_proto_only_when_configured(
-        build_app, proxies, scheme):  # noqa: F811 (the fixture imported above)
+def test_proxy_fix_trusts_forwarded_proto_only_when_configured(build_app, proxies, scheme):  # noqa: F811 (the fixture imported above)
     app = build_app(PROXY_FIX=proxies)
     app.add_url_rule("/_scheme", "scheme_probe", lambda: request.scheme)
     with app.app_context():
@@ -162,6 +199,7 @@ def test_proxy_fix_trusts_forwarded_proto_only_when_configured(
 
 
 # -- CSRF -----------------------------------------------------------------------------------
+
 
 def test_a_json_vote_without_the_csrf_header_is_refused_and_changes_nothing(client, make):
     topic = create_topic(make.user(), title="退货运费谁承担？", body_md="想退货，运费怎么算？")

@@ -165,15 +165,21 @@ def test_whoosh_tokenizer_pickles_by_reference():
 
 
 def _doc(key, title, body=""):
-    return IndexDocument(key=key, doc_type="article", doc_id=int(key.split(":")[1]),
-                         title=title, body=body)
+    return IndexDocument(
+        key=key, doc_type="article", doc_id=int(key.split(":")[1]), title=title, body=body
+    )
 
 
 def test_traditional_and_simplified_find_each_other(tmp_path):
     backend = WhooshBackend(tmp_path / "ix")
     try:
-        backend.apply([_doc("article:1", "客户服务", "工作时间"),
-                       _doc("article:2", "售后", "如需退貨請聯繫我們")], [])
+        backend.apply(
+            [
+                _doc("article:1", "客户服务", "工作时间"),
+                _doc("article:2", "售后", "如需退貨請聯繫我們"),
+            ],
+            [],
+        )
         assert [h.key for h in backend.search(SearchRequest("客戶服務")).hits] == ["article:1"]
         assert [h.key for h in backend.search(SearchRequest("退货")).hits] == ["article:2"]
         assert [h.key for h in backend.search(SearchRequest("ＡＢＣ")).hits] == []
@@ -222,8 +228,12 @@ def test_index_words_equals_the_analyzer_on_every_shipped_article():
         assert (whole, sorted(sub)) == _split_by_positions(text)
 
 
-@given(st.text(alphabet=st.sampled_from(list("退货政策客户服务花呗吗哈哈哈c++4.2.1 Refunds，。的了")),
-               max_size=60))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("退货政策客户服务花呗吗哈哈哈c++4.2.1 Refunds，。的了")),
+        max_size=60,
+    )
+)
 @settings(max_examples=300, deadline=None)
 def test_index_words_equals_the_analyzer_on_any_text(text):
     whole, sub = index_words(text)

@@ -5,9 +5,11 @@ from portal import ROOT
 from search.analyzer import fold, is_cut_alone
 from search.highlight import _LONE_CHECKS, _han_hits, snippet_html, title_html
 
-WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
-         "pi rho sigma tau upsilon refund phi chi psi omega and then a long tail of words "
-         "that continues well past the window")
+WORDS = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
+    "pi rho sigma tau upsilon refund phi chi psi omega and then a long tail of words "
+    "that continues well past the window"
+)
 
 
 def test_a_snippet_between_sentences_starts_and_ends_on_whole_words():
@@ -19,7 +21,10 @@ def test_a_snippet_between_sentences_starts_and_ends_on_whole_words():
 
 
 def test_a_chinese_snippet_starts_after_a_comma_rather_than_mid_word():
-    body = "青禾笔记支持多种同步方式包括局域网同步和云端同步，您可以在设置中选择，" * 3 + "退款三天到账。"
+    body = (
+        "青禾笔记支持多种同步方式包括局域网同步和云端同步，您可以在设置中选择，" * 3
+        + "退款三天到账。"
+    )
     snippet = snippet_html(body, {"退款"})
     assert snippet.startswith("…您可以") or snippet.startswith("…青禾")
 
@@ -40,12 +45,18 @@ def test_a_lone_character_is_judged_on_a_window_as_on_the_whole_text():
     checked = 0
     for path in sorted((ROOT / "kb_articles").rglob("*.md")):
         folded = fold(path.read_text(encoding="utf-8"))
-        alone = {start for _w, start, end in _jieba().tokenize(folded, mode="default")
-                 if end - start == 1}
+        alone = {
+            start
+            for _w, start, end in _jieba().tokenize(folded, mode="default")
+            if end - start == 1
+        }
         for at, char in enumerate(folded):
             if "\u4e00" <= char <= "\u9fff":
                 checked += 1
-                assert is_cut_alone(folded, at) == (at in alone), (path.name, folded[at - 8:at + 9])
+                assert is_cut_alone(folded, at) == (at in alone), (
+                    path.name,
+                    folded[at - 8 : at + 9],
+                )
     assert checked > 10_000
 
 

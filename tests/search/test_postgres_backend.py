@@ -38,8 +38,31 @@ from tests.search_helpers import instances, rebuild_with_late_apply
 
 pytestmark = pytest.mark.postgres  # needs a PostgreSQL server (skips without one)
 
-NASTY_TOKENS = ["it's", "''", "'", "a\\b", "\\", "\\'", "x:y", "a:*", ":A", "&", "|", "!",
-                "<->", "(", ")", "*", '"', "a&b|c", "!x", "退货:1A", "%s", "{0}", "é"]
+NASTY_TOKENS = [
+    "it's",
+    "''",
+    "'",
+    "a\\b",
+    "\\",
+    "\\'",
+    "x:y",
+    "a:*",
+    ":A",
+    "&",
+    "|",
+    "!",
+    "<->",
+    "(",
+    ")",
+    "*",
+    '"',
+    "a&b|c",
+    "!x",
+    "退货:1A",
+    "%s",
+    "{0}",
+    "é",
+]
 
 
 @pytest.fixture
@@ -75,16 +98,19 @@ def model_backend(request, postgres_url, postgres_table, sql):  # noqa: F811
 def test_hostile_tokens_round_trip_as_lexemes(sql):
     """Quotes, backslashes, colons and operators inside tokens stay literal text."""
     row = TokenRow("", "", " ".join(NASTY_TOKENS), "", "", "")
-    lexemes = sql.execute("SELECT array_agg(lexeme) FROM unnest(%s::tsvector)",
-                          [tsvector_literal(row)]).fetchone()[0]
+    lexemes = sql.execute(
+        "SELECT array_agg(lexeme) FROM unnest(%s::tsvector)", [tsvector_literal(row)]
+    ).fetchone()[0]
     assert sorted(lexemes) == sorted(NASTY_TOKENS)
     for token in NASTY_TOKENS:
-        found = sql.execute("SELECT %s::tsvector @@ %s::tsquery",
-                            [tsvector_literal(row), tsquery_lexeme(token)]).fetchone()[0]
+        found = sql.execute(
+            "SELECT %s::tsvector @@ %s::tsquery", [tsvector_literal(row), tsquery_lexeme(token)]
+        ).fetchone()[0]
         assert found, token
         other = TokenRow("plain", "", "", "", "", "")
-        assert not sql.execute("SELECT %s::tsvector @@ %s::tsquery",
-                               [tsvector_literal(other), tsquery_lexeme(token)]).fetchone()[0]
+        assert not sql.execute(
+            "SELECT %s::tsvector @@ %s::tsquery", [tsvector_literal(other), tsquery_lexeme(token)]
+        ).fetchone()[0]
 
 
 def test_server_limits_never_fail_a_write(backend):
@@ -98,8 +124,7 @@ def test_server_limits_never_fail_a_write(backend):
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_input_never_raises(backend, text):
-    backend.apply([doc(1, "退货政策", "七天无理由退货。<b>注意</b> & \"quoted\" c++ it's a\\b")],
-                  [])
+    backend.apply([doc(1, "退货政策", '七天无理由退货。<b>注意</b> & "quoted" c++ it\'s a\\b')], [])
     result = backend.search(SearchRequest(text, doc_type=text or None, language=text or None))
     for hit in result.hits:
         assert_safe_html(hit.snippet)
@@ -121,22 +146,35 @@ def test_characters_bigrams_and_title_words_are_marked_lexemes(sql):
     """Query characters never meet words: they live behind GRAM_MARK, with weight D; the
     title's words are repeated behind TITLE_MARK for the GIN pool's title tier."""
     literal = tsvector_literal(TokenRow("花", "", "", "", "", ""), "花 呗", "花呗")
-    rows = dict(sql.execute("SELECT lexeme, weights FROM unnest(%s::tsvector)",
-                            [literal]).fetchall())
-    assert rows == {"花": ["A"], GRAM_MARK + "花": ["D"], GRAM_MARK + "呗": ["D"],
-                    GRAM_MARK + "花呗": ["D"], TITLE_MARK + "花": ["A"]}
+    rows = dict(
+        sql.execute("SELECT lexeme, weights FROM unnest(%s::tsvector)", [literal]).fetchall()
+    )
+    assert rows == {
+        "花": ["A"],
+        GRAM_MARK + "花": ["D"],
+        GRAM_MARK + "呗": ["D"],
+        GRAM_MARK + "花呗": ["D"],
+        TITLE_MARK + "花": ["A"],
+    }
 
 
 def test_synonyms_boost_and_freshness_scale_the_score(model_backend):
     """English words, so no Han character or bigram adds to either score."""
     backend = model_backend
     now = datetime.now(UTC)
-    backend.apply([doc(1, "return", "note"), doc(2, "refund", "note"),
-                   doc(3, "return", "note", boost=2.0, updated=now)], [])
+    backend.apply(
+        [
+            doc(1, "return", "note"),
+            doc(2, "refund", "note"),
+            doc(3, "return", "note", boost=2.0, updated=now),
+        ],
+        [],
+    )
     scores = {h.key: h.score for h in backend.search(SearchRequest("return")).hits}
     assert scores["article:2"] == pytest.approx(scores["article:1"] * ranking.SYNONYM_WEIGHT)
     assert scores["article:3"] == pytest.approx(
-        scores["article:1"] * 2.0 * ranking.freshness_boost(0), rel=1e-4)
+        scores["article:1"] * 2.0 * ranking.freshness_boost(0), rel=1e-4
+    )
 
 
 def test_total_counts_hits_beyond_the_candidates(model_backend):
@@ -147,17 +185,28 @@ def test_total_counts_hits_beyond_the_candidates(model_backend):
     assert first.total == 450 > ranking.CANDIDATES and len(first.hits) == 10
     deep = backend.search(SearchRequest("发票", page=45))
     assert deep.total == 450 and [h.rank for h in deep.hits] == list(range(441, 451))
-    every = {h.key for page in range(1, 10)
-             for h in backend.search(SearchRequest("发票", page=page, per_page=50)).hits}
+    every = {
+        h.key
+        for page in range(1, 10)
+        for h in backend.search(SearchRequest("发票", page=page, per_page=50)).hits
+    }
     assert len(every) == 450
 
 
-@pytest.mark.parametrize("text, late_docs", [
-    ("发票 抬头", [("说明", "发票 抬头")]),  # first tier: every query word
-    ("发票", [("发票", "说明")]),  # second tier: a query word in the title
-])
+@pytest.mark.parametrize(
+    "text, late_docs",
+    [
+        ("发票 抬头", [("说明", "发票 抬头")]),  # first tier: every query word
+        ("发票", [("发票", "说明")]),  # second tier: a query word in the title
+    ],
+)
 def test_gin_pool_takes_the_likeliest_hits_first(
-        postgres_url, postgres_table, monkeypatch, text, late_docs):  # noqa: F811
+    postgres_url,  # noqa: F811
+    postgres_table,  # noqa: F811
+    monkeypatch,
+    text,
+    late_docs,
+):
     """On plain GIN, more matches than the pool: the few in a better tier are still
     candidates, though written last, and rank first."""
     monkeypatch.setattr(postgres_backend, "GIN_POOL", 0)  # the pool is then CANDIDATES
@@ -192,18 +241,24 @@ def test_rum_and_gin_rank_a_small_index_alike(postgres_url, sql):  # noqa: F811
     """Below the pool bounds both paths rank every match by the same text score."""
     if not enable_rum(sql):
         pytest.skip("the rum extension is not installed on this PostgreSQL server")
-    docs = [doc(1, "退货政策", "七天无理由退货，运费由买家承担"), doc(2, "退款多久到账", "退货后退款"),
-            doc(3, "发票抬头", "开具发票", tags=["退货"]), doc(4, "花呗分期", "用花呗付款退款"),
-            doc(5, "换货", "货物退回仓库", boost=1.5), doc(6, "运费险", "退货运费")]
+    docs = [
+        doc(1, "退货政策", "七天无理由退货，运费由买家承担"),
+        doc(2, "退款多久到账", "退货后退款"),
+        doc(3, "发票抬头", "开具发票", tags=["退货"]),
+        doc(4, "花呗分期", "用花呗付款退款"),
+        doc(5, "换货", "货物退回仓库", boost=1.5),
+        doc(6, "运费险", "退货运费"),
+    ]
     results = {}
     for rum in (True, False):
         table = f"search_t{uuid.uuid4().hex[:12]}"
         backend = PostgresBackend(postgres_url, table, rum=rum)
         try:
             backend.apply(docs, [])
-            results[rum] = [[(h.key, round(h.score, 6)) for h in
-                             backend.search(SearchRequest(text)).hits]
-                            for text in ("退货", "退货 运费", "花呗", "+退货 -发票", '"退货 政策"')]
+            results[rum] = [
+                [(h.key, round(h.score, 6)) for h in backend.search(SearchRequest(text)).hits]
+                for text in ("退货", "退货 运费", "花呗", "+退货 -发票", '"退货 政策"')
+            ]
         finally:
             backend.close()
             sql.execute(f'DROP TABLE "{table}"')
@@ -218,8 +273,11 @@ def test_an_old_layout_is_refused_until_reindex(open_backend, postgres_table, sq
         create_table(sql, postgres_table)
         sql.execute(f'COMMENT ON TABLE "{postgres_table}" IS NULL')
     backend, other = open_backend(), open_backend()
-    for call in (lambda: backend.search(SearchRequest("发票")), lambda: backend.suggest("发"),
-                 lambda: backend.apply([doc(1, "发票")], [])):
+    for call in (
+        lambda: backend.search(SearchRequest("发票")),
+        lambda: backend.suggest("发"),
+        lambda: backend.apply([doc(1, "发票")], []),
+    ):
         with pytest.raises(IndexLayoutError, match="flask --app wsgi search reindex"):
             call()
     assert "flask --app wsgi search reindex" in REINDEX_HINT
@@ -250,8 +308,15 @@ def test_rebuild_swap_while_searching(backend, open_backend):
     try:
         mid_build = []
         docs = (doc(n, "退货政策") for n in range(100, 1301))
-        assert backend.rebuild(docs, progress=lambda _n: mid_build.append(
-            (keys(reader, "发票", per_page=100), reader.document_count()))) == 1201
+        assert (
+            backend.rebuild(
+                docs,
+                progress=lambda _n: mid_build.append(
+                    (keys(reader, "发票", per_page=100), reader.document_count())
+                ),
+            )
+            == 1201
+        )
         for _ in range(200):  # let the searcher run on the new table too
             if seen[-2:] == [1, 1]:
                 break
@@ -267,8 +332,9 @@ def test_rebuild_swap_while_searching(backend, open_backend):
 
 
 def test_apply_during_rebuild_waits_and_lands_in_the_new_table(backend, open_backend):
-    rebuild_with_late_apply(backend, open_backend(), [doc(n, "文档") for n in range(1, 600)],
-                            doc(9999, "迟到的文档"))
+    rebuild_with_late_apply(
+        backend, open_backend(), [doc(n, "文档") for n in range(1, 600)], doc(9999, "迟到的文档")
+    )
     assert keys(backend, "迟到") == ["article:9999"]
     assert backend.document_count() == 600
 
@@ -282,14 +348,18 @@ def test_concurrent_upserts_from_two_connections(backend, open_backend):
     def write(target, order):
         try:
             for round_ in range(15):
-                target.apply([doc(n, f"发票 {round_}") for n in order],
-                             [f"article:{n}" for n in range(100, 110)])
+                target.apply(
+                    [doc(n, f"发票 {round_}") for n in order],
+                    [f"article:{n}" for n in range(100, 110)],
+                )
         except Exception as exc:  # asserted in the main thread
             errors.append(exc)
 
     keys_ = list(range(1, 41))
-    threads = [threading.Thread(target=write, args=(backend, keys_)),
-               threading.Thread(target=write, args=(other, keys_[::-1]))]
+    threads = [
+        threading.Thread(target=write, args=(backend, keys_)),
+        threading.Thread(target=write, args=(other, keys_[::-1])),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -300,10 +370,15 @@ def test_concurrent_upserts_from_two_connections(backend, open_backend):
 
 
 def test_suggest_matches_title_prefixes_and_sub_words(backend):
-    backend.apply([
-        doc(1, "客戶服務時間"), doc(2, "退货政策说明", boost=2.0), doc(3, "退款多久到账"),
-        doc(4, "无关标题", "退货 退款 服务"),  # only the body matches: never a suggestion
-    ], [])
+    backend.apply(
+        [
+            doc(1, "客戶服務時間"),
+            doc(2, "退货政策说明", boost=2.0),
+            doc(3, "退款多久到账"),
+            doc(4, "无关标题", "退货 退款 服务"),  # only the body matches: never a suggestion
+        ],
+        [],
+    )
     assert backend.suggest("服") == ["客戶服務時間"]
     assert backend.suggest("退") == ["退货政策说明", "退款多久到账"]  # boost orders them
     assert backend.suggest("客户 时") == ["客戶服務時間"]
@@ -318,9 +393,14 @@ def test_refuses_a_url_that_is_not_postgresql(tmp_path):
 
 
 def test_portal_on_sqlite_keeps_its_index_in_postgresql(tmp_path, postgres_url, postgres_table):  # noqa: F811
-    app = create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "postgres",
-                      "SEARCH_DATABASE_URL": postgres_url,
-                      "SEARCH_DATABASE_TABLE": postgres_table})
+    app = create_app(
+        {
+            **_app_config(tmp_path),
+            "SEARCH_BACKEND": "postgres",
+            "SEARCH_DATABASE_URL": postgres_url,
+            "SEARCH_DATABASE_TABLE": postgres_table,
+        }
+    )
     backend = get_backend(app)
     try:
         assert isinstance(backend, PostgresBackend) and backend.table == postgres_table

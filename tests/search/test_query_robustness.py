@@ -44,7 +44,7 @@ HOSTILE = [
     "退货^10",
     "\\",
     "\\\\",
-    "\\\"",
+    '\\"',
     "\x00",
     "退货\x00政策",
     "\x00" * 50,
@@ -79,14 +79,34 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
     backend = WhooshBackend(tmp_path_factory.mktemp("robust") / "index")
-    backend.apply([
-        IndexDocument(key="article:1", doc_type="article", doc_id=1, title="退货政策",
-                      body="七天无理由退货。<b>注意</b> & 发票 title:x (AND) \"quoted\""),
-        IndexDocument(key="article:2", doc_type="article", doc_id=2, title="发票抬头",
-                      body="修改发票抬头 <script>alert(1)</script>", tags=["发票"]),
-        IndexDocument(key="article:3", doc_type="article", doc_id=3, title="Refund <policy>",
-                      body="Refunds take 5 days & more a < b > c", language="en"),
-    ], [])
+    backend.apply(
+        [
+            IndexDocument(
+                key="article:1",
+                doc_type="article",
+                doc_id=1,
+                title="退货政策",
+                body='七天无理由退货。<b>注意</b> & 发票 title:x (AND) "quoted"',
+            ),
+            IndexDocument(
+                key="article:2",
+                doc_type="article",
+                doc_id=2,
+                title="发票抬头",
+                body="修改发票抬头 <script>alert(1)</script>",
+                tags=["发票"],
+            ),
+            IndexDocument(
+                key="article:3",
+                doc_type="article",
+                doc_id=3,
+                title="Refund <policy>",
+                body="Refunds take 5 days & more a < b > c",
+                language="en",
+            ),
+        ],
+        [],
+    )
     yield backend
     backend.close()
 

@@ -10,9 +10,16 @@ from search.rerank import Candidate, final_score, rerank, rerank_bounded
 
 def candidates(seed, count=200):
     rng = random.Random(seed)
-    return [Candidate(ref=n, text_score=rng.uniform(0.5, 10.0), boost=rng.uniform(0.7, 1.4),
-                      age_days=rng.choice([0.0, 30.0, 400.0, float("inf")]),
-                      matched=rng.randint(0, 3)) for n in range(count)]
+    return [
+        Candidate(
+            ref=n,
+            text_score=rng.uniform(0.5, 10.0),
+            boost=rng.uniform(0.7, 1.4),
+            age_days=rng.choice([0.0, 30.0, 400.0, float("inf")]),
+            matched=rng.randint(0, 3),
+        )
+        for n in range(count)
+    ]
 
 
 @pytest.mark.parametrize("seed", range(5))

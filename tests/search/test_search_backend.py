@@ -29,8 +29,14 @@ BACKEND_CLASSES = {"tantivy": TantivyBackend, "whoosh": WhooshBackend}
 
 def doc(n, title="", body="", **kwargs):
     kwargs.setdefault("doc_type", "article")
-    return IndexDocument(key=f"{kwargs['doc_type']}:{n}", doc_id=n, title=title, body=body,
-                         slug=f"slug-{n}", **kwargs)
+    return IndexDocument(
+        key=f"{kwargs['doc_type']}:{n}",
+        doc_id=n,
+        title=title,
+        body=body,
+        slug=f"slug-{n}",
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +69,7 @@ def open_backend(request, tmp_path):
         def factory():
             return PostgresBackend(url, table)
     else:
+
         def factory():
             return BACKEND_CLASSES[request.param](tmp_path / "index")
 
@@ -97,7 +104,12 @@ def test_index_search_update_delete(backend):
     assert result.total == 1
     hit = result.hits[0]
     assert (hit.key, hit.doc_type, hit.doc_id, hit.slug, hit.title) == (
-        "article:1", "article", 1, "slug-1", "退货政策")
+        "article:1",
+        "article",
+        1,
+        "slug-1",
+        "退货政策",
+    )
     assert hit.rank == 1 and hit.score > 0
     assert result.tokens == ["退货"]
 
@@ -121,12 +133,15 @@ def test_same_key_twice_in_one_batch_keeps_last(backend):
 
 
 def test_filters(backend):
-    backend.apply([
-        doc(1, "同步冲突", language="zh-CN", category_ids=[5, 1]),
-        doc(2, "同步冲突", language="zh-TW", category_ids=[6, 1]),
-        doc(3, "sync conflict 同步冲突", language="en", category_ids=[7]),
-        doc(4, "同步冲突", doc_type="forum", language="zh-CN"),
-    ], [])
+    backend.apply(
+        [
+            doc(1, "同步冲突", language="zh-CN", category_ids=[5, 1]),
+            doc(2, "同步冲突", language="zh-TW", category_ids=[6, 1]),
+            doc(3, "sync conflict 同步冲突", language="en", category_ids=[7]),
+            doc(4, "同步冲突", doc_type="forum", language="zh-CN"),
+        ],
+        [],
+    )
     assert len(keys(backend, "同步")) == 4
     assert keys(backend, "同步", doc_type="forum") == ["forum:4"]
     assert keys(backend, "同步", language="zh-TW") == ["article:2"]
@@ -157,8 +172,11 @@ def test_bad_paging_values_are_clamped(backend):
 
 
 def test_snippet_highlights_and_escapes(backend):
-    body = ("开头的说明文字。" * 20 + "<script>alert(1)</script> 退货需要在七天内申请 & 审核"
-            + "。结尾" * 50)
+    body = (
+        "开头的说明文字。" * 20
+        + "<script>alert(1)</script> 退货需要在七天内申请 & 审核"
+        + "。结尾" * 50
+    )
     backend.apply([doc(1, "<b>退货</b> & 政策", body)], [])
     hit = backend.search(SearchRequest("退货")).hits[0]
     assert "<mark>退货</mark>" in hit.snippet
@@ -199,36 +217,51 @@ def test_highlight_matches_traditional_text_and_stems(backend):
 
 def test_title_match_ranks_above_body_only_match(backend):
     filler = "这里是一些关于账户设置的说明。"
-    backend.apply([
-        doc(1, "账户设置", filler + "如需开具发票请联系客服。" + filler),
-        doc(2, "发票开具指南", filler + filler),
-    ], [])
+    backend.apply(
+        [
+            doc(1, "账户设置", filler + "如需开具发票请联系客服。" + filler),
+            doc(2, "发票开具指南", filler + filler),
+        ],
+        [],
+    )
     assert keys(backend, "发票") == ["article:2", "article:1"]
 
 
 def test_recently_updated_ranks_above_the_same_text_updated_long_ago(backend):
     """Freshness (search/ranking.py) breaks ties between equally good texts, in every engine."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    backend.apply([
-        doc(1, "发票抬头修改", "在订单详情页修改发票抬头。", updated=now.replace(year=now.year - 3)),
-        doc(2, "发票抬头修改", "在订单详情页修改发票抬头。", updated=now),
-        doc(3, "发票抬头修改", "在订单详情页修改发票抬头。"),  # no date: no freshness bonus
-    ], [])
+    backend.apply(
+        [
+            doc(
+                1,
+                "发票抬头修改",
+                "在订单详情页修改发票抬头。",
+                updated=now.replace(year=now.year - 3),
+            ),
+            doc(2, "发票抬头修改", "在订单详情页修改发票抬头。", updated=now),
+            doc(3, "发票抬头修改", "在订单详情页修改发票抬头。"),  # no date: no freshness bonus
+        ],
+        [],
+    )
     ranked = keys(backend, "发票抬头")
     assert ranked[0] == "article:2" and set(ranked[1:]) == {"article:1", "article:3"}
 
 
 def test_more_matched_terms_rank_first(backend):
-    backend.apply([
-        doc(1, "发票发票发票", "发票 发票 发票 发票"),
-        doc(2, "修改发票抬头", "在订单页面修改发票抬头"),
-    ], [])
+    backend.apply(
+        [
+            doc(1, "发票发票发票", "发票 发票 发票 发票"),
+            doc(2, "修改发票抬头", "在订单页面修改发票抬头"),
+        ],
+        [],
+    )
     assert keys(backend, "我想修改发票抬头怎么弄")[0] == "article:2"
 
 
 def test_document_boost_changes_order(backend):
-    backend.apply([doc(1, "密码重置", "重置密码", boost=1.0),
-                   doc(2, "密码重置", "重置密码", boost=3.0)], [])
+    backend.apply(
+        [doc(1, "密码重置", "重置密码", boost=1.0), doc(2, "密码重置", "重置密码", boost=3.0)], []
+    )
     first = backend.search(SearchRequest("密码")).hits
     assert [h.key for h in first] == ["article:2", "article:1"]
     assert first[0].score == pytest.approx(first[1].score * 3.0)
@@ -320,10 +353,13 @@ def test_apply_waits_for_another_writer(whoosh_backend, tmp_path):
 
 
 def test_phrase_query_needs_adjacent_words(backend):
-    backend.apply([
-        doc(1, "说明", "本店的退货政策如下"),
-        doc(2, "说明", "政策变化后，退货流程也变了"),
-    ], [])
+    backend.apply(
+        [
+            doc(1, "说明", "本店的退货政策如下"),
+            doc(2, "说明", "政策变化后，退货流程也变了"),
+        ],
+        [],
+    )
     assert sorted(keys(backend, "退货 政策")) == ["article:1", "article:2"]
     assert keys(backend, '"退货 政策"') == ["article:1"]
     assert keys(backend, "「退货政策」") == ["article:1"]
@@ -332,9 +368,14 @@ def test_phrase_query_needs_adjacent_words(backend):
 
 
 def test_required_and_excluded_terms(backend):
-    backend.apply([
-        doc(1, "退货 发票"), doc(2, "退货 换货"), doc(3, "发票 抬头"),
-    ], [])
+    backend.apply(
+        [
+            doc(1, "退货 发票"),
+            doc(2, "退货 换货"),
+            doc(3, "发票 抬头"),
+        ],
+        [],
+    )
     assert sorted(keys(backend, "退货 -发票")) == ["article:2"]
     assert sorted(keys(backend, "+发票 退货")) == ["article:1", "article:3"]
     assert keys(backend, "+发票 退货")[0] == "article:1"
@@ -351,16 +392,27 @@ def test_tags_are_searchable(backend):
 
 
 def test_updated_accepts_aware_and_naive_datetimes(backend):
-    backend.apply([doc(1, "发票", updated=datetime(2024, 5, 1, 8, tzinfo=UTC)),
-                   doc(2, "发票", updated=datetime(2024, 5, 2))], [])
+    backend.apply(
+        [
+            doc(1, "发票", updated=datetime(2024, 5, 1, 8, tzinfo=UTC)),
+            doc(2, "发票", updated=datetime(2024, 5, 2)),
+        ],
+        [],
+    )
     assert backend.search(SearchRequest("发票")).total == 2
 
 
 def test_suggest(backend):
-    backend.apply([
-        doc(1, "退货政策说明"), doc(2, "退款多久到账"), doc(3, "Refund policy"),
-        doc(4, "退货政策说明"), doc(5, "发票抬头"),
-    ], [])
+    backend.apply(
+        [
+            doc(1, "退货政策说明"),
+            doc(2, "退款多久到账"),
+            doc(3, "Refund policy"),
+            doc(4, "退货政策说明"),
+            doc(5, "发票抬头"),
+        ],
+        [],
+    )
     assert sorted(backend.suggest("退")) == sorted(["退货政策说明", "退款多久到账"])
     assert backend.suggest("退货政") == ["退货政策说明"]
     assert backend.suggest("refu") == ["Refund policy"]

@@ -49,16 +49,22 @@ def ranking_path(request, monkeypatch, backend):
 def run_python(code, index_dir):
     """Run ``code`` in a fresh interpreter (another server process) with ``index_dir``."""
     return subprocess.run(
-        [sys.executable, "-c", code, str(index_dir)], cwd=ROOT, capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, "-c", code, str(index_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def test_tokens_with_dots_plus_and_hash_stay_whole(backend):
-    backend.apply([
-        doc(1, "升级到 4.2.1", "c++ 插件和 C# 插件都要更新"),
-        doc(2, "升级到 4.2.10", "只有 python 插件"),
-    ], [])
+    backend.apply(
+        [
+            doc(1, "升级到 4.2.1", "c++ 插件和 C# 插件都要更新"),
+            doc(2, "升级到 4.2.10", "只有 python 插件"),
+        ],
+        [],
+    )
     assert keys(backend, "4.2.1") == ["article:1"]
     assert keys(backend, "4.2") == []
     assert keys(backend, "c++") == ["article:1"]
@@ -66,10 +72,13 @@ def test_tokens_with_dots_plus_and_hash_stay_whole(backend):
 
 
 def test_sub_words_match_terms_and_rank_by_their_field(ranking_path):
-    ranking_path.apply([
-        doc(1, "说明", "我们的客戶服務很好"),
-        doc(2, "客户服务时间", "每天九点开始"),
-    ], [])
+    ranking_path.apply(
+        [
+            doc(1, "说明", "我们的客戶服務很好"),
+            doc(2, "客户服务时间", "每天九点开始"),
+        ],
+        [],
+    )
     # 服务 occurs only inside the words 客户服务 / 客戶服務 (sub-word fields).
     assert keys(ranking_path, "服务") == ["article:2", "article:1"]
     assert "<mark>服務</mark>" in ranking_path.search(SearchRequest("服务")).hits[1].snippet
@@ -86,9 +95,14 @@ def test_synonyms_score_below_the_literal_word(ranking_path):
 
 def test_freshness_is_applied_in_the_rerank(ranking_path):
     now = datetime.now(UTC)
-    ranking_path.apply([doc(1, "发票", "说明", updated=None),
-                   doc(2, "发票", "说明", updated=now.replace(year=now.year - 1)),
-                   doc(3, "发票", "说明", updated=now)], [])
+    ranking_path.apply(
+        [
+            doc(1, "发票", "说明", updated=None),
+            doc(2, "发票", "说明", updated=now.replace(year=now.year - 1)),
+            doc(3, "发票", "说明", updated=now),
+        ],
+        [],
+    )
     hits = {hit.key: hit.score for hit in ranking_path.search(SearchRequest("发票")).hits}
     base = hits["article:1"]
     assert hits["article:3"] == pytest.approx(base * ranking.freshness_boost(0), rel=1e-4)
@@ -102,8 +116,6 @@ def test_coordination_is_applied_in_the_rerank(ranking_path):
     # Both match; article 1 has two of the three words and keeps more of its score.
     assert set(hits) == {"article:1", "article:2"}
     assert hits["article:1"] > hits["article:2"]
-
-
 
 
 def test_characters_alone_do_not_make_a_hit(ranking_path):
@@ -128,7 +140,7 @@ def test_total_counts_every_match_beyond_the_candidates(ranking_path):
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_input_never_raises(backend, text):
-    backend.apply([doc(1, "退货政策", "七天无理由退货。<b>注意</b> & \"quoted\" c++")], [])
+    backend.apply([doc(1, "退货政策", '七天无理由退货。<b>注意</b> & "quoted" c++')], [])
     result = backend.search(SearchRequest(text))
     for hit in result.hits:
         assert_safe_html(hit.snippet)
@@ -179,8 +191,9 @@ def test_rebuild_replaces_the_index_while_readers_are_open(backend, index_dir):
 def test_apply_during_rebuild_waits_and_lands_after_it(backend, index_dir):
     writer = TantivyBackend(index_dir)
     try:
-        rebuild_with_late_apply(backend, writer, [doc(n, "文档") for n in range(1, 600)],
-                                doc(9999, "迟到的文档"))
+        rebuild_with_late_apply(
+            backend, writer, [doc(n, "文档") for n in range(1, 600)], doc(9999, "迟到的文档")
+        )
         assert keys(backend, "迟到") == ["article:9999"]
         assert backend.document_count() == 600
     finally:
@@ -232,11 +245,19 @@ def test_portal_selects_the_backend_by_configuration(tmp_path):
 
 @pytest.mark.slow
 def test_the_retired_sqlite_engine_names_its_replacement(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "PORTAL_DATA_DIR": str(tmp_path),
-           "PORTAL_SEARCH_BACKEND": "sqlite"}
-    result = subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "wsgi",
-                             "search", "drain"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PORTAL_DATA_DIR": str(tmp_path),
+        "PORTAL_SEARCH_BACKEND": "sqlite",
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "search", "drain"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "tantivy" in result.stderr and "search reindex" in result.stderr
     assert "Traceback" not in result.stderr

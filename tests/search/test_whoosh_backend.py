@@ -48,8 +48,6 @@ def test_characters_add_to_the_score_of_hits(backend):
     assert keys(backend, "发票 开") == ["article:1", "article:2"]
 
 
-
-
 def test_total_counts_every_match_beyond_the_candidates(backend):
     docs = [doc(n, f"退货说明 {n}", "退货") for n in range(1, ranking.CANDIDATES + 51)]
     backend.apply(docs, [])
@@ -61,10 +59,15 @@ def test_total_counts_every_match_beyond_the_candidates(backend):
 
 
 def test_total_respects_filters_exclusions_and_deletions(backend):
-    backend.apply([
-        doc(1, "发票", language="zh-CN"), doc(2, "发票 抬头", language="zh-CN"),
-        doc(3, "发票", language="en"), doc(4, "发票", doc_type="forum"),
-    ], [])
+    backend.apply(
+        [
+            doc(1, "发票", language="zh-CN"),
+            doc(2, "发票 抬头", language="zh-CN"),
+            doc(3, "发票", language="en"),
+            doc(4, "发票", doc_type="forum"),
+        ],
+        [],
+    )
     assert backend.search(SearchRequest("发票")).total == 4
     assert backend.search(SearchRequest("发票", language="zh-CN")).total == 2
     assert backend.search(SearchRequest("发票", doc_type="forum")).total == 1
@@ -76,8 +79,15 @@ def test_total_respects_filters_exclusions_and_deletions(backend):
 def test_freshness_and_boost_are_applied_in_the_rerank(backend):
     now = datetime.now(UTC)
     year_ago = now.replace(year=now.year - 1)
-    backend.apply([doc(1, "发票", "说明"), doc(2, "发票", "说明", updated=year_ago),
-                   doc(3, "发票", "说明", updated=now), doc(4, "发票", "说明", boost=2.0)], [])
+    backend.apply(
+        [
+            doc(1, "发票", "说明"),
+            doc(2, "发票", "说明", updated=year_ago),
+            doc(3, "发票", "说明", updated=now),
+            doc(4, "发票", "说明", boost=2.0),
+        ],
+        [],
+    )
     hits = scores(backend, "发票")
     base = hits["article:1"]  # no date: no freshness bonus
     assert hits["article:3"] == pytest.approx(base * ranking.freshness_boost(0), rel=1e-4)
@@ -104,8 +114,9 @@ def test_coordination_with_a_required_clause(backend):
 
 def test_an_index_without_the_character_fields_is_refused_until_rebuilt(index_dir, caplog):
     current = build_schema()
-    older = Schema(**{name: field for name, field in current.items()
-                      if name not in ("chars", "bigrams")})
+    older = Schema(
+        **{name: field for name, field in current.items() if name not in ("chars", "bigrams")}
+    )
     index_dir.mkdir()
     writer = whoosh_index.create_in(str(index_dir), older).writer()
     writer.add_document(key="article:1", doc_type="article", doc_id=1, title="发票")
@@ -151,15 +162,25 @@ def test_an_index_pickled_with_the_old_analysis_path_still_opens(index_dir):
         backend.close()
 
 
-@pytest.mark.parametrize("query", [
-    wq.Term("body", "退货"), wq.Term("title", "退货", boost=0.6), wq.Term("chars", "退", boost=0.3),
-    wq.Phrase("body", ["退货", "政策"]), wq.Phrase("title", ["退货", "政策"], boost=2.0),
-    wq.Phrase("body", ["政策", "退货"]), wq.Term("body", "不存在"),
-], ids=str)
+@pytest.mark.parametrize(
+    "query",
+    [
+        wq.Term("body", "退货"),
+        wq.Term("title", "退货", boost=0.6),
+        wq.Term("chars", "退", boost=0.3),
+        wq.Phrase("body", ["退货", "政策"]),
+        wq.Phrase("title", ["退货", "政策"], boost=2.0),
+        wq.Phrase("body", ["政策", "退货"]),
+        wq.Term("body", "不存在"),
+    ],
+    ids=str,
+)
 def test_array_scores_are_whoosh_scores(backend, query):
     """The numpy scoring (search/whoosh/arrays.py) gives whoosh's own BM25F scores, over
     several segments and deletions."""
-    backend.apply([doc(1, "退货政策", "本店的退货政策如下，退货 政策"), doc(2, "退货", "政策变化后退货")], [])
+    backend.apply(
+        [doc(1, "退货政策", "本店的退货政策如下，退货 政策"), doc(2, "退货", "政策变化后退货")], []
+    )
     backend.apply([doc(3, "说明", "退货政策 退货政策 退货"), doc(4, "政策 退货", "退")], [])
     backend.apply([doc(5, "退货政策说明", "长" * 40 + "退货政策")], ["article:2"])
     arrays = backend._current_view().arrays
@@ -189,7 +210,8 @@ def test_segment_cache_keeps_what_fits_and_drops_the_least_recently_used():
 
 
 def test_a_read_that_loses_its_files_to_a_merge_is_repeated_on_the_new_generation(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     """Step 10 finding 6: under concurrent writes a search failed with whoosh's TypeError in
     stored_fields (a merge deleted the files of the generation the searcher had opened).
     Such a read is repeated once on a fresh searcher instead of answering 500."""
@@ -201,9 +223,20 @@ def test_a_read_that_loses_its_files_to_a_merge_is_repeated_on_the_new_generatio
     from search.whoosh.backend import WhooshBackend
 
     backend = WhooshBackend(tmp_path / "index")
-    backend.apply([IndexDocument(key=f"article:{n}", doc_id=n, title=f"发票问题 {n}",
-                                 body="", slug=f"s{n}", doc_type="article")
-                   for n in range(3)], [])
+    backend.apply(
+        [
+            IndexDocument(
+                key=f"article:{n}",
+                doc_id=n,
+                title=f"发票问题 {n}",
+                body="",
+                slug=f"s{n}",
+                doc_type="article",
+            )
+            for n in range(3)
+        ],
+        [],
+    )
     failures = {"left": 2}  # the search's read and the suggestion's read each fail once
     originals = {cls: cls.stored_fields for cls in (SegmentReader, MultiReader)}
 
@@ -213,6 +246,7 @@ def test_a_read_that_loses_its_files_to_a_merge_is_repeated_on_the_new_generatio
                 failures["left"] -= 1
                 raise TypeError("'NoneType' object is not subscriptable")
             return originals[cls](self, docnum)
+
         return stored_fields
 
     def _opening():  # the searcher opening its stored-fields files is not a search's read

@@ -18,16 +18,26 @@ TINY = 60
 
 def bench(*args: str, timeout: float = 600) -> str:
     """Run ``python -m bench.<args>`` from the repository root; its standard output."""
-    result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
-                            text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     return result.stdout
 
 
 def build(base: Path, *extra: str) -> tuple[str, dict]:
     """A tiny corpus under ``base``: the command's output and the manifest."""
-    output = bench("bench.corpus", "--size", str(TINY), "--seed", "5", "--base", str(base),
-                   "--no-progress", *extra)
+    output = bench(
+        "bench.corpus",
+        "--size",
+        str(TINY),
+        "--seed",
+        "5",
+        "--base",
+        str(base),
+        "--no-progress",
+        *extra,
+    )
     return output, json.loads((base / f"corpus-{TINY}" / "manifest.json").read_text())
 
 
@@ -41,8 +51,9 @@ def _scalars(data_dir: Path, statement) -> list:
 
 
 def _titles(data_dir: Path) -> list[str]:
-    return (_scalars(data_dir, select(Article.title).order_by(Article.slug))
-            + _scalars(data_dir, select(Topic.title).order_by(Topic.id)))
+    return _scalars(data_dir, select(Article.title).order_by(Article.slug)) + _scalars(
+        data_dir, select(Topic.title).order_by(Topic.id)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +73,7 @@ def test_corpus_is_deterministic_and_uses_the_real_tables(tiny_corpus, tmp_path)
     count = func.count()
     assert _scalars(data_a, select(count).select_from(Article)) == [48]
     assert _scalars(data_a, select(count).select_from(Topic)) == [12]
-    replies = _scalars(data_a, select(count).select_from(Post)
-                       .where(Post.is_question.is_(False)))
+    replies = _scalars(data_a, select(count).select_from(Post).where(Post.is_question.is_(False)))
     assert replies == [first["replies"]] and first["replies"] > 0
     assert "zh-CN" in set(_scalars(data_a, select(Article.language)))
     # A second run reuses the cached corpus instead of rebuilding it.
@@ -85,8 +95,19 @@ def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
     """One backend plus both anchors over the tiny corpus: positive rates, ordered
     percentiles; every query counted in the per-kind table."""
     out = tmp_path / "engines.md"
-    bench("bench.engines", "--size", str(TINY), "--base", str(tiny_corpus[0]),
-          "--backend", "tantivy", "--queries", "60", "--markdown", str(out))
+    bench(
+        "bench.engines",
+        "--size",
+        str(TINY),
+        "--base",
+        str(tiny_corpus[0]),
+        "--backend",
+        "tantivy",
+        "--queries",
+        "60",
+        "--markdown",
+        str(out),
+    )
     report = out.read_text(encoding="utf-8")
     assert f"- {TINY} documents read from the database" in report
     engines = ["tantivy", "fts5-trigram (baseline)", "bm25s over jieba words (anchor)"]
@@ -96,9 +117,10 @@ def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
         docs_per_s, p50, p95, p99, _cpu, _zero, _ratio = map(_number, _row(summary, engine))
         assert docs_per_s > 0 and 0 <= p50 <= p95 <= p99 and p99 > 0
     kinds = report.split("## Search latency per query kind")[1]
-    tantivy = {kind: [cell.strip() for cell in rest.split("|")[:-1]]
-               for kind, rest in re.findall(r"^\| tantivy \| ([^|]+?) \|(.*)$", kinds,
-                                            re.MULTILINE)}
+    tantivy = {
+        kind: [cell.strip() for cell in rest.split("|")[:-1]]
+        for kind, rest in re.findall(r"^\| tantivy \| ([^|]+?) \|(.*)$", kinds, re.MULTILINE)
+    }
     assert sum(int(cells[0]) for cells in tantivy.values()) == 60
     assert _number(tantivy["zero-hit"][-1]) == 100.0
     assert _number(tantivy["1-word"][-1]) < 100.0

@@ -24,12 +24,19 @@ def _figure(output: str, name: str) -> int:
 
 
 @pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in the venv")
-@pytest.mark.skipif(bool(os.environ.get("PORTAL_TEST_DATABASE_URL")),
-                    reason="runs its own SQLite server set-up: covered by the SQLite pass")
+@pytest.mark.skipif(
+    bool(os.environ.get("PORTAL_TEST_DATABASE_URL")),
+    reason="runs its own SQLite server set-up: covered by the SQLite pass",
+)
 def test_short_fault_run_loses_and_duplicates_no_acknowledged_write():
     """Exit 0, and the table shows as many writes found as acknowledged, none twice."""
-    process = subprocess.Popen([sys.executable, "-m", "bench.faults", "--short"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.faults", "--short"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         output, errors = process.communicate(timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:

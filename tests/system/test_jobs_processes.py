@@ -48,11 +48,17 @@ def queue_mails():
 
 def environment(app, server, data_dir: Path) -> dict:
     data_dir.mkdir()
-    return {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "SECRET_KEY": "jobs-test",
-            "PORTAL_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "PORTAL_SEARCH_BACKEND": app.config["SEARCH_BACKEND"],
-            "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(server.port),
-            "PORTAL_ROUTER_INTERVAL": "1", "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "PORTAL_DATA_DIR": str(data_dir),
+        "SECRET_KEY": "jobs-test",
+        "PORTAL_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PORTAL_SEARCH_BACKEND": app.config["SEARCH_BACKEND"],
+        "PORTAL_SMTP_HOST": "127.0.0.1",
+        "PORTAL_SMTP_PORT": str(server.port),
+        "PORTAL_ROUTER_INTERVAL": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def wait_for(condition, seconds: float, what: str) -> None:
@@ -65,8 +71,9 @@ def wait_for(condition, seconds: float, what: str) -> None:
 def unsent() -> int:
     db.session.expire_all()
     db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(OutboxMail)
-                             .where(OutboxMail.sent_at.is_(None)))
+    return db.session.scalar(
+        select(func.count()).select_from(OutboxMail).where(OutboxMail.sent_at.is_(None))
+    )
 
 
 def test_two_scheduler_processes_send_each_mail_once_and_stop_on_sigterm(app, tmp_path):
@@ -74,13 +81,21 @@ def test_two_scheduler_processes_send_each_mail_once_and_stop_on_sigterm(app, tm
     with SmtpServer(None, delay=0.01) as server:
         logs = [tmp_path / f"jobs-{name}.log" for name in "ab"]
         processes = [
-            subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "jobs", "run"], cwd=ROOT,
-                             env=environment(app, server, tmp_path / name),
-                             stdout=subprocess.DEVNULL, stderr=log.open("w"))
-            for name, log in zip("ab", logs, strict=True)]
+            subprocess.Popen(
+                [str(BIN / "flask"), "--app", "wsgi", "jobs", "run"],
+                cwd=ROOT,
+                env=environment(app, server, tmp_path / name),
+                stdout=subprocess.DEVNULL,
+                stderr=log.open("w"),
+            )
+            for name, log in zip("ab", logs, strict=True)
+        ]
         try:
-            wait_for(lambda: all("scheduler started" in log.read_text() for log in logs), 20,
-                     "the schedulers did not start")
+            wait_for(
+                lambda: all("scheduler started" in log.read_text() for log in logs),
+                20,
+                "the schedulers did not start",
+            )
             wait_for(lambda: len(server.subjects()) >= MAILS, 20, "the mail was not sent")
             time.sleep(2)  # both keep passing over the schedule every second meanwhile
             for process in processes:
@@ -104,10 +119,15 @@ def test_two_sender_processes_racing_without_the_lease_send_each_mail_once(app, 
     go = tmp_path / "go"
     with SmtpServer(None, delay=0.01) as server:
         processes = [
-            subprocess.Popen([sys.executable, "-c", SENDER, str(go)], cwd=ROOT,
-                             env=environment(app, server, tmp_path / name),
-                             stdout=subprocess.PIPE, text=True)
-            for name in "ab"]
+            subprocess.Popen(
+                [sys.executable, "-c", SENDER, str(go)],
+                cwd=ROOT,
+                env=environment(app, server, tmp_path / name),
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for name in "ab"
+        ]
         try:
             for process in processes:
                 assert process.stdout.readline() == "ready\n"

@@ -28,8 +28,9 @@ def _config(data_dir: str, backend: str, database_url: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         # Several writers on one SQLite file wait for each other instead of failing.
-        "SQLALCHEMY_ENGINE_OPTIONS": ({"connect_args": {"timeout": 30}}
-                                      if database_url.startswith("sqlite") else {}),
+        "SQLALCHEMY_ENGINE_OPTIONS": (
+            {"connect_args": {"timeout": 30}} if database_url.startswith("sqlite") else {}
+        ),
         "SEARCH_INDEX_DIR": f"{data_dir}/index",
         "SEARCH_BACKEND": backend,
         "TESTING": True,
@@ -44,12 +45,19 @@ def _write_articles(data_dir: str, backend: str, database_url: str, worker: int)
     with app.app_context():
         make = Factories()
         for i in range(ARTICLES_PER_WORKER):
-            article = make.article(f"Worker note mw{worker}x{i}", body=f"first text w{worker}",
-                                   slug=f"worker-{worker}-{i}")
+            article = make.article(
+                f"Worker note mw{worker}x{i}",
+                body=f"first text w{worker}",
+                slug=f"worker-{worker}-{i}",
+            )
             # An edit right after: the index must hold the new text, once.
-            data = ArticleData(title=article.title, slug=article.slug,
-                               body_md=f"edited text ed{worker}x{i}", category_id=None,
-                               status="published")
+            data = ArticleData(
+                title=article.title,
+                slug=article.slug,
+                body_md=f"edited text ed{worker}x{i}",
+                category_id=None,
+                status="published",
+            )
             save_article(article, data, None, "edit")
 
 
@@ -94,8 +102,13 @@ def test_writes_from_many_processes_are_searchable_exactly_once(app, tmp_path, b
 def test_writer_killed_while_holding_the_lock_does_not_block_the_next(app, tmp_path, make):
     """The index writer lock dies with its process (SIGKILL): the next drain goes ahead."""
     ready = multiprocessing.get_context("spawn").Event()
-    holder = _spawn(_hold_writer_lock_forever, str(tmp_path), "whoosh",
-                    app.config["SQLALCHEMY_DATABASE_URI"], ready)
+    holder = _spawn(
+        _hold_writer_lock_forever,
+        str(tmp_path),
+        "whoosh",
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        ready,
+    )
     assert ready.wait(timeout=60)
     article = make.article("断电后的写入", body="stalelockcheck", status="draft")
     os.kill(holder.pid, signal.SIGKILL)

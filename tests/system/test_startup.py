@@ -13,9 +13,22 @@ from tests import ROOT
 # app or to run a command that has nothing to do. (search.analyzer imports Whoosh's small
 # stemmer module, so the Whoosh engine modules are named, not the package.)
 HEAVY = (
-    "matplotlib", "numpy", "pypinyin", "opencc", "rjieba", "jieba", "alembic",
-    "flask_migrate", "psycopg", "playwright", "tantivy", "whoosh.index", "whoosh.searching",
-    "search.whoosh.backend", "search.postgres.backend", "search.tantivy",
+    "matplotlib",
+    "numpy",
+    "pypinyin",
+    "opencc",
+    "rjieba",
+    "jieba",
+    "alembic",
+    "flask_migrate",
+    "psycopg",
+    "playwright",
+    "tantivy",
+    "whoosh.index",
+    "whoosh.searching",
+    "search.whoosh.backend",
+    "search.postgres.backend",
+    "search.tantivy",
 )
 
 # create_app() and `flask search drain` with nothing queued, then the heavy modules loaded.
@@ -41,7 +54,12 @@ def test_app_and_a_no_op_command_import_no_heavy_module(tmp_path):
     env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
     completed = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path), *HEAVY],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines()[-1] == "[]"
@@ -84,8 +102,15 @@ print(before, "matplotlib" in sys.modules, "<svg" in svg)
 
 def test_a_chart_is_drawn_without_loading_a_plotting_library(tmp_path):
     env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
-    completed = subprocess.run([sys.executable, "-c", CHART_SCRIPT, str(tmp_path)], cwd=ROOT,
-                               env=env, capture_output=True, text=True, timeout=120, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", CHART_SCRIPT, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.split() == ["False", "False", "True"]
 
@@ -97,10 +122,20 @@ def test_the_qinghe_command_is_flask_with_the_portal_app(tmp_path):
     assert script.exists(), "run `pip install -e .` to install the qinghe command"
     env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
     env |= {"PYTHONPATH": str(ROOT), "PORTAL_DATA_DIR": str(tmp_path)}  # this tree's code
-    completed = subprocess.run([str(script), "--help"], cwd=tmp_path, env=env,
-                               capture_output=True, text=True, timeout=120, check=False)
+    completed = subprocess.run(
+        [str(script), "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
-    commands = {line.split()[0] for line in completed.stdout.split("Commands:")[1].splitlines()
-                if line.strip()}
+    commands = {
+        line.split()[0]
+        for line in completed.stdout.split("Commands:")[1].splitlines()
+        if line.strip()
+    }
     assert {"users", "search", "kb", "db", "routes", "shell"} <= commands
     assert completed.stdout.startswith("Usage: qinghe")

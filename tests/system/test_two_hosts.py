@@ -27,8 +27,9 @@ from sqlalchemy.engine import make_url
 from tests import ROOT
 
 BIN = Path(sys.executable).parent
-PG_SERVER = os.environ.get("PORTAL_TEST_PG_SERVER",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_SERVER = os.environ.get(
+    "PORTAL_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 PASSWORD = "Two-hosts-check-2026!"
 TOKEN_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -57,8 +58,10 @@ def _missing() -> str:
     return ""
 
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(bool(_missing()), reason=_missing() or "ready")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(bool(_missing()), reason=_missing() or "ready"),
+]
 
 
 def free_port() -> int:
@@ -84,8 +87,9 @@ class Browser:
         _status, page, _url = self.get(page_url)
         fields = {**fields, "csrf_token": TOKEN_RE.search(page).group(1)}
         try:
-            response = self.opener.open(action or page_url,
-                                        data=urlencode(fields).encode("utf-8"), timeout=30)
+            response = self.opener.open(
+                action or page_url, data=urlencode(fields).encode("utf-8"), timeout=30
+            )
         except HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace"), page_url
         return response.status, response.read().decode("utf-8"), response.geturl()
@@ -102,9 +106,15 @@ def _prepare_database(url: str, data_dir: Path) -> dict:
     from portal.indexing.backend import close_backend
     from portal.models import Category
 
-    app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "two-hosts",
-                      "SQLALCHEMY_DATABASE_URI": url, "SEARCH_BACKEND": "postgres",
-                      "ROUTER_INTERVAL_SECONDS": 0})
+    app = create_app(
+        {
+            "DATA_DIR": str(data_dir),
+            "SECRET_KEY": "two-hosts",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SEARCH_BACKEND": "postgres",
+            "ROUTER_INTERVAL_SECONDS": 0,
+        }
+    )
     with app.app_context():
         upgrade()
         category = Category(slug="returns", name="退货与退款", name_en="Returns")
@@ -112,8 +122,14 @@ def _prepare_database(url: str, data_dir: Path) -> dict:
         db.session.commit()
         for name in ("expert-a", "expert-b"):
             expert = create_user(f"{name}@example.com", PASSWORD, name, role="expert")
-            update_profile(profile_for(expert), category_ids=[category.id], tags=[],
-                           keywords="退货", on_duty=True, max_open=100)
+            update_profile(
+                profile_for(expert),
+                category_ids=[category.id],
+                tags=[],
+                keywords="退货",
+                on_duty=True,
+                max_open=100,
+            )
         for n in range(1, 4):  # one per test: posting limits count per account
             customer = create_user(f"customer{n}@example.com", PASSWORD, f"customer{n}")
             # Old enough to be past the new-account posting throttle (5 an hour).
@@ -134,8 +150,12 @@ class Host:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{self.port}", "wsgi:app"],
-            cwd=ROOT, env={**env, "PORTAL_DATA_DIR": str(data_dir)},
-            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"), start_new_session=True)
+            cwd=ROOT,
+            env={**env, "PORTAL_DATA_DIR": str(data_dir)},
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "w"),
+            start_new_session=True,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
 
     def wait_healthy(self, timeout: float = 90) -> None:
@@ -170,9 +190,15 @@ def cluster(tmp_path_factory):
     url = make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
     redis.Redis.from_url(REDIS_URL).flushdb()
     ids = _prepare_database(url, base / "setup")
-    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SEARCH_BACKEND": "postgres",
-           "PORTAL_REDIS_URL": REDIS_URL, "SECRET_KEY": "two-hosts-" + uuid.uuid4().hex,
-           "PORTAL_ROUTER_INTERVAL": "1", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_SEARCH_BACKEND": "postgres",
+        "PORTAL_REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "two-hosts-" + uuid.uuid4().hex,
+        "PORTAL_ROUTER_INTERVAL": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
     hosts = [Host("host-a", env, base / "a"), Host("host-b", env, base / "b")]
     try:
         for host in hosts:
@@ -187,15 +213,22 @@ def cluster(tmp_path_factory):
 
 
 def _login(browser: Browser, host: Host, email: str) -> None:
-    status, _page, landed = browser.post_form(f"{host.url}/login",
-                                              {"email": email, "password": PASSWORD})
+    status, _page, landed = browser.post_form(
+        f"{host.url}/login", {"email": email, "password": PASSWORD}
+    )
     assert status == 200 and "/login" not in landed, (status, landed)
 
 
-def _post_question(browser: Browser, host: Host, category_id: int, title: str,
-                   wants_expert: bool = False) -> int:
-    fields = {"title": title, "kind": "question", "category_id": str(category_id), "tags": "",
-              "body_md": f"{title}：买的东西不合适，想退货，运费谁出？"}
+def _post_question(
+    browser: Browser, host: Host, category_id: int, title: str, wants_expert: bool = False
+) -> int:
+    fields = {
+        "title": title,
+        "kind": "question",
+        "category_id": str(category_id),
+        "tags": "",
+        "body_md": f"{title}：买的东西不合适，想退货，运费谁出？",
+    }
     if wants_expert:
         fields["wants_expert"] = "y"
     status, _page, landed = browser.post_form(f"{host.url}/forum/new", fields)
@@ -239,18 +272,23 @@ def test_the_router_sweep_never_runs_on_two_hosts_at_once(cluster):
     browser = Browser()
     _login(browser, hosts[0], "customer2@example.com")
     topic_ids = [
-        _post_question(browser, hosts[i % 2], cluster["category"], f"退货问题 {i}",
-                       wants_expert=True)
+        _post_question(
+            browser, hosts[i % 2], cluster["category"], f"退货问题 {i}", wants_expert=True
+        )
         for i in range(8)
     ]
     engine = create_engine(cluster["url"])
     deadline = time.monotonic() + 30
     with engine.connect() as connection:
+
         def assigned_counts() -> list[int]:
-            rows = dict(connection.execute(
-                select(RoutingEvent.topic_id, func.count())
-                .where(RoutingEvent.kind == "assigned", RoutingEvent.topic_id.in_(topic_ids))
-                .group_by(RoutingEvent.topic_id)).all())
+            rows = dict(
+                connection.execute(
+                    select(RoutingEvent.topic_id, func.count())
+                    .where(RoutingEvent.kind == "assigned", RoutingEvent.topic_id.in_(topic_ids))
+                    .group_by(RoutingEvent.topic_id)
+                ).all()
+            )
             connection.rollback()
             return [rows.get(topic_id, 0) for topic_id in topic_ids]
 
@@ -261,8 +299,9 @@ def test_the_router_sweep_never_runs_on_two_hosts_at_once(cluster):
         assert assigned_counts() == [1] * len(topic_ids)
     engine.dispose()
 
-    runs = sorted((float(a), float(b)) for host in hosts
-                  for a, b in SWEEP_RE.findall(host.log.read_text()))
+    runs = sorted(
+        (float(a), float(b)) for host in hosts for a, b in SWEEP_RE.findall(host.log.read_text())
+    )
     assert runs, "no sweep that assigned anything was logged"
     for (_start, end), (next_start, _next_end) in zip(runs, runs[1:], strict=False):
         assert next_start >= end, f"two sweeps overlapped: {runs}"
@@ -277,7 +316,13 @@ def test_posting_limits_count_across_hosts(cluster):
         _post_question(browser, hosts[i % 2], cluster["category"], f"限额测试 {i}")
     for host in hosts:
         status, _page, _url = browser.post_form(
-            f"{host.url}/forum/new", {"title": "one too many", "kind": "question",
-                                      "category_id": str(cluster["category"]), "tags": "",
-                                      "body_md": "第十一个问题"})
+            f"{host.url}/forum/new",
+            {
+                "title": "one too many",
+                "kind": "question",
+                "category_id": str(cluster["category"]),
+                "tags": "",
+                "body_md": "第十一个问题",
+            },
+        )
         assert status == 429

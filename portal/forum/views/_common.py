@@ -21,8 +21,12 @@ def me():
 def refused(error: ForumError, back: str | None = None):
     """A page that says plainly why the action was refused; nothing was saved."""
     db.session.rollback()
-    return render_template("errors/error.html", code=error.status, message=str(error),
-                           back=back or url_for("forum.index")), error.status
+    return render_template(
+        "errors/error.html",
+        code=error.status,
+        message=str(error),
+        back=back or url_for("forum.index"),
+    ), error.status
 
 
 def confirm_or_400() -> None:
@@ -68,4 +72,3 @@ def login_first(view):
         return redirect(url_for("auth.login", next=back))
 
     return wrapped
-

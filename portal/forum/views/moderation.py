@@ -38,10 +38,12 @@ def resolve_flag(flag_id: int):
     return redirect(url_for("forum.flags"))
 
 
-@bp.route("/p/<int:post_id>/hide", methods=["POST"], endpoint="hide_post",
-          defaults={"hidden": True})
-@bp.route("/p/<int:post_id>/unhide", methods=["POST"], endpoint="unhide_post",
-          defaults={"hidden": False})
+@bp.route(
+    "/p/<int:post_id>/hide", methods=["POST"], endpoint="hide_post", defaults={"hidden": True}
+)
+@bp.route(
+    "/p/<int:post_id>/unhide", methods=["POST"], endpoint="unhide_post", defaults={"hidden": False}
+)
 @editor_required
 def set_post_hidden(post_id: int, hidden: bool):
     post = db.get_or_404(Post, post_id)
@@ -52,10 +54,15 @@ def set_post_hidden(post_id: int, hidden: bool):
     return redirect(back_to(post))
 
 
-@bp.route("/t/<int:topic_id>/hide", methods=["POST"], endpoint="hide_topic",
-          defaults={"hidden": True})
-@bp.route("/t/<int:topic_id>/unhide", methods=["POST"], endpoint="unhide_topic",
-          defaults={"hidden": False})
+@bp.route(
+    "/t/<int:topic_id>/hide", methods=["POST"], endpoint="hide_topic", defaults={"hidden": True}
+)
+@bp.route(
+    "/t/<int:topic_id>/unhide",
+    methods=["POST"],
+    endpoint="unhide_topic",
+    defaults={"hidden": False},
+)
 @editor_required
 def set_topic_hidden(topic_id: int, hidden: bool):
     topic = topic_or_404(topic_id)
@@ -65,10 +72,15 @@ def set_topic_hidden(topic_id: int, hidden: bool):
     return redirect(_topic_page(topic.id))
 
 
-@bp.route("/t/<int:topic_id>/lock", methods=["POST"], endpoint="lock_topic",
-          defaults={"locked": True})
-@bp.route("/t/<int:topic_id>/unlock", methods=["POST"], endpoint="unlock_topic",
-          defaults={"locked": False})
+@bp.route(
+    "/t/<int:topic_id>/lock", methods=["POST"], endpoint="lock_topic", defaults={"locked": True}
+)
+@bp.route(
+    "/t/<int:topic_id>/unlock",
+    methods=["POST"],
+    endpoint="unlock_topic",
+    defaults={"locked": False},
+)
 @editor_required
 def set_locked(topic_id: int, locked: bool):
     topic = topic_or_404(topic_id)
@@ -93,10 +105,10 @@ def move_topic(topic_id: int):
     return redirect(_topic_page(topic.id))
 
 
-@bp.route("/u/<int:user_id>/ban", methods=["POST"], endpoint="ban_user",
-          defaults={"banned": True})
-@bp.route("/u/<int:user_id>/unban", methods=["POST"], endpoint="unban_user",
-          defaults={"banned": False})
+@bp.route("/u/<int:user_id>/ban", methods=["POST"], endpoint="ban_user", defaults={"banned": True})
+@bp.route(
+    "/u/<int:user_id>/unban", methods=["POST"], endpoint="unban_user", defaults={"banned": False}
+)
 @editor_required
 def set_banned(user_id: int, banned: bool):
     user = db.get_or_404(User, user_id)
@@ -107,8 +119,11 @@ def set_banned(user_id: int, banned: bool):
         moderation.set_banned(user, banned, me())
     except ForumError as error:
         return refused(error, back_url)
-    message = (_("%(name)s may no longer post.", name=user.display_name) if banned
-               else _("%(name)s may post again.", name=user.display_name))
+    message = (
+        _("%(name)s may no longer post.", name=user.display_name)
+        if banned
+        else _("%(name)s may post again.", name=user.display_name)
+    )
     flash(message, "success")
     return redirect(back_url)
 
@@ -122,6 +137,5 @@ def to_article(topic_id: int):
         article = turn_into_article(topic, me(), _topic_page(topic.id))
     except ForumError as error:
         return refused(error, _topic_page(topic.id))
-    flash(_("A draft article was made from this topic. Edit and publish it when ready."),
-          "success")
+    flash(_("A draft article was made from this topic. Edit and publish it when ready."), "success")
     return redirect(url_for("editor.edit_article", article_id=article.id))

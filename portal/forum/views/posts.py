@@ -38,12 +38,14 @@ def edit_post(post_id: int):
             changed = services.edit_post(post, me(), body_md=form.body_md.data, title=title)
         except ForumError as error:
             db.session.rollback()
-            return render_template("forum/edit_post.html", form=form, post=post,
-                                   error=str(error)), error.status
+            return render_template(
+                "forum/edit_post.html", form=form, post=post, error=str(error)
+            ), error.status
         flash(_("Your changes are saved.") if changed else _("Nothing changed."), "success")
         return redirect(back_to(post))
-    return render_template("forum/edit_post.html", form=form, post=post), \
-        400 if form.errors else 200
+    return render_template(
+        "forum/edit_post.html", form=form, post=post
+    ), 400 if form.errors else 200
 
 
 @bp.route("/p/<int:post_id>/delete", methods=["POST"])
@@ -111,6 +113,7 @@ def flag(post_id: int):
 
 # -- live preview ---------------------------------------------------------------------------
 
+
 @bp.route("/preview", methods=["POST"])
 def preview():
     """Live preview with the one renderer and sanitiser (CSRF via the X-CSRFToken header)."""
@@ -119,9 +122,7 @@ def preview():
     payload = request.get_json(silent=True) or {}
     source = payload.get("markdown", "")
     if not isinstance(source, str) or len(source) > services.BODY_MAX_CHARS:
-        return jsonify({"error": _("The preview text is missing or too long."),
-                        "status": 400}), 400
+        return jsonify({"error": _("The preview text is missing or too long."), "status": 400}), 400
     if problem := markdown_problem(source):
         return jsonify({"error": str(problem), "status": 400}), 400
     return jsonify({"html": render_markdown(source).html})
-

@@ -18,6 +18,7 @@ from portal.visitor import visitor_key
 
 # -- lists ----------------------------------------------------------------------------------
 
+
 def _list_args() -> tuple[str, str, int]:
     sort = request.args.get("sort") or "latest"
     if sort not in queries.SORTS:
@@ -27,14 +28,29 @@ def _list_args() -> tuple[str, str, int]:
 
 def _render_list(category=None):
     sort, tag, page = _list_args()
-    result = queries.list_topics(sort=sort, category=category, tag=tag or None, page=page,
-                                 include_hidden=services.is_moderator(current_user))
-    watching_category = bool(category and current_user.is_authenticated and
-                             watching.category_watch(current_user.id, category.id))
-    return render_template("forum/index.html", result=result, sort=sort, tag=tag,
-                           category=category, sorts=queries.SORTS,
-                           roots=queries.root_categories(),
-                           watching_category=watching_category, form=ConfirmForm())
+    result = queries.list_topics(
+        sort=sort,
+        category=category,
+        tag=tag or None,
+        page=page,
+        include_hidden=services.is_moderator(current_user),
+    )
+    watching_category = bool(
+        category
+        and current_user.is_authenticated
+        and watching.category_watch(current_user.id, category.id)
+    )
+    return render_template(
+        "forum/index.html",
+        result=result,
+        sort=sort,
+        tag=tag,
+        category=category,
+        sorts=queries.SORTS,
+        roots=queries.root_categories(),
+        watching_category=watching_category,
+        form=ConfirmForm(),
+    )
 
 
 @bp.route("/")
@@ -49,12 +65,17 @@ def category(slug: str):
 
 # -- one topic ------------------------------------------------------------------------------
 
+
 def render_topic(topic: Topic, reply_form: ReplyForm, error: str = "", status: int = 200):
     thread = queries.load_thread(topic, current_user)
     return render_template(
-        "forum/topic.html", thread=thread, topic=topic, reply_form=reply_form, error=error,
-        flag_form=FlagForm(formdata=None), move_form=MoveForm(formdata=None,
-                                                              category_id=topic.category_id),
+        "forum/topic.html",
+        thread=thread,
+        topic=topic,
+        reply_form=reply_form,
+        error=error,
+        flag_form=FlagForm(formdata=None),
+        move_form=MoveForm(formdata=None, category_id=topic.category_id),
         form=ConfirmForm(),
         can_accept=services.can_accept(current_user, topic),
         moderator=services.is_moderator(current_user),
@@ -64,8 +85,9 @@ def render_topic(topic: Topic, reply_form: ReplyForm, error: str = "", status: i
 @bp.route("/t/<int:topic_id>")
 def topic(topic_id: int):
     topic = topic_or_404(topic_id)
-    queries.count_view(topic, visitor_key(),
-                       current_user.id if current_user.is_authenticated else None)
+    queries.count_view(
+        topic, visitor_key(), current_user.id if current_user.is_authenticated else None
+    )
     form = ReplyForm(formdata=None)
     quoted = int_arg("quote", ignore_bad=True)
     if quoted is not None and 0 < quoted <= MAX_ROW_ID and current_user.is_authenticated:
@@ -85,14 +107,19 @@ def new_topic():
     if form.validate_on_submit():
         try:
             topic = services.create_topic(
-                me(), title=form.title.data, body_md=form.body_md.data, kind=form.kind.data,
-                category_id=form.category_id.data, tags=[form.tags.data or ""],
+                me(),
+                title=form.title.data,
+                body_md=form.body_md.data,
+                kind=form.kind.data,
+                category_id=form.category_id.data,
+                tags=[form.tags.data or ""],
                 wants_expert=bool(form.wants_expert.data),
             )
         except ForumError as error:
             db.session.rollback()
-            return render_template("forum/new_topic.html", form=form,
-                                   error=str(error)), error.status
+            return render_template(
+                "forum/new_topic.html", form=form, error=str(error)
+            ), error.status
         flash(_("Your topic is posted."), "success")
         return redirect(url_for("forum.topic", topic_id=topic.id))
     return render_template("forum/new_topic.html", form=form), 400 if form.errors else 200
@@ -116,14 +143,17 @@ def post_reply(topic_id: int):
 
 # -- watching -------------------------------------------------------------------------------
 
+
 @bp.route("/t/<int:topic_id>/watch", methods=["POST"])
 @login_first
 def watch_topic(topic_id: int):
     topic = topic_or_404(topic_id)
     confirm_or_400()
     now_watching = watching.toggle_topic_watch(me(), topic)
-    flash(_("You are watching this topic.") if now_watching
-          else _("You no longer watch this topic."), "success")
+    flash(
+        _("You are watching this topic.") if now_watching else _("You no longer watch this topic."),
+        "success",
+    )
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
 
@@ -133,8 +163,10 @@ def watch_category(slug: str):
     category = queries.category_by_slug(slug) or abort(404)
     confirm_or_400()
     now_watching = watching.toggle_category_watch(me(), category)
-    flash(_("You will hear about new topics here.") if now_watching
-          else _("You no longer watch this category."), "success")
+    flash(
+        _("You will hear about new topics here.")
+        if now_watching
+        else _("You no longer watch this category."),
+        "success",
+    )
     return redirect(url_for("forum.category", slug=category.slug))
-
-
