@@ -59,6 +59,7 @@ PYTEST  := $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 # `postgres` use the local PostgreSQL server when it answers).
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(PYTEST)
 
 # Build the wheel, install it in a fresh venv outside the tree and serve pages from it.
@@ -107,6 +108,7 @@ messages: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) instance
