@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.insights.ranges import DateRange
 from portal.insights.tables import Table
 from portal.models import QueryDayStat, SearchHourStat
+from search.timestamps import naive_utc
 
 TOP_N = 20
 MIN_NO_CLICK = 3  # searches with results before "nobody clicked" means something
@@ -188,7 +189,7 @@ def display_zone() -> tuple[str, ZoneInfo]:
 
 def _utc(day: date, zone: ZoneInfo) -> datetime:
     """Midnight starting ``day`` in ``zone``, as the naive UTC time the rollups store."""
-    return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+    return naive_utc(datetime.combine(day, time.min, zone))
 
 
 def _local(hour: datetime, zone: ZoneInfo) -> datetime:
