@@ -1,6 +1,6 @@
 """Keeping articles right: each has an owner and a review-by date, and editors get one list
-of what needs a look — overdue reviews, articles readers found unhelpful, and translations
-behind their original — most read first."""
+of what needs a look — overdue reviews, articles readers found unhelpful or reported
+outdated, and translations behind their original — most read first."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -11,16 +11,20 @@ from sqlalchemy.orm import aliased
 
 from portal.audit.services import record
 from portal.extensions import db
-from portal.models import Article, ArticleRevision, User
+from portal.models import Article, ArticleFeedback, ArticleRevision, User
 from portal.roles import EDITOR_ROLES
 
 REVIEW_INTERVAL_DAYS = 180  # the default time from publishing (or a review) to the next one
 # Readers' "not helpful" votes that put an article on the list: at least this many, and more
 # than its "helpful" votes.
 UNHELPFUL_MIN_VOTES = 3
+# "Not helpful: it is outdated" votes since the article's last change that put it on the
+# list, however many found it helpful: one reader can be wrong, two rarely are.
+REPORTED_OUTDATED_MIN = 2
 REASONS = {
     "due": _l("Review date passed"),
     "unhelpful": _l("Readers found it unhelpful"),
+    "reported": _l("Readers reported it outdated"),
     "outdated": _l("Translation behind its original"),
 }
 
@@ -59,6 +63,23 @@ def needs_review(today: date) -> list[ReviewItem]:
     unhelpful = published.where(
         Article.helpful_no >= UNHELPFUL_MIN_VOTES, Article.helpful_no > Article.helpful_yes
     )
+    last_change = (
+        select(func.max(ArticleRevision.created_at))
+        .where(ArticleRevision.article_id == Article.id)
+        .scalar_subquery()
+    )
+    reports = (
+        select(func.count())
+        .select_from(ArticleFeedback)
+        .where(
+            ArticleFeedback.article_id == Article.id,
+            ArticleFeedback.helpful.is_(False),
+            ArticleFeedback.reason == "outdated",
+            ArticleFeedback.created_at > func.coalesce(last_change, Article.created_at),
+        )
+        .scalar_subquery()
+    )
+    reported = published.where(reports >= REPORTED_OUTDATED_MIN)
     original = aliased(Article)
     latest = (
         select(func.max(ArticleRevision.number))
@@ -69,7 +90,13 @@ def needs_review(today: date) -> list[ReviewItem]:
         latest > func.coalesce(Article.source_revision, 0)
     )
     items: dict[int, ReviewItem] = {}
-    for reason, query in (("due", overdue), ("unhelpful", unhelpful), ("outdated", outdated)):
+    feeds = (
+        ("due", overdue),
+        ("unhelpful", unhelpful),
+        ("reported", reported),
+        ("outdated", outdated),
+    )
+    for reason, query in feeds:
         for article in db.session.scalars(query):
             items.setdefault(article.id, ReviewItem(article)).reasons.append(reason)
     return sorted(items.values(), key=lambda item: (-item.article.view_count, item.article.id))

@@ -97,3 +97,40 @@ def test_a_new_article_is_owned_by_its_author_and_due_180_days_after_publishing(
     from portal.editor.review import review_due
 
     assert review_due(article) == article.published_at.date() + timedelta(days=180)
+
+
+def test_readers_reporting_an_article_outdated_put_it_on_the_list_until_it_changes(
+    client, make, clock
+):
+    """Two "not helpful: it is outdated" votes since the last change are enough, however
+    many readers found it helpful; an edit answers them."""
+    from portal.editor.services import ArticleData, save_article
+    from portal.kb.feedback import record_vote
+
+    article = make.article("运费说明", slug="shipping")
+    for revision in article.revisions:  # written at the test clock's now, like the votes
+        revision.created_at = clock.current
+    db.session.commit()
+    editor = make.user("editor")
+    clock.advance(hours=1)
+    for n in range(5):  # most readers found it helpful
+        record_vote(article, True, "", None, f"happy-{n}")
+    record_vote(article, False, "", None, "reader-1", reason="outdated")
+    client.login(editor)
+    client.post("/lang/en")
+    assert "运费说明" not in client.get("/editor/review").get_data(as_text=True)
+    record_vote(article, False, "", None, "reader-2", reason="unclear")
+    assert "运费说明" not in client.get("/editor/review").get_data(as_text=True)
+    record_vote(article, False, "", None, "reader-3", reason="outdated")
+    page = client.get("/editor/review").get_data(as_text=True)
+    assert "运费说明" in page and "Readers reported it outdated" in page
+    clock.advance(hours=1)
+    data = ArticleData(
+        title="运费说明",
+        slug="shipping",
+        body_md="2026 年新运费。",
+        category_id=None,
+        status="published",
+    )
+    save_article(article, data, editor.id)
+    assert "运费说明" not in client.get("/editor/review").get_data(as_text=True)
