@@ -5,7 +5,7 @@
   "use strict";
   var script = document.currentScript;
   var meta = document.querySelector('meta[name="csrf-token"]');
-  var box = document.querySelector("textarea.editor-source");
+  var box = document.querySelector(".editor-source textarea");
   var picker = document.getElementById("image-file");
   var status = document.getElementById("image-status");
   if (!script || !meta || !box || !window.fetch || !window.FormData) { return; }

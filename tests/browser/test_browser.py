@@ -42,6 +42,13 @@ if not CHROMIUM.is_file():
 expect.set_options(timeout=WAIT_MS)
 
 
+# The smallest valid PNG: one transparent pixel.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, migrated_database):
     """One live portal for the module, on the suite's database kind (SQLite or PostgreSQL)."""
@@ -302,6 +309,40 @@ def test_editor_publishes_an_article_that_search_then_finds(page, server):
     page.wait_for_url(re.compile(r"/a/stylus-pressure"))
     expect(page.locator("article h1")).to_have_text(title)
     expect(page.locator(".article-body strong")).to_have_text("打开")
+
+
+def test_editor_links_an_article_found_from_the_link_box(page, server):
+    """'Link to an article': words typed find published articles; a pick puts 《title》 at
+    the cursor in the Markdown, and the preview refreshes."""
+    with server.app_context():
+        title = db.session.scalar(
+            select(Article.title).where(Article.slug == "return-policy-7-days")
+        )
+    log_in(page, "editor")
+    page.goto("/editor/articles/new")
+    type_text(page, "#body_md", "退货规则见", delay_ms=5)
+    page.locator("#link-tools summary").click()
+    page.fill("#link-search", "七天无理由退货")
+    pick = page.locator("#link-results button", has_text=title)
+    expect(pick).to_be_visible()
+    pick.click()
+    expect(page.locator("#body_md")).to_have_value(f"退货规则见《{title}》")
+    expect(page.locator("#preview")).to_contain_text(f"《{title}》")
+
+
+def test_editor_adds_an_image_from_the_file_picker(page, server, tmp_path):
+    """'Add an image': the file is uploaded and checked by the server, and its Markdown is
+    put at the cursor; the preview shows it."""
+    png = tmp_path / "diagram.png"
+    png.write_bytes(TINY_PNG)
+    log_in(page, "editor")
+    page.goto("/editor/articles/new")
+    type_text(page, "#body_md", "步骤图：", delay_ms=5)
+    page.set_input_files("#image-file", str(png))
+    expect(page.locator("#body_md")).to_have_value(
+        re.compile(r"步骤图：\n!\[\w*\]\(/images/[0-9a-f]+\)")
+    )
+    expect(page.locator("#preview img")).to_have_count(1)
 
 
 def test_admin_insights_page_draws_its_charts(browser, server, page, problems):

@@ -292,3 +292,23 @@ def test_slug_suggested_from_the_title_is_readable_and_free(client, make):
     client.logout()
     client.login(make.user("customer"))
     assert client.get("/editor/slug?title=x").status_code == 403
+
+
+def test_link_to_an_article_offers_published_articles_as_citations(client, make):
+    """The editor's 'link to an article' box: published articles only, each offered as the
+    《title》 citation the save turns into a link; nothing for an empty box; editors only."""
+    published = make.article("退货运费由谁承担", slug="return-shipping", status="published")
+    make.article("退货草稿：运费新规", slug="return-draft", status="draft")
+    customer, editor = make.user(), make.user("editor")
+    client.login(customer)
+    assert client.get("/editor/article-links?q=退货").status_code in (302, 403)
+    client.logout()
+    client.login(editor)
+    found = client.get("/editor/article-links?q=退货运费").get_json()["articles"]
+    assert [a["citation"] for a in found] == [f"《{published.title}》"]
+    assert found[0]["url"].endswith("/return-shipping")
+    assert client.get("/editor/article-links?q=").get_json() == {"articles": []}
+    long = client.get("/editor/article-links", query_string={"q": "退货" * 500})
+    assert long.status_code == 200
+    page = client.get("/editor/articles/new").get_data(as_text=True)
+    assert 'id="link-search"' in page and "js/article_links.js" in page
