@@ -2,30 +2,21 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms import markdown_within_limits, optional_int, options
+from portal.forum.forms import kind_field
+from portal.forum.services import BODY_MAX_CHARS, TITLE_MAX_CHARS
 from portal.kb.queries import category_choices
-
-BODY_MAX_CHARS = 20_000
 
 
 class AskForm(FlaskForm):
     token = HiddenField()
     title = StringField(
-        _l("Your question in one line"), validators=[DataRequired(), Length(max=200)]
+        _l("Your question in one line"), validators=[DataRequired(), Length(max=TITLE_MAX_CHARS)]
     )
-    kind = RadioField(
-        _l("Kind"),
-        default="question",
-        choices=options(
-            [
-                ("question", _l("A question (someone should answer it)")),
-                ("discussion", _l("A discussion (share or talk about something)")),
-            ]
-        ),
-    )
+    kind = kind_field()
     category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=300)])
     body_md = TextAreaField(

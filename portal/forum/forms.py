@@ -18,9 +18,9 @@ def _body_field(label):
     )
 
 
-class TopicForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX_CHARS)])
-    kind = RadioField(
+def kind_field() -> RadioField:
+    """Question or discussion: the same choice on the new-topic and the ask forms."""
+    return RadioField(
         _l("Kind"),
         default="question",
         choices=options(
@@ -30,6 +30,11 @@ class TopicForm(FlaskForm):
             ]
         ),
     )
+
+
+class TopicForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX_CHARS)])
+    kind = kind_field()
     category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=300)])
     body_md = _body_field(_l("Details (Markdown)"))
