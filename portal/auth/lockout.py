@@ -29,6 +29,7 @@ from flask_babel import ngettext
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal.auth.emails import normalize_email
 from portal.clock import now
 from portal.extensions import db
 from portal.models import LoginLock, User
@@ -51,9 +52,8 @@ def lock_duration(failures: int) -> timedelta:
 def email_key(email: str) -> str:
     """The key failures are counted under: a keyed hash of the normalised e-mail, the same
     whether or not an account has it (and no e-mail typed at the login form is stored)."""
-    normalised = email.strip().lower()
     return hmac.new(
-        current_app.config["SECRET_KEY"].encode(), normalised.encode(), hashlib.sha256
+        current_app.config["SECRET_KEY"].encode(), normalize_email(email).encode(), hashlib.sha256
     ).hexdigest()
 
 

@@ -1,11 +1,10 @@
 """Account logic, free of requests so it can be tested and used from the CLI."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.auth import lockout
+from portal.auth.emails import EMAIL_RE, normalize_email
 from portal.auth.errors import AccountError
 from portal.auth.passwords import (  # noqa: F401 (re-exported: CLI, demo data, tests)
     MIN_PASSWORD_LENGTH,
@@ -15,12 +14,6 @@ from portal.auth.passwords import (  # noqa: F401 (re-exported: CLI, demo data, 
 from portal.clock import now
 from portal.extensions import db
 from portal.models import ROLES, User
-
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-
-
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
 
 
 def find_user(email: str) -> User | None:
