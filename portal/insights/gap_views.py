@@ -17,27 +17,13 @@ from portal.insights.gaps import (
     mark_handled,
     need_outcome,
 )
-from portal.insights.ranges import DateRange, RangeError, page_range, parse_range
+from portal.insights.ranges import DateRange
 from portal.insights.tables import Table, csv_response
+from portal.insights.view_args import requested_range, strict_range
 from portal.models import Article
 from portal.permissions import editor_required
 
 MAX_THRESHOLD = 100_000  # ?min= and ?min_votes=: counts no range reaches
-
-
-def _range(args) -> DateRange:
-    try:
-        return parse_range(args)
-    except RangeError as error:
-        abort(400, description=_("Bad date range: %(reason)s.", reason=str(error)))
-
-
-def _page_range() -> tuple[DateRange, str | None]:
-    """page_range of the query string; a CSV of a range to fix is a plain 400."""
-    rng, error = page_range(request.args)
-    if error and request.args.get("csv"):
-        abort(400, description=_("Bad date range: %(reason)s.", reason=error))
-    return rng, error
 
 
 def _csv_or_page(tables: list[Table]):
@@ -86,7 +72,7 @@ def needs_table(needs) -> Table:
 @bp.route("/gaps")
 @editor_required
 def gaps():
-    rng, range_error = _page_range()
+    rng, range_error = requested_range()
     min_searches = int_arg("min", 2, high=MAX_THRESHOLD)
     needs = find_needs(rng, min_searches=min_searches)
     response = _csv_or_page([needs_table(needs)])
@@ -113,7 +99,7 @@ def _linked_articles(needs, handled) -> list[Article]:
 
 
 def _action_range() -> DateRange:
-    return _range(request.form)
+    return strict_range(request.form)
 
 
 def _back(rng: DateRange):
@@ -154,7 +140,7 @@ def need_handled():
 @bp.route("/articles")
 @editor_required
 def articles():
-    rng, range_error = _page_range()
+    rng, range_error = requested_range()
     min_votes = int_arg("min_votes", 3, high=MAX_THRESHOLD)
     tables = [articles_table(rng), worst_helpful_table(rng, min_votes)]
     response = _csv_or_page(tables)
@@ -173,7 +159,7 @@ def articles():
 @editor_required
 def article(article_id: int):
     found = db.session.get(Article, article_id) or abort(404)
-    rng, range_error = _page_range()
+    rng, range_error = requested_range()
     detail = article_detail(found, rng)
     response = _csv_or_page([detail["reasons"], detail["comments"], detail["queries"]])
     if response is not None:

@@ -13,9 +13,9 @@ from portal.insights import bp
 from portal.insights.charts import searches_by_hour_chart, searches_per_day_chart
 from portal.insights.kpis import compute_kpis, excluded_counts, format_value
 from portal.insights.query_reports import query_report
-from portal.insights.ranges import page_range
 from portal.insights.rollup import ROLLUP_NAME
 from portal.insights.tables import pick_csv
+from portal.insights.view_args import requested_range
 from portal.models import RollupState
 from portal.permissions import editor_required
 
@@ -30,12 +30,10 @@ def _link(endpoint: str, path: str, args: dict) -> str:
 @bp.route("/")
 @editor_required
 def overview():
-    rng, range_error = page_range(request.args)
+    rng, range_error = requested_range()
     include_staff = request.args.get("staff") == "1"
     report = query_report(rng)
     if request.args.get("csv"):
-        if range_error:
-            abort(400, description=_("Bad date range: %(reason)s.", reason=range_error))
         response = pick_csv(report.tables, request.args["csv"])
         if response is None:
             abort(
