@@ -129,21 +129,11 @@ def _han_hits(folded: str, tokens: Collection[str]) -> list[tuple[int, int, str]
     # (start, end, token) of the tokens cut from the folded text as they stand: a word of
     # two or more characters wherever it occurs, a lone Han character only where the
     # segmenter cuts it alone, never inside another word (货 in 货运费).
-    hits = []
-    for token in tokens:
-        lone = len(token) == 1 and not token.isascii()
-        checks = 0
-        start = folded.find(token)
-        while start >= 0 and len(hits) < 1000:
-            if not lone:
-                hits.append((start, start + len(token), token))
-            elif checks < _LONE_CHECKS:
-                checks += 1
-                if is_cut_alone(folded, start):
-                    hits.append((start, start + 1, token))
-            else:
-                break
-            start = folded.find(token, start + 1)
+    lone = [token for token in tokens if len(token) == 1 and not token.isascii()]
+    hits = _substring_hits(folded, [token for token in tokens if token not in lone])
+    for char in lone:
+        found = _substring_hits(folded, [char])[:_LONE_CHECKS]
+        hits.extend(hit for hit in found if is_cut_alone(folded, hit[0]))
     return hits
 
 
