@@ -123,21 +123,30 @@ def _every(count: int) -> int:
     return max(1, math.ceil(count / MAX_X_LABELS))
 
 
+def _searches_frame(
+    series: DailySeries | HourlySeries,
+    slots: int,
+    title: str,
+    x_label: str,
+    x_labels: dict[int, str],
+) -> tuple[_Plot, list[str]]:
+    """What both charts share: all searches and those with no result on one value axis,
+    with their legend."""
+    searches = _("Searches")
+    plot = _Plot(slots, value_ticks(max([*series.searches, *series.zero_results, 0])))
+    legend = [("all", searches), ("zero", _("No result"))]
+    return plot, _frame(plot, title, x_label, searches, legend, x_labels)
+
+
 def searches_per_day_chart(series: DailySeries) -> Markup:
     """Line chart: searches per day (solid, round markers) and those with no result
     (dashed, square markers)."""
-    title, searches, zero = _("Searches per day"), _("Searches"), _("No result")
+    title = _("Searches per day")
     days = series.days
-    plot = _Plot(len(days), value_ticks(max([*series.searches, *series.zero_results, 0])))
     step = _every(len(days))
     x_labels = {i: day.strftime("%m-%d") for i, day in enumerate(days) if i % step == 0}
-    parts = _frame(
-        plot,
-        title,
-        _("Date (%(zone)s)", zone=series.zone),
-        searches,
-        [("all", searches), ("zero", zero)],
-        x_labels,
+    plot, parts = _searches_frame(
+        series, len(days), title, _("Date (%(zone)s)", zone=series.zone), x_labels
     )
     for css_class, values in (("all", series.searches), ("zero", series.zero_results)):
         points = " ".join(f"{_f(plot.x(i))},{_f(plot.y(v))}" for i, v in enumerate(values))
@@ -166,16 +175,10 @@ def searches_per_day_chart(series: DailySeries) -> Markup:
 def searches_by_hour_chart(series: HourlySeries) -> Markup:
     """Bar chart by hour of day: white outlined bars for all searches, narrower grey bars
     inside them for those with no result (both legible in black and white)."""
-    title, searches, zero = _("Searches by hour of day"), _("Searches"), _("No result")
-    plot = _Plot(24, value_ticks(max([*series.searches, *series.zero_results, 0])))
+    title = _("Searches by hour of day")
     x_labels = {hour: str(hour) for hour in range(0, 24, 2)}
-    parts = _frame(
-        plot,
-        title,
-        _("Hour of day (%(zone)s)", zone=series.zone),
-        searches,
-        [("all", searches), ("zero", zero)],
-        x_labels,
+    plot, parts = _searches_frame(
+        series, 24, title, _("Hour of day (%(zone)s)", zone=series.zone), x_labels
     )
     for hour in range(24):
         figures = escape(
