@@ -48,12 +48,12 @@ print(sorted(name for name in heavy if name in sys.modules))
 """
 
 
-def test_app_and_a_no_op_command_import_no_heavy_module(tmp_path):
-    """create_app() plus a drain with an empty outbox loads no heavy library."""
-    # Defaults only: a PORTAL_* variable (another database, search backend) must not apply.
+def _run_python(script: str, *args: str) -> subprocess.CompletedProcess:
+    """``script`` in a fresh interpreter with the defaults only: a PORTAL_* variable
+    (another database, search backend) must not apply. Fails on a non-zero exit."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
     completed = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path), *HEAVY],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -62,6 +62,12 @@ def test_app_and_a_no_op_command_import_no_heavy_module(tmp_path):
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
+    return completed
+
+
+def test_app_and_a_no_op_command_import_no_heavy_module(tmp_path):
+    """create_app() plus a drain with an empty outbox loads no heavy library."""
+    completed = _run_python(SCRIPT, str(tmp_path), *HEAVY)
     assert completed.stdout.strip().splitlines()[-1] == "[]"
 
 
@@ -101,17 +107,7 @@ print(before, "matplotlib" in sys.modules, "<svg" in svg)
 
 
 def test_a_chart_is_drawn_without_loading_a_plotting_library(tmp_path):
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
-    completed = subprocess.run(
-        [sys.executable, "-c", CHART_SCRIPT, str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
+    completed = _run_python(CHART_SCRIPT, str(tmp_path))
     assert completed.stdout.split() == ["False", "False", "True"]
 
 
