@@ -5,15 +5,14 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal.ask.services import attach_topic, record_open, start_session, suggest_for
 from portal.experts.sweep import sweep
 from portal.extensions import db
 from portal.forum.services import ForumError, accept_answer, create_topic, reply
+from portal.insights.query_reports import display_zone
 from portal.kb.feedback import record_view, record_vote
 from portal.models import (
     Article,
@@ -145,7 +144,7 @@ class DemoClock:
 
 def local_hour_weights(day: date) -> list[float]:
     """HOUR_WEIGHTS for the UTC hours of DAY, by the hour it is in the portal's time zone."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    _name, zone = display_zone()
     return [
         HOUR_WEIGHTS[datetime.combine(day, time(hour), UTC).astimezone(zone).hour]
         for hour in range(24)

@@ -183,7 +183,7 @@ def _hour_rows(start_at: datetime, end_at: datetime):
 
 def display_zone() -> tuple[str, ZoneInfo]:
     """The portal's time zone (PORTAL_TIMEZONE), by name and as a zone."""
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"
+    name = current_app.config["BABEL_DEFAULT_TIMEZONE"]  # portal/config.py gives its default
     return name, ZoneInfo(name)
 
 
