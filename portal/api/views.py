@@ -40,7 +40,7 @@ def search():
             "page": results.page,
             "pages": results.pages,
             "did_you_mean": did_you_mean(params, results.total),
-            "search_id": logged.log.id,
+            "search_id": logged.search_id,
             "results": [
                 {
                     "id": hit.doc_id,
@@ -49,7 +49,7 @@ def search():
                     "title": hit.title,
                     "url": hit_url(hit.doc_type, hit.doc_id, hit.slug),
                     "click_url": url_for(
-                        "search.click", search_id=logged.log.id, key=hit.key, rank=hit.rank
+                        "search.click", search_id=logged.search_id, key=hit.key, rank=hit.rank
                     ),
                     "snippet": hit.snippet,
                     "score": round(hit.score, 4),

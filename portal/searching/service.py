@@ -23,6 +23,8 @@ from search.backend import SearchRequest, SearchResults
 class LoggedSearch:
     results: SearchResults
     log: SearchLog
+    # Read before the commit expires the row: reading log.id afterwards reloads all of it.
+    search_id: int
 
 
 def run_search(
@@ -68,8 +70,10 @@ def run_search(
         is_staff=is_staff,
     )
     db.session.add(log)
+    db.session.flush()
+    search_id = log.id
     db.session.commit()
-    return LoggedSearch(results, log)
+    return LoggedSearch(results, log, search_id)
 
 
 def hit_url(doc_type: str, doc_id: int, slug: str) -> str:

@@ -70,7 +70,7 @@ def _render(
         "search/results.html",
         params=params,
         results=results,
-        search_id=logged.log.id if logged else None,
+        search_id=logged.search_id if logged else None,
         hit_url=hit_url,
         suggestions=(
             localize(popular_articles(6), reader_language())
