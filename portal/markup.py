@@ -8,6 +8,9 @@ one is already stored, shown as plain text) instead of taking seconds to minutes
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import nh3
@@ -140,12 +143,31 @@ def _as_plain_text(source: str) -> str:
     return "<p>" + html.escape(source).replace("\n", "<br>\n") + "</p>"
 
 
+# Texts rendered ahead (a bulk import renders in worker processes: portal/kb/render_ahead.py).
+_AHEAD: ContextVar[dict[str, "RenderedMarkdown"] | None] = ContextVar(
+    "rendered_ahead", default=None
+)
+
+
+@contextmanager
+def rendered_ahead(rendered: dict[str, "RenderedMarkdown"] | None) -> Iterator[None]:
+    """Within the block, render_markdown() of a text in ``rendered`` returns its entry."""
+    token = _AHEAD.set(rendered)
+    try:
+        yield
+    finally:
+        _AHEAD.reset(token)
+
+
 def render_markdown(source: str) -> RenderedMarkdown:
     """Markdown -> sanitised HTML with heading anchors, a table of contents, tables and
     highlighted code. A new Markdown object per call: they are not thread-safe.
 
     Call it when a text is saved, not on each view. A text markdown_problem() refuses (one
     saved before the limits existed) comes back as escaped plain text."""
+    ahead = _AHEAD.get()
+    if ahead is not None and (done := ahead.get(source)) is not None:
+        return done
     if markdown_problem(source) is not None:
         return RenderedMarkdown(html=_as_plain_text(source), toc_html="", has_toc=False)
     # Imported on first use, like in markdown_to_text(): CLI commands that render nothing

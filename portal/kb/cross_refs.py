@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import Article
+from portal.models import Article, ArticleCitation
 
 # 《…》 on one line, without markup or nested brackets; long enough for any title.
 _REFERENCE = re.compile(r"《([^《》<>\n]{1,200})》")
@@ -127,6 +127,18 @@ def link_references(
     )
 
 
+def all_cited_titles(body_html: str) -> set[str]:
+    """Every title written as 《…》 anywhere in ``body_html``, linked already or not (what
+    the citations table records: a later rename must find linked citers too)."""
+    return {t for t in (html.unescape(m).strip() for m in _REFERENCE.findall(body_html)) if t}
+
+
+def _record_citations(article: Article) -> None:
+    titles = all_cited_titles(article.body_html or "")
+    if {c.title for c in article.citations} != titles:
+        article.citations = [ArticleCitation(title=title) for title in sorted(titles)]
+
+
 def missing_titles(
     body_html: str, language: str, self_id: int | None = None, session: Session | None = None
 ) -> list[str]:
@@ -168,12 +180,16 @@ def _link_on_save(session: Session, _context, _instances) -> None:
             )
             if linked != article.body_html:
                 article.body_html = linked
+            _record_citations(article)
 
 
 def _citing(session: Session, article: Article) -> list[Article]:
-    """Articles whose stored HTML cites ``article``'s title as 《…》."""
-    needle = "《" + html.escape(article.title, quote=False) + "》"
-    query = select(Article).where(Article.body_html.contains(needle, autoescape=True))
+    """Stored articles whose text cites ``article``'s title as 《…》."""
+    query = (
+        select(Article)
+        .join(ArticleCitation, ArticleCitation.article_id == Article.id)
+        .where(ArticleCitation.title == article.title)
+    )
     if article.id is not None:
         query = query.where(Article.id != article.id)
     return list(session.scalars(query))

@@ -46,7 +46,9 @@ from portal.kb.markdown_files import (
     parse_markdown_file,
     parse_plain_markdown,
 )
+from portal.kb.render_ahead import rendered_batches
 from portal.kb.translations import TranslationError, check_translation, link_translation
+from portal.markup import rendered_ahead
 from portal.models import Article, ArticleRevision, Category, Tag
 from portal.models._time import utcnow
 
@@ -202,16 +204,11 @@ def import_directory(
         for s in pending
         if not s.error and s.meta.get("slug") and s.meta.get("translation_of")
     }
-    while pending:
-        batch, pending = pending[:batch_size], pending[batch_size:]  # saved files are let go
-        try:
-            part = _save_batch(batch, author_id, force)
-        except SQLAlchemyError:
-            db.session.rollback()
-            logger.warning(
-                "a batch of %d files failed; importing them one by one", len(batch), exc_info=True
-            )
-            part = _save_each(batch, author_id, force)
+    batches = [pending[i : i + batch_size] for i in range(0, len(pending), batch_size)]
+    bodies = [[s.body for s in batch if not s.error] for batch in batches]
+    for batch, rendered in zip(batches, rendered_batches(bodies), strict=True):
+        with rendered_ahead(rendered):
+            part = _save_batch_or_each(batch, author_id, force)
         report.add(part)
         if update_index:
             drain(batch_size)
@@ -219,6 +216,17 @@ def import_directory(
             progress(len(batch))
     _link_translations(links, report)
     return report
+
+
+def _save_batch_or_each(batch: list[_SourceFile], author_id: int | None, force: bool):
+    try:
+        return _save_batch(batch, author_id, force)
+    except SQLAlchemyError:
+        db.session.rollback()
+        logger.warning(
+            "a batch of %d files failed; importing them one by one", len(batch), exc_info=True
+        )
+        return _save_each(batch, author_id, force)
 
 
 def _link_translations(links: dict[str, tuple[str, Path]], report: ImportReport) -> None:

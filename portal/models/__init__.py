@@ -23,6 +23,7 @@ from portal.models.insights import (
 )
 from portal.models.kb import (
     Article,
+    ArticleCitation,
     ArticleFeedback,
     ArticleImage,
     ArticleRevision,
@@ -48,6 +49,7 @@ from portal.models.user import ROLES, User
 __all__ = [
     "ROLES",
     "Article",
+    "ArticleCitation",
     "ArticleFeedback",
     "ArticleImage",
     "ArticleRevision",

@@ -120,6 +120,9 @@ class Article(db.Model):
     revisions: Mapped[list["ArticleRevision"]] = relationship(
         back_populates="article", order_by="ArticleRevision.number.desc()"
     )
+    citations: Mapped[list["ArticleCitation"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def tag_names(self) -> list[str]:
@@ -129,6 +132,19 @@ class Article(db.Model):
     def helpful_ratio(self) -> float | None:
         votes = self.helpful_yes + self.helpful_no
         return self.helpful_yes / votes if votes else None
+
+
+class ArticleCitation(db.Model):
+    """A title an article's text cites as 《title》 (portal/kb/cross_refs.py): when an article
+    of that title is published, the articles citing it are one indexed lookup away rather
+    than a scan of every article's HTML (which made each import quadratic)."""
+
+    __tablename__ = "article_citations"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
 
 
 class ArticleRevision(db.Model):

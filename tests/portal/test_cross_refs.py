@@ -6,7 +6,7 @@ import re
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Article
+from portal.models import Article, ArticleCitation
 
 
 def _form(**overrides):
@@ -104,3 +104,29 @@ def test_an_import_links_articles_saved_together(app, tmp_path):
     cited = db.session.scalar(select(Article).where(Article.slug == "b-cited"))
     assert _links(cites) == [("/a/b-cited", "《乙文章》")]
     assert _links(cited) == [("/a/a-cites", "《甲文章》")]
+
+
+def _cited(article):
+    return sorted(
+        c.title
+        for c in db.session.scalars(select(ArticleCitation).filter_by(article_id=article.id))
+    )
+
+
+def test_citations_follow_the_text_as_it_is_edited(client, make):
+    """The table that finds citers by title (instead of scanning every article's HTML)
+    holds each article's 《titles》, linked or not, and follows its edits."""
+    make.article("退款到账时间", slug="refund-time")
+    citing = make.article(
+        "修改收货地址", slug="change-address", body="见《退款到账时间》和《发票》。"
+    )
+    assert _cited(citing) == ["发票", "退款到账时间"]  # one linked, one not (yet)
+    client.login(make.user("editor"))
+    form = _form(title=citing.title, slug=citing.slug, body_md="只提《发票》。", base_revision="1")
+    assert client.post(f"/editor/articles/{citing.id}/edit", form).status_code == 302
+    db.session.refresh(citing)
+    assert _cited(citing) == ["发票"]
+    invoice = make.article("发票", slug="invoice", status="draft")
+    client.post(f"/editor/articles/{invoice.id}/status", {"status": "published"})
+    db.session.refresh(citing)
+    assert _links(citing) == [("/a/invoice", "《发票》")]
