@@ -35,7 +35,7 @@ class QuestionTraffic:
         for cut in (max(2, len(title) // 2), len(title)):  # live suggestions while typing
             at += timedelta(seconds=rng.randint(2, 9))
             self.clock.at = at
-            suggestions = suggest_for(session, title[:cut])
+            suggestions = suggest_for(session, title[:cut], highlight=False)  # not shown
         roll = rng.random()
         if suggestions and roll < 0.35:
             key = rng.choice(suggestions[:3]).key

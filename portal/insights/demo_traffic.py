@@ -19,6 +19,7 @@ from portal.insights.demo_phrases import (
     query_text,
 )
 from portal.insights.demo_questions import QuestionTraffic
+from portal.insights.demo_searches import SearchMemo
 from portal.insights.query_reports import display_zone
 from portal.kb.feedback import record_view, record_vote
 from portal.models import Article, Category, User
@@ -75,6 +76,7 @@ class Traffic(QuestionTraffic):
         self.gaps = self._gap_subjects()
         self.decided: set[int] = set()  # answered topics whose asker already chose to accept
         self.progress = 0.0
+        self.searches = SearchMemo()
 
     def _article_subjects(self) -> list[Subject]:
         articles = db.session.scalars(
@@ -86,6 +88,8 @@ class Traffic(QuestionTraffic):
             )
             for a in articles
         ]
+        # Held, so that session.get() finds them in the session instead of querying again.
+        self.published = articles
         self.rng.shuffle(subjects)
         for rank, subject in enumerate(subjects, 1):  # a few articles are asked about a lot
             subject.weight = 1 / rank**0.8
@@ -237,16 +241,20 @@ class Traffic(QuestionTraffic):
         subject: Subject | None = None,
         is_staff: bool = False,
     ) -> bool:
-        """One search through the real service; maybe a click, a view and a vote. Returns
-        whether a result was clicked."""
+        """One search through the real service (the engine's answer shared by the day's
+        repeats of the same search); maybe a click, a view and a vote. Returns whether a
+        result was clicked."""
         rng, user_id = self.rng, user.id if user else None
         args = {"q": text}
         if subject and subject.article_id and rng.random() < 0.06:
             args["lang"] = subject.language
         elif rng.random() < 0.04:
             args["type"] = "article"
+        params = parse_search_params(args)
         self.clock.at = at
-        logged = run_search(parse_search_params(args), user_id, anon, source, agent, is_staff)
+        logged = run_search(
+            params, user_id, anon, source, agent, is_staff, results=self.searches.results(params)
+        )
         hits = logged.results.hits
         if not hits or rng.random() >= click_share:
             return False
