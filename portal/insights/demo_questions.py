@@ -2,6 +2,7 @@
 post or leave) and the forum's answer desk (experts, the router's sweep, editors, askers
 accepting answers)."""
 
+import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ class QuestionTraffic:
     """Mixed into Traffic: its ask and tick events. Uses the traffic's rng, clock, users,
     visitor() and pick()."""
 
+    rng: random.Random
+    users: dict[str, User]  # the demo accounts by role
     decided: set[int]  # answered topics whose asker already chose to accept or not
 
     def _ask(self, at: datetime) -> None:
