@@ -60,6 +60,8 @@ class SearchRequest:
     language: str | None = None
     page: int = 1
     per_page: int = 10
+    # False: titles and snippets without <mark> (cheaper), for callers that show no hits.
+    highlight: bool = True
 
 
 @dataclass

@@ -189,6 +189,8 @@ def snippet_html(body: str, tokens: Collection[str], folded: str | None = None) 
     the engine stored it (folding a long body costs more than the rest of the snippet)."""
     if not body:
         return ""
+    if not tokens:
+        return fallback_snippet(body)
     text = body[:HIGHLIGHT_MAX_CHARS]
     span = SNIPPET_CHARS - 2 * SNIPPET_SURROUND
     folded = folded[:HIGHLIGHT_MAX_CHARS] if folded is not None else fold(text)
@@ -229,8 +231,8 @@ def _snippet(
 
 def title_html(title: str, tokens: Collection[str]) -> str:
     """The whole title, escaped, with the query tokens in <mark>."""
-    if not title:
-        return ""
+    if not title or not tokens:
+        return html.escape(title)
     folded = fold(title)
     if not _needs_analysis(folded, tokens):
         spans = _merged(_han_hits(folded, tokens))

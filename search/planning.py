@@ -46,11 +46,18 @@ class PlannedSearch:
     language: str | None = None
     category_id: int | None = None
     parsed: ParsedQuery = field(default_factory=ParsedQuery)  # what ``plan`` was made from
+    highlight: bool = True
 
     @property
     def offset(self) -> int:
         """How many hits come before this page."""
         return (self.page - 1) * self.per_page
+
+    def highlight_tokens(self) -> set[str]:
+        """The tokens to mark in the page's titles and snippets (none when not wanted)."""
+        if self.plan is None or not self.highlight:
+            return set()
+        return self.plan.highlight_tokens()
 
     def results(self, total: int = 0, hits: list[SearchHit] | None = None) -> SearchResults:
         """This page's SearchResults (empty by default)."""
@@ -79,4 +86,5 @@ def plan_search(request: SearchRequest, text: Callable[[object], str] = str) -> 
         language=text(request.language) if request.language else None,
         category_id=category_id,
         parsed=parsed,
+        highlight=request.highlight,
     )

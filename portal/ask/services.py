@@ -86,15 +86,19 @@ def session_to_post_in(
     return session
 
 
-def find_suggestions(title: str, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
-    """Published articles and solved forum topics that best match ``title``.
+def find_suggestions(
+    title: str, limit: int = MAX_SUGGESTIONS, highlight: bool = True
+) -> list[Suggestion]:
+    """Published articles and solved forum topics that best match ``title`` (``highlight``
+    False: titles and snippets without <mark>, for callers that show none).
 
     The backend is searched directly: these are not customer searches, so nothing is logged
     (one SearchLog row per keystroke would swamp the search analytics)."""
     title = clean_title(title)
     if len(title) < MIN_QUERY_CHARS or not tokenize(title):
         return []
-    hits = get_backend().search(SearchRequest(text=title, per_page=SEARCH_DEPTH)).hits
+    request = SearchRequest(text=title, per_page=SEARCH_DEPTH, highlight=highlight)
+    hits = get_backend().search(request).hits
     forum_ids = [hit.doc_id for hit in hits if hit.doc_type == "forum"]
     solved = set()
     if forum_ids:
@@ -137,9 +141,9 @@ def record_shown(session: AskSession, title: str, shown: int) -> None:
     db.session.commit()
 
 
-def suggest_for(session: AskSession, title: str) -> list[Suggestion]:
+def suggest_for(session: AskSession, title: str, highlight: bool = True) -> list[Suggestion]:
     """Suggestions for ``title``, recorded on the session."""
-    suggestions = find_suggestions(title)
+    suggestions = find_suggestions(title, highlight=highlight)
     if clean_title(title):
         record_shown(session, title, len(suggestions))
     return suggestions

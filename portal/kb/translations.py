@@ -14,7 +14,7 @@ from typing import NamedTuple
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from portal.extensions import db
 from portal.kb.queries import latest_revision_number
@@ -166,6 +166,12 @@ def localize(articles: Sequence[Article], language: str | None) -> list[Article]
     return prefer_language(swapped, language)
 
 
+# Built once: every search runs it, and building it cost more than running it does.
+_MEMBERS = select(Article.id, Article.translation_of_id, Article.language).where(
+    Article.id.in_(bindparam("ids", expanding=True))
+)
+
+
 class _Member(NamedTuple):
     id: int
     translation_of_id: int | None
@@ -178,14 +184,7 @@ def one_hit_per_group(hits: list, language: str | None) -> list:
     ids = [hit.doc_id for hit in hits if hit.doc_type == "article"]
     if len(ids) < 2:
         return hits
-    members = {
-        row.id: _Member(*row)
-        for row in db.session.execute(
-            select(Article.id, Article.translation_of_id, Article.language).where(
-                Article.id.in_(ids)
-            )
-        )
-    }
+    members = {row.id: _Member(*row) for row in db.session.execute(_MEMBERS, {"ids": ids})}
 
     def member(hit):
         if hit.doc_type != "article" or hit.doc_id not in members:

@@ -27,6 +27,25 @@ class LoggedSearch:
     search_id: int
 
 
+def search_index(params: SearchParams, highlight: bool = True) -> SearchResults:
+    """The page of hits PARAMS asks for, as the reader sees it (two translations of one
+    article are one answer, in the reader's language). Nothing is logged. ``highlight``
+    False: no <mark> in titles and snippets, for callers that show no hits."""
+    ensure_current()  # editors' synonyms and product terms, without a restart
+    request = SearchRequest(
+        text=params.q,
+        doc_type=params.doc_type,
+        category_id=params.category.id if params.category else None,
+        language=params.language,
+        page=params.page,
+        per_page=current_app.config["SEARCH_PER_PAGE"],
+        highlight=highlight,
+    )
+    results = get_backend().search(request)
+    results.hits = one_hit_per_group(results.hits, reader_language())
+    return results
+
+
 def run_search(
     params: SearchParams,
     user_id: int | None,
@@ -35,21 +54,14 @@ def run_search(
     user_agent: str | None = None,
     is_staff: bool = False,
     visitor_key: str | None = None,
+    results: SearchResults | None = None,
 ) -> LoggedSearch:
-    """Search the index and write one SearchLog row (the data the insights pages mine)."""
-    ensure_current()  # editors' synonyms and product terms, without a restart
-    per_page = current_app.config["SEARCH_PER_PAGE"]
-    request = SearchRequest(
-        text=params.q,
-        doc_type=params.doc_type,
-        category_id=params.category.id if params.category else None,
-        language=params.language,
-        page=params.page,
-        per_page=per_page,
-    )
-    results = get_backend().search(request)
-    # Two translations of one article are one answer: the reader's language is shown.
-    results.hits = one_hit_per_group(results.hits, reader_language())
+    """Search the index and write one SearchLog row (the data the insights pages mine).
+    ``results``: what search_index(params) returned for this very search on the index as
+    it is now (a bulk writer that repeats searches passes it instead of searching again)."""
+    ensure_current()  # the tuning's user words also cut the logged tokens
+    if results is None:
+        results = search_index(params)
     at = now()
     # Personal data typed into the box is masked before anything is stored.
     masked = mask_pii(params.q)

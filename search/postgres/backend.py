@@ -264,7 +264,7 @@ class PostgresBackend:
             return [(r.score, *stored[r.ref]) for r in page if r.ref in stored], total
 
         rows, total = self._read(work)
-        hits = page_hits(rows, search.offset, plan.highlight_tokens())
+        hits = page_hits(rows, search.offset, search.highlight_tokens())
         return search.results(total, hits)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:

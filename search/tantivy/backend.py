@@ -121,7 +121,7 @@ class TantivyBackend:
         need = planned.offset + planned.per_page
         ranked = self._ranked(searcher, queries, total, need)
         page = ranked[planned.offset : need]
-        tokens = planned.plan.highlight_tokens()
+        tokens = planned.highlight_tokens()
         hits = [
             self._hit(searcher, r.ref, r.score, planned.offset + i, tokens)
             for i, r in enumerate(page, start=1)

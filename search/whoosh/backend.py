@@ -255,7 +255,7 @@ class WhooshBackend:
         total, ranked, stored = self._read(lambda: self._page(queries, offset, per_page))
         if not ranked:
             return planned.results(total)
-        tokens = planned.plan.highlight_tokens()
+        tokens = planned.highlight_tokens()
         page = [
             _hit(fields, r.score, offset + i, tokens)
             for i, (fields, r) in enumerate(zip(stored, ranked, strict=True), start=1)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.ask import views as ask_views
-from portal.ask.services import deflection_stats
+from portal.ask.services import deflection_stats, find_suggestions
 from portal.extensions import db
 from portal.forum.services import (
     ForumError,
@@ -97,6 +97,16 @@ def test_suggest_records_title_and_shown_counts_without_logging_searches(client,
     assert session.last_title == "退货 运费"
     assert session.suggestions_shown == len(first["suggestions"]) + len(second["suggestions"])
     assert db.session.scalar(select(func.count()).select_from(SearchLog)) == 0
+
+
+def test_suggestions_without_highlighting_are_the_same_unmarked(content):
+    """highlight=False (the demo traffic, which shows nothing): the same suggestions in the
+    same order, with no <mark> in titles or snippets."""
+    marked = find_suggestions("退货 运费")
+    plain = find_suggestions("退货 运费", highlight=False)
+    assert [s.key for s in plain] == [s.key for s in marked] and len(marked) >= 2
+    assert "<mark>" in "".join(s.title_html + s.snippet for s in marked)
+    assert "<mark>" not in "".join(s.title_html + s.snippet for s in plain)
 
 
 @pytest.mark.parametrize("query", ["", " ", "退", "的"])

@@ -11,7 +11,9 @@ from portal import ROOT, create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend, get_backend
 from portal.indexing.documents import key_for
+from portal.insights import demo_searches
 from portal.insights.demo import demo_data_command, generate
+from portal.insights.demo_searches import SearchMemo
 from portal.kb.importer import import_directory
 from portal.models import (
     ArticleFeedback,
@@ -24,6 +26,7 @@ from portal.models import (
     Topic,
     User,
 )
+from portal.searching.service import search_index
 from search.backend import SearchRequest
 from tests.conftest import _app_config
 
@@ -143,6 +146,74 @@ def test_same_seed_gives_the_same_counts(app, articles, clock, tmp_path, migrate
         migrated_database.drop(other_url)
     assert second == first
     assert first.searches > 0
+
+
+def logged_traffic() -> dict[str, list[tuple]]:
+    """Every search log, click and view the demo wrote, in order (ids included)."""
+    return {
+        "searches": db.session.execute(
+            select(
+                SearchLog.id,
+                SearchLog.created_at,
+                SearchLog.user_id,
+                SearchLog.anon_id,
+                SearchLog.source,
+                SearchLog.query_raw,
+                SearchLog.query_normalized,
+                SearchLog.tokens,
+                SearchLog.filters,
+                SearchLog.result_count,
+                SearchLog.user_agent,
+                SearchLog.is_bot,
+                SearchLog.is_staff,
+            ).order_by(SearchLog.id)
+        ).all(),
+        "clicks": db.session.execute(
+            select(
+                SearchClick.search_id, SearchClick.doc_type, SearchClick.doc_id, SearchClick.rank
+            ).order_by(SearchClick.id)
+        ).all(),
+        "views": db.session.execute(
+            select(ArticleView.article_id, ArticleView.search_id, ArticleView.created_at).order_by(
+                ArticleView.id
+            )
+        ).all(),
+    }
+
+
+def test_repeated_searches_log_what_searching_again_would_log(
+    app, articles, clock, tmp_path, migrated_database, monkeypatch
+):
+    """Within a day the demo asks the engine once per distinct search (SearchMemo) and logs
+    that answer for the repeats: the rows are those of a run that searches every time."""
+    engine_searches = []
+
+    def counted(params, highlight):
+        engine_searches.append(params)
+        return search_index(params, highlight)
+
+    monkeypatch.setattr(demo_searches, "search_index", counted)
+    generate(days=2, seed=3, per_day=150)
+    remembered = logged_traffic()
+    assert 0 < len(engine_searches) < len(remembered["searches"])  # repeats were not searched
+
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other_url = migrated_database.new(other_dir)
+    other = create_app(_app_config(other_dir, other_url) | {"CLOCK": clock})
+    monkeypatch.setattr(SearchMemo, "results", lambda _memo, params: search_index(params))
+    with other.app_context():
+        try:
+            import_directory(ROOT / "kb_articles")
+            generate(days=2, seed=3, per_day=150)
+            searched_every_time = logged_traffic()
+        finally:
+            db.session.remove()
+            close_backend(other)
+            db.engine.dispose()
+        migrated_database.drop(other_url)
+    assert searched_every_time == remembered
+    assert remembered["clicks"] and remembered["views"]
 
 
 def test_demo_data_needs_articles(app):

@@ -215,6 +215,24 @@ def test_highlight_matches_traditional_text_and_stems(backend):
     assert hit.title_html == "<mark>Refund</mark> policy"
 
 
+def test_a_search_without_highlighting_finds_the_same_hits_unmarked(backend):
+    """highlight=False (callers that show no hits): same hits, ranks and total; the titles
+    and snippets are escaped text with no <mark>."""
+    backend.apply(
+        [doc(n, f"<b>发票</b>问题 {n}", "开头。" * 80 + "发票可以修改") for n in range(1, 13)], []
+    )
+    marked = backend.search(SearchRequest("发票 修改"))
+    plain = backend.search(SearchRequest("发票 修改", highlight=False))
+    assert plain.total == marked.total == 12
+    assert [(h.key, h.rank, h.score) for h in plain.hits] == [
+        (h.key, h.rank, h.score) for h in marked.hits
+    ]
+    assert all("<mark>" in h.title_html and "<mark>" in h.snippet for h in marked.hits)
+    for hit in plain.hits:
+        assert hit.title_html == f"&lt;b&gt;发票&lt;/b&gt;问题 {hit.doc_id}"
+        assert hit.snippet.startswith("开头。") and "<mark>" not in hit.snippet
+
+
 def test_title_match_ranks_above_body_only_match(backend):
     filler = "这里是一些关于账户设置的说明。"
     backend.apply(
