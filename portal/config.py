@@ -141,6 +141,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "SPELLING_REFRESH_SECONDS": 300,
         "AUTOCOMPLETE_REFRESH_SECONDS": 300,
         "ALSO_READ_CACHE_SECONDS": 300,
+        # The sidebar's article counts per category and the most-viewed list: each costs
+        # a pass over every published article (40 ms and 0.8 s at 80,000 articles).
+        "KB_LISTS_CACHE_SECONDS": 60,
         # The first admin, made by `flask users ensure-admin` when there is none (empty
         # password: one is generated and printed once); the demo accounts' password.
         "ADMIN_EMAIL": os.environ.get("PORTAL_ADMIN_EMAIL") or "admin@example.com",

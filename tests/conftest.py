@@ -58,6 +58,9 @@ def _app_config(data_dir, database_url=None):
         # The test client's host, so mailed links can be followed by the client.
         "BASE_URL": "http://localhost",
         "TESTING": True,
+        # Counts and lists follow each change at once (tests/portal/test_kb_lists_cache.py
+        # tests the cache itself).
+        "KB_LISTS_CACHE_SECONDS": 0,
     }
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Article, ArticleRevision, Category, Tag, article_tags
+from portal.searching.refresh import TimedCache
 
 
 @dataclass
@@ -29,16 +30,26 @@ def published():
     return select(Article).where(Article.status == "published")
 
 
-def category_tree() -> list[CategoryNode]:
-    """All categories as a tree, with published-article counts that include sub-categories."""
-    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
-    counts = dict(
+# Per process, rebuilt after KB_LISTS_CACHE_SECONDS: a passage over every published article
+# on each page that shows the sidebar or the most-viewed list cost more than the search.
+_lists = TimedCache("kb_lists", "KB_LISTS_CACHE_SECONDS")
+
+
+def _published_counts() -> dict[int | None, int]:
+    return dict(
         db.session.execute(
             select(Article.category_id, func.count())
             .where(Article.status == "published")
             .group_by(Article.category_id)
         ).all()
     )
+
+
+def category_tree() -> list[CategoryNode]:
+    """All categories as a tree, with published-article counts that include sub-categories
+    (the counts may be KB_LISTS_CACHE_SECONDS old)."""
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    counts = _lists.get("category_counts", _published_counts)
     nodes = {c.id: CategoryNode(c, article_count=counts.get(c.id, 0)) for c in categories}
     roots = []
     for c in categories:
@@ -66,8 +77,17 @@ def descendant_ids(category: Category) -> list[int]:
 
 
 def popular_articles(limit: int = 8) -> list[Article]:
-    query = published().order_by(Article.view_count.desc(), Article.id).limit(limit)
-    return list(db.session.scalars(query))
+    """The most viewed published articles; which ones may be KB_LISTS_CACHE_SECONDS old,
+    but one unpublished since drops out at once."""
+    query = (
+        select(Article.id)
+        .where(Article.status == "published")
+        .order_by(Article.view_count.desc(), Article.id)
+        .limit(limit)
+    )
+    ids = _lists.get(("popular", limit), lambda: list(db.session.scalars(query)))
+    found = {a.id: a for a in db.session.scalars(published().where(Article.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def recent_articles(limit: int = 8) -> list[Article]:

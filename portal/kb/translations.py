@@ -152,15 +152,17 @@ def localize(articles: Sequence[Article], language: str | None) -> list[Article]
     groups = {group_key(a.id, a.translation_of_id) for a in articles}
     if not groups or language is None:
         return prefer_language(articles, language)
+    # Found by id and translation_of_id alone, status and language checked here: with them
+    # (or with one OR) in the query, SQLite walked every published article through the
+    # status index (1 s at 80,000 articles) instead of these two indexes.
+    members = [
+        *db.session.scalars(select(Article).where(Article.id.in_(groups))),
+        *db.session.scalars(select(Article).where(Article.translation_of_id.in_(groups))),
+    ]
     in_language = {
         group_key(a.id, a.translation_of_id): a
-        for a in db.session.scalars(
-            select(Article).where(
-                Article.status == "published",
-                Article.language == language,
-                or_(Article.id.in_(groups), Article.translation_of_id.in_(groups)),
-            )
-        )
+        for a in members
+        if a.status == "published" and a.language == language
     }
     swapped = [in_language.get(group_key(a.id, a.translation_of_id), a) for a in articles]
     return prefer_language(swapped, language)
