@@ -2,12 +2,12 @@
 
 The schema is built once per session by the real Alembic migrations, then each test gets a
 clean copy: a copy of the migrated SQLite file, or — when PORTAL_TEST_DATABASE_URL names a
-PostgreSQL database — a database created from the migrated one as a template.
+PostgreSQL database — a database made from the migrated one and reset to its state between
+tests (tests/databases.py).
 
 Where a new test goes (search/, portal/, probes/, system/, browser/) and the markers: see
 tests/README.md."""
 
-import itertools
 import os
 import re
 import shutil
@@ -20,13 +20,12 @@ from argon2 import PasswordHasher
 from flask import g
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend
 from portal.models import user as user_model
+from tests.databases import PostgresDatabases, SQLiteDatabases
 from tests.factories import Factories
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
@@ -83,58 +82,6 @@ def _app_config(data_dir, database_url=None):
     }
 
 
-class SQLiteDatabases:
-    """Each test's database is a copy of one migrated SQLite file."""
-
-    def __init__(self, template_dir):
-        self.template = template_dir / "portal.db"
-        self.template_url = f"sqlite:///{self.template}"
-
-    def new(self, data_dir) -> str:
-        shutil.copy(self.template, data_dir / "portal.db")
-        return f"sqlite:///{data_dir / 'portal.db'}"
-
-    def drop(self, url: str) -> None:
-        """The file goes with the test's temp dir."""
-
-    def finish(self) -> None:
-        """Nothing outlives the session's temp dirs."""
-
-
-class PostgresDatabases:
-    """Each test's database is created from the migrated one (CREATE DATABASE ... TEMPLATE)."""
-
-    def __init__(self, url: str):
-        # Under pytest-xdist each worker process has its own template (and copies of it).
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
-        name = make_url(url).database
-        self.template_name = f"{name}_{worker}" if worker else name
-        self.url = make_url(url).set(database=self.template_name)
-        self.template_url = self.url.render_as_string(hide_password=False)
-        self.counter = itertools.count(1)
-        # Maintenance connection to the server's own database, outside any transaction.
-        self.admin = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        self._execute(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{self.template_name}"')
-
-    def _execute(self, statement: str) -> None:
-        with self.admin.connect() as connection:
-            connection.execute(text(statement))
-
-    def new(self, data_dir) -> str:
-        name = f"{self.template_name}_{next(self.counter)}"
-        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    def drop(self, url: str) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-
-    def finish(self) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
-        self.admin.dispose()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes():
     """Argon2 at the product's cost takes ~0.1-0.6 s a hash and as much a verify on this
@@ -175,6 +122,7 @@ def migrated_database(tmp_path_factory):
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    databases.template_ready()
     yield databases
     databases.finish()
 
