@@ -61,11 +61,12 @@ def pytest_collection_modifyitems(items):
     its outcome can depend on PORTAL_TEST_DATABASE_URL and PORTAL_TEST_SEARCH_BACKEND, so
     the PostgreSQL pass (`make test-postgres`, ``-m database``) runs exactly these again.
     The others (engines on their own index, analyzer, processes with their own databases)
-    do the same work in both passes and run once, in the SQLite pass."""
+    do the same work in both passes and run once, in the SQLite pass; so do tests marked
+    ``any_database`` (they use the database, but check what does not depend on it)."""
     for item in items:
         for marker in DIRECTORY_MARKERS.get(item.path.parent.name, ()):
             item.add_marker(marker)
-        if "migrated_database" in item.fixturenames:
+        if "migrated_database" in item.fixturenames and not item.get_closest_marker("any_database"):
             item.add_marker("database")
 
 

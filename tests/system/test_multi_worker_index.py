@@ -76,8 +76,13 @@ def _spawn(target, *args):
     return process
 
 
-# The on-disk engines always; the PostgreSQL one when the suite runs on PostgreSQL.
-ENGINES = ["tantivy", "whoosh"] + (["postgres"] if TEST_DATABASE_URL else [])
+# The on-disk engines (their file locks: the same on either database, so in the SQLite pass
+# alone); the PostgreSQL one when the suite runs on PostgreSQL, which is also the outbox on
+# PostgreSQL under several processes.
+ON_DISK = pytest.mark.any_database
+ENGINES = [pytest.param("tantivy", marks=ON_DISK), pytest.param("whoosh", marks=ON_DISK)] + (
+    ["postgres"] if TEST_DATABASE_URL else []
+)
 
 
 @pytest.mark.parametrize("backend", ENGINES)
@@ -101,6 +106,7 @@ def test_writes_from_many_processes_are_searchable_exactly_once(app, tmp_path, b
     assert db.session.scalar(select(func.count(IndexTask.id))) == 0
 
 
+@ON_DISK  # a file lock
 def test_writer_killed_while_holding_the_lock_does_not_block_the_next(
     app, tmp_path, make, monkeypatch
 ):
