@@ -73,9 +73,10 @@ test-fast: install
 
 # The tests whose outcome depends on the database (marker `database`: every test that uses
 # the suite's test database, set by tests/conftest.py) again on PostgreSQL, database and search
-# backend, in a throw-away database that pytest creates and drops. The rest (engines on their
-# own index, the analyzer, processes with their own databases) did the same work in `make test`
-# and is not repeated. Needs a server, by default the local one.
+# backend, in throw-away databases that pytest creates and drops. The rest (engines on their
+# own index, the analyzer, processes with their own databases, tests marked `any_database`
+# such as the browser scenarios) did the same work in `make test` and is not repeated. Needs
+# a server, by default the local one.
 PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432
 PG_TEST_DB ?= portal_test_$(shell date +%s)_$$$$
 test-postgres: install

@@ -2,30 +2,32 @@
 
 The schema is built once per session by the real Alembic migrations, then each test gets a
 clean copy: a copy of the migrated SQLite file, or — when PORTAL_TEST_DATABASE_URL names a
-PostgreSQL database — a database created from the migrated one as a template.
+PostgreSQL database — a database made from the migrated one and reset to its state between
+tests (tests/databases.py).
 
 Where a new test goes (search/, portal/, probes/, system/, browser/) and the markers: see
 tests/README.md."""
 
-import itertools
 import os
 import re
 import shutil
+import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import pytest
 from argon2 import PasswordHasher
-from flask import g
+from flask import Flask, g
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from werkzeug.routing import Rule
 
 from portal import create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend
 from portal.models import user as user_model
+from tests.databases import PostgresDatabases, SQLiteDatabases
 from tests.factories import Factories
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
@@ -34,17 +36,39 @@ TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 DIRECTORY_MARKERS = {"browser": ("browser",), "system": ("multiprocess",)}
 
 
+# Temp dirs in memory when the machine has room there: every commit of a test's search index
+# waits for fsync, ~75 ms on this machine's disk (tantivy) and ~14 ms in memory; a test that
+# adds 5 articles spent most of its time waiting for the disk. Nothing the suite checks
+# depends on the data reaching a disk.
+MEMORY_TMPDIR = "/dev/shm"
+MEMORY_TMPDIR_NEEDS = 2 * 1024**3  # bytes free; a Docker default /dev/shm has 64 MB
+
+
+def pytest_configure(config):
+    """Put the suite's temp dirs (tmp_path, and the temp files of the processes it starts)
+    in MEMORY_TMPDIR, unless --basetemp or TMPDIR says where they go or it is too small."""
+    if config.option.basetemp or os.environ.get("TMPDIR") or not os.path.isdir(MEMORY_TMPDIR):
+        return
+    if not os.access(MEMORY_TMPDIR, os.W_OK):
+        return
+    if shutil.disk_usage(MEMORY_TMPDIR).free < MEMORY_TMPDIR_NEEDS:
+        return
+    os.environ["TMPDIR"] = MEMORY_TMPDIR  # inherited by xdist workers and subprocesses
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
 def pytest_collection_modifyitems(items):
     """Markers from the directory, and ``database`` on every test that uses the suite's test
     database (the ``migrated_database`` fixture, also through ``app``, ``client``, ``make``):
     its outcome can depend on PORTAL_TEST_DATABASE_URL and PORTAL_TEST_SEARCH_BACKEND, so
     the PostgreSQL pass (`make test-postgres`, ``-m database``) runs exactly these again.
     The others (engines on their own index, analyzer, processes with their own databases)
-    do the same work in both passes and run once, in the SQLite pass."""
+    do the same work in both passes and run once, in the SQLite pass; so do tests marked
+    ``any_database`` (they use the database, but check what does not depend on it)."""
     for item in items:
         for marker in DIRECTORY_MARKERS.get(item.path.parent.name, ()):
             item.add_marker(marker)
-        if "migrated_database" in item.fixturenames:
+        if "migrated_database" in item.fixturenames and not item.get_closest_marker("any_database"):
             item.add_marker("database")
 
 
@@ -62,58 +86,6 @@ def _app_config(data_dir, database_url=None):
         # tests the cache itself).
         "KB_LISTS_CACHE_SECONDS": 0,
     }
-
-
-class SQLiteDatabases:
-    """Each test's database is a copy of one migrated SQLite file."""
-
-    def __init__(self, template_dir):
-        self.template = template_dir / "portal.db"
-        self.template_url = f"sqlite:///{self.template}"
-
-    def new(self, data_dir) -> str:
-        shutil.copy(self.template, data_dir / "portal.db")
-        return f"sqlite:///{data_dir / 'portal.db'}"
-
-    def drop(self, url: str) -> None:
-        """The file goes with the test's temp dir."""
-
-    def finish(self) -> None:
-        """Nothing outlives the session's temp dirs."""
-
-
-class PostgresDatabases:
-    """Each test's database is created from the migrated one (CREATE DATABASE ... TEMPLATE)."""
-
-    def __init__(self, url: str):
-        # Under pytest-xdist each worker process has its own template (and copies of it).
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
-        name = make_url(url).database
-        self.template_name = f"{name}_{worker}" if worker else name
-        self.url = make_url(url).set(database=self.template_name)
-        self.template_url = self.url.render_as_string(hide_password=False)
-        self.counter = itertools.count(1)
-        # Maintenance connection to the server's own database, outside any transaction.
-        self.admin = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        self._execute(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{self.template_name}"')
-
-    def _execute(self, statement: str) -> None:
-        with self.admin.connect() as connection:
-            connection.execute(text(statement))
-
-    def new(self, data_dir) -> str:
-        name = f"{self.template_name}_{next(self.counter)}"
-        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    def drop(self, url: str) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-
-    def finish(self) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
-        self.admin.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -145,6 +117,38 @@ class SharedBytecode(BytecodeCache):
 SHARED_BYTECODE = SharedBytecode()
 
 
+class SharedBuilderRule(Rule):
+    """URL rules whose URL builders are shared by every test's app. Werkzeug generates and
+    compiles Python code for two builders of each rule of each app: ~40 of the ~65 ms CPU
+    that create_app() took per test. The code depends only on what the key holds (the
+    rule's parsed parts, its defaults and converters), so an equal rule of another app gets
+    the same function; it is bound to each rule as werkzeug binds its own."""
+
+    builders: ClassVar[dict] = {}
+
+    def _compile_builder(self, append_unknown=True):
+        key = (
+            self.rule,
+            self.host,
+            self.subdomain,
+            tuple(self._trace),
+            repr(sorted((self.defaults or {}).items())),
+            tuple((name, type(c), c.regex) for name, c in sorted(self._converters.items())),
+            append_unknown,
+        )
+        if key not in self.builders:
+            self.builders[key] = super()._compile_builder(append_unknown)
+        return self.builders[key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_url_builders():
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Flask, "url_rule_class", SharedBuilderRule)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
     """Test databases with every migration applied: ``.new(data_dir)`` gives a fresh one."""
@@ -156,6 +160,7 @@ def migrated_database(tmp_path_factory):
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    databases.template_ready()
     yield databases
     databases.finish()
 
@@ -188,6 +193,7 @@ class Client:
     def __init__(self, app):
         self.app = app
         self.http = app.test_client()
+        self._token: tuple[tuple, str] | None = None  # (what it was valid for, the token)
 
     @staticmethod
     def _fresh_g():
@@ -199,11 +205,23 @@ class Client:
         self._fresh_g()
         return self.http.get(*args, **kwargs)
 
+    def _token_basis(self) -> tuple:
+        # A token is the session's secret (in the signed session cookie) signed with the
+        # secret key, and never expires (WTF_CSRF_TIME_LIMIT = None): valid while both stay.
+        cookie = self.http.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
+        secret = self.app.config.get("WTF_CSRF_SECRET_KEY") or self.app.config["SECRET_KEY"]
+        return (cookie.value if cookie else None, secret)
+
     def csrf_token(self) -> str:
-        self._fresh_g()
-        # Followed: an account that must change its password is sent from "/" to that page.
-        page = self.http.get("/", follow_redirects=True).get_data(as_text=True)
-        return self.TOKEN_RE.search(page).group(1)
+        """The token a page would carry now. A page is fetched for it only when the session
+        cookie or the key changed since the last one: the fetch was a third of the time of
+        the probes that post hundreds of forms."""
+        if self._token is None or self._token[0] != self._token_basis():
+            self._fresh_g()
+            # Followed: an account that must change its password is sent from "/" there.
+            page = self.http.get("/", follow_redirects=True).get_data(as_text=True)
+            self._token = (self._token_basis(), self.TOKEN_RE.search(page).group(1))
+        return self._token[1]
 
     def post(self, url, data=None, csrf=True, **kwargs):
         data = dict(data or {})

@@ -41,6 +41,10 @@ if not CHROMIUM.is_file():
 
 expect.set_options(timeout=WAIT_MS)
 
+# The front end (scripts, styles, headers, layout) is the same on either database, and the
+# server side of each scenario is in tests/portal/, which the PostgreSQL pass runs: once.
+pytestmark = pytest.mark.any_database
+
 
 # The smallest valid PNG: one transparent pixel.
 TINY_PNG = bytes.fromhex(
@@ -51,7 +55,7 @@ TINY_PNG = bytes.fromhex(
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, migrated_database):
-    """One live portal for the module, on the suite's database kind (SQLite or PostgreSQL)."""
+    """One live portal for the module, on the suite's test database."""
     data_dir = tmp_path_factory.mktemp("live-portal")
     database_url = migrated_database.new(data_dir)
     live = start_live_server(data_dir, database_url)
