@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from bench._common import CACHE, ROOT, corpus_root, emit, fmt, markdown_table, percentiles
 from bench._http_publish import EDITOR_EMAIL, EDITOR_PASSWORD, publish_and_poll
+from bench._inprocess import bench_routes
 from bench._vocab import query_set
 
 BIN = Path(sys.executable).parent
@@ -36,12 +37,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def prepare_data_dir(size: int) -> tuple[dict, float]:
+def prepare_data_dir(size: int, base: Path = CACHE) -> tuple[dict, float]:
     """A fresh copy of the corpus data directory, indexed, with an editor account;
     returns (environment for the portal's processes, reindex seconds)."""
-    target = CACHE / f"http-{size}" / "data"
+    target = base / f"http-{size}" / "data"
     shutil.rmtree(target.parent, ignore_errors=True)
-    shutil.copytree(corpus_root(size) / "data", target)
+    shutil.copytree(corpus_root(size, base) / "data", target)
     # Without this the per-IP limits (api.* 120/minute) would throttle the load to 429s.
     env = {
         **os.environ,
@@ -223,10 +224,24 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
+    parser.add_argument(
+        "--base", type=Path, default=CACHE, help="where corpus-<size>/ is kept (bench/.cache)"
+    )
+    parser.add_argument(
+        "--in-process-only", action="store_true", help="the test-client table, no gunicorn"
+    )
     args = parser.parse_args()
-    if not (corpus_root(args.size) / "data" / "portal.db").exists():
+    if not (corpus_root(args.size, args.base) / "data" / "portal.db").exists():
         sys.exit(f"no corpus: run python -m bench.corpus --size {args.size} first")
-    env, reindex_seconds = prepare_data_dir(args.size)
+    env, reindex_seconds = prepare_data_dir(args.size, args.base)
+    in_process = bench_routes(Path(env["PORTAL_DATA_DIR"]), routes())
+    if not args.in_process_only:
+        serve_and_measure(args, env, reindex_seconds)
+    emit_in_process(args, in_process)
+
+
+def serve_and_measure(args: argparse.Namespace, env: dict, reindex_seconds: float) -> None:
+    """The routes under gunicorn, RSS, and the publish-to-searchable poll: one table."""
     port = free_port()
     rows, floor = [], None
     with gunicorn(env, port) as server:
@@ -253,6 +268,23 @@ def main() -> None:
         f"HTTP under gunicorn: {args.size:,}-document corpus",
         markdown_table(["route", "req/s", "ratio vs hello", "p50 ms", "p95 ms", "errors"], rows),
         notes,
+        args.markdown,
+    )
+
+
+def emit_in_process(args: argparse.Namespace, in_process: list[list]) -> None:
+    """The test-client table (bench/_inprocess.py)."""
+    emit(
+        f"The same routes in-process (Flask test client): {args.size:,}-document corpus",
+        markdown_table(
+            ["route", "requests", "p50 ms", "p95 ms", "CPU p50 ms", "CPU p95 ms"],
+            [[name, n, *(fmt(v, 2) for v in figures)] for name, n, *figures in in_process],
+        ),
+        [
+            "one request at a time after a warm-up, logging included (every search writes "
+            "and commits its SearchLog row); CPU is this thread's, so other processes' load "
+            "does not count; the index and data are the ones gunicorn serves above"
+        ],
         args.markdown,
     )
 

@@ -150,3 +150,29 @@ def test_http_hosts_benchmark_script_starts_and_explains_its_needs():
     output = bench("bench.http_hosts", "--help", timeout=60)
     assert "default 2000" in output
     assert "PostgreSQL" in output and "Redis" in output
+
+
+def test_in_process_route_benchmark_times_every_search(tiny_corpus, tmp_path):
+    """bench.http_load --in-process-only: the ping, HTML and JSON search routes through the
+    test client on an indexed copy of the corpus, every query answered 200 and timed."""
+    base = tmp_path / "base"
+    (base / f"corpus-{TINY}").mkdir(parents=True)
+    (base / f"corpus-{TINY}" / "data").symlink_to(tiny_corpus[0] / f"corpus-{TINY}" / "data")
+    out = tmp_path / "http.md"
+    bench(
+        "bench.http_load",
+        "--size",
+        str(TINY),
+        "--base",
+        str(base),
+        "--in-process-only",
+        "--markdown",
+        str(out),
+    )
+    report = out.read_text(encoding="utf-8")
+    assert "in-process (Flask test client)" in report
+    for route in ("GET /api/v1/ping (hello)", "GET /api/v1/search?q=… (JSON)"):
+        requests, p50, p95, cpu50, cpu95 = map(_number, _row(report, route))
+        assert requests >= 1 and 0 < p50 <= p95 and 0 <= cpu50 <= cpu95
+    searches = _number(_row(report, "GET /search?q=… (HTML)")[0])
+    assert searches > 100  # the whole benchmark query set
