@@ -33,10 +33,10 @@ from search.ranking import CANDIDATES
 from search.rerank import Candidate, Ranked, rerank_bounded
 from search.tantivy.documents import analyse, analyse_batch, to_document
 from search.tantivy.querying import (
-    HIT_MARK,
     SearchQueries,
     build_queries,
     candidate_check,
+    check_marks,
     suggest_query,
 )
 from search.tantivy.schema import build_schema, register_tokenizer
@@ -159,14 +159,8 @@ class TantivyBackend:
                 (a.segment_ord, a.doc): score
                 for score, a in searcher.search(query, limit=len(slots), count=False).hits
             }
-            wanted = set(slots)
-            if flat:  # sharing only characters with the query makes no hit
-                return {
-                    s: round(m - HIT_MARK)
-                    for s, m in marks.items()
-                    if s in wanted and m >= HIT_MARK
-                }
-            return {s: round(marks.get(s, 0.0)) for s in slots}
+            matched = {s: check_marks(marks.get(s, 0.0), flat) for s in slots}
+            return {s: words for s, words in matched.items() if words is not None}
 
         ranked = rerank_bounded(candidates, len(queries.words), need, check)
         return [Ranked(by_slot[r.ref], r.score) for r in ranked]

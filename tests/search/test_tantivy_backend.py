@@ -280,3 +280,13 @@ def test_an_index_of_an_older_version_is_refused_until_rebuilt(index_dir):
     assert backend.rebuild([doc(3, "发票")]) == 1
     assert keys(backend, "发票") == ["article:3"]
     assert keys(TantivyBackend(index_dir), "发票") == ["article:3"]
+
+
+def test_a_shared_bigram_alone_makes_a_hit(ranking_path):
+    # 票抬 is cut into 票 / 抬, words that neither article has; only the bigram 票抬 (of
+    # 发票抬头) ties it to article 1, which must be listed on both paths (the pruned one
+    # checks its candidates for a word or a bigram); article 2 shares the character 票.
+    ranking_path.apply([doc(1, "发票抬头", "说明"), doc(2, "门票", "说明")], [])
+    result = ranking_path.search(SearchRequest("票抬"))
+    assert [hit.key for hit in result.hits] == ["article:1"]
+    assert result.total == 1
