@@ -158,9 +158,19 @@ def build_spelling_index(
     (title and tags); a word's weight is its document frequency plus its queries' weight."""
     index = SpellingIndex()
     words: dict[str, int] = defaultdict(int)
+    # Tag names repeat across documents (two texts in three at 100k documents): each
+    # distinct text is analysed once per build.
+    analysed: dict[str, list[str]] = {}
     for texts in documents:
-        for word in {w for text in texts for w in surface_words(text)}:
+        document_words = set()
+        for text in texts:
+            found = analysed.get(text)
+            if found is None:
+                found = analysed[text] = surface_words(text)
+            document_words.update(found)
+        for word in document_words:
             words[word] += 1
+    del analysed
     for query, weight in query_weights:
         query = normalize_query(query)
         if not query or MASK_MARK in query or query in index.queries:
