@@ -17,8 +17,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from search.analyzer import index_words
+from search.analyzer import fold, index_words, index_words_folded
 from search.backend import DocumentBatches, DocumentRows, IndexDocument
+from search.ngrams import folded_grams_text
 from search.timestamps import naive_utc, utcnow
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "analysed_batches",
     "days_now",
     "document_boost",
+    "document_tokens",
     "freshness_days",
     "net_changes",
     "split_tokens",
@@ -70,6 +72,29 @@ def token_row(doc: IndexDocument) -> TokenRow:
     tags, tags_sub = split_tokens(tags_text(doc.tags))
     body, body_sub = split_tokens(doc.body or "")
     return TokenRow(title, tags, body, title_sub, tags_sub, body_sub)
+
+
+def document_tokens(doc: IndexDocument) -> tuple[TokenRow, str, str]:
+    """(:func:`token_row`, then the Han characters and bigrams of title, tags and body as
+    ngrams.grams_text gives them), folding each field once."""
+    title, tags, body = fold(doc.title or ""), fold(tags_text(doc.tags)), fold(doc.body or "")
+    (title_words, title_sub), (tag_words, tags_sub), (body_words, body_sub) = (
+        index_words_folded(title),
+        index_words_folded(tags),
+        index_words_folded(body),
+    )
+    row = TokenRow(
+        " ".join(title_words),
+        " ".join(tag_words),
+        " ".join(body_words),
+        " ".join(title_sub),
+        " ".join(tags_sub),
+        " ".join(body_sub),
+    )
+    # Folding is per character, so the fields folded apart have the Han runs of the text
+    # folded whole; a newline between fields keeps bigrams from spanning two of them.
+    chars, bigrams = folded_grams_text(f"{title}\n{tags}\n{body}")
+    return row, chars, bigrams
 
 
 def net_changes(
