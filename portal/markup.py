@@ -201,12 +201,8 @@ def render_markdown(source: str) -> RenderedMarkdown:
 # (code, nesting, blank-with-spaces), that is all "=" / "-" (setext heading, rule), or that
 # starts with two list markers; a run of 8 spaces (markdown_problem() nesting); "#" outside a
 # heading marker.
-_NOT_PLAIN_RE = re.compile(
-    r"[\\`*_\[\]<>&!|~\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
-    r"|^ |^[=-][ =-]*$| {8}"
-    r"|^(?:[+-]|\d{1,9}[.)]) +(?:[+-]|\d{1,9}[.)]) ",
-    re.M,
-)
+_NOT_PLAIN_RE = re.compile(r"[\\`*_\[\]<>&!|~\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_TWO_MARKERS_RE = re.compile(r"(?:[+-]|\d{1,9}[.)]) +(?:[+-]|\d{1,9}[.)]) ")
 _HEADING_MARK_RE = re.compile(r"#{1,6} +")
 # Python-Markdown's list item (OListProcessor.CHILD_RE without the indent we reject).
 _ITEM_MARK_RE = re.compile(r"(?:\d+\.|[+-]) +")
@@ -215,7 +211,7 @@ _ITEM_MARK_RE = re.compile(r"(?:\d+\.|[+-]) +")
 def _plain_text(source: str) -> str | None:
     """markdown_to_text() of ``source`` without Python-Markdown, or None when the text is
     not one whose result is certain that way."""
-    if len(source) > MAX_MARKDOWN_CHARS or _NOT_PLAIN_RE.search(source):
+    if len(source) > MAX_MARKDOWN_CHARS or _NOT_PLAIN_RE.search(source) or " " * 8 in source:
         return None
     hashes = "#" in source
     words: list[str] = []
@@ -225,6 +221,12 @@ def _plain_text(source: str) -> str | None:
         if not line:
             block_start = True
             continue
+        if (
+            line[0] == " "
+            or (line[0] in "=-" and not line.strip(" =-"))
+            or _TWO_MARKERS_RE.match(line)
+        ):
+            return None
         if hashes:
             heading = _HEADING_MARK_RE.match(line)
             text = line[heading.end() :] if heading else line
