@@ -148,16 +148,13 @@ def _given(rows: list[IndexDocument]) -> list[IndexDocument]:
     return rows  # a batch of documents already made
 
 
-def _unique_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[DocumentRows]:
-    seen: set[str] = set()  # a repeated key keeps its first document
+def _given_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[DocumentRows]:
     batch: list[IndexDocument] = []
     for doc in docs:
-        if doc.key not in seen:
-            seen.add(doc.key)
-            batch.append(doc)
-            if len(batch) >= size:
-                yield DocumentRows(_given, batch)
-                batch = []
+        batch.append(doc)
+        if len(batch) >= size:
+            yield DocumentRows(_given, batch)
+            batch = []
     if batch:
         yield DocumentRows(_given, batch)
 
@@ -170,9 +167,12 @@ def _work(batch: DocumentRows, analyse: Callable[[list[IndexDocument]], list]) -
 
 def _pairs(batch: DocumentRows, done: tuple, seen: set[str]) -> Analysed:
     docs, analysis = done
-    pairs = zip(batch.rows if docs is None else docs, analysis, strict=True)
-    # A repeated key keeps its first document (already so for documents handed in as such).
-    return [(doc, a) for doc, a in pairs if doc.key not in seen and not seen.add(doc.key)]
+    pairs = []
+    for doc, analysed in zip(batch.rows if docs is None else docs, analysis, strict=True):
+        if doc.key not in seen:  # a repeated key keeps its first document
+            seen.add(doc.key)
+            pairs.append((doc, analysed))
+    return pairs
 
 
 def analysed_batches(
@@ -191,7 +191,7 @@ def analysed_batches(
     if isinstance(docs, DocumentBatches):
         batches: Iterator[DocumentRows] = docs.batches
     else:
-        batches = _unique_batches(docs, size)
+        batches = _given_batches(docs, size)
     seen: set[str] = set()
     first = next(batches, None)
     if first is None:

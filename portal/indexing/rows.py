@@ -11,8 +11,9 @@ from portal.models import Category, Tag
 
 
 def batches_by_id(query: Select, id_column, size: int) -> Iterator[list]:
-    """The rows of ``query`` in ``id_column`` order, ``size`` at a time (keyset paging: each
-    batch starts after the last id, so no query scans what earlier batches read)."""
+    """The rows of ``query`` (whose first column is ``id_column``) in id order, ``size`` at a
+    time. Keyset paging: each batch starts after the last id, so no query reads again what
+    earlier batches read."""
     last = None
     while True:
         paged = query if last is None else query.where(id_column > last)
