@@ -83,7 +83,7 @@ test-postgres: install
 	PORTAL_TEST_DATABASE_URL=$(PG_SERVER)/$(PG_TEST_DB) PORTAL_TEST_SEARCH_BACKEND=postgres \
 		$(PYTEST) -m database
 
-# Speed benchmarks (figures, not timed tests): corpus, search engines, HTTP, relevance.
+# Speed benchmarks (figures, not timed tests): corpus, reindex, search engines, HTTP, relevance.
 # `make bench SIZE=100000` for the large corpus (cached in bench/.cache/ once built).
 SIZE    ?= 10000
 RESULTS := bench/results.md
@@ -92,6 +92,7 @@ bench: install
 		"$$(date '+%Y-%m-%d %H:%M')" "$$(nproc)" \
 		"$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(SIZE)" > $(RESULTS)
 	$(BIN)/python -m bench.corpus --size $(SIZE) --markdown $(RESULTS)
+	$(BIN)/python -m bench.reindex --size $(SIZE) --markdown $(RESULTS)
 	$(BIN)/python -m bench.engines --size $(SIZE) --markdown $(RESULTS)
 	$(BIN)/python -m bench.http_load --size $(SIZE) --markdown $(RESULTS)
 	# PostgreSQL + Redis, one host vs two hosts (needs both servers on 127.0.0.1).

@@ -8,6 +8,7 @@ one is already stored, shown as plain text) instead of taking seconds to minutes
 
 import html
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -191,12 +192,82 @@ def render_markdown(source: str) -> RenderedMarkdown:
     )
 
 
-def markdown_to_text(source: str) -> str:
-    """Plain text of a Markdown document, for the search index and snippets."""
-    import markdown  # see render_markdown()
+# markdown_to_text() of a text with no inline markup, HTML, code, tables or quotes is its lines
+# with the markers of headings and list items taken off: Python-Markdown would do nothing
+# else to it, at 1-3 ms an article (most of a reindex). Only texts where that holds are
+# taken (tests/portal/test_markup_text.py compares both ways on generated texts); any other
+# goes through Python-Markdown. Rejected: characters that start inline markup, raw HTML,
+# entities, escapes, tables or fences, control characters; a line that starts with a space
+# (code, nesting, blank-with-spaces), that is all "=" / "-" (setext heading, rule), or that
+# starts with two list markers; a run of 8 spaces (markdown_problem() nesting); "#" outside a
+# heading marker.
+_NOT_PLAIN_RE = re.compile(r"[\\`*_\[\]<>&!|~\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_TWO_MARKERS_RE = re.compile(r"(?:[+-]|\d{1,9}[.)]) +(?:[+-]|\d{1,9}[.)]) ")
+_HEADING_MARK_RE = re.compile(r"#{1,6} +")
+# Python-Markdown's list item (OListProcessor.CHILD_RE without the indent we reject).
+_ITEM_MARK_RE = re.compile(r"(?:\d+\.|[+-]) +")
 
+
+def _plain_text(source: str) -> str | None:
+    """markdown_to_text() of ``source`` without Python-Markdown, or None when the text is
+    not one whose result is certain that way."""
+    if len(source) > MAX_MARKDOWN_CHARS or _NOT_PLAIN_RE.search(source) or " " * 8 in source:
+        return None
+    hashes = "#" in source
+    words: list[str] = []
+    in_list = False
+    block_start = True  # a list starts only on a block's first line; a heading ends a block
+    for line in source.split("\n"):
+        if not line:
+            block_start = True
+            continue
+        if (
+            line[0] == " "
+            or (line[0] in "=-" and not line.strip(" =-"))
+            or _TWO_MARKERS_RE.match(line)
+        ):
+            return None
+        if hashes:
+            heading = _HEADING_MARK_RE.match(line)
+            text = line[heading.end() :] if heading else line
+            if "#" in text:
+                return None  # closing hashes, or a "#" Python-Markdown may take as one
+            if heading:
+                words.append(text)
+                block_start = True
+                continue
+        item = _ITEM_MARK_RE.match(line)
+        if block_start:
+            in_list = item is not None
+            block_start = False
+        if in_list and item:
+            content = line[item.end() :]
+            if _ITEM_MARK_RE.match(content):
+                return None  # a list inside the item
+            words.append(content)
+        else:
+            words.append(line)
+    return " ".join(" ".join(words).split())
+
+
+_text_markdown = threading.local()  # one converter per thread, reset per text
+
+
+def _rendered_text(source: str) -> str:
+    """markdown_to_text() through Python-Markdown."""
     if markdown_problem(source) is not None:
         return " ".join((source or "").split())
-    rendered = markdown.markdown(source or "", extensions=["tables", "fenced_code"])
+    md = getattr(_text_markdown, "md", None)
+    if md is None:
+        import markdown  # see render_markdown()
+
+        md = _text_markdown.md = markdown.Markdown(extensions=["tables", "fenced_code"])
+    rendered = md.reset().convert(source or "")
     text = nh3.clean(rendered, tags=set())
     return " ".join(html.unescape(text).split())
+
+
+def markdown_to_text(source: str) -> str:
+    """Plain text of a Markdown document, for the search index and snippets."""
+    text = _plain_text(source or "")
+    return _rendered_text(source) if text is None else text

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "REINDEX_COMMAND",
+    "DocumentBatches",
+    "DocumentRows",
     "IndexDocument",
     "OutdatedIndexError",
     "SearchBackend",
@@ -48,6 +50,31 @@ class IndexDocument:
     language: str = ""  # "zh-CN" | "zh-TW" | "en"
     updated: datetime | None = None
     boost: float = 1.0  # per-document ranking multiplier computed by the caller
+
+
+@dataclass(frozen=True)
+class DocumentRows:
+    """A batch of documents still to be made: ``build(rows)`` returns them. ``build`` is a
+    module-level function and ``rows`` plain data, so a rebuild can make them in the worker
+    processes that analyse them (search/token_documents.py analysed_batches)."""
+
+    build: Callable[[Any], list[IndexDocument]]
+    rows: Any
+
+    def documents(self) -> list[IndexDocument]:
+        return self.build(self.rows)
+
+
+class DocumentBatches:
+    """What a rebuild reads: documents as batches of :class:`DocumentRows` (read once).
+    Iterating yields the documents, made here; analysed_batches() makes them in workers."""
+
+    def __init__(self, batches: Iterable[DocumentRows]) -> None:
+        self.batches = iter(batches)
+
+    def __iter__(self) -> Iterator[IndexDocument]:
+        for batch in self.batches:
+            yield from batch.documents()
 
 
 @dataclass

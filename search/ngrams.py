@@ -9,19 +9,21 @@ already whole tokens, and their letters would only add noise.
 
 from __future__ import annotations
 
-from operator import add
+import re
 
 from search.analyzer import fold
-from search.han import HAN_RUN
+from search.han import HAN_CHAR, HAN_RUN
 from search.query import ParsedQuery
 from search.stopwords import CHINESE_STOP_WORDS
 
-__all__ = ["MAX_QUERY_GRAMS", "char_grams", "grams_text", "query_grams"]
+__all__ = ["MAX_QUERY_GRAMS", "char_grams", "folded_grams_text", "grams_text", "query_grams"]
 
 # Function characters (的, 吗, 我 …) match nearly every document: as query unigrams they
 # would cost a posting walk each and add nothing. Documents still index them.
 _STOP_CHARS = frozenset(word for word in CHINESE_STOP_WORDS if len(word) == 1)
 MAX_QUERY_GRAMS = 32  # per kind, like query.MAX_SHOULD_TERMS
+# Every two Han characters in a row, overlapping: the bigrams of each run, in order.
+_HAN_BIGRAM = re.compile(f"(?=({HAN_CHAR.pattern}{{2}}))")
 
 
 def char_grams(text: str) -> tuple[list[str], list[str]]:
@@ -37,10 +39,13 @@ def char_grams(text: str) -> tuple[list[str], list[str]]:
 def grams_text(text: str) -> tuple[str, str]:
     """:func:`char_grams` as two space-joined token strings (unigrams, bigrams); joined
     by C-level loops, as rebuilds call it for every document."""
-    runs = HAN_RUN.findall(fold(text))
-    unigrams = " ".join(" ".join(run) for run in runs)
-    bigrams = " ".join(" ".join(map(add, run[:-1], run[1:])) for run in runs if len(run) > 1)
-    return unigrams, bigrams
+    return folded_grams_text(fold(text))
+
+
+def folded_grams_text(folded: str) -> tuple[str, str]:
+    """:func:`grams_text` of a text already folded (:func:`fold`)."""
+    unigrams = " ".join("".join(HAN_RUN.findall(folded)))
+    return unigrams, " ".join(_HAN_BIGRAM.findall(folded))
 
 
 def query_grams(parsed: ParsedQuery) -> tuple[list[str], list[str]]:

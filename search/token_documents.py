@@ -15,10 +15,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from search.analyzer import index_words
-from search.backend import IndexDocument
+from search.analyzer import fold, index_words, index_words_folded
+from search.backend import DocumentBatches, DocumentRows, IndexDocument
+from search.ngrams import folded_grams_text
 from search.timestamps import naive_utc, utcnow
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "analysed_batches",
     "days_now",
     "document_boost",
+    "document_tokens",
     "freshness_days",
     "net_changes",
     "split_tokens",
@@ -72,6 +74,29 @@ def token_row(doc: IndexDocument) -> TokenRow:
     return TokenRow(title, tags, body, title_sub, tags_sub, body_sub)
 
 
+def document_tokens(doc: IndexDocument) -> tuple[TokenRow, str, str]:
+    """(:func:`token_row`, then the Han characters and bigrams of title, tags and body as
+    ngrams.grams_text gives them), folding each field once."""
+    title, tags, body = fold(doc.title or ""), fold(tags_text(doc.tags)), fold(doc.body or "")
+    (title_words, title_sub), (tag_words, tags_sub), (body_words, body_sub) = (
+        index_words_folded(title),
+        index_words_folded(tags),
+        index_words_folded(body),
+    )
+    row = TokenRow(
+        " ".join(title_words),
+        " ".join(tag_words),
+        " ".join(body_words),
+        " ".join(title_sub),
+        " ".join(tags_sub),
+        " ".join(body_sub),
+    )
+    # Folding is per character, so the fields folded apart have the Han runs of the text
+    # folded whole; a newline between fields keeps bigrams from spanning two of them.
+    chars, bigrams = folded_grams_text(f"{title}\n{tags}\n{body}")
+    return row, chars, bigrams
+
+
 def net_changes(
     upserts: Iterable[IndexDocument], deletes: Iterable[str]
 ) -> tuple[dict[str, IndexDocument], list[str]]:
@@ -105,31 +130,49 @@ def days_now(now: datetime | None = None) -> float:
     return _days_since_epoch(now or utcnow())
 
 
-# Analysis (segmentation) bounds bulk indexing, so rebuilds spread it over the cores.
+# Making documents (Markdown to text) and analysing them (segmentation) bound bulk indexing,
+# so rebuilds spread both over the cores; the caller only reads rows and writes.
 ANALYSIS_WORKERS = min(2, os.cpu_count() or 1)
 _IN_FLIGHT = 4  # batches queued per worker: enough to keep them busy, bounded memory
 
 REBUILD_BATCH = 500  # documents per rebuild batch, so per progress() report
 
-Analysed = list[tuple[IndexDocument, TokenRow]]
+Analysed = list[tuple[IndexDocument, Any]]
 
 
 def _token_rows(batch: list[IndexDocument]) -> list[TokenRow]:
     return [token_row(doc) for doc in batch]
 
 
-def _unique_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[list[IndexDocument]]:
-    seen: set[str] = set()  # a repeated key keeps its first document
+def _given(rows: list[IndexDocument]) -> list[IndexDocument]:
+    return rows  # a batch of documents already made
+
+
+def _given_batches(docs: Iterable[IndexDocument], size: int) -> Iterator[DocumentRows]:
     batch: list[IndexDocument] = []
     for doc in docs:
-        if doc.key not in seen:
-            seen.add(doc.key)
-            batch.append(doc)
-            if len(batch) >= size:
-                yield batch
-                batch = []
+        batch.append(doc)
+        if len(batch) >= size:
+            yield DocumentRows(_given, batch)
+            batch = []
     if batch:
-        yield batch
+        yield DocumentRows(_given, batch)
+
+
+def _work(batch: DocumentRows, analyse: Callable[[list[IndexDocument]], list]) -> tuple:
+    """(the documents, unless the caller has them; their analysis): one batch's work."""
+    docs = batch.documents()
+    return (None if batch.build is _given else docs), analyse(docs)
+
+
+def _pairs(batch: DocumentRows, done: tuple, seen: set[str]) -> Analysed:
+    docs, analysis = done
+    pairs = []
+    for doc, analysed in zip(batch.rows if docs is None else docs, analysis, strict=True):
+        if doc.key not in seen:  # a repeated key keeps its first document
+            seen.add(doc.key)
+            pairs.append((doc, analysed))
+    return pairs
 
 
 def analysed_batches(
@@ -140,27 +183,32 @@ def analysed_batches(
     """Batches of (document, its analysis) in input order, repeated keys dropped; the
     analysis is a TokenRow unless ``analyse`` (a module-level function of a batch) says.
 
-    The first batch is analysed here; from the second on, worker processes (forked, so
-    they inherit the user dictionary) analyse while the caller writes.
+    ``docs`` given as :class:`DocumentBatches` keep their batches, and the documents are
+    made where they are analysed. The first batch is done here; from the second on, worker
+    processes (forked, so they inherit the user dictionary) do them while the caller writes.
     """
     _analyse = analyse or _token_rows
-    batches = _unique_batches(docs, size)
+    if isinstance(docs, DocumentBatches):
+        batches: Iterator[DocumentRows] = docs.batches
+    else:
+        batches = _given_batches(docs, size)
+    seen: set[str] = set()
     first = next(batches, None)
     if first is None:
         return
-    yield list(zip(first, _analyse(first), strict=True))
+    yield _pairs(first, _work(first, _analyse), seen)
     if ANALYSIS_WORKERS < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for batch in batches:
-            yield list(zip(batch, _analyse(batch), strict=True))
+            yield _pairs(batch, _work(batch, _analyse), seen)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(ANALYSIS_WORKERS, mp_context=context) as pool:
-        pending: deque[tuple[list[IndexDocument], Future]] = deque()
+        pending: deque[tuple[DocumentRows, Future]] = deque()
         for batch in batches:
-            pending.append((batch, pool.submit(_analyse, batch)))
+            pending.append((batch, pool.submit(_work, batch, _analyse)))
             if len(pending) >= ANALYSIS_WORKERS * _IN_FLIGHT:
                 done, future = pending.popleft()
-                yield list(zip(done, future.result(), strict=True))
+                yield _pairs(done, future.result(), seen)
         while pending:
             done, future = pending.popleft()
-            yield list(zip(done, future.result(), strict=True))
+            yield _pairs(done, future.result(), seen)

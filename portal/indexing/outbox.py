@@ -14,7 +14,9 @@ from portal.extensions import db
 from portal.indexing.backend import get_backend
 from portal.indexing.documents import all_sources, get_source, key_for
 from portal.models import IndexTask
+from search.backend import DocumentBatches
 from search.file_lock import file_lock
+from search.token_documents import REBUILD_BATCH
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +100,14 @@ def reindex_all(progress: Callable[[int], None] | None = None) -> int:
     _load_search_tuning()
     last_task_id = db.session.scalar(select(func.max(IndexTask.id))) or 0
 
-    def documents():
+    def batches():
         for source in all_sources():
-            yield from source.iter_all()
+            yield from source.batches(REBUILD_BATCH)
 
     with writer_lock(timeout=300):
-        count = get_backend().rebuild(documents(), progress)
+        # As batches of rows: the engines that analyse in worker processes make the
+        # documents (Markdown to text) there too.
+        count = get_backend().rebuild(DocumentBatches(batches()), progress)
         db.session.execute(delete(IndexTask).where(IndexTask.id <= last_task_id))
         db.session.commit()
     return count

@@ -35,7 +35,7 @@ from psycopg import errors
 
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
 from search.highlight import snippet_html, title_html
-from search.ngrams import grams_text, query_grams
+from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
 from search.planning import BIGINT, plan_search
 from search.postgres.query import (
@@ -71,9 +71,9 @@ from search.token_documents import (
     REBUILD_BATCH,
     analysed_batches,
     document_boost,
+    document_tokens,
     net_changes,
     tags_text,
-    token_row,
 )
 
 __all__ = ["PostgresBackend"]
@@ -108,9 +108,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 def document_tsvector(doc: IndexDocument) -> str:
     """The tsvector literal of ``doc``: words per field, and the Han characters and
     bigrams of title, tags and body."""
-    # A newline between fields keeps bigrams from spanning two of them.
-    chars, bigrams = grams_text(f"{doc.title or ''}\n{tags_text(doc.tags)}\n{doc.body or ''}")
-    return tsvector_literal(token_row(doc), chars, bigrams)
+    return tsvector_literal(*document_tokens(doc))
 
 
 def _tsvector_batch(docs: list[IndexDocument]) -> list[str]:

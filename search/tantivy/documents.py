@@ -10,7 +10,6 @@ import tantivy
 from search.analyzer import fold
 from search.backend import IndexDocument
 from search.highlight import HIGHLIGHT_MAX_CHARS
-from search.ngrams import grams_text
 from search.tantivy.schema import (
     ANY_WORD_FIELD,
     BIGRAM_FIELD,
@@ -21,9 +20,8 @@ from search.tantivy.schema import (
 from search.token_documents import (
     TokenRow,
     document_boost,
+    document_tokens,
     freshness_days,
-    tags_text,
-    token_row,
 )
 
 __all__ = ["UNKNOWN_DAYS", "Analysed", "analyse", "days_since_epoch", "key_uid", "to_document"]
@@ -42,9 +40,7 @@ class Analysed(NamedTuple):
 
 def analyse(doc: IndexDocument) -> Analysed:
     """Words per field, and the Han characters and bigrams of title, tags and body."""
-    # A newline between fields keeps bigrams from spanning two of them.
-    chars, bigrams = grams_text(f"{doc.title or ''}\n{tags_text(doc.tags)}\n{doc.body or ''}")
-    return Analysed(token_row(doc), chars, bigrams)
+    return Analysed(*document_tokens(doc))
 
 
 def analyse_batch(docs: list[IndexDocument]) -> list[Analysed]:

@@ -18,6 +18,7 @@ from search.analyzer import (
 )
 from search.backend import IndexDocument, SearchRequest
 from search.ngrams import char_grams, grams_text
+from search.token_documents import document_tokens, tags_text, token_row
 from search.whoosh.analysis import PortalTokenizer, portal_analyzer
 from search.whoosh.backend import WhooshBackend
 from tests import ROOT
@@ -238,6 +239,32 @@ def test_index_words_equals_the_analyzer_on_every_shipped_article():
 def test_index_words_equals_the_analyzer_on_any_text(text):
     whole, sub = index_words(text)
     assert (whole, sorted(sub)) == _split_by_positions(text)
+
+
+def test_index_words_follows_user_words_added_after_indexing():
+    # Per-word results are cached: teaching the segmenter a word must not leave old ones.
+    # Fictional product names, so no other test depends on how they used to segment.
+    text = "打开紫鲸记账器查看账单"
+    add_user_words(["紫鲸记账器"])
+    assert "紫鲸记账器" in index_words(text)[0]
+    add_user_words(["鲸记账器"])  # now a dictionary sub-word of the longer one
+    whole, sub = index_words(text)
+    assert "紫鲸记账器" in whole and "鲸记账器" in sub
+    assert (whole, sorted(sub)) == _split_by_positions(text)
+
+
+_FIELD_TEXT = st.text(
+    alphabet=st.sampled_from(list("退貨帳號花呗吗ΣσςİIı Ａ１，。\nabc")), max_size=30
+)
+
+
+@given(_FIELD_TEXT, st.lists(_FIELD_TEXT, max_size=3), _FIELD_TEXT)
+@settings(max_examples=200, deadline=None)
+def test_document_tokens_fold_each_field_once_with_the_same_result(title, tags, body):
+    doc = IndexDocument(key="article:1", doc_type="article", doc_id=1, title=title, body=body)
+    doc.tags = tags
+    joined = f"{title}\n{tags_text(tags)}\n{body}"
+    assert document_tokens(doc) == (token_row(doc), *grams_text(joined))
 
 
 @given(st.text(alphabet=st.sampled_from(list("退货花呗吗abc。 \u4e00\u9fff\uf900")), max_size=40))

@@ -11,7 +11,13 @@ import psycopg
 import pytest
 from whoosh import index as whoosh_index
 
-from search.backend import IndexDocument, SearchBackend, SearchRequest
+from search.backend import (
+    DocumentBatches,
+    DocumentRows,
+    IndexDocument,
+    SearchBackend,
+    SearchRequest,
+)
 from search.postgres.backend import PostgresBackend
 from search.postgres.store import conninfo
 from search.tantivy import TantivyBackend
@@ -299,6 +305,25 @@ def test_rebuild_replaces_everything_and_reports_progress(backend):
     assert backend.search(SearchRequest("发票")).total == 617
     assert backend.rebuild([]) == 0
     assert backend.document_count() == 0
+
+
+def made_documents(rows):
+    """Documents from (number, title, body) rows, as a source's builder makes them (a
+    module-level function: rebuilds run it in their worker processes)."""
+    return [doc(n, title, body) for n, title, body in rows]
+
+
+def test_rebuild_from_row_batches_keeps_the_first_document_of_a_key(backend):
+    rows = [(n, f"文章 {n}", "同步冲突" if n % 2 else "发票") for n in range(1, 1235)]
+    batches = [DocumentRows(made_documents, rows[i : i + 500]) for i in range(0, 1234, 500)]
+    batches.append(DocumentRows(made_documents, [(7, "重复的文章", "重复")]))
+    increments = []
+    assert backend.rebuild(DocumentBatches(batches), progress=increments.append) == 1234
+    assert sum(increments) == 1234
+    assert backend.document_count() == 1234
+    assert backend.search(SearchRequest("发票")).total == 617
+    assert backend.search(SearchRequest("同步冲突")).total == 617  # 7 among them
+    assert keys(backend, "重复") == []
 
 
 def test_segments_are_not_compound(whoosh_backend, tmp_path):

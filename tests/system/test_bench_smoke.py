@@ -126,6 +126,22 @@ def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
     assert _number(tantivy["1-word"][-1]) < 100.0
 
 
+def test_reindex_benchmark_reports_rate_and_cpu(tiny_corpus, tmp_path):
+    """bench.reindex rebuilds a copy of the tiny corpus (the corpus itself untouched) and
+    reports every document, a positive rate and CPU time."""
+    out = tmp_path / "reindex.md"
+    data = tiny_corpus[0] / f"corpus-{TINY}" / "data"
+    before = sorted(path.name for path in data.iterdir())
+    bench(
+        "bench.reindex", "--size", str(TINY), "--base", str(tiny_corpus[0]), "--markdown", str(out)
+    )
+    report = out.read_text(encoding="utf-8")
+    assert _row(report, "documents") == [str(TINY)]
+    assert _number(_row(report, "wall")[0].split("= ")[1].split()[0]) > 0
+    assert "ms/doc" in _row(report, "CPU (command + its workers)")[0]
+    assert sorted(path.name for path in data.iterdir()) == before
+
+
 def test_ping_answers_ok_without_touching_the_database(app, client):
     """GET /api/v1/ping is plain text "ok" and runs no SQL (load balancers poll it)."""
     statements = []
