@@ -19,6 +19,7 @@ from sqlalchemy import String, cast, distinct, func, literal, select
 from portal.extensions import db
 from portal.indexing.backend import get_backend
 from portal.models import Article, SearchClick, SearchLog, Tag, Topic, article_tags, topic_tags
+from portal.searching import apart
 from portal.searching.params import SearchParams
 from portal.searching.pinyin import edit_distance, has_cjk, pinyin_key, syllables, typo_limit
 from portal.searching.refresh import TimedCache
@@ -233,9 +234,15 @@ def document_texts() -> Iterator[list[str]]:
             yield [first.title, *(row.name for row in (first, *group) if row.name is not None)]
 
 
+def build_from_database() -> SpellingIndex:
+    """The lookup of the queries and documents in the database now."""
+    return build_spelling_index(successful_queries(), document_texts())
+
+
 def spelling_index() -> SpellingIndex:
-    """This process's lookup, rebuilt after SPELLING_REFRESH_SECONDS."""
-    return _cache.get(None, lambda: build_spelling_index(successful_queries(), document_texts()))
+    """This process's lookup, rebuilt after SPELLING_REFRESH_SECONDS (apart from the
+    process for a large corpus: portal/searching/apart.py)."""
+    return _cache.get(None, lambda: apart.build(build_from_database))
 
 
 def did_you_mean(params: SearchParams, total: int) -> str | None:
