@@ -37,7 +37,12 @@ def build(target: Callable[[], T]) -> T:
     index holds LOOKUPS_APART_FROM documents or more, else here; here as well, logged, if
     the child fails."""
     app = current_app._get_current_object()
-    if get_backend(app).document_count() < app.config["LOOKUPS_APART_FROM"]:
+    try:
+        documents = get_backend(app).document_count()
+    except Exception:  # an index that cannot say is no reason to fail the lookup
+        logger.exception("counting the indexed documents failed")
+        documents = 0
+    if documents < app.config["LOOKUPS_APART_FROM"]:
         return target()
     name = f"{target.__module__}:{target.__qualname__}"
     env = {

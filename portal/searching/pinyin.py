@@ -48,7 +48,9 @@ def _load_pypinyin() -> Callable[[str], list[str]]:
     finally:
         for name in switches:
             del os.environ[name]
-    if not PHRASES_DICT:  # empty unless another module imported pypinyin first
+    # Empty when it was told so here (not when the environment asked for no phrases, nor
+    # when another module imported pypinyin first).
+    if "PYPINYIN_NO_PHRASES" in switches and not PHRASES_DICT:
         pypinyin.load_phrases_dict(_compact_phrases())
     return pypinyin.lazy_pinyin
 
