@@ -196,13 +196,17 @@ def search_paths(prefix: str) -> list[str]:
 
 
 def rss_lines(master_pid: int) -> list[str]:
-    """VmRSS of the gunicorn master and each of its workers."""
+    """VmRSS of the gunicorn master and each of its workers; for a worker also its
+    anonymous part (its own heap, and what it shares with the master since the fork): the
+    rest is mapped files, mostly the search index's pages, which every worker maps from
+    the same page cache."""
 
     def rss(pid: int) -> str:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return f"{int(line.split()[1]) / 1024:.0f} MiB"
-        return "?"
+        fields = {}
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            name, value = line.split(":", 1)
+            fields[name] = int(value.split()[0]) / 1024
+        return f"{fields['Rss']:.0f} MiB (anonymous {fields['Anonymous']:.0f})"
 
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     lines = [f"gunicorn master (pid {master_pid}): {rss(master_pid)}"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -123,13 +123,14 @@ def fold(text: str) -> str:
     return "".join(low if len(low := ch.lower()) == 1 else ch for ch in folded)
 
 
-@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     # Porter2 (Snowball English) rather than whoosh.lang.porter: the latter leaves
     # "shipping" as "shipp" while "ship" stays "ship", so the two never match.
-    if word.isascii() and word.isalpha():
-        return _porter2_stem(word)
-    return word
+    return _cached_porter2(word) if word.isascii() and word.isalpha() else word
+
+
+# Only English words are cached: Chinese words and numbers come back as they are.
+_cached_porter2 = lru_cache(maxsize=65536)(_porter2_stem)
 
 
 @lru_cache(maxsize=262144)
@@ -141,6 +142,13 @@ def _word_terms(word: str) -> tuple[tuple[str, int, int], ...]:
         for m in _PART_RE.finditer(word)
         if m.group() not in STOP_WORDS
     )
+
+
+def _cached_in(cache: dict, word: str) -> tuple[tuple[str, int, int], ...]:
+    terms = cache.get(word)
+    if terms is None:
+        terms = cache[word] = _word_terms.__wrapped__(word)
+    return terms
 
 
 @lru_cache(maxsize=65536)
@@ -208,15 +216,19 @@ def _kept_particles(
     return kept
 
 
-def analyze(text: str, mode: str = "query") -> list[Token]:
+def analyze(text: str, mode: str = "query", *, word_cache: dict | None = None) -> list[Token]:
     """Fold, segment, drop stop words and stem ``text``.
 
     ``mode="index"`` also emits dictionary sub-words of long words (退货政策 -> 退货, 政策,
     客户服务 -> 客户, 服务, 客户服务); sub-words share the position of their word so phrase
     queries built from query-mode tokens still line up. Any other mode segments normally.
+    ``word_cache``: a dict of the caller's to keep each word's terms in, instead of the
+    process's cache: for one pass over many texts (a whole corpus's titles), whose rare
+    words would otherwise stay in memory for the life of the process.
     """
     if not text:
         return []
+    word_terms = _word_terms if word_cache is None else partial(_cached_in, word_cache)
     folded = fold(text)
     index = mode == "index"
     raw = _jieba().tokenize(folded, mode="search" if index else "default")
@@ -234,7 +246,7 @@ def analyze(text: str, mode: str = "query") -> list[Token]:
                 pending.extend((sub, start + offset, 0) for sub, offset in _long_subwords(word))
             if word in _user_words:
                 pending.extend(_user_word_parts(word, start, pending))
-        terms = ((word, 0, len(word)),) if i in particles else _word_terms(word)
+        terms = ((word, 0, len(word)),) if i in particles else word_terms(word)
         if not pending and len(terms) == 1:  # the common case, kept cheap
             term, rel_start, rel_end = terms[0]
             tokens.append(Token(term, position, start + rel_start, start + rel_end))
@@ -249,7 +261,7 @@ def analyze(text: str, mode: str = "query") -> list[Token]:
             # Sub-words of a stop-listed word are dropped along with it.
             if group:
                 for sub, sub_start, _sub_end in pending:
-                    for term, rel_start, rel_end in _word_terms(sub):
+                    for term, rel_start, rel_end in word_terms(sub):
                         group.append(
                             Token(term, word_position, sub_start + rel_start, sub_start + rel_end)
                         )

@@ -14,11 +14,10 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import ClassVar
 
 import pytest
 from argon2 import PasswordHasher
-from flask import Flask, g
+from flask import g
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
 from werkzeug.routing import Rule
@@ -27,6 +26,7 @@ from portal import create_app
 from portal.extensions import db
 from portal.indexing.backend import close_backend
 from portal.models import user as user_model
+from portal.url_converters import LazyBuilderRule
 from tests.databases import PostgresDatabases, SQLiteDatabases
 from tests.factories import Factories
 
@@ -117,34 +117,34 @@ class SharedBytecode(BytecodeCache):
 SHARED_BYTECODE = SharedBytecode()
 
 
-class SharedBuilderRule(Rule):
-    """URL rules whose URL builders are shared by every test's app. Werkzeug generates and
-    compiles Python code for two builders of each rule of each app: ~40 of the ~65 ms CPU
-    that create_app() took per test. The code depends only on what the key holds (the
-    rule's parsed parts, its defaults and converters), so an equal rule of another app gets
-    the same function; it is bound to each rule as werkzeug binds its own."""
+_SHARED_BUILDERS: dict = {}
 
-    builders: ClassVar[dict] = {}
 
-    def _compile_builder(self, append_unknown=True):
-        key = (
-            self.rule,
-            self.host,
-            self.subdomain,
-            tuple(self._trace),
-            repr(sorted((self.defaults or {}).items())),
-            tuple((name, type(c), c.regex) for name, c in sorted(self._converters.items())),
-            append_unknown,
-        )
-        if key not in self.builders:
-            self.builders[key] = super()._compile_builder(append_unknown)
-        return self.builders[key]
+def shared_url_builder(rule: Rule, append_unknown: bool):
+    """URL builders shared by every test's app. Werkzeug generates and compiles Python code
+    for each rule's builders (the portal does it when a URL is first built from the rule:
+    LazyBuilderRule); every test's app would compile the same ones again. The code depends
+    only on what the key holds (the rule's parsed parts, its defaults and converters), so an
+    equal rule of another app gets the same function; it is bound to each rule as werkzeug
+    binds its own."""
+    key = (
+        rule.rule,
+        rule.host,
+        rule.subdomain,
+        tuple(rule._trace),
+        repr(sorted((rule.defaults or {}).items())),
+        tuple((name, type(c), c.regex) for name, c in sorted(rule._converters.items())),
+        append_unknown,
+    )
+    if key not in _SHARED_BUILDERS:
+        _SHARED_BUILDERS[key] = Rule._compile_builder(rule, append_unknown)
+    return _SHARED_BUILDERS[key]
 
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_url_builders():
     patch = pytest.MonkeyPatch()
-    patch.setattr(Flask, "url_rule_class", SharedBuilderRule)
+    patch.setattr(LazyBuilderRule, "compile_builder_now", shared_url_builder)
     yield
     patch.undo()
 

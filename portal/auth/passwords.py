@@ -12,7 +12,6 @@ import threading
 
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from zxcvbn import zxcvbn
 
 from portal.auth.errors import AccountError
 
@@ -92,6 +91,10 @@ def _too_guessable(feedback: list[str]) -> LazyString:
 
 def strength(password: str, user_inputs: list[str]) -> dict:
     """zxcvbn's verdict (score 0-4, feedback, matched patterns) on ``password``."""
+    # Imported on the first check: building its word lists costs every process ~60 ms CPU
+    # and ~MBs, and most (CLI commands, workers answering searches) never check a password.
+    from zxcvbn import zxcvbn
+
     with _zxcvbn_lock:
         return zxcvbn(password[:_ZXCVBN_MAX_CHARS], user_inputs=user_inputs)
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article
+from portal.searching.pinyin import lazy_pinyin
 
 SLUG_MAX = 100  # below the column's 120, leaving room for a "-2" de-duplication suffix
 TITLE_SLUG_MAX = 60  # a suggested slug stays readable: whole words up to this length
@@ -17,8 +18,6 @@ TITLE_SLUG_MAX = 60  # a suggested slug stays readable: whole words up to this l
 def slugify(text: str, limit: int = SLUG_MAX) -> str:
     """``text`` as lower-case ASCII words joined by hyphens, cut at a word boundary within
     ``limit``; empty when nothing is left (symbols only)."""
-    from pypinyin import lazy_pinyin  # loaded on first use: the app starts without it
-
     words = lazy_pinyin(text)  # non-Chinese runs pass through unchanged
     ascii_text = unicodedata.normalize("NFKD", "-".join(words)).encode("ascii", "ignore")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.decode().lower()).strip("-")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, BlockedSuggestion, Topic
+from portal.searching import apart
 from portal.searching.pinyin import has_cjk, syllables
 from portal.searching.refresh import TimedCache
 from portal.searching.spelling import MASK_MARK, successful_queries
@@ -182,9 +183,15 @@ def load_entries() -> list[Entry]:
     return entries
 
 
+def build_from_database() -> AutocompleteIndex:
+    """The index of the entries in the database now."""
+    return build_autocomplete_index(load_entries())
+
+
 def autocomplete_index() -> AutocompleteIndex:
-    """This process's index, rebuilt after AUTOCOMPLETE_REFRESH_SECONDS."""
-    return _cache.get(None, lambda: build_autocomplete_index(load_entries()))
+    """This process's index, rebuilt after AUTOCOMPLETE_REFRESH_SECONDS (apart from the
+    process for a large corpus: portal/searching/apart.py)."""
+    return _cache.get(None, lambda: apart.build(build_from_database))
 
 
 def install_index(index: AutocompleteIndex, app=None) -> None:

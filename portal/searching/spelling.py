@@ -9,14 +9,17 @@ edit distance. A candidate is offered only if the backend finds more for it."""
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import String, cast, distinct, func, literal, select
 
 from portal.extensions import db
 from portal.indexing.backend import get_backend
 from portal.models import Article, SearchClick, SearchLog, Tag, Topic, article_tags, topic_tags
+from portal.searching import apart
 from portal.searching.params import SearchParams
 from portal.searching.pinyin import edit_distance, has_cjk, pinyin_key, syllables, typo_limit
 from portal.searching.refresh import TimedCache
@@ -31,6 +34,7 @@ MAX_QUERIES = 50_000  # the most searched successful queries kept in memory
 MAX_BACKEND_CHECKS = 3
 CLICK_WEIGHT = 2  # a search that was clicked through is stronger evidence than one that ran
 MASK_MARK = "〔"  # masked personal data (pii.py): never worth suggesting
+_READ_BATCH = 2000  # documents' rows read at a time while building
 _PIECE = re.compile(HAN_RUN.pattern + "|[a-z0-9]+")
 
 _cache = TimedCache("spelling", "SPELLING_REFRESH_SECONDS")
@@ -144,11 +148,12 @@ class SpellingIndex:
         return best
 
 
-def surface_words(text: str) -> list[str]:
+def surface_words(text: str, word_cache: dict | None = None) -> list[str]:
     """The analyzer's words of ``text`` as written (folded, not stemmed): suggestions must
     read as words, and 'installing' is a word where its stem 'instal' is not."""
     folded = fold(text)
-    return [folded[token.start : token.end] for token in analyze(text, "query")]
+    tokens = analyze(text, "query", word_cache=word_cache)
+    return [folded[token.start : token.end] for token in tokens]
 
 
 def build_spelling_index(
@@ -159,18 +164,20 @@ def build_spelling_index(
     index = SpellingIndex()
     words: dict[str, int] = defaultdict(int)
     # Tag names repeat across documents (two texts in three at 100k documents): each
-    # distinct text is analysed once per build.
+    # distinct text is analysed once per build. Rare title words are analysed with a
+    # cache of the build's own, not the analyzer's, where they would stay (tens of MiB).
     analysed: dict[str, list[str]] = {}
+    word_cache: dict = {}
     for texts in documents:
         document_words = set()
         for text in texts:
             found = analysed.get(text)
             if found is None:
-                found = analysed[text] = surface_words(text)
+                found = analysed[text] = surface_words(text, word_cache)
             document_words.update(found)
         for word in document_words:
             words[word] += 1
-    del analysed
+    del analysed, word_cache
     for query, weight in query_weights:
         query = normalize_query(query)
         if not query or MASK_MARK in query or query in index.queries:
@@ -215,28 +222,35 @@ def successful_queries(limit: int = MAX_QUERIES, min_searchers: int = 1) -> list
     return [(text, int(total)) for text, total in db.session.execute(query)]
 
 
-def document_texts() -> list[list[str]]:
-    """Title and tag names of every published article and visible forum topic."""
-    docs: dict[tuple[str, int], list[str]] = {}
-    for key, title in db.session.execute(
-        select(Article.id, Article.title).where(Article.status == "published")
-    ):
-        docs[("article", key)] = [title]
-    for key, title in db.session.execute(
-        select(Topic.id, Topic.title).where(Topic.hidden.is_(False), Topic.deleted_at.is_(None))
-    ):
-        docs[("forum", key)] = [title]
-    for kind, link in (("article", article_tags), ("forum", topic_tags)):
-        owner = link.c.article_id if kind == "article" else link.c.topic_id
-        for key, name in db.session.execute(select(owner, Tag.name).join(Tag)):
-            if (kind, key) in docs:
-                docs[(kind, key)].append(name)
-    return list(docs.values())
+def document_texts() -> Iterator[list[str]]:
+    """Title and tag names of every published article and visible forum topic, one
+    document after another, read in batches: the whole list at 100k documents took
+    ~50 MiB, and much of it stayed with the process after the build."""
+    published = (Article, article_tags.c.article_id, Article.status == "published")
+    visible = (Topic, topic_tags.c.topic_id, Topic.hidden.is_(False) & Topic.deleted_at.is_(None))
+    for model, owner, shown in (published, visible):
+        rows = db.session.execute(
+            select(model.id, model.title, Tag.name)
+            .outerjoin(owner.table, owner == model.id)
+            .outerjoin(Tag, Tag.id == owner.table.c.tag_id)
+            .where(shown)
+            .order_by(model.id)
+            .execution_options(yield_per=_READ_BATCH)
+        )
+        for _key, group in groupby(rows, key=itemgetter(0)):
+            first = next(group)
+            yield [first.title, *(row.name for row in (first, *group) if row.name is not None)]
+
+
+def build_from_database() -> SpellingIndex:
+    """The lookup of the queries and documents in the database now."""
+    return build_spelling_index(successful_queries(), document_texts())
 
 
 def spelling_index() -> SpellingIndex:
-    """This process's lookup, rebuilt after SPELLING_REFRESH_SECONDS."""
-    return _cache.get(None, lambda: build_spelling_index(successful_queries(), document_texts()))
+    """This process's lookup, rebuilt after SPELLING_REFRESH_SECONDS (apart from the
+    process for a large corpus: portal/searching/apart.py)."""
+    return _cache.get(None, lambda: apart.build(build_from_database))
 
 
 def did_you_mean(params: SearchParams, total: int) -> str | None:

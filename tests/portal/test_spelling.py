@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from portal.editor.services import ArticleData, save_article
 from portal.extensions import db
+from portal.forum.services import create_topic
 from portal.models import Article
 from portal.searching import refresh
-from portal.searching.spelling import build_spelling_index, spelling_index
+from portal.searching.spelling import build_spelling_index, document_texts, spelling_index
+from search import analyzer
 
 BOT = {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"}
 
@@ -186,3 +188,21 @@ def test_index_is_a_plain_function_of_queries_and_documents():
     assert index.candidates("发票台头")[0] == "发票抬头"  # a past query outranks a rewrite
     assert index.candidates("退货") == []
     assert index.words["退货"] > index.words["政策"]  # weighted by queries and documents
+
+
+def test_every_shown_document_is_read_with_its_tags_and_its_words_leave_no_cache(app, corpus, make):
+    """The titles and tags are read a batch at a time, and analysed with a cache of the
+    build's own: the words of every title must not stay in the analyzer's cache."""
+    make.article("草稿里的标题", slug="draft", status="draft", tags=["草稿"])
+    author = make.user()
+    create_topic(author, title="耳机没有声音", body_md="怎么办", tags=["耳机", "声音"])
+    create_topic(author, title="发票丢了", body_md="能补吗")
+    texts = list(document_texts())
+    assert ["七天无理由退货政策", "退货"] in texts and ["如何开具发票", "发票"] in texts
+    assert ["退货运费谁承担"] in texts and ["发票丢了"] in texts
+    assert ["耳机没有声音", "声音", "耳机"] in texts or ["耳机没有声音", "耳机", "声音"] in texts
+    assert not any("草稿里的标题" in doc for doc in texts) and len(texts) == 9
+    cached = analyzer._word_terms.cache_info().currsize
+    index = build_spelling_index([], texts)
+    assert analyzer._word_terms.cache_info().currsize == cached
+    assert {"退货", "发票", "耳机", "声音", "linux", "installing"} <= set(index.words)

@@ -24,6 +24,18 @@ from search.whoosh.backend import WhooshBackend
 from tests import ROOT
 
 
+def test_a_word_cache_of_the_callers_gives_the_same_tokens_and_leaves_the_process_one_alone():
+    from search import analyzer
+
+    text = "青禾笔记 installs zqxv4711 on 退货政策页 Refunding"
+    cached = analyzer._word_terms.cache_info().currsize
+    mine: dict = {}
+    tokens = analyze(text, "query", word_cache=mine)
+    assert analyzer._word_terms.cache_info().currsize == cached and "zqxv4711" in mine
+    assert tokens == analyze(text, "query")
+    assert analyze(text, "index", word_cache={}) == analyze(text, "index")
+
+
 def test_index_mode_emits_words_and_subwords():
     assert {"退货", "政策"} <= set(tokenize("退货政策", mode="index"))
     tokens = analyze("客户服务", mode="index")
