@@ -36,5 +36,5 @@ def bench_routes(data_dir: Path, routes: list[tuple[str, list[str]]]) -> list[li
                 raise RuntimeError(f"{path} answered {response.status_code}")
         p50, p95, _ = percentiles(wall)
         cpu50, cpu95, _ = percentiles(cpu)
-        rows.append([name, len(paths), p50, p95, cpu50, cpu95])
+        rows.append([name, len(wall), p50, p95, cpu50, cpu95])
     return rows
