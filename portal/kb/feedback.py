@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import now
@@ -150,32 +150,77 @@ def record_view(
     visitor_key = visitor_key or identity_key(user_id, anon_id)
     search_id = valid_search_id(search_id)
     at = now()
-    recent = ArticleView.created_at > at - VIEW_DEDUP_WINDOW
-    seen_in_session = _recent_view(article, recent, _identity_filter(ArticleView, user_id, anon_id))
+    seen_in_session, seen_by_visitor = recent_views(
+        article.id, user_id, anon_id, visitor_key, at - VIEW_DEDUP_WINDOW
+    )
     if seen_in_session and search_id is None:
         return
-    counted = seen_in_session or _recent_view(
-        article, recent, ArticleView.visitor_key == visitor_key
+    db.session.execute(
+        _ADD_VIEW,
+        {
+            "article_id": article.id,
+            "user_id": user_id,
+            "anon_id": anon_id,
+            "search_id": search_id,
+            "visitor_key": visitor_key,
+            "created_at": at,
+        },
     )
-    db.session.add(
-        ArticleView(
-            article_id=article.id,
-            user_id=user_id,
-            anon_id=anon_id,
-            search_id=search_id,
-            visitor_key=visitor_key,
-            created_at=at,
-        )
-    )
-    if not counted:
-        article.view_count += 1
+    if not seen_by_visitor:
+        db.session.execute(_COUNT_VIEW, {"counted_id": article.id})
+        db.session.expire(article, ["view_count"])  # read again if shown
     db.session.commit()
 
 
-def _recent_view(article: Article, *conditions) -> bool:
-    return (
-        db.session.scalar(
-            select(ArticleView.id).where(ArticleView.article_id == article.id, *conditions).limit(1)
-        )
-        is not None
+# Written in SQL, not through the ORM: flushing the Article walked every relationship of
+# the model for one counter (half a view's cost), and simultaneous views are not lost.
+_ADD_VIEW = ArticleView.__table__.insert()
+_ARTICLES = Article.__table__
+_COUNT_VIEW = (
+    _ARTICLES.update()
+    .where(_ARTICLES.c.id == bindparam("counted_id"))
+    .values(view_count=_ARTICLES.c.view_count + 1)
+)
+
+
+def _seen_views(mine) -> Select:
+    """Whether ``mine`` (this session's views) and whether this visitor key viewed the
+    article since a moment: one statement for both, built once (every view runs it, and
+    building it cost more than running it)."""
+    recent = (
+        ArticleView.article_id == bindparam("article_id"),
+        ArticleView.created_at > bindparam("since"),
     )
+    return select(
+        exists().where(*recent, mine),
+        exists().where(*recent, ArticleView.visitor_key == bindparam("visitor_key")),
+    )
+
+
+_SEEN_BY_USER = _seen_views(ArticleView.user_id == bindparam("identity"))
+_SEEN_BY_ANON = _seen_views(ArticleView.anon_id == bindparam("identity"))
+# Neither id: the session is the views without one (what _identity_filter matches).
+_SEEN_WITHOUT_ID = _seen_views(ArticleView.anon_id.is_(None))
+
+
+def recent_views(
+    article_id: int, user_id: int | None, anon_id: str | None, visitor_key: str, since
+) -> tuple[bool, bool]:
+    """(viewed in this session, viewed under this visitor key) after ``since``; a view
+    in the session is one under the key too (both are the same reader)."""
+    if user_id is not None:
+        query, identity = _SEEN_BY_USER, user_id
+    elif anon_id is not None:
+        query, identity = _SEEN_BY_ANON, anon_id
+    else:
+        query, identity = _SEEN_WITHOUT_ID, None
+    in_session, by_visitor = db.session.execute(
+        query,
+        {
+            "article_id": article_id,
+            "since": since,
+            "identity": identity,
+            "visitor_key": visitor_key,
+        },
+    ).one()
+    return bool(in_session), bool(in_session or by_visitor)
