@@ -172,10 +172,10 @@ def record_view(
     db.session.commit()
 
 
+_VIEWS, _ARTICLES = ArticleView.__table__, Article.__table__
 # Written in SQL, not through the ORM: flushing the Article walked every relationship of
 # the model for one counter (half a view's cost), and simultaneous views are not lost.
-_ADD_VIEW = ArticleView.__table__.insert()
-_ARTICLES = Article.__table__
+_ADD_VIEW = _VIEWS.insert()
 _COUNT_VIEW = (
     _ARTICLES.update()
     .where(_ARTICLES.c.id == bindparam("counted_id"))
@@ -186,21 +186,21 @@ _COUNT_VIEW = (
 def _seen_views(mine) -> Select:
     """Whether ``mine`` (this session's views) and whether this visitor key viewed the
     article since a moment: one statement for both, built once (every view runs it, and
-    building it cost more than running it)."""
+    building it cost more than running it), on the table (no ORM result handling)."""
     recent = (
-        ArticleView.article_id == bindparam("article_id"),
-        ArticleView.created_at > bindparam("since"),
+        _VIEWS.c.article_id == bindparam("article_id"),
+        _VIEWS.c.created_at > bindparam("since"),
     )
     return select(
         exists().where(*recent, mine),
-        exists().where(*recent, ArticleView.visitor_key == bindparam("visitor_key")),
+        exists().where(*recent, _VIEWS.c.visitor_key == bindparam("visitor_key")),
     )
 
 
-_SEEN_BY_USER = _seen_views(ArticleView.user_id == bindparam("identity"))
-_SEEN_BY_ANON = _seen_views(ArticleView.anon_id == bindparam("identity"))
+_SEEN_BY_USER = _seen_views(_VIEWS.c.user_id == bindparam("identity"))
+_SEEN_BY_ANON = _seen_views(_VIEWS.c.anon_id == bindparam("identity"))
 # Neither id: the session is the views without one (what _identity_filter matches).
-_SEEN_WITHOUT_ID = _seen_views(ArticleView.anon_id.is_(None))
+_SEEN_WITHOUT_ID = _seen_views(_VIEWS.c.anon_id.is_(None))
 
 
 def recent_views(

@@ -10,6 +10,7 @@ from portal.indexing.backend import get_backend
 from portal.indexing.documents import get_source
 from portal.kb.translations import one_hit_per_group, reader_language
 from portal.models import SearchClick, SearchLog
+from portal.rows import insert_row
 from portal.search_tuning.loader import ensure_current
 from portal.searching.bots import is_bot
 from portal.searching.params import SearchParams
@@ -68,7 +69,8 @@ def run_search(
     at = now()
     # Personal data typed into the box is masked before anything is stored.
     masked = mask_pii(params.q)
-    log = SearchLog(
+    log = insert_row(
+        SearchLog,
         created_at=at,
         user_id=user_id,
         anon_id=anon_id,
@@ -84,8 +86,6 @@ def run_search(
         is_bot=is_bot(user_agent, user_id, anon_id, at),
         is_staff=is_staff,
     )
-    db.session.add(log)
-    db.session.flush()
     search_id = log.id
     db.session.commit()
     return LoggedSearch(results, log, search_id)
