@@ -1,13 +1,15 @@
 """record_view: one logged view per session per window, one count in view_count per visitor
-key per window, read with one statement (recent_views) and counted in SQL."""
+key per window, read with one statement (recent_views) and counted in SQL; record_vote's
+counters counted in SQL too."""
 
 from datetime import timedelta
 
 from sqlalchemy import event, func, select
 
 from portal.extensions import db
-from portal.kb.feedback import recent_views, record_view
-from portal.models import ArticleView, SearchLog
+from portal.indexing.outbox import drains_deferred
+from portal.kb.feedback import current_vote, recent_views, record_view, record_vote
+from portal.models import ArticleFeedback, ArticleView, SearchLog
 from portal.visitor import VIEW_DEDUP_WINDOW
 
 
@@ -77,3 +79,37 @@ def test_a_view_reads_once_and_counts_in_sql(app, make):
         event.remove(db.engine, "before_cursor_execute", log)
     assert statements == ["SELECT", "INSERT", "UPDATE"]
     assert article.view_count == 1
+
+
+def test_votes_are_counted_in_sql_and_found_by_each_kind_of_identity(app, make):
+    """The counters come from the votes (one UPDATE, no Article flush) and are read again
+    after; a vote is found by account, by session, by visitor key, or with neither id."""
+    article = make.article(slug="voted")
+    assert article.helpful_yes == 0
+    statements = []
+
+    def log(_conn, _cursor, statement, *_args):
+        statements.append(statement.split("(")[0].strip())
+
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        with drains_deferred():
+            record_vote(article, True, "", 7, None, voter_key="user:7")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert "UPDATE articles SET helpful_yes=" in statements
+    assert (article.helpful_yes, article.helpful_no) == (1, 0)
+    record_vote(article, False, "", None, "s1", voter_key="net:a")
+    record_vote(article, False, "", None, "s2", voter_key="net:b")
+    assert (article.helpful_yes, article.helpful_no) == (1, 2)
+    assert current_vote(article, 7, None).helpful is True
+    assert current_vote(article, None, "s1", "net:zz").voter_key == "net:a"  # the session
+    assert current_vote(article, None, "s3", "net:a").anon_id == "s1"  # the visitor key
+    assert current_vote(article, 8, None) is None
+    record_vote(article, True, "", None, "s1", voter_key="net:a")  # a change of mind
+    assert (article.helpful_yes, article.helpful_no) == (2, 1)
+    assert db.session.scalar(select(func.count()).select_from(ArticleFeedback)) == 3
+    # Neither id (callers outside a request): the votes without a session id are its own.
+    other = make.article(slug="other")
+    record_vote(other, True, "", None, None, voter_key="net:c")
+    assert current_vote(other, None, None, "net:zz").voter_key == "net:c"
