@@ -24,6 +24,7 @@ from tqdm import tqdm
 from portal.auth.services import create_user, find_user, generate_password
 from portal.clock import now
 from portal.demo import DEMO_USERS, seed_users
+from portal.experts.router import SWEEP_LEASE, SWEEP_LEASE_NAME
 from portal.extensions import db
 from portal.indexing.outbox import drains_deferred
 from portal.insights.cli import insights_cli
@@ -33,6 +34,7 @@ from portal.insights.demo_traffic import (
     DemoClock,
     Traffic,
 )
+from portal.jobs.lease import lease
 from portal.models import (
     Article,
     ArticleFeedback,
@@ -178,8 +180,22 @@ def generate(
         max(8, min(200, per_day // 4)), start - timedelta(days=90)
     )
     rng = random.Random(seed)  # noqa: S311 (made-up traffic, the same for the same seed)
-    clock, saved = DemoClock(), current_app.config["CLOCK"]
-    current_app.config["CLOCK"] = clock
+    traffic = Traffic(rng, DemoClock(), per_day, days, users, customers)
+    # The router sweeps at every tick. Held here, in real time, for the whole run, its
+    # lease is not taken and released by each sweep, whose rollback expired every user and
+    # article the traffic holds (each then reloaded by a query of its own). Not held (a
+    # sweep elsewhere has it): each sweep tries for it as before.
+    with lease(SWEEP_LEASE_NAME, SWEEP_LEASE):
+        _replay(traffic, utc_days, stop, progress)
+    return totals().minus(before), password, created
+
+
+def _replay(
+    traffic: Traffic, utc_days: list[date], stop: datetime, progress: Callable | None
+) -> None:
+    """The traffic's days in order, with the portal's clock moved through them."""
+    saved = current_app.config["CLOCK"]
+    current_app.config["CLOCK"] = traffic.clock
     # Every change goes through this session, so what it holds is never stale: reloading
     # every user and article after each of the run's thousands of commits is wasted.
     session = db.session()
@@ -187,7 +203,6 @@ def generate(
     try:
         # record_open builds URLs: give the services a request to build them in.
         with current_app.test_request_context("/"):
-            traffic = Traffic(rng, clock, per_day, days, users, customers)
             for index, day in enumerate(utc_days):
                 # Votes and posts re-index their document: one index commit a day rather
                 # than one per change (the index commit was most of a vote's cost).
@@ -199,7 +214,6 @@ def generate(
     finally:
         session.expire_on_commit = expire_on_commit
         current_app.config["CLOCK"] = saved
-    return totals().minus(before), password, created
 
 
 def roll_up_demo_days(days: int) -> int:

@@ -106,11 +106,13 @@ class QuestionTraffic:
                 self.answer(topic, self.users["editor"])
         for topic in db.session.scalars(
             select(Topic)
-            .where(Topic.routing_state == "answered", Topic.accepted_post_id.is_(None))
+            .where(
+                Topic.routing_state == "answered",
+                Topic.accepted_post_id.is_(None),
+                Topic.id.not_in(self.decided),  # not loaded again at every tick
+            )
             .order_by(Topic.id)
         ).all():
-            if topic.id in self.decided:
-                continue
             self.decided.add(topic.id)
             answer = next(
                 (

@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import now
@@ -37,8 +37,25 @@ def plain_comment(text: str) -> str:
     return kept.strip()[:COMMENT_CHARS]
 
 
-def _identity_filter(model, user_id: int | None, anon_id: str | None):
-    return model.user_id == user_id if user_id is not None else model.anon_id == anon_id
+def _identity(user_id: int | None, anon_id: str | None) -> tuple[str | None, int | str | None]:
+    """Which form of a _per_identity statement names this visitor's own rows, and the
+    value of its "identity" parameter."""
+    if user_id is not None:
+        return "user", user_id
+    if anon_id is not None:
+        return "anon", anon_id
+    return None, None
+
+
+def _per_identity(build: Callable, columns) -> dict[str | None, Select]:
+    """``build(mine)`` for each way to name a visitor's own rows (built once: these run on
+    every article page and vote, and building one cost more than running it): by account,
+    by session id, or with neither id the rows without one."""
+    return {
+        "user": build(columns.user_id == bindparam("identity")),
+        "anon": build(columns.anon_id == bindparam("identity")),
+        None: build(columns.anon_id.is_(None)),
+    }
 
 
 def valid_search_id(
@@ -54,18 +71,30 @@ def valid_search_id(
     return search_id
 
 
-def _find_vote(article: Article, user_id, anon_id, voter_key: str) -> ArticleFeedback | None:
-    return db.session.scalars(
+_VOTES, _VIEWS, _ARTICLES = (
+    ArticleFeedback.__table__,
+    ArticleView.__table__,
+    Article.__table__,
+)
+_VOTE_OF = _per_identity(
+    lambda mine: (
         select(ArticleFeedback)
         .where(
-            ArticleFeedback.article_id == article.id,
-            or_(
-                ArticleFeedback.voter_key == voter_key,
-                _identity_filter(ArticleFeedback, user_id, anon_id),
-            ),
+            _VOTES.c.article_id == bindparam("article_id"),
+            or_(_VOTES.c.voter_key == bindparam("voter_key"), mine),
         )
-        .order_by(ArticleFeedback.id)
+        .order_by(_VOTES.c.id)
         .limit(1)
+    ),
+    _VOTES.c,
+)
+
+
+def _find_vote(article: Article, user_id, anon_id, voter_key: str) -> ArticleFeedback | None:
+    form, identity = _identity(user_id, anon_id)
+    return db.session.scalars(
+        _VOTE_OF[form],
+        {"article_id": article.id, "voter_key": voter_key, "identity": identity},
     ).first()
 
 
@@ -120,12 +149,25 @@ def record_vote(
     return vote
 
 
+def _votes(helpful: bool):
+    return (
+        select(func.count())
+        .where(_VOTES.c.article_id == _ARTICLES.c.id, _VOTES.c.helpful.is_(helpful))
+        .scalar_subquery()
+    )
+
+
+# Counted in SQL, like views: no read of every vote, no Article flush.
+_RECOUNT = (
+    _ARTICLES.update()
+    .where(_ARTICLES.c.id == bindparam("counted_id"))
+    .values(helpful_yes=_votes(True), helpful_no=_votes(False))
+)
+
+
 def _recount(article: Article) -> None:
-    votes = db.session.scalars(
-        select(ArticleFeedback.helpful).where(ArticleFeedback.article_id == article.id)
-    ).all()
-    article.helpful_yes = sum(1 for v in votes if v)
-    article.helpful_no = sum(1 for v in votes if not v)
+    db.session.execute(_RECOUNT, {"counted_id": article.id})
+    db.session.expire(article, ["helpful_yes", "helpful_no"])  # read again when needed
 
 
 def current_vote(
@@ -150,32 +192,67 @@ def record_view(
     visitor_key = visitor_key or identity_key(user_id, anon_id)
     search_id = valid_search_id(search_id)
     at = now()
-    recent = ArticleView.created_at > at - VIEW_DEDUP_WINDOW
-    seen_in_session = _recent_view(article, recent, _identity_filter(ArticleView, user_id, anon_id))
+    seen_in_session, seen_by_visitor = recent_views(
+        article.id, user_id, anon_id, visitor_key, at - VIEW_DEDUP_WINDOW
+    )
     if seen_in_session and search_id is None:
         return
-    counted = seen_in_session or _recent_view(
-        article, recent, ArticleView.visitor_key == visitor_key
+    db.session.execute(
+        _ADD_VIEW,
+        {
+            "article_id": article.id,
+            "user_id": user_id,
+            "anon_id": anon_id,
+            "search_id": search_id,
+            "visitor_key": visitor_key,
+            "created_at": at,
+        },
     )
-    db.session.add(
-        ArticleView(
-            article_id=article.id,
-            user_id=user_id,
-            anon_id=anon_id,
-            search_id=search_id,
-            visitor_key=visitor_key,
-            created_at=at,
-        )
-    )
-    if not counted:
-        article.view_count += 1
+    if not seen_by_visitor:
+        db.session.execute(_COUNT_VIEW, {"counted_id": article.id})
+        db.session.expire(article, ["view_count"])  # read again if shown
     db.session.commit()
 
 
-def _recent_view(article: Article, *conditions) -> bool:
-    return (
-        db.session.scalar(
-            select(ArticleView.id).where(ArticleView.article_id == article.id, *conditions).limit(1)
-        )
-        is not None
+# Written in SQL, not through the ORM: flushing the Article walked every relationship of
+# the model for one counter (half a view's cost), and simultaneous views are not lost.
+_ADD_VIEW = _VIEWS.insert()
+_COUNT_VIEW = (
+    _ARTICLES.update()
+    .where(_ARTICLES.c.id == bindparam("counted_id"))
+    .values(view_count=_ARTICLES.c.view_count + 1)
+)
+
+
+def _seen_views(mine) -> Select:
+    """Whether ``mine`` (this session's views) and whether this visitor key viewed the
+    article since a moment: one statement for both, on the table (no ORM result handling)."""
+    recent = (
+        _VIEWS.c.article_id == bindparam("article_id"),
+        _VIEWS.c.created_at > bindparam("since"),
     )
+    return select(
+        exists().where(*recent, mine),
+        exists().where(*recent, _VIEWS.c.visitor_key == bindparam("visitor_key")),
+    )
+
+
+_SEEN = _per_identity(_seen_views, _VIEWS.c)
+
+
+def recent_views(
+    article_id: int, user_id: int | None, anon_id: str | None, visitor_key: str, since
+) -> tuple[bool, bool]:
+    """(viewed in this session, viewed under this visitor key) after ``since``; a view
+    in the session is one under the key too (both are the same reader)."""
+    form, identity = _identity(user_id, anon_id)
+    in_session, by_visitor = db.session.execute(
+        _SEEN[form],
+        {
+            "article_id": article_id,
+            "since": since,
+            "identity": identity,
+            "visitor_key": visitor_key,
+        },
+    ).one()
+    return bool(in_session), bool(in_session or by_visitor)

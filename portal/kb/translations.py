@@ -180,16 +180,29 @@ class _Member(NamedTuple):
     language: str
 
 
-def one_hit_per_group(hits: list, language: str | None) -> list:
+def _members(ids: list[int], known: dict[int, _Member | None]) -> dict[int, _Member | None]:
+    """``known`` with the rows of ``ids`` it lacks read into it (None: no such article)."""
+    missing = [doc_id for doc_id in ids if doc_id not in known]
+    if missing:
+        found = {row.id: _Member(*row) for row in db.session.execute(_MEMBERS, {"ids": missing})}
+        known.update({doc_id: found.get(doc_id) for doc_id in missing})
+    return known
+
+
+def one_hit_per_group(
+    hits: list, language: str | None, known: dict[int, _Member | None] | None = None
+) -> list:
     """A page of search hits with one article per translation group (the reader's
-    language first, at the group's best rank); ranks renumbered from the first hit's."""
+    language first, at the group's best rank); ranks renumbered from the first hit's.
+    ``known``: the rows read before, kept by a caller that searches many times while no
+    article is added or changed (the demo traffic); ids it lacks are read and added."""
     ids = [hit.doc_id for hit in hits if hit.doc_type == "article"]
     if len(ids) < 2:
         return hits
-    members = {row.id: _Member(*row) for row in db.session.execute(_MEMBERS, {"ids": ids})}
+    members = _members(ids, {} if known is None else known)
 
     def member(hit):
-        if hit.doc_type != "article" or hit.doc_id not in members:
+        if hit.doc_type != "article" or members.get(hit.doc_id) is None:
             return _Member(-1 - id(hit), None, "")  # a group of its own
         return members[hit.doc_id]
 

@@ -10,6 +10,7 @@ from portal.indexing.backend import get_backend
 from portal.indexing.documents import get_source
 from portal.kb.translations import one_hit_per_group, reader_language
 from portal.models import SearchClick, SearchLog
+from portal.rows import insert_row
 from portal.search_tuning.loader import ensure_current
 from portal.searching.bots import is_bot
 from portal.searching.params import SearchParams
@@ -27,10 +28,13 @@ class LoggedSearch:
     search_id: int
 
 
-def search_index(params: SearchParams, highlight: bool = True) -> SearchResults:
+def search_index(
+    params: SearchParams, highlight: bool = True, known_articles: dict | None = None
+) -> SearchResults:
     """The page of hits PARAMS asks for, as the reader sees it (two translations of one
     article are one answer, in the reader's language). Nothing is logged. ``highlight``
-    False: no <mark> in titles and snippets, for callers that show no hits."""
+    False: no <mark> in titles and snippets, for callers that show no hits.
+    ``known_articles``: see one_hit_per_group's ``known``."""
     ensure_current()  # editors' synonyms and product terms, without a restart
     request = SearchRequest(
         text=params.q,
@@ -42,7 +46,7 @@ def search_index(params: SearchParams, highlight: bool = True) -> SearchResults:
         highlight=highlight,
     )
     results = get_backend().search(request)
-    results.hits = one_hit_per_group(results.hits, reader_language())
+    results.hits = one_hit_per_group(results.hits, reader_language(), known_articles)
     return results
 
 
@@ -65,7 +69,8 @@ def run_search(
     at = now()
     # Personal data typed into the box is masked before anything is stored.
     masked = mask_pii(params.q)
-    log = SearchLog(
+    log = insert_row(
+        SearchLog,
         created_at=at,
         user_id=user_id,
         anon_id=anon_id,
@@ -81,8 +86,6 @@ def run_search(
         is_bot=is_bot(user_agent, user_id, anon_id, at),
         is_staff=is_staff,
     )
-    db.session.add(log)
-    db.session.flush()
     search_id = log.id
     db.session.commit()
     return LoggedSearch(results, log, search_id)
@@ -92,10 +95,16 @@ def hit_url(doc_type: str, doc_id: int, slug: str) -> str:
     return get_source(doc_type).url(doc_id, slug)
 
 
-def record_click(search: SearchLog, doc_type: str, doc_id: int, rank: int) -> SearchClick:
-    click = SearchClick(
-        search_id=search.id, doc_type=doc_type, doc_id=doc_id, rank=rank, created_at=now()
+def new_click(search_id: int, doc_type: str, doc_id: int, rank: int) -> SearchClick:
+    """The row a click on a result adds (record_click; the demo traffic adds a day's in
+    one go, since nothing reads them back during the day)."""
+    return SearchClick(
+        search_id=search_id, doc_type=doc_type, doc_id=doc_id, rank=rank, created_at=now()
     )
+
+
+def record_click(search: SearchLog, doc_type: str, doc_id: int, rank: int) -> SearchClick:
+    click = new_click(search.id, doc_type, doc_id, rank)
     db.session.add(click)
     db.session.commit()
     return click

@@ -14,6 +14,7 @@ from portal.indexing.documents import key_for
 from portal.insights import demo_searches
 from portal.insights.demo import demo_data_command, generate
 from portal.insights.demo_searches import SearchMemo
+from portal.jobs import lease as lease_module
 from portal.kb.importer import import_directory
 from portal.models import (
     ArticleFeedback,
@@ -184,13 +185,14 @@ def logged_traffic() -> dict[str, list[tuple]]:
 def test_repeated_searches_log_what_searching_again_would_log(
     app, articles, clock, tmp_path, migrated_database, monkeypatch
 ):
-    """Within a day the demo asks the engine once per distinct search (SearchMemo) and logs
-    that answer for the repeats: the rows are those of a run that searches every time."""
+    """Within a day the demo asks the engine once per distinct search (SearchMemo), reads
+    each hit article's translation group once, and logs that answer for the repeats: the
+    rows are those of a run that searches every time."""
     engine_searches = []
 
-    def counted(params, highlight):
+    def counted(params, highlight, known_articles):
         engine_searches.append(params)
-        return search_index(params, highlight)
+        return search_index(params, highlight, known_articles)
 
     monkeypatch.setattr(demo_searches, "search_index", counted)
     generate(days=2, seed=3, per_day=150)
@@ -214,6 +216,19 @@ def test_repeated_searches_log_what_searching_again_would_log(
         migrated_database.drop(other_url)
     assert searched_every_time == remembered
     assert remembered["clicks"] and remembered["views"]
+
+
+def test_the_run_holds_the_router_sweep_lease_once(app, articles, clock, monkeypatch):
+    """The sweep at every tick finds the lease held by the run: it is taken once, not per
+    tick (whose release rolled back and expired everything the traffic holds)."""
+    taken = []
+    original = lease_module.acquire
+    monkeypatch.setattr(
+        lease_module, "acquire", lambda *a, **k: taken.append(a) or original(*a, **k)
+    )
+    summary, _password, _created = generate(days=2, seed=1, per_day=40)
+    assert [name for name, *_rest in taken] == ["router-sweep"]
+    assert summary.routing_events > 0  # the sweeps ran
 
 
 def test_demo_data_needs_articles(app):

@@ -7,6 +7,8 @@ from portal.extensions import db
 from portal.indexing.backend import get_backend
 from portal.indexing.outbox import drain, enqueue, pending_count
 from portal.models import Article, ArticleView, IndexTask, SearchClick, SearchLog
+from portal.searching.params import parse_search_params
+from portal.searching.service import new_click, record_click, run_search
 
 HOSTILE = [
     '"',
@@ -139,6 +141,17 @@ def test_click_is_logged_with_rank_and_view_tied_to_search(client, articles):
     client.get(response.headers["Location"])
     view = db.session.scalar(select(ArticleView).where(ArticleView.search_id.is_not(None)))
     assert view.search_id == data["search_id"] and view.article_id == second["id"]
+
+
+def test_record_click_writes_the_row_new_click_builds(app, clock, articles):
+    """The demo traffic adds a day's new_click rows at once: the rows record_click adds."""
+    log = run_search(parse_search_params({"q": "退款"}), None, "s1", "page", "Mozilla/5.0").log
+    built = new_click(log.id, "article", 7, 2)
+    written = record_click(log, "article", 7, 2)
+    fields = ("search_id", "doc_type", "doc_id", "rank", "created_at")
+    assert [getattr(built, f) for f in fields] == [getattr(written, f) for f in fields]
+    assert [getattr(written, f) for f in fields] == [log.id, "article", 7, 2, clock.current]
+    assert built not in db.session  # built only: the caller adds it
 
 
 def test_click_with_bad_parameters_is_400_or_404(client, articles):
