@@ -41,7 +41,8 @@ def test_a_visitor_key_counts_once_per_window_and_again_after_it(make, clock):
     record_view(article, None, "s1", None, "net:a")
     record_view(article, None, "s2", None, "net:a")  # a fresh cookie on the same network
     assert (views(), article.view_count) == (2, 1)
-    record_view(article, 7, None, None, "user:7")  # another reader
+    reader = make.user()
+    record_view(article, reader.id, None, None, f"user:{reader.id}")  # another reader
     assert (views(), article.view_count) == (3, 2)
     clock.advance(minutes=VIEW_DEDUP_WINDOW.total_seconds() / 60 + 1)
     record_view(article, None, "s1", None, "net:a")
@@ -55,7 +56,7 @@ def test_recent_views_tells_the_session_from_the_visitor_key(make, clock):
     record_view(article, None, "s1", None, "net:a")
     assert recent_views(article.id, None, "s1", "net:a", since) == (True, True)
     assert recent_views(article.id, None, "s2", "net:a", since) == (False, True)
-    assert recent_views(article.id, 7, None, "user:7", since) == (False, False)
+    assert recent_views(article.id, 7, None, "user:7", since) == (False, False)  # no such
     assert recent_views(article.id, None, "s1", "net:a", clock.current) == (False, False)
     # Neither id (a caller outside a request): the views without one are its session's.
     record_view(article, None, None, None, "net:b")
@@ -84,7 +85,7 @@ def test_a_view_reads_once_and_counts_in_sql(app, make):
 def test_votes_are_counted_in_sql_and_found_by_each_kind_of_identity(app, make):
     """The counters come from the votes (one UPDATE, no Article flush) and are read again
     after; a vote is found by account, by session, by visitor key, or with neither id."""
-    article = make.article(slug="voted")
+    article, reader = make.article(slug="voted"), make.user()
     assert article.helpful_yes == 0
     statements = []
 
@@ -94,7 +95,7 @@ def test_votes_are_counted_in_sql_and_found_by_each_kind_of_identity(app, make):
     event.listen(db.engine, "before_cursor_execute", log)
     try:
         with drains_deferred():
-            record_vote(article, True, "", 7, None, voter_key="user:7")
+            record_vote(article, True, "", reader.id, None, voter_key=f"user:{reader.id}")
     finally:
         event.remove(db.engine, "before_cursor_execute", log)
     assert "UPDATE articles SET helpful_yes=" in statements
@@ -102,10 +103,10 @@ def test_votes_are_counted_in_sql_and_found_by_each_kind_of_identity(app, make):
     record_vote(article, False, "", None, "s1", voter_key="net:a")
     record_vote(article, False, "", None, "s2", voter_key="net:b")
     assert (article.helpful_yes, article.helpful_no) == (1, 2)
-    assert current_vote(article, 7, None).helpful is True
+    assert current_vote(article, reader.id, None).helpful is True
     assert current_vote(article, None, "s1", "net:zz").voter_key == "net:a"  # the session
     assert current_vote(article, None, "s3", "net:a").anon_id == "s1"  # the visitor key
-    assert current_vote(article, 8, None) is None
+    assert current_vote(article, make.user().id, None) is None
     record_vote(article, True, "", None, "s1", voter_key="net:a")  # a change of mind
     assert (article.helpful_yes, article.helpful_no) == (2, 1)
     assert db.session.scalar(select(func.count()).select_from(ArticleFeedback)) == 3
