@@ -90,9 +90,7 @@ def topic_documents(rows: list[TopicRow]) -> list[IndexDocument]:
 
 
 def _row(topic: Topic) -> TopicRow:
-    category_ids = []
-    if topic.category is not None:
-        category_ids = [c.id for c in topic.category.ancestors()] + [topic.category.id]
+    category_ids = topic.category.chain_ids() if topic.category is not None else []
     return TopicRow(
         topic.id,
         topic.title,

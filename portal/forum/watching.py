@@ -63,7 +63,7 @@ def topic_watchers(topic: Topic) -> set[int]:
 def category_watchers(category: Category) -> set[int]:
     """Watchers of the category or of any category above it: a sub-category's topics are
     listed (and so expected) under its parents too."""
-    ids = [c.id for c in category.ancestors()] + [category.id]
+    ids = category.chain_ids()
     return set(db.session.scalars(select(Watch.user_id).where(Watch.category_id.in_(ids))))
 
 

@@ -26,7 +26,7 @@ def batches_by_id(query: Select, id_column, size: int) -> Iterator[list]:
 
 def category_chains() -> dict[int, list[int]]:
     """Category id -> the ids of its ancestors, root first, then its own: what
-    ``[c.id for c in category.ancestors()] + [category.id]`` gives, for every category."""
+    ``Category.chain_ids()`` gives, for every category."""
     parents = dict(db.session.execute(select(Category.id, Category.parent_id)).all())
     chains = {}
     for category_id, parent_id in parents.items():

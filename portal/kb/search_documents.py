@@ -56,9 +56,7 @@ def article_documents(rows: list[ArticleRow]) -> list[IndexDocument]:
 
 
 def _row(article: Article) -> ArticleRow:
-    category_ids = []
-    if article.category is not None:
-        category_ids = [c.id for c in article.category.ancestors()] + [article.category.id]
+    category_ids = article.category.chain_ids() if article.category is not None else []
     return ArticleRow(
         article.id,
         article.title,

@@ -49,6 +49,11 @@ class Category(db.Model):
             node = node.parent
         return list(reversed(chain))
 
+    def chain_ids(self) -> list[int]:
+        """The ids of its ancestors, root first, then its own (a search document's
+        category_ids: a filter on a category also finds what its sub-categories hold)."""
+        return [c.id for c in self.ancestors()] + [self.id]
+
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name
 
