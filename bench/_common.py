@@ -27,7 +27,7 @@ def bench_app(data_dir: Path, **overrides):
         "DATA_DIR": str(data_dir),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
         "SEARCH_INDEX_DIR": str(data_dir / "index"),
-        "ROUTER_INTERVAL_SECONDS": 0,
+        "JOBS_INTERVAL_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config)

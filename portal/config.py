@@ -4,10 +4,13 @@ Every key the portal reads is declared in build_config() with its default and wh
 and code reads ``app.config["KEY"]`` with no default of its own (tests/test_config.py checks
 both, and that the README's table names exactly the PORTAL_* variables read here)."""
 
+import logging
 import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
+
+logger = logging.getLogger(__name__)
 
 
 def data_dir_from_env() -> Path:
@@ -76,6 +79,25 @@ def env_flag(name: str, default: bool = False) -> bool:
     """A yes/no environment variable: 1, true, yes, on (any case) mean yes."""
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+# The old name of PORTAL_JOBS_INTERVAL, from when the router sweep was the only job; still
+# read (the new name wins) with a warning logged once per process.
+DEPRECATED_JOBS_INTERVAL = "PORTAL_ROUTER_INTERVAL"
+_warned_deprecated: set[str] = set()
+
+
+def jobs_interval_from_env() -> int:
+    value = os.environ.get("PORTAL_JOBS_INTERVAL")
+    old = os.environ.get(DEPRECATED_JOBS_INTERVAL)
+    if old is not None and DEPRECATED_JOBS_INTERVAL not in _warned_deprecated:
+        _warned_deprecated.add(DEPRECATED_JOBS_INTERVAL)
+        logger.warning(
+            "%s is deprecated: set PORTAL_JOBS_INTERVAL instead (%s)",
+            DEPRECATED_JOBS_INTERVAL,
+            "ignored, PORTAL_JOBS_INTERVAL is set" if value is not None else "used for now",
+        )
+    return int(value if value is not None else old if old is not None else "60")
 
 
 def build_config(overrides: dict | None = None) -> dict:
@@ -157,10 +179,10 @@ def build_config(overrides: dict | None = None) -> dict:
         "FORUM_FIRST_RESPONSE_HOURS": int(os.environ.get("PORTAL_FIRST_RESPONSE_HOURS", "4")),
         "NEW_ACCOUNT_DAYS": 7,  # accounts younger than this are throttled...
         "NEW_ACCOUNT_POSTS_PER_HOUR": 5,  # ...to this many posts per hour (spam)
-        # Periodic jobs (portal.jobs): seconds between runs of the schedule (router sweep,
+        # Periodic jobs (portal.jobs): seconds between passes of the schedule (router sweep,
         # index drain, mail, rollups; the retention purge daily); 0 starts no thread in the
-        # web workers. The name is older than the other jobs.
-        "ROUTER_INTERVAL_SECONDS": int(os.environ.get("PORTAL_ROUTER_INTERVAL", "60")),
+        # web workers.
+        "JOBS_INTERVAL_SECONDS": jobs_interval_from_env(),
         # Whether each web worker runs the schedule in a thread; off when `flask jobs run`
         # runs it as a process of its own.
         "JOBS_IN_WORKER": env_flag("PORTAL_JOBS_IN_WORKER", default=True),

@@ -55,7 +55,7 @@ def live_config(data_dir: Path, database_url: str) -> dict:
         # Many logins and searches from one address in a minute: not what limits are for.
         "RATELIMIT_ENABLED": False,
         # No background sweep: the tests run the router themselves, when they choose.
-        "ROUTER_INTERVAL_SECONDS": 0,
+        "JOBS_INTERVAL_SECONDS": 0,
     }
 
 

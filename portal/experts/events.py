@@ -1,6 +1,7 @@
-"""What the forum tells the router: a reply was posted, an answer was accepted.
+"""What the forum tells the router: a reply was posted, an answer was accepted, a question
+changed.
 
-Both are called by the forum services inside their transaction (before the commit)."""
+All are called by the forum services inside their transaction (before the commit)."""
 
 from sqlalchemy import select
 
@@ -53,3 +54,9 @@ def on_answer_accepted(topic: Topic, post: Post) -> None:
     if topic.first_response_at is None:
         topic.first_response_at = now()
     _answered(topic, post.author_id, "accepted answer")
+
+
+def reconsider(topic: Topic) -> None:
+    """The question was edited, moved, shown again or unlocked: a question the router held
+    because nobody could take it is looked at again on the next pass, not after its back-off."""
+    topic.next_route_at = topic.route_digest = None

@@ -5,18 +5,20 @@ category's first-response target, or at once when the asker asked for one. The r
 on-duty experts with spare capacity by topic match (category, tags, jieba keywords), then
 prefers the least loaded, then whoever waited longest since their last assignment (so ties
 rotate). Overdue assignments escalate to the next expert and editors are told. When nobody
-fits, the question waits in the "unrouted" queue that editors see. Every step is a
-RoutingEvent."""
+fits, the question waits in the "unrouted" queue that editors see, and the sweep leaves it
+alone until the experts, their room or the question change, or its back-off ends (see
+roster.py). Every step is a RoutingEvent."""
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import now
+from portal.experts.roster import Expert, Roster
 from portal.extensions import db
 from portal.models import Assignment, ExpertProfile, RoutingEvent, Topic, User
 from portal.notify.services import notify
@@ -26,6 +28,12 @@ from search.analyzer import tokenize
 logger = logging.getLogger(__name__)
 SWEEP_LEASE_NAME, SWEEP_LEASE = "router-sweep", timedelta(minutes=5)
 CATEGORY_WEIGHT, TAG_WEIGHT, KEYWORD_WEIGHT = 3.0, 2.0, 1.0
+# A question no expert could take is tried again after its age, within these bounds, even
+# when nothing that could change the answer was seen (roster.py says what is watched).
+RETRY_DELAY_MIN, RETRY_DELAY_MAX = timedelta(minutes=5), timedelta(hours=12)
+# Questions one sweep looks at, at most: a backlog is worked through over several passes
+# instead of holding a worker's CPU (and the lease) for one long pass.
+ROUTE_BATCH = 200
 
 
 @dataclass
@@ -57,25 +65,13 @@ def needs_expert(topic: Topic, at: datetime) -> bool:
     return topic.wants_expert or topic.created_at + first_response_target(topic) <= at
 
 
-def _open_loads() -> dict[int, int]:
-    rows = db.session.execute(
-        select(Assignment.expert_id, func.count())
-        .where(Assignment.state == "open")
-        .group_by(Assignment.expert_id)
-    )
-    return dict(rows.all())
-
-
-def match_score(profile: ExpertProfile, topic: Topic, topic_tokens: set[str]) -> float:
+def match_score(expert: Expert, topic: Topic, topic_tokens: set[str]) -> float:
     """How well an expert's expertise covers the question (0 = not at all)."""
     score = 0.0
-    if topic.category is not None:
-        lineage = {c.id for c in topic.category.ancestors()} | {topic.category.id}
-        if lineage & {c.id for c in profile.categories}:
-            score += CATEGORY_WEIGHT
-    score += TAG_WEIGHT * len({t.id for t in topic.tags} & {t.id for t in profile.tags})
-    keywords = set(tokenize(profile.keywords or "", mode="index"))
-    score += KEYWORD_WEIGHT * len(keywords & topic_tokens)
+    if topic.category is not None and expert.category_ids.intersection(topic.category.chain_ids()):
+        score += CATEGORY_WEIGHT
+    score += TAG_WEIGHT * len(expert.tag_ids.intersection(t.id for t in topic.tags))
+    score += KEYWORD_WEIGHT * len(expert.keywords & topic_tokens)
     return score
 
 
@@ -85,37 +81,40 @@ def _topic_tokens(topic: Topic) -> set[str]:
     return set(tokenize(text, mode="index"))
 
 
-def rank_experts(topic: Topic, exclude: set[int]) -> list[tuple[float, ExpertProfile]]:
-    """Candidates best first: (match score, profile). Only on-duty, active experts with spare
-    capacity, never the asker, never someone in ``exclude``."""
-    loads = _open_loads()
-    tokens = _topic_tokens(topic)
-    candidates = []
-    profiles = db.session.scalars(
-        select(ExpertProfile)
-        .join(User, User.id == ExpertProfile.user_id)
-        .where(ExpertProfile.on_duty.is_(True), User.active.is_(True), User.role == "expert")
-    )
-    for profile in profiles:
-        if profile.user_id == topic.author_id or profile.user_id in exclude:
+@dataclass
+class Ranking:
+    candidates: list[tuple[float, Expert]]  # best first
+    full_match: bool  # an expert who matches had no room: a freed place could help
+
+
+def rank_experts(topic: Topic, exclude: set[int], roster: Roster | None = None) -> Ranking:
+    """Candidates best first: on-duty, active experts with spare capacity whose expertise
+    matches, never the asker, never someone in ``exclude``."""
+    roster = roster or Roster()
+    tokens = _topic_tokens(topic) if roster.any_keywords else set()
+    candidates, full_match = [], False
+    for expert in roster.experts:
+        if expert.user_id == topic.author_id or expert.user_id in exclude:
             continue
-        if loads.get(profile.user_id, 0) >= profile.max_open:
+        score = match_score(expert, topic, tokens)
+        if score <= 0:
             continue
-        score = match_score(profile, topic, tokens)
-        if score > 0:
-            candidates.append((score, profile))
+        if not roster.has_room(expert):
+            full_match = True
+            continue
+        candidates.append((score, expert))
     oldest = datetime.min
 
     def order(item):
-        score, profile = item
+        score, expert = item
         return (
             -score,
-            loads.get(profile.user_id, 0),
-            profile.last_assigned_at or oldest,
-            profile.user_id,
+            roster.load(expert),
+            expert.profile.last_assigned_at or oldest,
+            expert.user_id,
         )
 
-    return sorted(candidates, key=order)
+    return Ranking(sorted(candidates, key=order), full_match)
 
 
 def experts_tried(topic: Topic) -> set[int]:
@@ -170,11 +169,34 @@ def assign_to(
     return assignment
 
 
-def route(topic: Topic, detail: str = "") -> Assignment | None:
-    """Give the question to the best expert who has not had it yet, or mark it unrouted."""
-    ranked = rank_experts(topic, exclude=experts_tried(topic))
-    if ranked:
-        return assign_to(topic, ranked[0][1], detail)
+def retry_delay(topic: Topic, at: datetime) -> timedelta:
+    """How long a question nobody could take waits before the router tries it again anyway
+    (a change of experts or of the question brings it back sooner): its age, so the tries
+    thin out as it waits, within RETRY_DELAY_MIN..RETRY_DELAY_MAX."""
+    return min(max(at - topic.created_at, RETRY_DELAY_MIN), RETRY_DELAY_MAX)
+
+
+def hold(topic: Topic, until: datetime, digest: str) -> None:
+    """Leave the question out of the sweep until ``until`` or until ``digest`` goes stale."""
+    topic.next_route_at, topic.route_digest = until, digest
+
+
+def route(topic: Topic, detail: str = "", roster: Roster | None = None) -> Assignment | None:
+    """Give the question to the best expert who has not had it yet, or mark it unrouted
+    and hold it until something that could change that happens."""
+    roster = roster or Roster()
+    ranking = rank_experts(topic, exclude=experts_tried(topic), roster=roster)
+    if ranking.candidates:
+        expert = ranking.candidates[0][1]
+        roster.took(expert.user_id)
+        topic.next_route_at = topic.route_digest = None
+        return assign_to(topic, expert.profile, detail)
+    at = now()
+    hold(
+        topic,
+        at + retry_delay(topic, at),
+        roster.availability() if ranking.full_match else roster.expertise,
+    )
     if topic.routing_state != "unrouted":
         topic.routing_state = "unrouted"
         record_event(topic, "unrouted", detail="no available expert matches")

@@ -1,17 +1,24 @@
 """The router's periodic sweep, and the expert/editor actions that re-route a question."""
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.audit.services import record
 from portal.clock import now
 from portal.experts.events import open_assignment
+from portal.experts.roster import Roster
 from portal.experts.router import (
+    ROUTE_BATCH,
     SWEEP_LEASE,
     SWEEP_LEASE_NAME,
     SweepReport,
     assign_to,
     commit_or_skip,
     editor_ids,
+    first_response_target,
+    hold,
     needs_expert,
     record_event,
     route,
@@ -64,28 +71,66 @@ def _escalate_overdue(report: SweepReport) -> None:
             report.topics.append(topic.id)
 
 
-def _route_waiting(report: SweepReport) -> None:
-    at = now()
-    waiting = db.session.scalars(
+def _due_for_routing(at: datetime, roster: Roster):
+    """Waiting or unrouted questions with no open assignment that the router is not holding:
+    never tried, back-off over, or held against digests that are no longer current."""
+    has_open_assignment = (
+        select(Assignment.id)
+        .where(Assignment.topic_id == Topic.id, Assignment.state == "open")
+        .exists()
+    )
+    return (
         select(Topic)
         .where(
             Topic.kind == "question",
             Topic.routing_state.in_(("waiting", "unrouted")),
             Topic.accepted_post_id.is_(None),
             Topic.first_response_at.is_(None),
+            Topic.hidden.is_(False),
+            Topic.deleted_at.is_(None),
+            Topic.locked.is_(False),
+            ~has_open_assignment,
+            or_(
+                Topic.next_route_at.is_(None),
+                Topic.next_route_at <= at,
+                Topic.route_digest.not_in(roster.current_digests()),
+            ),
         )
-        .order_by(Topic.created_at)
-    ).all()
-    for topic in waiting:
-        if not needs_expert(topic, at) or open_assignment(topic) is not None:
+        # New questions first, then the longest held: a batch never starves the rest.
+        .order_by(Topic.next_route_at.asc().nulls_first(), Topic.created_at, Topic.id)
+        .limit(ROUTE_BATCH)
+        .options(selectinload(Topic.tags), selectinload(Topic.posts))
+    )
+
+
+def held_still(topic: Topic, at: datetime, roster: Roster) -> bool:
+    """Held against digests that are current again: e.g. it waited for a full expert who
+    had room when the pass began and was given another question by this pass."""
+    return (
+        topic.next_route_at is not None
+        and topic.next_route_at > at
+        and topic.route_digest in roster.current_digests()
+    )
+
+
+def _route_waiting(report: SweepReport) -> None:
+    at = now()
+    roster = Roster()
+    for topic in db.session.scalars(_due_for_routing(at, roster)).all():
+        if held_still(topic, at, roster):
             continue
-        assignment = route(topic)
-        if commit_or_skip():
-            if assignment is not None:
-                report.assigned += 1
-                report.topics.append(topic.id)
-            else:
-                report.unrouted += 1
+        if not needs_expert(topic, at):  # not yet past its first-response target
+            hold(topic, topic.created_at + first_response_target(topic), roster.expertise)
+            continue
+        assignment = route(topic, roster=roster)
+        if assignment is None:
+            report.unrouted += 1
+        elif commit_or_skip():
+            report.assigned += 1
+            report.topics.append(topic.id)
+        else:  # another process assigned it first: its loads are not ours
+            roster = Roster()
+    db.session.commit()
 
 
 def decline(assignment: Assignment, expert: User, reason: str) -> Assignment | None:

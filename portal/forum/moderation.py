@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit.services import record
 from portal.clock import now
+from portal.experts import events
 from portal.extensions import db
 from portal.forum.services import (
     ForumError,
@@ -112,6 +113,7 @@ def resolve_flag(flag: Flag, actor: User, action: str) -> int:
 
 def _set_topic_hidden(topic: Topic, hidden: bool) -> None:
     topic.hidden = hidden
+    events.reconsider(topic)
     for post in topic.posts:
         if post.is_question:
             post.hidden = hidden
@@ -179,6 +181,7 @@ def set_locked(topic: Topic, locked: bool, actor: User) -> None:
         {"locked": locked},
     )
     topic.locked = locked
+    events.reconsider(topic)
     db.session.commit()
 
 
@@ -198,6 +201,7 @@ def move_topic(topic: Topic, category_id: int | None, actor: User) -> None:
         {"category_id": category_id},
     )
     topic.category_id = category_id
+    events.reconsider(topic)
     enqueue("forum", topic.id)  # the category path is part of the search document
     commit_and_index()
 

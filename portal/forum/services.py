@@ -271,6 +271,8 @@ def edit_post(post: Post, editor: User, *, body_md: str, title: str | None = Non
     )
     post.body_md, post.edited_at = body, now()
     topic.title = new_title
+    if post.is_question:
+        events.reconsider(topic)
     enqueue("forum", topic.id)
     commit_and_index()
     return True

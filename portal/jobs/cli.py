@@ -11,8 +11,8 @@ DEFAULT_INTERVAL = 60
 
 
 def configured_interval() -> int:
-    # PORTAL_ROUTER_INTERVAL=0 turns the workers' thread off; this process still runs.
-    return current_app.config.get("ROUTER_INTERVAL_SECONDS") or DEFAULT_INTERVAL
+    # PORTAL_JOBS_INTERVAL=0 turns the workers' thread off; this process still runs.
+    return current_app.config.get("JOBS_INTERVAL_SECONDS") or DEFAULT_INTERVAL
 
 
 @jobs_cli.command("run")
@@ -20,7 +20,7 @@ def configured_interval() -> int:
     "--interval",
     type=click.IntRange(min=1),
     default=None,
-    help="Seconds between passes (default: PORTAL_ROUTER_INTERVAL, or 60 if 0).",
+    help="Seconds between passes (default: PORTAL_JOBS_INTERVAL, or 60 if 0).",
 )
 @click.option("--once", is_flag=True, help="One pass over the due jobs, then exit (cron).")
 def run_command(interval: int | None, once: bool):

@@ -53,8 +53,8 @@ def run_in_foreground(app: Flask, interval: float) -> None:
 
 def init_app(app: Flask) -> None:
     """Start the schedule in a thread on this worker's first request, unless it is off
-    (PORTAL_JOBS_IN_WORKER=0 or PORTAL_ROUTER_INTERVAL=0) or the app is under test."""
-    interval = app.config.get("ROUTER_INTERVAL_SECONDS", 0)
+    (PORTAL_JOBS_IN_WORKER=0 or PORTAL_JOBS_INTERVAL=0) or the app is under test."""
+    interval = app.config.get("JOBS_INTERVAL_SECONDS", 0)
     if app.testing or not interval or not app.config.get("JOBS_IN_WORKER", True):
         return
     stop = threading.Event()

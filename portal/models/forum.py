@@ -42,6 +42,10 @@ class Topic(db.Model):
     wants_expert: Mapped[bool] = mapped_column(default=False)
     first_response_at: Mapped[datetime | None]
     routing_state: Mapped[str] = mapped_column(String(20), default="waiting", index=True)
+    # Until when the router's sweep leaves a waiting or unrouted question alone, unless the
+    # digest it was held with goes stale (portal/experts/roster.py); NULL: its next pass.
+    next_route_at: Mapped[datetime | None]
+    route_digest: Mapped[str | None] = mapped_column(String(20))
     # A KB article made from this topic ("turn into an article").
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
 

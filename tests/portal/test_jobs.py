@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import config as portal_config
 from portal import create_app
 from portal.config import build_config
 from portal.extensions import db
@@ -218,7 +219,7 @@ def test_ctrl_c_stops_the_scheduler_after_its_pass(app, caplog):
     [
         ({}, True),
         ({"JOBS_IN_WORKER": False}, False),
-        ({"ROUTER_INTERVAL_SECONDS": 0}, False),
+        ({"JOBS_INTERVAL_SECONDS": 0}, False),
     ],
 )
 def test_the_workers_thread_can_be_turned_off(tmp_path, settings, thread):
@@ -227,7 +228,7 @@ def test_the_workers_thread_can_be_turned_off(tmp_path, settings, thread):
             "DATA_DIR": str(tmp_path),
             "SECRET_KEY": "x",
             "TESTING": False,
-            "ROUTER_INTERVAL_SECONDS": 60,
+            "JOBS_INTERVAL_SECONDS": 60,
             **settings,
         }
     )
@@ -241,3 +242,26 @@ def test_portal_jobs_in_worker(tmp_path, monkeypatch, value, on):
     else:
         monkeypatch.setenv("PORTAL_JOBS_IN_WORKER", value)
     assert build_config({"DATA_DIR": tmp_path})["JOBS_IN_WORKER"] is on
+
+
+def test_the_jobs_interval_and_its_old_name(tmp_path, monkeypatch, caplog):
+    """PORTAL_JOBS_INTERVAL sets it; the old PORTAL_ROUTER_INTERVAL is still read when the
+    new name is not set, with one deprecation warning per process however many apps start."""
+    monkeypatch.setattr(portal_config, "_warned_deprecated", set())
+    monkeypatch.delenv("PORTAL_JOBS_INTERVAL", raising=False)
+    monkeypatch.delenv("PORTAL_ROUTER_INTERVAL", raising=False)
+    assert build_config({"DATA_DIR": tmp_path})["JOBS_INTERVAL_SECONDS"] == 60
+    monkeypatch.setenv("PORTAL_JOBS_INTERVAL", "5")
+    assert build_config({"DATA_DIR": tmp_path})["JOBS_INTERVAL_SECONDS"] == 5
+    assert "deprecated" not in caplog.text
+
+    monkeypatch.delenv("PORTAL_JOBS_INTERVAL")
+    monkeypatch.setenv("PORTAL_ROUTER_INTERVAL", "7")
+    with caplog.at_level(logging.WARNING, logger="portal.config"):
+        assert build_config({"DATA_DIR": tmp_path})["JOBS_INTERVAL_SECONDS"] == 7
+        assert build_config({"DATA_DIR": tmp_path})["JOBS_INTERVAL_SECONDS"] == 7
+        monkeypatch.setenv("PORTAL_JOBS_INTERVAL", "9")  # the new name wins
+        assert build_config({"DATA_DIR": tmp_path})["JOBS_INTERVAL_SECONDS"] == 9
+    warnings = [r for r in caplog.records if "PORTAL_ROUTER_INTERVAL is deprecated" in r.message]
+    assert len(warnings) == 1
+    assert "PORTAL_JOBS_INTERVAL" in warnings[0].getMessage()

@@ -56,7 +56,7 @@ def environment(app, server, data_dir: Path) -> dict:
         "PORTAL_SEARCH_BACKEND": app.config["SEARCH_BACKEND"],
         "PORTAL_SMTP_HOST": "127.0.0.1",
         "PORTAL_SMTP_PORT": str(server.port),
-        "PORTAL_ROUTER_INTERVAL": "1",
+        "PORTAL_JOBS_INTERVAL": "1",
         "PYTHONUNBUFFERED": "1",
     }
 

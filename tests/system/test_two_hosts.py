@@ -112,7 +112,7 @@ def _prepare_database(url: str, data_dir: Path) -> dict:
             "SECRET_KEY": "two-hosts",
             "SQLALCHEMY_DATABASE_URI": url,
             "SEARCH_BACKEND": "postgres",
-            "ROUTER_INTERVAL_SECONDS": 0,
+            "JOBS_INTERVAL_SECONDS": 0,
         }
     )
     with app.app_context():
@@ -196,7 +196,7 @@ def cluster(tmp_path_factory):
         "PORTAL_SEARCH_BACKEND": "postgres",
         "PORTAL_REDIS_URL": REDIS_URL,
         "SECRET_KEY": "two-hosts-" + uuid.uuid4().hex,
-        "PORTAL_ROUTER_INTERVAL": "1",
+        "PORTAL_JOBS_INTERVAL": "1",
         "PYTHONUNBUFFERED": "1",
     }
     hosts = [Host("host-a", env, base / "a"), Host("host-b", env, base / "b")]
