@@ -64,8 +64,15 @@ def test_bad_dates_in_every_get_route(app, client, world):
             DATE_INPUT.search(page.get_data(as_text=True))
         )
         date_pages += [rule] if reads_dates else []
+        # A page that reads dates gets each bad day in each place; any other page gets it in
+        # both at once, to show it ignores them (or reads them safely though it shows no input).
         for bad in BAD_DAYS:
-            for args in ({"start": bad}, {"start": GOOD, "end": bad}, {"start": bad, "end": bad}):
+            places = (
+                ({"start": bad}, {"start": GOOD, "end": bad}, {"start": bad, "end": bad})
+                if reads_dates
+                else ({"start": bad, "end": bad},)
+            )
+            for args in places:
                 response = client.get(url, query_string=args)
                 if response.status_code >= 500:
                     failures.append((rule, args, response.status_code))
