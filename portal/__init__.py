@@ -47,7 +47,13 @@ def configure_extensions(app: Flask) -> None:
         nul_guard.install(db.engine)
         sqlite_pragmas.install(db.engine)
     # Batch mode lets later migrations alter SQLite tables (it cannot ALTER most things).
-    migrate.init_app(app, db, directory=str(shipped_dir("migrations")), render_as_batch=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(shipped_dir("migrations")),
+        render_as_batch=True,
+        include_object=search_backend.search_table_filter(app),
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)

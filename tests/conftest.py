@@ -24,7 +24,7 @@ from werkzeug.routing import Rule
 
 from portal import create_app
 from portal.extensions import db
-from portal.indexing.backend import close_backend
+from portal.indexing.backend import close_backend, get_backend
 from portal.models import user as user_model
 from portal.url_converters import LazyBuilderRule
 from tests.databases import PostgresDatabases, SQLiteDatabases
@@ -159,6 +159,12 @@ def migrated_database(tmp_path_factory):
     app = create_app(_app_config(data_dir, databases.template_url))
     with app.app_context():
         upgrade()
+        if app.config["SEARCH_BACKEND"] == "postgres":
+            # The search table (and the rum extension) in the template: each test's database
+            # then has them empty, as the first search would leave them, instead of making
+            # them and dropping them again at every reset (~50 ms a test).
+            get_backend(app)
+            close_backend(app)
         db.engine.dispose()
     databases.template_ready()
     yield databases

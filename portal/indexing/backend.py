@@ -64,6 +64,24 @@ def init_app(app: Flask) -> None:
     app.extensions["search_backend"] = _State()
 
 
+def search_table_filter(app: Flask):
+    """Alembic's ``include_object``: the postgres engine's index table (and a rebuild's
+    build tables) may share the app's database but belong to the engine, which makes and
+    replaces them itself; `flask db check` and autogenerate must not propose dropping them."""
+
+    def include(_object, name, type_, reflected, compare_to) -> bool:
+        if type_ != "table" or not reflected or compare_to is not None:
+            return True
+        if app.config["SEARCH_BACKEND"] != "postgres":
+            return True
+        from search.postgres.store import DEFAULT_TABLE
+
+        table = app.config["SEARCH_DATABASE_TABLE"] or DEFAULT_TABLE
+        return name != table and not name.startswith(f"{table}_build_")
+
+    return include
+
+
 def _create(app: Flask) -> SearchBackend:
     # Imported here so a process only loads the engine it is configured for.
     if app.config["SEARCH_BACKEND"] == "postgres":
