@@ -33,6 +33,8 @@ def world(app, make, client):
 BAD_TOKENS = [None, "", "not-a-token", "IjBkZmYi.Zz-abc.wrong-signature"]
 
 
+# The refusal comes before any view reads or writes the database: once, in the SQLite pass.
+@pytest.mark.any_database
 @pytest.mark.slow
 def test_every_write_route_refuses_missing_or_wrong_csrf_token(app, client, world):
     """One world for all routes: a refused request changes nothing, so the next probe sees
@@ -86,6 +88,7 @@ OFF_SITE = [
 ]
 
 
+@pytest.mark.any_database  # a redirect target is checked, not stored
 @pytest.mark.parametrize("back", OFF_SITE)
 def test_reassign_back_link_never_leaves_the_site(client, world, back):
     """Hole found by the probes: reassign redirected to any "back" value (open redirect)."""
@@ -98,6 +101,7 @@ def test_reassign_back_link_never_leaves_the_site(client, world, back):
     assert response.headers["Location"] == "/experts/queues"
 
 
+@pytest.mark.any_database  # a redirect target is checked, not stored
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_login_next_never_leaves_the_site(client, world, target):
     response = client.post(

@@ -36,6 +36,7 @@ def world(app, make, client):
     return build_world(app, make, client)
 
 
+@pytest.mark.any_database  # refused before any view runs: once, in the SQLite pass
 def test_every_route_refuses_a_foreign_host(app, client, world):
     """GET on every GET route and POST on every write route, each Host of FOREIGN_HOSTS."""
     client.get("/search?q=退货")
