@@ -14,8 +14,11 @@ WARMUP = 40  # requests per route before timing: imports, caches, the first sear
 TIMED = 400  # requests timed per route, cycling through its paths
 
 
-def bench_routes(data_dir: Path, routes: list[tuple[str, list[str]]]) -> list[list]:
-    """One row per route: [name, requests, p50 ms, p95 ms, CPU p50 ms, CPU p95 ms]."""
+def bench_routes(
+    data_dir: Path, routes: list[tuple[str, list[str]]], timed: int = TIMED
+) -> list[list]:
+    """One row per route: [name, requests, p50 ms, p95 ms, CPU p50 ms, CPU p95 ms]; at
+    least ``timed`` requests a route, and every one of its paths once."""
     from bench._common import bench_app
 
     # As under gunicorn in bench.http_load: rate limits off (and the scheduler off).
@@ -26,7 +29,7 @@ def bench_routes(data_dir: Path, routes: list[tuple[str, list[str]]]) -> list[li
         for path in paths[:WARMUP]:
             client.get(path)
         wall, cpu = [], []
-        for number in range(max(TIMED, len(paths))):
+        for number in range(max(timed, len(paths))):
             path = paths[number % len(paths)]
             started, cpu_started = time.perf_counter(), time.thread_time()
             response = client.get(path)

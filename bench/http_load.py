@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from bench._common import CACHE, ROOT, corpus_root, emit, fmt, markdown_table, percentiles
 from bench._http_publish import EDITOR_EMAIL, EDITOR_PASSWORD, publish_and_poll
-from bench._inprocess import bench_routes
+from bench._inprocess import TIMED, bench_routes
 from bench._vocab import query_set
 
 BIN = Path(sys.executable).parent
@@ -234,11 +234,17 @@ def main() -> None:
     parser.add_argument(
         "--in-process-only", action="store_true", help="the test-client table, no gunicorn"
     )
+    parser.add_argument(
+        "--timed",
+        type=int,
+        default=TIMED,
+        help=f"test-client requests timed per route, at least each path once (default {TIMED})",
+    )
     args = parser.parse_args()
     if not (corpus_root(args.size, args.base) / "data" / "portal.db").exists():
         sys.exit(f"no corpus: run python -m bench.corpus --size {args.size} first")
     env, reindex_seconds = prepare_data_dir(args.size, args.base)
-    in_process = bench_routes(Path(env["PORTAL_DATA_DIR"]), routes())
+    in_process = bench_routes(Path(env["PORTAL_DATA_DIR"]), routes(), args.timed)
     if not args.in_process_only:
         serve_and_measure(args, env, reindex_seconds)
     emit_in_process(args, in_process)

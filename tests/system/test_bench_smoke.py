@@ -182,6 +182,8 @@ def test_in_process_route_benchmark_times_every_search(tiny_corpus, tmp_path):
         "--base",
         str(base),
         "--in-process-only",
+        "--timed",
+        "1",  # each benchmark query once, not 400 requests a route
         "--markdown",
         str(out),
     )
