@@ -70,6 +70,20 @@ def pytest_collection_modifyitems(items):
             item.add_marker(marker)
         if "migrated_database" in item.fixturenames and not item.get_closest_marker("any_database"):
             item.add_marker("database")
+    _long_files_first(items)
+
+
+LONG_MARKERS = ("slow", "multiprocess", "browser")
+
+
+def _long_files_first(items) -> None:
+    """The files that hold a long test first, each file's tests kept together and in order:
+    pytest-xdist (--dist loadfile) hands files out in this order, so the run ends on short
+    files rather than one process finishing a long one while the other waits."""
+    long_files = {
+        item.path for item in items if any(item.get_closest_marker(m) for m in LONG_MARKERS)
+    }
+    items.sort(key=lambda item: item.path not in long_files)
 
 
 def _app_config(data_dir, database_url=None):
