@@ -14,7 +14,8 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import DownloadFile
-from tests.probe_helpers import build_world, fill, upload_form
+from tests.probe_world import build_world, upload_form
+from tests.probe_write_routes import fill
 from tests.probes.test_probe_integers import _values, get_rules
 
 # Responses whose caching the view decides itself: a file download (public files may be kept
