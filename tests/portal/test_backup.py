@@ -30,6 +30,7 @@ from tests.backup_support import (
     search_slugs,
     upload_path,
 )
+from tests.response_support import fetch
 
 DUMPS = {"sqlite": "portal.sqlite3", "postgresql": "portal.pgdump"}
 
@@ -94,7 +95,7 @@ def test_round_trip_brings_back_data_uploads_and_search(app, client, site, tmp_p
     assert row.stored_name == stored.name and stored.read_bytes() == PDF
     assert search_slugs(client, "备份归档") == ["backup-guide"]
     assert client.get("/api/v1/search?q=鸵鸟&type=forum").json["total"] == 0
-    served = client.get(f"/downloads/{row.id}/{row.original_name}")
+    served = fetch(client, f"/downloads/{row.id}/{row.original_name}")
     assert served.status_code == 200 and served.data == PDF
 
 
