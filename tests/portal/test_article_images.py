@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ArticleImage
+from tests.response_support import close_request_body, fetch
 
 
 def png_bytes(width=2, height=2) -> bytes:
@@ -33,11 +34,13 @@ WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x
 
 
 def _upload(client, data: bytes, name: str):
-    return client.post(
+    response = client.post(
         "/editor/images",
         data={"image": (io.BytesIO(data), name)},
         content_type="multipart/form-data",
     )
+    close_request_body(response)
+    return response
 
 
 def test_an_editor_uploads_images_that_are_served_from_our_origin(client, make, app):
@@ -52,7 +55,7 @@ def test_an_editor_uploads_images_that_are_served_from_our_origin(client, make, 
         assert response.status_code == 200, (name, response.json)
         url = response.json["url"]
         assert response.json["markdown"].endswith(f"]({url})") and url.startswith("/images/")
-        served = client.get(url)
+        served = fetch(client, url)
         assert served.status_code == 200 and served.data == data
         assert served.headers["Content-Type"] == kind
         assert served.headers["X-Content-Type-Options"] == "nosniff"

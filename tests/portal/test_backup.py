@@ -1,92 +1,38 @@
-"""Backups through the real CLI: round trips on SQLite and PostgreSQL, an online copy taken
-while rows are written, damaged archives refused with nothing changed, the manifest."""
+"""Backups through the real CLI: round trips (on PostgreSQL's own server: test_backup_postgres.py),
+an online copy taken while rows are written, damaged archives refused with nothing changed,
+the manifest."""
 
 import hashlib
 import io
-import json
 import re
-import secrets
 import sqlite3
 import tarfile
 import threading
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 
 from portal import create_app
 from portal.downloads.services import delete_file
-from portal.editor.services import ArticleData, save_article
 from portal.extensions import db
 from portal.forum.services import create_topic
 from portal.indexing.backend import close_backend
-from portal.models import Article, Category, DownloadFile, Product, Topic, User
-from tests.factories import Factories
+from portal.models import Article, Category, DownloadFile, Topic, User
+from tests.backup_support import (
+    PDF,
+    add_download,
+    edit_title,
+    flask,
+    head_revision,
+    read_manifest,
+    search_slugs,
+    upload_path,
+)
+from tests.response_support import fetch
 
-PDF = b"%PDF-1.7\n" + b"backup test " * 200
 DUMPS = {"sqlite": "portal.sqlite3", "postgresql": "portal.pgdump"}
-
-
-def head_revision(app) -> str:
-    config = app.extensions["migrate"].migrate.get_config()
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
-def flask(app, *args):
-    """Run `flask ARGS...` against ``app`` as an operator would."""
-    return app.test_cli_runner().invoke(args=[str(arg) for arg in args])
-
-
-def add_download(app, client, editor, content=PDF, name="手册.pdf") -> DownloadFile:
-    """Upload a file through the editor's form, as the app stores it."""
-    product = db.session.scalar(select(Product)) or Product(slug="notes", name="青禾笔记")
-    db.session.add(product)
-    db.session.commit()
-    client.login(editor)
-    response = client.post(
-        "/downloads/manage/upload",
-        {
-            "product_id": str(product.id),
-            "title": "用户手册",
-            "version": "1.0",
-            "visibility": "public",
-            "article_id": "",
-            "release_notes_md": "",
-            "file": (io.BytesIO(content), name),
-        },
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return db.session.scalars(select(DownloadFile).order_by(DownloadFile.id.desc())).first()
-
-
-def upload_path(app, item: DownloadFile) -> Path:
-    return Path(app.config["UPLOAD_DIR"]) / item.stored_name
-
-
-def read_manifest(archive: Path) -> dict:
-    with tarfile.open(archive, "r:gz") as tar:
-        return json.load(tar.extractfile("manifest.json"))
-
-
-def search_slugs(client, query: str) -> list[str]:
-    return [hit["slug"] for hit in client.get(f"/api/v1/search?q={query}").json["results"]]
-
-
-def edit_title(article: Article, title: str) -> None:
-    data = ArticleData(
-        title=title,
-        slug=article.slug,
-        body_md="改过的正文",
-        category_id=article.category_id,
-        language=article.language,
-        status="published",
-        summary="",
-        tags=[],
-    )
-    save_article(article, data, None, "edited")
 
 
 @pytest.fixture
@@ -149,7 +95,7 @@ def test_round_trip_brings_back_data_uploads_and_search(app, client, site, tmp_p
     assert row.stored_name == stored.name and stored.read_bytes() == PDF
     assert search_slugs(client, "备份归档") == ["backup-guide"]
     assert client.get("/api/v1/search?q=鸵鸟&type=forum").json["total"] == 0
-    served = client.get(f"/downloads/{row.id}/{row.original_name}")
+    served = fetch(client, f"/downloads/{row.id}/{row.original_name}")
     assert served.status_code == 200 and served.data == PDF
 
 
@@ -371,77 +317,3 @@ def test_an_older_backup_is_migrated_to_head(app, site, tmp_path):
         ).session_generation
         == 0
     )  # a column 0008 added
-
-
-# -- PostgreSQL ----------------------------------------------------------------------------
-
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _pg_admin():
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        return psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432 ({error})")
-
-
-@pytest.fixture
-def pg_app(tmp_path):
-    """An app on a throwaway PostgreSQL database, migrated to head; dropped afterwards."""
-    admin = _pg_admin()
-    name = f"portal_backup_test_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    app = create_app(
-        {
-            "DATA_DIR": str(tmp_path),
-            "SECRET_KEY": "x",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
-        }
-    )
-    try:
-        with app.app_context():
-            upgrade()
-            yield app
-            db.session.remove()
-            close_backend(app)
-            db.engine.dispose()
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-@pytest.mark.postgres
-def test_postgresql_round_trip(pg_app, tmp_path):
-    from tests.conftest import Client
-
-    make, client = Factories(), Client(pg_app)
-    editor = make.user("editor", email="editor@example.com")
-    make.article("数据备份恢复指南", slug="backup-guide", body="备份归档校验和恢复步骤")
-    download = add_download(pg_app, client, editor)
-    archive = tmp_path / "pg.tar.gz"
-    result = flask(pg_app, "backup", "create", "--out", archive)
-    assert result.exit_code == 0, result.output
-    manifest = read_manifest(archive)
-    assert manifest["dialect"] == "postgresql"
-    assert manifest["alembic_revision"] == head_revision(pg_app)
-    assert manifest["counts"]["articles"] == 1 and len(manifest["uploads"]) == 1
-
-    edit_title(db.session.scalar(select(Article)), "改名后的文章")
-    delete_file(download, pg_app.config["UPLOAD_DIR"])
-    make.article("备份之后的文章", slug="after-backup", body="鸵鸟")
-    assert flask(pg_app, "backup", "restore", archive).exit_code == 1  # has data, no --yes
-
-    result = flask(pg_app, "backup", "restore", archive, "--yes")
-    assert result.exit_code == 0, result.output
-    db.session.remove()
-    assert db.session.scalars(select(Article.title)).all() == ["数据备份恢复指南"]
-    row = db.session.scalars(select(DownloadFile)).one()
-    assert upload_path(pg_app, row).read_bytes() == PDF
-    assert search_slugs(client, "备份归档") == ["backup-guide"]
-    assert search_slugs(client, "鸵鸟") == []
-    # Sequences came back too: a new row does not collide with a restored id.
-    restored_id = db.session.scalar(select(Article.id))
-    assert make.article("恢复后新建", slug="after-restore").id > restored_id

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from tests import ROOT
-from tests.probe_helpers import build_world, fill
+from tests.probe_world import build_world
+from tests.probe_write_routes import fill
 
 CATALOG = ROOT / "portal/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 # Stored values that must be shown through the catalog, never as they are stored.

@@ -13,6 +13,7 @@ from portal.downloads.storage import UploadError, sanitize_filename, save_stream
 from portal.extensions import db
 from portal.models import DownloadFile, Product
 from portal.models.downloads import version_sort_key
+from tests.response_support import close_request_body, fetch, open_files_in
 
 PDF = b"%PDF-1.7\n" + b"x" * 1527  # 1536 bytes: shown as 1.5 KB
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
@@ -45,7 +46,9 @@ def upload(client, product, content=PDF, name="manual.pdf", version="4.2", **fie
         "file": (io.BytesIO(content), name),
     }
     data.update(fields)
-    return client.post("/downloads/manage/upload", data, content_type="multipart/form-data")
+    response = client.post("/downloads/manage/upload", data, content_type="multipart/form-data")
+    close_request_body(response)
+    return response
 
 
 def stored_files(app) -> list[Path]:
@@ -98,7 +101,7 @@ def test_download_sends_safe_headers_and_counts(app, client, editor, product):
     item = only_file()
     url = f"/downloads/{item.id}/{quote(item.original_name)}"
     client.logout()
-    response = client.get(url)
+    response = fetch(client, url)
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
@@ -106,18 +109,39 @@ def test_download_sends_safe_headers_and_counts(app, client, editor, product):
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''" + quote("青禾笔记 用户手册.pdf", safe="") in disposition
-    client.get(url)
-    assert client.get(url, headers={"Range": "bytes=100-"}).data == PDF[100:]  # resumed: no count
-    assert client.get(url, headers={"If-None-Match": f'"{item.sha256}"'}).status_code == 304
+    fetch(client, url)
+    resumed = fetch(client, url, headers={"Range": "bytes=100-"})  # not counted
+    assert resumed.data == PDF[100:]
+    assert fetch(client, url, headers={"If-None-Match": f'"{item.sha256}"'}).status_code == 304
     db.session.refresh(item)
     assert item.download_count == 2
+
+
+def test_closing_a_download_response_closes_its_file(app, client, editor, product):
+    """The view hands the open file to the response: a whole file, a resumed range and a
+    304 each hold it while being sent and let go of it when the server closes them."""
+    upload(client, product)
+    item = only_file()
+    url = f"/downloads/{item.id}/manual.pdf"
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    requests = [
+        ({}, 200),
+        ({"Range": "bytes=100-"}, 206),
+        ({"If-None-Match": f'"{item.sha256}"'}, 304),
+    ]
+    for headers, status in requests:
+        with client.get(url, headers=headers) as response:
+            assert response.status_code == status
+            held = open_files_in(upload_dir)
+        assert held == [str(upload_dir.resolve() / item.stored_name)]
+        assert open_files_in(upload_dir) == [], headers
 
 
 def test_content_type_comes_from_the_allow_list_not_the_client(client, editor, product):
     data = {"file": (io.BytesIO(PNG), "shot.png", "text/html")}
     assert upload(client, product, **data).status_code == 302
     item = only_file()
-    response = client.get(f"/downloads/{item.id}/shot.png")
+    response = fetch(client, f"/downloads/{item.id}/shot.png")
     assert response.headers["Content-Type"] == "image/png"
 
 
@@ -130,7 +154,7 @@ def test_customers_only_file_needs_login(client, make, editor, product):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert client.get(url, headers={"Accept": "application/json"}).status_code == 403
     client.login(make.user("customer"))
-    response = client.get(url)
+    response = fetch(client, url)
     assert response.status_code == 200 and response.data == PDF
     assert "private" in response.headers["Cache-Control"]
     db.session.refresh(item)
@@ -185,7 +209,7 @@ def test_file_names_are_sanitised_and_never_used_on_disk(
     assert item.original_name == saved_as
     [stored] = stored_files(app)
     assert stored.name == item.stored_name and len(stored.name) == 32
-    assert client.get(f"/downloads/{item.id}/{quote(saved_as)}").data == PDF
+    assert fetch(client, f"/downloads/{item.id}/{quote(saved_as)}").data == PDF
 
 
 def test_a_name_without_an_allowed_type_is_refused(app, client, editor, product):

@@ -1,13 +1,10 @@
-"""The insights overview: every KPI for a hand-computed data set (and its previous range),
-the query tables, the chart series, CSV downloads, permissions and privacy of the page."""
+"""The insights overview's figures: every KPI for a hand-computed data set (and its previous
+range), the query tables and the chart series (the page itself: test_insights_overview_page.py)."""
 
-import csv
-import io
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from portal.extensions import db
 from portal.insights.kpis import Kpi, compute_kpis, excluded_counts, format_value
 from portal.insights.query_reports import (
     daily_series,
@@ -17,111 +14,15 @@ from portal.insights.query_reports import (
     top_queries,
     zero_result_queries,
 )
-from portal.insights.ranges import DateRange
 from portal.insights.rollup import roll_up
-from portal.models import ArticleFeedback, AskSession, Assignment
-from tests.portal.test_insights_rollup import at, search, topic, view
-
-WEEK = DateRange(date(2026, 10, 8), date(2026, 10, 14))  # previous: Oct 1-7
-RANGE = {"start": "2026-10-08", "end": "2026-10-14"}
-NOW = datetime(2026, 10, 20, 12, 0)
-
-
-def ask_session(n, when, deflected=False, topic_row=None, title="退货怎么办"):
-    db.session.add(
-        AskSession(
-            token=f"token-{n}",
-            started_at=when,
-            last_title=title,
-            opened_suggestion_at=when if deflected else None,
-            topic_id=topic_row.id if topic_row else None,
-        )
-    )
-
-
-def assignment(topic_row, expert, state, assigned, due, closed=None):
-    db.session.add(
-        Assignment(
-            topic_id=topic_row.id,
-            expert_id=expert.id,
-            state=state,
-            assigned_at=assigned,
-            due_at=due,
-            closed_at=closed,
-        )
-    )
+from tests.insights_week import NOW, WEEK, seed_week
+from tests.portal.test_insights_rollup import at, search
 
 
 @pytest.fixture
 def week(make, clock):
-    """Two weeks of traffic; the expected figures are worked out in test_every_kpi."""
-    clock.current = NOW
-    article = make.article(title="七天无理由退货政策")
-    c1, c2, c3 = (make.user(name=f"顾客{n}", email=f"private-{n}@example.com") for n in (1, 2, 3))
-    editor, expert = make.user("editor"), make.user("expert")
-    slow = make.category("slow", "慢类目")
-    slow.first_response_hours = 200
-    old_solved = topic(datetime(2026, 9, 20), c3, solved=True)
-
-    # Previous week (Oct 1-7): 5 searches, 2 without result, 2 clicked (rank 1 each);
-    # visitor days a7/2 (served), a8/3, a9/5, a9/6 (served); no questions.
-    search(at(2, 9), anon="anon-visitor-07", clicks=[(1, "article", article.id)])
-    search(at(3, 9), anon="anon-visitor-08", results=0)
-    search(at(3, 10), "发票", anon="anon-visitor-08", results=0)
-    search(at(5, 9), anon="anon-visitor-09")
-    search(at(6, 9), anon="anon-visitor-09", clicks=[(1, "article", article.id)])
-
-    # This week (Oct 8-14): 8 human searches, 2 without result, 4 clicked (ranks 1, 2, 2, 3
-    # by search: 1 [and 3], 3, 2, 2 → first ranks 1 + 3 + 2 + 2 = 8)
-    search(at(8, 10, 0), anon="anon-visitor-01", clicks=[(1, "article", article.id)])
-    search(at(8, 10, 5), anon="anon-visitor-01", clicks=[(3, "article", article.id)])
-    search(at(8, 11), "发票", anon="anon-visitor-02", results=0)
-    search(at(9, 2), "发票", user=c1, results=0)
-    search(at(9, 2, 30), user=c1, results=2)
-    s6 = search(at(10, 20), anon="anon-visitor-03", clicks=[(2, "article", article.id)])
-    search(at(10, 20, 10), "密码", anon="anon-visitor-04", clicks=[(2, "forum", old_solved.id)])
-    search(at(11, 3), "密码", anon="anon-visitor-05", results=5)
-    # Excluded: 2 bot searches, 1 staff search (and staff views)
-    search(at(8, 10, 30), anon="anon-bot", bot=True)
-    search(at(8, 10, 31), anon="anon-bot", bot=True)
-    search(at(9, 5), user=editor, staff=True)
-    view(at(10, 20, 1), article, anon="anon-visitor-03", search_id=s6.id)
-    view(at(12, 8), article, anon="anon-visitor-06")
-    view(at(10, 9), article, user=editor)
-
-    # Questions this week: T1 2 h (target 4 h: within), T2 10 h (late), T6 3 h (within),
-    # T3 by staff unanswered past target (late), T5 unanswered but its 200 h target not
-    # yet passed (pending), a discussion (not a question).
-    t1 = topic(at(9, 3), c1, responded=at(9, 5))
-    t2 = topic(at(12, 0), c2, responded=at(12, 10))
-    t3 = topic(at(13, 0), editor)
-    t5 = topic(at(14, 23), c3, category=slow)
-    t6 = topic(at(12, 1), c2, responded=at(12, 4))
-    topic(at(13, 5), c1, kind="discussion")
-
-    # Helpful votes this week: 3 yes, 1 no; last week none
-    for n, helpful in enumerate((True, True, True, False)):
-        db.session.add(
-            ArticleFeedback(
-                article_id=article.id, anon_id=f"voter-{n}", helpful=helpful, created_at=at(10, 12)
-            )
-        )
-    # Ask page this week: 3 deflected, 1 posted, 1 never typed anything
-    for n in range(3):
-        ask_session(n, at(11, 9), deflected=True)
-    ask_session(3, at(9, 2, 50), topic_row=t1)
-    ask_session(4, at(11, 9), title="")
-    # Expert assignments given out this week: on time, late, escalated, overdue-open count;
-    # open-not-yet-due and declined do not.
-    assignment(t1, expert, "answered", at(9, 3), due=at(9, 7), closed=at(9, 5))
-    assignment(t2, expert, "answered", at(12, 0), due=at(12, 4), closed=at(12, 10))
-    assignment(t3, expert, "escalated", at(13, 0), due=at(13, 4), closed=at(13, 4))
-    assignment(t5, expert, "open", at(14, 23), due=at(15, 3))
-    assignment(t6, expert, "open", at(12, 1), due=NOW + timedelta(days=5))
-    assignment(t1, expert, "declined", at(9, 3), due=at(9, 7), closed=at(9, 4))
-    db.session.commit()
-    roll_up()
-    return {"customers": (c1, c2, c3), "editor": editor, "expert": expert}
+    """Two weeks of traffic (tests/insights_week.py), rolled up."""
+    return seed_week(make, clock)
 
 
 def test_every_kpi_with_its_previous_value(week):
@@ -293,125 +194,3 @@ def test_queries_with_results_but_no_clicks(trends):
         "no-click"
     ]
     assert ["no-click", 3, 3] in table.rows
-
-
-# --- the page -------------------------------------------------------------------------
-
-
-def test_customers_get_403_and_visitors_the_login_page(client, make, week):
-    assert client.get("/insights/").status_code == 302
-    assert "/login" in client.get("/insights/").headers["Location"]
-    client.login(week["customers"][0])
-    assert client.get("/insights/").status_code == 403
-
-
-def test_editor_sees_kpis_charts_tables_and_the_excluded_line(client, week):
-    client.login(week["editor"])
-    client.post("/lang/en")  # the assertions below read the English wording
-    response = client.get("/insights/", query_string=RANGE)
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert (
-        page.count("<svg") - page.count('<svg class="icon"') == 2
-        and "<?xml" not in page
-        and "<!DOCTYPE svg" not in page
-    )
-    assert 'id="chart-per-day"' in page and 'id="chart-by-hour"' in page
-    assert "2 bot searches and 1 staff searches are excluded" in page
-    assert 'id="kpi-self_service_score"' in page and "2.2" in page
-    assert "25.0%" in page and "Previous: 40.0%" in page
-    for name in (
-        "top-queries",
-        "zero-result-queries",
-        "no-click-queries",
-        "rising-queries",
-        "searches-by-day",
-        "searches-by-hour",
-    ):
-        assert f'id="table-{name}"' in page and f"csv={name}" in page
-    assert "Figures up to" in page
-    assert 'href="/insights/gaps?start=2026-10-08' in page
-    assert 'href="/insights/articles?start=2026-10-08' in page
-
-
-def test_the_page_shows_no_user_ids_names_or_emails(client, week):
-    client.login(week["editor"])
-    page = client.get("/insights/", query_string=RANGE).get_data(as_text=True)
-    csv_text = "".join(
-        client.get("/insights/", query_string=RANGE | {"csv": name}).get_data(as_text=True)
-        for name in ("top-queries", "searches-by-day")
-    )
-    for customer in week["customers"]:
-        for secret in (
-            customer.email,
-            customer.display_name,
-            f"u:{customer.id}",
-            f"user_id={customer.id}",
-        ):
-            assert secret not in page and secret not in csv_text
-    assert "anon-visitor" not in page and "anon-visitor" not in csv_text
-
-
-def test_csv_equals_the_table(client, week):
-    client.login(week["editor"])
-    for name, table in (
-        ("top-queries", top_queries(WEEK)),
-        ("zero-result-queries", zero_result_queries(WEEK)),
-    ):
-        response = client.get("/insights/", query_string=RANGE | {"csv": name})
-        assert response.status_code == 200
-        assert response.mimetype == "text/csv"
-        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-        assert rows[0] == [str(c) for c in table.columns]
-        assert rows[1:] == [["" if v is None else str(v) for v in row] for row in table.rows]
-
-
-def test_unknown_csv_is_a_bad_request(client, week):
-    client.login(week["editor"])
-    assert client.get("/insights/", query_string={"csv": "nope"}).status_code == 400
-
-
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        ({"start": "2026-10-14", "end": "2026-10-08"}, "the end date is before the start date"),
-        ({"start": "yesterday"}, "dates must look like"),
-        ({"days": "0"}, "days must be a whole number from 1 to 366"),
-    ],
-)
-def test_bad_range_is_a_400_with_the_reason(client, week, args, message):
-    """An everyday mistake: the page itself answers, the reason beside the date fields and
-    the default range's figures below, rather than a bare error page."""
-    client.login(week["editor"])
-    client.post("/lang/en")
-    response = client.get("/insights/", query_string=args)
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert message in page and 'role="alert"' in page
-    assert "Showing the last 30 days instead" in page
-    assert 'name="start"' in page and "Searches" in page
-
-
-@pytest.mark.parametrize("path", ["/insights/gaps", "/insights/articles"])
-def test_every_insights_page_shows_a_bad_range_on_the_page(client, week, path):
-    client.login(week["editor"])
-    response = client.get(path, query_string={"start": "2026-10-14", "end": "2026-10-08"})
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert "结束日期早于开始日期" in page and 'name="start"' in page
-    assert (
-        client.get(
-            path, query_string={"start": "2026-10-14", "end": "2026-10-08", "csv": "x"}
-        ).status_code
-        == 400
-    )
-
-
-def test_include_staff_toggle_and_empty_state(client, make, clock):
-    clock.current = NOW
-    client.login(make.user("editor"))
-    client.post("/lang/en")  # the assertions below read the English wording
-    page = client.get("/insights/", query_string=RANGE | {"staff": "1"}).get_data(as_text=True)
-    assert "the search log has not been rolled up" in page
-    assert "added to the search count only" in page
-    assert page.count("<svg") - page.count('<svg class="icon"') == 2  # empty charts still render

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import ArticleFeedback, ArticleView
+from tests.response_support import fetch
 
 BODY = """引言段落。
 
@@ -268,9 +269,9 @@ def test_static_files_have_versioned_urls_cached_for_a_year(client):
     page = client.get("/").get_data(as_text=True)
     css = page.split('href="/static/css/portal.css?v=')[1].split('"')[0]
     assert len(css) == 10
-    cached = client.get(f"/static/css/portal.css?v={css}")
+    cached = fetch(client, f"/static/css/portal.css?v={css}")
     assert cached.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    stale = client.get("/static/css/portal.css?v=0000000000")
+    stale = fetch(client, "/static/css/portal.css?v=0000000000")
     assert "immutable" not in stale.headers.get("Cache-Control", "")
 
 

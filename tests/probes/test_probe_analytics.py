@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Article, ArticleFeedback, ArticleView, AskSession, SearchClick, Topic
-from tests.probe_helpers import build_world, fill, snapshot
+from tests.probe_world import build_world, snapshot
+from tests.probe_write_routes import fill
 
 ELSEWHERE = {"REMOTE_ADDR": "10.9.9.9"}
 

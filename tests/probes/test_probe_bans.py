@@ -7,15 +7,8 @@ import pytest
 from portal.clock import now
 from portal.extensions import db
 from portal.security.bans import ALLOWED_WHILE_BANNED
-from tests.probe_helpers import (
-    TELEMETRY_TABLES,
-    WRITE_ROUTES,
-    actor_for,
-    build_world,
-    fill,
-    snapshot,
-    write_rules,
-)
+from tests.probe_world import TELEMETRY_TABLES, build_world, snapshot
+from tests.probe_write_routes import WRITE_ROUTES, actor_for, fill, write_rules
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from portal.extensions import db
 from portal.models import Article
 from tests.factories import Factories
-from tests.probe_helpers import own_app
+from tests.probe_world import own_app
 
 VOTERS, VOTES_EACH = 4, 12
 SEARCHERS, SEARCHES_EACH = 4, 15

@@ -5,14 +5,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.probe_helpers import (
-    WRITE_ROUTES,
-    actor_for,
-    build_world,
-    fill,
-    snapshot,
-    write_rules,
-)
+from tests.probe_world import build_world, snapshot
+from tests.probe_write_routes import WRITE_ROUTES, actor_for, fill, write_rules
 
 
 def test_inventory_covers_every_write_route(app):

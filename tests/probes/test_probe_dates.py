@@ -7,7 +7,8 @@ import re
 import pytest
 
 from portal.inputs import FIRST_DAY, LAST_DAY, parse_day
-from tests.probe_helpers import WRITE_ROUTES, build_world, fill
+from tests.probe_world import build_world
+from tests.probe_write_routes import WRITE_ROUTES, fill
 from tests.probes.test_probe_integers import _values, get_rules
 
 BAD_DAYS = [

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import Factories
-from tests.probe_helpers import own_app
+from tests.probe_world import own_app
 
 OPERATORS = [
     "AND",

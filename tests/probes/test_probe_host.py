@@ -10,7 +10,8 @@ from sqlalchemy import select
 from portal.config import build_config
 from portal.extensions import db
 from portal.models import OutboxMail
-from tests.probe_helpers import WRITE_ROUTES, actor_for, build_world, fill, own_app, snapshot
+from tests.probe_world import build_world, own_app, snapshot
+from tests.probe_write_routes import WRITE_ROUTES, actor_for, fill
 from tests.probes.test_probe_sqli import _values, get_rules
 
 FOREIGN_HOSTS = [

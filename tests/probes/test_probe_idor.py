@@ -8,7 +8,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AskSession, Notification
 from portal.notify.services import notify
-from tests.probe_helpers import WRITE_ROUTES, World, build_world, fill, snapshot
+from tests.probe_world import World, build_world, snapshot
+from tests.probe_write_routes import WRITE_ROUTES, fill
 
 REFUSED = {400, 401, 403, 404}
 

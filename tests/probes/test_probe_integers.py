@@ -8,7 +8,8 @@ import pytest
 from portal.extensions import db
 from portal.forms import INTEGER_ARGS, KEY_QUERY_ARGS
 from portal.inputs import whole_number
-from tests.probe_helpers import WRITE_ROUTES, build_world, fill
+from tests.probe_world import build_world
+from tests.probe_write_routes import WRITE_ROUTES, fill
 
 BAD_NUMBERS = [
     "²",

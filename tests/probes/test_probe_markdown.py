@@ -14,7 +14,8 @@ from sqlalchemy import text
 from portal.extensions import db
 from portal.markup import MAX_MARKDOWN_CHARS, markdown_problem, render_markdown
 from portal.models import Article, Post
-from tests.probe_helpers import WRITE_ROUTES, actor_for, build_world, fill
+from tests.probe_world import build_world
+from tests.probe_write_routes import WRITE_ROUTES, actor_for, fill
 
 BOUND = 2.0  # CPU seconds per request: generous (they take well under 0.3 s)
 

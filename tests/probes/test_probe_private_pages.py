@@ -14,8 +14,10 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import DownloadFile
-from tests.probe_helpers import build_world, fill, upload_form
+from tests.probe_world import build_world, upload_form
+from tests.probe_write_routes import fill
 from tests.probes.test_probe_integers import _values, get_rules
+from tests.response_support import fetch
 
 # Responses whose caching the view decides itself: a file download (public files may be kept
 # for an hour; customers-only ones are "private, no-cache").
@@ -47,7 +49,7 @@ def test_every_page_for_a_logged_in_user_is_not_stored(app, client, world):
             url = fill(
                 rule, _values(world, 1) | ({"slug": world.category.slug} if "/c/" in rule else {})
             )
-            _checked(client.get(url), rule, failures)
+            _checked(fetch(client, url), rule, failures)
             count += 1
         client.logout()
     assert count > 100
@@ -65,7 +67,7 @@ def test_pages_with_a_secret_are_not_stored_for_anyone(client):
 
 def test_static_files_stay_cacheable_for_logged_in_users(client, world):
     client.login(world.owner)
-    response = client.get("/static/css/portal.css")
+    response = fetch(client, "/static/css/portal.css")
     assert "no-store" not in response.headers.get("Cache-Control", "")
 
 
@@ -98,7 +100,7 @@ def test_a_text_download_has_one_charset(client, world):
     file_id = db.session.scalar(
         select(DownloadFile.id).where(DownloadFile.original_name == "notes.txt")
     )
-    response = client.get(f"/downloads/{file_id}/notes.txt")
+    response = fetch(client, f"/downloads/{file_id}/notes.txt")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
 

@@ -9,7 +9,8 @@ import pytest
 from portal.security.limits import LIMITS, limits_table
 from tests.conftest import Client, portal_app
 from tests.factories import Factories
-from tests.probe_helpers import WRITE_ROUTES, build_world, fill
+from tests.probe_world import build_world
+from tests.probe_write_routes import WRITE_ROUTES, fill
 
 MANY_FIELDS = 150_000  # 1.7 MB of "f<n>=xy&", under MAX_CONTENT_LENGTH
 

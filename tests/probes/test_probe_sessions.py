@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.forum import services as forum
 from portal.models import User
 from tests.conftest import Client
-from tests.probe_helpers import TELEMETRY_TABLES, snapshot
+from tests.probe_world import TELEMETRY_TABLES, snapshot
 
 COOKIES = {"session": "session", "remember": "remember_token"}
 READ_ROUTES = ["/account", "/me/", "/notifications", "/forum/new"]

@@ -6,17 +6,9 @@ import pytest
 
 from portal.extensions import db
 from tests.factories import Factories
-from tests.probe_helpers import (
-    SQL_ERROR_MARKERS,
-    SQLI_PAYLOADS,
-    TELEMETRY_TABLES,
-    WRITE_ROUTES,
-    build_world,
-    fill,
-    own_app,
-    row_counts,
-    table_names,
-)
+from tests.probe_payloads import SQL_ERROR_MARKERS, SQLI_PAYLOADS
+from tests.probe_world import TELEMETRY_TABLES, build_world, own_app, row_counts, table_names
+from tests.probe_write_routes import WRITE_ROUTES, fill
 
 # The query-string parameters each GET route reads (from the views); routes not named here
 # read none, and still get the common ones below to show unknown parameters are ignored.

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.insights.rollup import roll_up
 from portal.models import Article, AskSession, Topic
-from tests.probe_helpers import PDF, XSS_PAYLOADS, build_world, executable_markup
+from tests.probe_payloads import XSS_PAYLOADS, executable_markup
+from tests.probe_world import PDF, build_world
 
 
 @pytest.fixture

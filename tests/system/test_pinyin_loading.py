@@ -2,13 +2,10 @@
 exactly as pypinyin loaded its own way: the same phrases, the same pinyin."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests import ROOT
+from tests.process_support import run_python
 
 # The pinyin of every phrase of pypinyin's dictionary, of all of them run together (the
 # segmenter then picks among overlapping phrases) and of a few sentences; in "portal"
@@ -35,17 +32,7 @@ print(json.dumps({
 
 
 def _run(mode: str) -> dict:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PYPINYIN")}
-    completed = subprocess.run(
-        [sys.executable, "-c", SCRIPT, mode],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
+    completed = run_python(SCRIPT, mode, drop_env_prefix="PYPINYIN", timeout=300)
     return json.loads(completed.stdout)
 
 

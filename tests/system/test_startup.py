@@ -1,6 +1,5 @@
 """Start-up stays light: heavy libraries are imported when first used, not by create_app()."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +7,7 @@ from pathlib import Path
 from flask_migrate.cli import db as migrate_db_group
 
 from tests import ROOT
+from tests.process_support import environment_without, run_python
 
 # Each costs a tenth of a second to a second of CPU to import; none is needed to start the
 # app or to run a command that has nothing to do. (search.analyzer imports Whoosh's small
@@ -53,27 +53,14 @@ print(sorted(name for name in heavy if name in sys.modules))
 """
 
 
-def _run_python(script: str, *args: str) -> subprocess.CompletedProcess:
-    """``script`` in a fresh interpreter with the defaults only: a PORTAL_* variable
-    (another database, search backend) must not apply. Fails on a non-zero exit."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
-    completed = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    return completed
+# The scripts run with the defaults only: a PORTAL_* variable of this test run (another
+# database, search backend) must not apply.
 
 
 def test_app_and_a_no_op_command_import_no_heavy_module(tmp_path):
     """create_app() plus a drain with an empty outbox loads no heavy library and leaves
     the ORM's mappers unconfigured."""
-    completed = _run_python(SCRIPT, str(tmp_path), *HEAVY)
+    completed = run_python(SCRIPT, str(tmp_path), *HEAVY, drop_env_prefix="PORTAL_")
     assert completed.stdout.strip().splitlines()[-2:] == ["False", "[]"]
 
 
@@ -113,7 +100,7 @@ print(before, "matplotlib" in sys.modules, "<svg" in svg)
 
 
 def test_a_chart_is_drawn_without_loading_a_plotting_library(tmp_path):
-    completed = _run_python(CHART_SCRIPT, str(tmp_path))
+    completed = run_python(CHART_SCRIPT, str(tmp_path), drop_env_prefix="PORTAL_")
     assert completed.stdout.split() == ["False", "False", "True"]
 
 
@@ -122,7 +109,7 @@ def test_the_qinghe_command_is_flask_with_the_portal_app(tmp_path):
     venv) lists the portal's own commands beside Flask's."""
     script = Path(sys.executable).parent / "qinghe"
     assert script.exists(), "run `pip install -e .` to install the qinghe command"
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
+    env = environment_without("PORTAL_")
     env |= {"PYTHONPATH": str(ROOT), "PORTAL_DATA_DIR": str(tmp_path)}  # this tree's code
     completed = subprocess.run(
         [str(script), "--help"],
