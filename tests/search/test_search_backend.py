@@ -490,3 +490,14 @@ def test_typo_inside_a_word_is_found_through_a_bigram(backend):
     # 发漂 is a typo of 发票; 抬头 still matches as a bigram and a word.
     backend.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
     assert keys(backend, "发漂抬头") == ["article:1"]
+
+
+def test_a_query_of_stop_words_only_is_found_through_its_bigrams(backend):
+    # 我, 是 and 谁 are stop words, yet 我是谁呀 asks something: its bigrams 我是 and 是谁
+    # still match. Bigrams that are stop words themselves (请问, 怎么) match nothing.
+    backend.apply(
+        [doc(1, "你知道我是谁吗", "问答"), doc(2, "谁是你的老师", "请问怎么联系老师")], []
+    )
+    assert keys(backend, "我是谁呀") == ["article:1"]
+    result = backend.search(SearchRequest("请问 怎么"))
+    assert (result.total, result.tokens) == (0, [])
