@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from search.ngrams import unigram_weight
 from search.planning import PlannedSearch
 from search.ranking import (
     BIGRAM_WEIGHT,
@@ -320,9 +321,10 @@ def _text_score(plan: QueryPlan, grams: QueryGrams) -> tuple[str, list[object]]:
         for match in clause:
             by_weight.setdefault(float(match.weight), []).append(_unit(match))
     words = sorted(by_weight.items(), reverse=True)
-    gram_parts = [
-        (w, g) for w, g in ((BIGRAM_WEIGHT, grams.bigrams), (UNIGRAM_WEIGHT, grams.unigrams)) if g
-    ]
+    by_char_weight: dict[float, list[str]] = {}
+    for char in grams.unigrams:
+        by_char_weight.setdefault(unigram_weight(char), []).append(char)
+    gram_parts = [(w, g) for w, g in [(BIGRAM_WEIGHT, grams.bigrams), *by_char_weight.items()] if g]
     terms: list[str] = []
     params: list[object] = []
     for index in range(max(len(words), len(gram_parts))):

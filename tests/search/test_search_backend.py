@@ -501,3 +501,10 @@ def test_a_query_of_stop_words_only_is_found_through_its_bigrams(backend):
     assert keys(backend, "我是谁呀") == ["article:1"]
     result = backend.search(SearchRequest("请问 怎么"))
     assert (result.total, result.tokens) == (0, [])
+
+
+def test_a_function_character_of_the_query_counts_as_a_character(backend):
+    # 你 is a stop word, so no word of 你的老师 tells these apart, nor does a bigram (both
+    # share 老师 only); the character 你 does (ranking.FUNCTION_CHAR_WEIGHT).
+    backend.apply([doc(1, "老师我", "老师我"), doc(2, "老师你", "老师你")], [])
+    assert keys(backend, "你的老师") == ["article:2", "article:1"]
