@@ -508,3 +508,11 @@ def test_a_function_character_of_the_query_counts_as_a_character(backend):
     # share 老师 only); the character 你 does (ranking.FUNCTION_CHAR_WEIGHT).
     backend.apply([doc(1, "老师我", "老师我"), doc(2, "老师你", "老师你")], [])
     assert keys(backend, "你的老师") == ["article:2", "article:1"]
+
+
+def test_a_rare_query_word_outweighs_a_common_one(backend):
+    # 帐号 is in every document but one, 发票 in one: idf (on postgres from the index's
+    # document counts, search/postgres/idf.py) ranks the 发票 document first.
+    common = [doc(n, f"帐号{n}", "说明") for n in range(2, 7)]
+    backend.apply([doc(1, "帐号设置", "说明"), *common, doc(7, "发票设置", "说明")], [])
+    assert keys(backend, "帐号 发票")[0] == "article:7"
