@@ -14,12 +14,19 @@ import re
 from search.analyzer import fold
 from search.han import HAN_CHAR, HAN_RUN
 from search.query import ParsedQuery
+from search.ranking import FUNCTION_CHAR_WEIGHT, UNIGRAM_WEIGHT
 from search.stopwords import CHINESE_STOP_WORDS
 
-__all__ = ["MAX_QUERY_GRAMS", "char_grams", "folded_grams_text", "grams_text", "query_grams"]
+__all__ = [
+    "MAX_QUERY_GRAMS",
+    "char_grams",
+    "folded_grams_text",
+    "grams_text",
+    "query_grams",
+    "unigram_weight",
+]
 
-# Function characters (的, 吗, 我 …) match nearly every document: as query unigrams they
-# would cost a posting walk each and add nothing. Documents still index them.
+# Function characters (的, 吗, 我 …): query unigrams at ranking.FUNCTION_CHAR_WEIGHT.
 _STOP_CHARS = frozenset(word for word in CHINESE_STOP_WORDS if len(word) == 1)
 MAX_QUERY_GRAMS = 32  # per kind, like query.MAX_SHOULD_TERMS
 # Every two Han characters in a row, overlapping: the bigrams of each run, in order.
@@ -50,15 +57,21 @@ def folded_grams_text(folded: str) -> tuple[str, str]:
 
 def query_grams(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
     """Unique (unigrams, bigrams) of the query's positive text, capped at MAX_QUERY_GRAMS
-    each; function characters are left out of the unigrams."""
+    each; function characters are left out of the unigrams when
+    ranking.FUNCTION_CHAR_WEIGHT is 0."""
     unigrams: dict[str, None] = {}
     bigrams: dict[str, None] = {}
     for text in parsed.positive_texts:
         one, two = char_grams(text)
         for char in one:
-            if char not in _STOP_CHARS and len(unigrams) < MAX_QUERY_GRAMS:
+            if unigram_weight(char) and len(unigrams) < MAX_QUERY_GRAMS:
                 unigrams.setdefault(char, None)
         for pair in two:
             if len(bigrams) < MAX_QUERY_GRAMS:
                 bigrams.setdefault(pair, None)
     return list(unigrams), list(bigrams)
+
+
+def unigram_weight(char: str) -> float:
+    """What one matched query character weighs in the text score (search/ranking.py)."""
+    return FUNCTION_CHAR_WEIGHT if char in _STOP_CHARS else UNIGRAM_WEIGHT

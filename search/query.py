@@ -44,7 +44,8 @@ class ParsedQuery:
     # matches a term OR any of its alternatives, scoring alternatives at SYNONYM_WEIGHT.
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The user's text of every positive item (not the excluded ones), for the character
-    # fields (search/ngrams.py), which match characters rather than analysed tokens.
+    # fields (search/ngrams.py), which match characters rather than analysed tokens; also
+    # the items that are stop words only.
     positive_texts: list[str] = field(default_factory=list)
 
     @property
@@ -168,10 +169,11 @@ def _parse(text: str) -> ParsedQuery:
     parsed = ParsedQuery(text=text)
     for item in _apply_operators(_lex(text)):
         tokens: Clause = tuple(tokenize(item.text, "query"))
+        if item.prefix != "-":
+            # Kept even without tokens: 我是谁呀 is all stop words, not all noise.
+            parsed.positive_texts.append(item.text)
         if not tokens:
             continue
-        if item.prefix != "-":
-            parsed.positive_texts.append(item.text)
         if item.prefix == "-":
             # Several tokens are excluded only together, so -退货政策 does not also
             # throw away every document that merely mentions 政策.

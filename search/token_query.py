@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from search.ngrams import query_grams
 from search.query import Clause, ParsedQuery
 from search.ranking import SYNONYM_WEIGHT
+from search.stopwords import STOP_WORDS
 
 __all__ = ["QueryPlan", "TokenMatch", "plan_query"]
 
@@ -59,8 +61,12 @@ def _alternatives(clause: Clause, synonyms: dict[str, tuple[str, ...]]) -> Alter
 
 
 def plan_query(parsed: ParsedQuery) -> QueryPlan | None:
-    """Return the plan for ``parsed``, or None when nothing positive is left to search for."""
-    if parsed.is_empty:
+    """Return the plan for ``parsed``, or None when nothing positive is left to search for.
+
+    Text that is all stop words (我是谁呀, 那你在哪里啊) has no words but still its Han
+    bigrams: unless those are stop words too (请问 怎么), the plan then has no clause, and
+    the engines match the bigrams alone."""
+    if parsed.is_empty and all(gram in STOP_WORDS for gram in query_grams(parsed)[1]):
         return None
     synonyms = parsed.alternatives
     return QueryPlan(

@@ -4,7 +4,8 @@ Every document is one row of the index table with one tsvector of our own tokens
 characters and bigrams (search/postgres/query.py) under a RUM index where the server has
 the `rum` extension, else a GIN index. A search follows the query model of
 search/ranking.py: the best ranking.CANDIDATES of a bounded pool of matches by text score
-(ts_rank_cd with the field, synonym, character and bigram weights), the total from the
+(ts_rank_cd with the field, synonym, character and bigram weights and each operand's idf
+from cached index counts: search/postgres/idf.py), the total from the
 index's count of hits, then boost, freshness and coordination re-rank the candidates in
 Python (search/rerank.py) and only the page shown is highlighted (search/highlight.py).
 
@@ -38,17 +39,16 @@ from search.highlight import snippet_html, title_html
 from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
 from search.planning import BIGINT, plan_search
-from search.postgres.query import (
+from search.postgres.idf import DocumentFrequencies
+from search.postgres.query import QueryGrams, clean_text, prefix_query, tsvector_literal
+from search.postgres.statements import (
     CATEGORY_CONDITION,
     RANK,
     Pool,
-    QueryGrams,
     candidates_statement,
-    clean_text,
     doc_filters,
     page_statement,
-    prefix_query,
-    tsvector_literal,
+    score_units,
 )
 from search.postgres.store import (
     DEFAULT_TABLE,
@@ -174,6 +174,7 @@ class PostgresBackend:
         self.table = table
         self._name = quote_table(table)
         self._connections = Connections(url)
+        self._frequencies = DocumentFrequencies(self._name)
         conn = self._connections.get()
         self._rum_wanted = rum is not False and enable_rum(conn)
         if rum and not self._rum_wanted:
@@ -222,12 +223,14 @@ class PostgresBackend:
         if plan is None:
             return search.results()
         unigrams, bigrams = query_grams(search.parsed)
-        grams = QueryGrams(unigrams, bigrams)
         filters = doc_filters(search, "%s", CATEGORY_CONDITION)
         depth = max(CANDIDATES, search.offset + search.per_page)
 
         def work(conn: psycopg.Connection) -> tuple[list, int]:
             self._check_layout(conn)
+            grams = QueryGrams(unigrams, bigrams)
+            operands = [operand for operand, _w, _word in score_units(plan, grams)]
+            grams = QueryGrams(unigrams, bigrams, self._frequencies.idf(conn, operands))
             pool = (
                 Pool(max(RUM_POOL, depth), rum=True)
                 if self.uses_rum

@@ -20,14 +20,15 @@ never meets a word; last the title's words and sub-words once more behind TITLE_
 no score reads: they let plain GIN find title matches without reading a row (the pool's
 second tier). A gap between ranges keeps a phrase from spanning two of them.
 
-One search (:func:`candidates_statement`):
+One search (:func:`search.postgres.statements.candidates_statement`):
 1. a pool of matches: with RUM, the first POOL by the index's own distance to the
    positive words, synonyms and bigrams, read in index order; on plain GIN, at most POOL
    matches in tiers that GIN finds from its posting lists alone: those holding every
    query word, then those with a query word in the title, then the others in table order;
 2. the pool scored by the text score of search/ranking.py: ts_rank_cd with the field
-   weights per match weight (literal words x1, synonyms x SYNONYM_WEIGHT) plus
-   UNIGRAM_WEIGHT / BIGRAM_WEIGHT x the rank of the characters / bigrams; its best
+   weights times each operand's match weight (literal words x1, synonyms x
+   SYNONYM_WEIGHT, characters and bigrams x their ranking weights) and its idf
+   (search/postgres/idf.py), one call per bucket of weights; its best
    `depth` rows are the candidates, with the should words each holds (coordination);
 3. the total: the plain GIN/RUM count of the hits (words, synonyms and bigrams, with the
    required and excluded clauses and the filters; a character alone never makes a hit).
@@ -36,37 +37,32 @@ The re-rank (boost, freshness, coordination) runs in Python: search/rerank.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from search.planning import PlannedSearch
 from search.ranking import (
-    BIGRAM_WEIGHT,
     BODY_WEIGHT,
     TAGS_WEIGHT,
     TITLE_WEIGHT,
-    UNIGRAM_WEIGHT,
 )
 from search.token_documents import TEXT_FIELDS, TokenRow
 from search.token_query import QueryPlan, TokenMatch
 
 __all__ = [
-    "CATEGORY_CONDITION",
     "GRAM_MARK",
-    "RANK",
     "RANK_WEIGHTS",
     "SUB_MARK",
     "TITLE_MARK",
-    "Filters",
     "QueryGrams",
-    "candidates_statement",
+    "all_words_query",
     "clause_query",
     "clean_text",
-    "doc_filters",
     "hits_query",
-    "page_statement",
+    "match_operand",
     "prefix_query",
     "ranking_query",
+    "title_words_query",
     "tsquery_lexeme",
     "tsvector_literal",
 ]
@@ -83,7 +79,7 @@ _GRAM_LABEL = "D"
 # ts_rank_cd weights in {D, C, B, A} order for the suggestions' title rank; it refuses
 # weights above 1, so the field weights are divided by the largest (ranking only compares
 # scores with each other). The text score of a search weighs its terms per call instead
-# (_rank_weights below).
+# (_text_score below).
 RANK_WEIGHTS = [w / TITLE_WEIGHT for w in (BODY_WEIGHT, BODY_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT)]
 
 # Server limits (tsvector.h): positions 1..16383 (higher ones are clamped), 256 positions
@@ -170,7 +166,7 @@ def _term(token: str, weights: str = "") -> str:
     return f"({tsquery_lexeme(token, suffix)} | {tsquery_lexeme(token + SUB_MARK, suffix)})"
 
 
-def _unit(match: TokenMatch) -> str:
+def match_operand(match: TokenMatch) -> str:
     if match.is_phrase:
         return "(" + " <-> ".join(tsquery_lexeme(t) for t in match.tokens) + ")"
     return _term(match.tokens[0])
@@ -178,7 +174,7 @@ def _unit(match: TokenMatch) -> str:
 
 def clause_query(matches: Iterable[TokenMatch]) -> str:
     """A tsquery matching any of ``matches``."""
-    return "(" + " | ".join(_unit(match) for match in matches) + ")"
+    return "(" + " | ".join(match_operand(match) for match in matches) + ")"
 
 
 def _grams_query(grams: Sequence[str]) -> str:
@@ -191,6 +187,8 @@ class QueryGrams:
 
     unigrams: Sequence[str] = ()
     bigrams: Sequence[str] = ()
+    # Operand -> idf (search/postgres/idf.py); an operand missing here weighs idf 1.
+    idf: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
 
 def hits_query(plan: QueryPlan, grams: QueryGrams) -> str:
@@ -223,14 +221,14 @@ def ranking_query(plan: QueryPlan, grams: QueryGrams) -> str:
     return " | ".join(parts)
 
 
-def _all_words_query(plan: QueryPlan) -> str | None:
+def all_words_query(plan: QueryPlan) -> str | None:
     # Hits holding every should word: the GIN pool's first tier (coordination 1).
     if len(plan.should) < 2:
         return None
     return " & ".join(clause_query(clause) for clause in plan.should)
 
 
-def _title_words_query(plan: QueryPlan) -> str | None:
+def title_words_query(plan: QueryPlan) -> str | None:
     # Hits with a query word or synonym in the title: the GIN pool's second tier.
     tokens = {
         match.tokens[0]
@@ -248,182 +246,3 @@ def prefix_query(tokens: list[str]) -> str:
     parts = [_term(token, "A") for token in tokens[:-1]]
     parts.append(tsquery_lexeme(tokens[-1], ":*A"))
     return " & ".join(parts)
-
-
-# -- statements -------------------------------------------------------------------------
-
-_RANK_WEIGHTS_SQL = "'{" + ",".join(repr(w) for w in RANK_WEIGHTS) + "}'::float4[]"
-# 0: no length normalisation, like the other engines' field weights a title match counts
-# the same in a short and a long article.
-RANK_NORMALIZATION = 0
-RANK = f"ts_rank_cd({_RANK_WEIGHTS_SQL}, d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
-_WEIGHTED_RANK = f"ts_rank_cd(%s::float4[], d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
-
-
-# The doc_filters condition for a category: the document's array holds it.
-CATEGORY_CONDITION = "d.category_ids @> ARRAY[%s]::bigint[]"
-
-Filters = tuple[list[str], list[object]]
-"""WHERE conditions on the documents (alias ``d``) and their parameters, in order."""
-
-
-def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Filters:
-    """The request filters as conditions with ``mark`` as placeholder; the category one is
-    ``category_condition`` (its own placeholder included), as engines store categories
-    differently."""
-    where: list[str] = []
-    params: list[object] = []
-    if search.doc_type is not None:
-        where.append(f"d.doc_type = {mark}")
-        params.append(search.doc_type)
-    if search.language is not None:
-        where.append(f"d.language = {mark}")
-        params.append(search.language)
-    if search.category_id is not None:
-        where.append(category_condition)
-        params.append(search.category_id)
-    return where, params
-
-
-# ts_rank_cd refuses weights above 1: every weight of the text score is divided by the
-# largest (a constant factor, which the ranking never sees).
-_SCORE_SCALE = max(
-    TITLE_WEIGHT,
-    TAGS_WEIGHT,
-    BODY_WEIGHT,
-    UNIGRAM_WEIGHT * BODY_WEIGHT,
-    BIGRAM_WEIGHT * BODY_WEIGHT,
-)
-
-
-def _rank_weights(word_weight: float, gram_weight: float) -> list[float]:
-    # {D, C, B, A}: words (A-C) times their match weight, grams (D) times theirs.
-    return [
-        w / _SCORE_SCALE
-        for w in (
-            gram_weight * BODY_WEIGHT,
-            word_weight * BODY_WEIGHT,
-            word_weight * TAGS_WEIGHT,
-            word_weight * TITLE_WEIGHT,
-        )
-    ]
-
-
-def _text_score(plan: QueryPlan, grams: QueryGrams) -> tuple[str, list[object]]:
-    # ts_rank_cd of an OR query adds up its terms' occurrences (each is a cover of its
-    # own), so the weighted sum is one call per match weight: literal words at 1,
-    # synonyms at ranking.SYNONYM_WEIGHT. Characters and bigrams (weight D, which no word
-    # has) ride along in those calls with D weighted for them: each row's tsvector, the
-    # costly part, is read by two calls rather than four.
-    by_weight: dict[float, list[str]] = {}
-    for clause in [*plan.required, *plan.should]:
-        for match in clause:
-            by_weight.setdefault(float(match.weight), []).append(_unit(match))
-    words = sorted(by_weight.items(), reverse=True)
-    gram_parts = [
-        (w, g) for w, g in ((BIGRAM_WEIGHT, grams.bigrams), (UNIGRAM_WEIGHT, grams.unigrams)) if g
-    ]
-    terms: list[str] = []
-    params: list[object] = []
-    for index in range(max(len(words), len(gram_parts))):
-        word_weight, units = words[index] if index < len(words) else (1.0, [])
-        gram_weight, chosen = gram_parts[index] if index < len(gram_parts) else (0.0, ())
-        parts = list(units)
-        if chosen:
-            parts.append(_grams_query(chosen))
-        terms.append(_WEIGHTED_RANK)
-        params += [_rank_weights(word_weight, gram_weight), " | ".join(parts)]
-    return "(" + " + ".join(terms) + ")", params
-
-
-def _matched(plan: QueryPlan) -> tuple[str, list[object]]:
-    # How many should words a candidate holds (ranking.coordination), one word included:
-    # a hit through bigrams alone keeps the floor share of its score.
-    if not plan.should:
-        return "0", []
-    probes = " + ".join("(d.tsv @@ %s::tsquery)::int" for _ in plan.should)
-    return f"({probes})", [clause_query(clause) for clause in plan.should]
-
-
-@dataclass(frozen=True)
-class Pool:
-    """How the pool of matches is bounded: ``size`` rows, by the RUM distance or not."""
-
-    size: int
-    rum: bool
-
-
-def _pool_sql(
-    table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool
-) -> tuple[str, list[object]]:
-    where, filter_params = filters
-    hits = hits_query(plan, grams)
-    conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
-    columns = "d.id, d.tsv, d.boost, d.updated"
-    if pool.rum:
-        # The RUM index hands matches over in distance order: no match is ranked in SQL
-        # beyond the pool, and the positions come from the index, not the table.
-        return (
-            f"SELECT {columns} FROM {table} d WHERE {conditions}"
-            f" ORDER BY d.tsv <=> %s::tsquery LIMIT %s",
-            [hits, *filter_params, ranking_query(plan, grams), pool.size],
-        )
-    # Tiers by what GIN answers from posting lists alone; the pool is the first
-    # pool.size by tier, each tier in table order.
-    tiers: list[str] = []
-    params: list[object] = []
-    narrowing = [_all_words_query(plan), _title_words_query(plan), None]
-    for tier, extra in enumerate(narrowing):
-        if tier < len(narrowing) - 1 and extra is None:
-            continue
-        tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
-        params += [hits if extra is None else f"({hits}) & {extra}", *filter_params, pool.size]
-    return (
-        f"SELECT {columns} FROM (SELECT id FROM ({' UNION ALL '.join(tiers)}) t"
-        f" GROUP BY id ORDER BY min(tier), id LIMIT %s) p JOIN {table} d ON d.id = p.id",
-        [*params, pool.size],
-    )
-
-
-def candidates_statement(
-    table: str,
-    plan: QueryPlan,
-    grams: QueryGrams,
-    filters: Filters,
-    pool: Pool,
-    depth: int,
-) -> tuple[str, list[object]]:
-    """SQL for the best ``depth`` of the pool by text score, best first: (id, text score,
-    boost, updated, should words held, total hits). No row when there is no hit."""
-    pool_sql, pool_params = _pool_sql(table, plan, grams, filters, pool)
-    score, score_params = _text_score(plan, grams)
-    matched, matched_params = _matched(plan)
-    where, filter_params = filters
-    conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
-    sql = f"""
-        WITH pool AS MATERIALIZED ({pool_sql})
-        SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched,
-               (SELECT count(*) FROM {table} d WHERE {conditions}) AS total
-        FROM (
-            SELECT d.id, d.tsv, d.boost, d.updated, {score} AS score FROM pool d
-            ORDER BY score DESC, d.id LIMIT %s
-        ) d
-        ORDER BY d.score DESC, d.id
-    """
-    params = [
-        *pool_params,
-        *matched_params,
-        hits_query(plan, grams),
-        *filter_params,
-        *score_params,
-        depth,
-    ]
-    return sql, params
-
-
-def page_statement(table: str) -> str:
-    """SQL for the stored fields of the rows whose ids are bound as one array."""
-    return (
-        f"SELECT d.id, d.key, d.doc_type, d.doc_id, d.slug, d.title, d.body"
-        f" FROM {table} d WHERE d.id = ANY(%s)"
-    )

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 import tantivy
 
+from search.ngrams import unigram_weight
 from search.planning import PlannedSearch
 from search.ranking import (
     BIGRAM_WEIGHT,
     BODY_WEIGHT,
     TAGS_WEIGHT,
     TITLE_WEIGHT,
-    UNIGRAM_WEIGHT,
 )
 from search.tantivy.schema import (
     ANY_WORD_FIELD,
@@ -138,7 +138,7 @@ def build_queries(
         raise ValueError("a search without a query plan has nothing to build")
     words = [_clause(schema, clause) for clause in plan.should]
     bigram_terms = _grams(schema, BIGRAM_FIELD, bigrams, BIGRAM_WEIGHT)
-    unigram_terms = _grams(schema, CHAR_FIELD, unigrams, UNIGRAM_WEIGHT)
+    unigram_terms = [_term(schema, CHAR_FIELD, c, unigram_weight(c)) for c in unigrams]
     filters = [(Occur.Must, f) for f in filter_clauses(schema, search)]
     required = [(Occur.Must, _any(_clause(schema, clause))) for clause in plan.required]
     excluded = [(Occur.MustNot, _presence(schema, plan.excluded))] if plan.excluded else []

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 
+from search.ngrams import unigram_weight
 from search.planning import PlannedSearch
-from search.ranking import BIGRAM_WEIGHT, UNIGRAM_WEIGHT
+from search.ranking import BIGRAM_WEIGHT
 from search.token_query import Alternatives, TokenMatch
 from search.whoosh.arrays import ReaderArrays
 
@@ -93,7 +94,7 @@ def build_queries(
     words = tuple(_clause(clause) for clause in plan.should)
     required = tuple(_clause(clause) for clause in plan.required)
     bigram_terms = tuple(wq.Term(BIGRAM_FIELD, gram, boost=BIGRAM_WEIGHT) for gram in bigrams)
-    unigram_terms = [wq.Term(CHAR_FIELD, gram, boost=UNIGRAM_WEIGHT) for gram in unigrams]
+    unigram_terms = [wq.Term(CHAR_FIELD, c, boost=unigram_weight(c)) for c in unigrams]
     positive = [q for clause in (*required, *words) for q in clause]
     return SearchQueries(
         scoring=(*positive, *bigram_terms, *unigram_terms),

@@ -159,7 +159,8 @@ def test_characters_bigrams_and_title_words_are_marked_lexemes(sql):
 
 
 def test_synonyms_boost_and_freshness_scale_the_score(model_backend):
-    """English words, so no Han character or bigram adds to either score."""
+    """English words, so no Han character or bigram adds to either score; return and
+    refund are in as many documents, so they have the same idf."""
     backend = model_backend
     now = datetime.now(UTC)
     backend.apply(
@@ -167,6 +168,7 @@ def test_synonyms_boost_and_freshness_scale_the_score(model_backend):
             doc(1, "return", "note"),
             doc(2, "refund", "note"),
             doc(3, "return", "note", boost=2.0, updated=now),
+            doc(4, "refund", "other"),
         ],
         [],
     )

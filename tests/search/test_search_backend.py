@@ -490,3 +490,29 @@ def test_typo_inside_a_word_is_found_through_a_bigram(backend):
     # 发漂 is a typo of 发票; 抬头 still matches as a bigram and a word.
     backend.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
     assert keys(backend, "发漂抬头") == ["article:1"]
+
+
+def test_a_query_of_stop_words_only_is_found_through_its_bigrams(backend):
+    # 我, 是 and 谁 are stop words, yet 我是谁呀 asks something: its bigrams 我是 and 是谁
+    # still match. Bigrams that are stop words themselves (请问, 怎么) match nothing.
+    backend.apply(
+        [doc(1, "你知道我是谁吗", "问答"), doc(2, "谁是你的老师", "请问怎么联系老师")], []
+    )
+    assert keys(backend, "我是谁呀") == ["article:1"]
+    result = backend.search(SearchRequest("请问 怎么"))
+    assert (result.total, result.tokens) == (0, [])
+
+
+def test_a_function_character_of_the_query_counts_as_a_character(backend):
+    # 你 is a stop word, so no word of 你的老师 tells these apart, nor does a bigram (both
+    # share 老师 only); the character 你 does (ranking.FUNCTION_CHAR_WEIGHT).
+    backend.apply([doc(1, "老师我", "老师我"), doc(2, "老师你", "老师你")], [])
+    assert keys(backend, "你的老师") == ["article:2", "article:1"]
+
+
+def test_a_rare_query_word_outweighs_a_common_one(backend):
+    # 帐号 is in every document but one, 发票 in one: idf (on postgres from the index's
+    # document counts, search/postgres/idf.py) ranks the 发票 document first.
+    common = [doc(n, f"帐号{n}", "说明") for n in range(2, 7)]
+    backend.apply([doc(1, "帐号设置", "说明"), *common, doc(7, "发票设置", "说明")], [])
+    assert keys(backend, "帐号 发票")[0] == "article:7"

@@ -1,0 +1,222 @@
+"""The SQL of one PostgreSQL search (the query model of search/ranking.py), built from the
+tsquery pieces of search/postgres/query.py: the pool of matches, its text score (with
+each operand's idf, search/postgres/idf.py), the candidates and the total."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from search.ngrams import unigram_weight
+from search.planning import PlannedSearch
+from search.postgres.query import (
+    GRAM_MARK,
+    RANK_WEIGHTS,
+    QueryGrams,
+    all_words_query,
+    clause_query,
+    hits_query,
+    match_operand,
+    ranking_query,
+    title_words_query,
+    tsquery_lexeme,
+)
+from search.ranking import BIGRAM_WEIGHT, BODY_WEIGHT, TAGS_WEIGHT, TITLE_WEIGHT
+from search.token_query import QueryPlan
+
+__all__ = [
+    "CATEGORY_CONDITION",
+    "RANK",
+    "Filters",
+    "Pool",
+    "candidates_statement",
+    "doc_filters",
+    "page_statement",
+    "score_units",
+]
+
+_RANK_WEIGHTS_SQL = "'{" + ",".join(repr(w) for w in RANK_WEIGHTS) + "}'::float4[]"
+# 0: no length normalisation, like the other engines' field weights a title match counts
+# the same in a short and a long article.
+RANK_NORMALIZATION = 0
+RANK = f"ts_rank_cd({_RANK_WEIGHTS_SQL}, d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
+_WEIGHTED_RANK = f"ts_rank_cd(%s::float4[], d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
+
+
+# The doc_filters condition for a category: the document's array holds it.
+CATEGORY_CONDITION = "d.category_ids @> ARRAY[%s]::bigint[]"
+
+Filters = tuple[list[str], list[object]]
+"""WHERE conditions on the documents (alias ``d``) and their parameters, in order."""
+
+
+def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Filters:
+    """The request filters as conditions with ``mark`` as placeholder; the category one is
+    ``category_condition`` (its own placeholder included), as engines store categories
+    differently."""
+    where: list[str] = []
+    params: list[object] = []
+    if search.doc_type is not None:
+        where.append(f"d.doc_type = {mark}")
+        params.append(search.doc_type)
+    if search.language is not None:
+        where.append(f"d.language = {mark}")
+        params.append(search.language)
+    if search.category_id is not None:
+        where.append(category_condition)
+        params.append(search.category_id)
+    return where, params
+
+
+_BUCKET = math.log(1.25)  # idfs within 25 % of each other share one rank call
+
+
+def _bucket(weight: float) -> float:
+    return math.exp(round(math.log(weight) / _BUCKET) * _BUCKET)
+
+
+def score_units(plan: QueryPlan, grams: QueryGrams) -> list[tuple[str, float, bool]]:
+    """Every scored tsquery operand of the text score: (operand, weight, is a word);
+    operands of words are matched in A-C, those of characters and bigrams in D."""
+    units = [
+        (match_operand(match), float(match.weight), True)
+        for clause in [*plan.required, *plan.should]
+        for match in clause
+    ]
+    units += [(tsquery_lexeme(GRAM_MARK + g), BIGRAM_WEIGHT, False) for g in grams.bigrams]
+    units += [(tsquery_lexeme(GRAM_MARK + c), unigram_weight(c), False) for c in grams.unigrams]
+    return units
+
+
+def _text_score(plan: QueryPlan, grams: QueryGrams) -> tuple[str, list[object]]:
+    # ts_rank_cd has no idf and weighs per label, not per operand; the text score is a sum
+    # of calls, each over the operands whose weight x idf (search/postgres/idf.py) falls
+    # in one bucket. ts_rank_cd of an OR query adds up its operands' occurrences (each is
+    # a cover of its own). A call holds a word bucket (A-C) and a character bucket (D):
+    # each row's tsvector, the costly part, is read by as few calls as can be.
+    words: dict[float, list[str]] = {}
+    chars: dict[float, list[str]] = {}
+    for operand, weight, is_word in score_units(plan, grams):
+        if weight <= 0:
+            continue
+        target = words if is_word else chars
+        # The idf is bucketed, not the match weight: a synonym keeps its exact share.
+        target.setdefault(weight * _bucket(grams.idf.get(operand, 1.0)), []).append(operand)
+    word_items = sorted(words.items(), reverse=True)
+    char_items = sorted(chars.items(), reverse=True)
+    # ts_rank_cd refuses weights above 1: all are divided by the largest (a constant
+    # factor for the query, which the ranking never sees).
+    scale = max(
+        [w * max(TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT) for w in words]
+        + [w * BODY_WEIGHT for w in chars]
+        + [1.0]
+    )
+    terms: list[str] = []
+    params: list[object] = []
+    for index in range(max(len(word_items), len(char_items))):
+        word_weight, units = word_items[index] if index < len(word_items) else (0.0, [])
+        char_weight, operands = char_items[index] if index < len(char_items) else (0.0, [])
+        weights = [
+            char_weight * BODY_WEIGHT,
+            word_weight * BODY_WEIGHT,
+            word_weight * TAGS_WEIGHT,
+            word_weight * TITLE_WEIGHT,
+        ]
+        terms.append(_WEIGHTED_RANK)
+        params += [[w / scale for w in weights], " | ".join([*units, *operands])]
+    if not terms:
+        return "0", []
+    return "(" + " + ".join(terms) + ")", params
+
+
+def _matched(plan: QueryPlan) -> tuple[str, list[object]]:
+    # How many should words a candidate holds (ranking.coordination), one word included:
+    # a hit through bigrams alone keeps the floor share of its score.
+    if not plan.should:
+        return "0", []
+    probes = " + ".join("(d.tsv @@ %s::tsquery)::int" for _ in plan.should)
+    return f"({probes})", [clause_query(clause) for clause in plan.should]
+
+
+@dataclass(frozen=True)
+class Pool:
+    """How the pool of matches is bounded: ``size`` rows, by the RUM distance or not."""
+
+    size: int
+    rum: bool
+
+
+def _pool_sql(
+    table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool
+) -> tuple[str, list[object]]:
+    where, filter_params = filters
+    hits = hits_query(plan, grams)
+    conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
+    columns = "d.id, d.tsv, d.boost, d.updated"
+    if pool.rum:
+        # The RUM index hands matches over in distance order: no match is ranked in SQL
+        # beyond the pool, and the positions come from the index, not the table.
+        return (
+            f"SELECT {columns} FROM {table} d WHERE {conditions}"
+            f" ORDER BY d.tsv <=> %s::tsquery LIMIT %s",
+            [hits, *filter_params, ranking_query(plan, grams), pool.size],
+        )
+    # Tiers by what GIN answers from posting lists alone; the pool is the first
+    # pool.size by tier, each tier in table order.
+    tiers: list[str] = []
+    params: list[object] = []
+    narrowing = [all_words_query(plan), title_words_query(plan), None]
+    for tier, extra in enumerate(narrowing):
+        if tier < len(narrowing) - 1 and extra is None:
+            continue
+        tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
+        params += [hits if extra is None else f"({hits}) & {extra}", *filter_params, pool.size]
+    return (
+        f"SELECT {columns} FROM (SELECT id FROM ({' UNION ALL '.join(tiers)}) t"
+        f" GROUP BY id ORDER BY min(tier), id LIMIT %s) p JOIN {table} d ON d.id = p.id",
+        [*params, pool.size],
+    )
+
+
+def candidates_statement(
+    table: str,
+    plan: QueryPlan,
+    grams: QueryGrams,
+    filters: Filters,
+    pool: Pool,
+    depth: int,
+) -> tuple[str, list[object]]:
+    """SQL for the best ``depth`` of the pool by text score, best first: (id, text score,
+    boost, updated, should words held, total hits). No row when there is no hit."""
+    pool_sql, pool_params = _pool_sql(table, plan, grams, filters, pool)
+    score, score_params = _text_score(plan, grams)
+    matched, matched_params = _matched(plan)
+    where, filter_params = filters
+    conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
+    sql = f"""
+        WITH pool AS MATERIALIZED ({pool_sql})
+        SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched,
+               (SELECT count(*) FROM {table} d WHERE {conditions}) AS total
+        FROM (
+            SELECT d.id, d.tsv, d.boost, d.updated, {score} AS score FROM pool d
+            ORDER BY score DESC, d.id LIMIT %s
+        ) d
+        ORDER BY d.score DESC, d.id
+    """
+    params = [
+        *pool_params,
+        *matched_params,
+        hits_query(plan, grams),
+        *filter_params,
+        *score_params,
+        depth,
+    ]
+    return sql, params
+
+
+def page_statement(table: str) -> str:
+    """SQL for the stored fields of the rows whose ids are bound as one array."""
+    return (
+        f"SELECT d.id, d.key, d.doc_type, d.doc_id, d.slug, d.title, d.body"
+        f" FROM {table} d WHERE d.id = ANY(%s)"
+    )
