@@ -20,6 +20,7 @@ from search.tantivy import TantivyBackend
 from search.tantivy.schema import build_schema, register_tokenizer
 from tests import ROOT
 from tests.conftest import _app_config
+from tests.process_support import run_python
 from tests.search.test_query_robustness import HOSTILE, assert_safe_html
 from tests.search.test_search_backend import doc, keys
 from tests.search_helpers import apply_waits_for, rebuild_with_late_apply
@@ -44,17 +45,6 @@ def ranking_path(request, monkeypatch, backend):
     if request.param == "pruned":
         monkeypatch.setattr("search.tantivy.backend.EXACT_BELOW", 0)
     return backend
-
-
-def run_python(code, index_dir):
-    """Run ``code`` in a fresh interpreter (another server process) with ``index_dir``."""
-    return subprocess.run(
-        [sys.executable, "-c", code, str(index_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_tokens_with_dots_plus_and_hash_stay_whole(backend):
@@ -162,9 +152,9 @@ def test_reader_sees_a_commit_from_another_process_on_its_next_query(backend, in
         "from search.backend import IndexDocument\n"
         "TantivyBackend(sys.argv[1]).apply([IndexDocument(key='article:2', doc_type='article',"
         " doc_id=2, title='退货政策', body='')], [])\n",
-        index_dir,
+        str(index_dir),
+        timeout=60,
     )
-    assert result.returncode == 0, result.stderr
     assert keys(backend, "退货") == ["article:2"]
 
 
@@ -227,7 +217,9 @@ def test_a_killed_writer_loses_only_its_uncommitted_batch(backend, index_dir):
         "with b._writer(15_000_000) as w:\n"
         "    w.delete_all_documents()\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n",
-        index_dir,
+        str(index_dir),
+        timeout=60,
+        check=False,
     )
     assert result.returncode == -signal.SIGKILL
     reopened = TantivyBackend(index_dir)
