@@ -146,7 +146,7 @@ def test_lone_surrogates_in_documents_are_kept(backend):
 def test_reader_sees_a_commit_from_another_process_on_its_next_query(backend, index_dir):
     backend.apply([doc(1, "发票")], [])
     assert keys(backend, "退货") == []
-    result = run_python(
+    run_python(
         "import sys\n"
         "from search.tantivy import TantivyBackend\n"
         "from search.backend import IndexDocument\n"
