@@ -117,6 +117,10 @@ def record_vote(
     voter_key = voter_key or identity_key(user_id, anon_id)
     search_id = valid_search_id(search_id)
     for _attempt in range(2):
+        # Votes on one article wait for each other: on PostgreSQL the recount's subqueries
+        # see what was committed when its statement began, so a vote recounted while
+        # another was being saved would write a count without it (SQLite has one writer).
+        db.session.execute(_LOCK_ARTICLE, {"locked_id": article.id})
         vote = _find_vote(article, user_id, anon_id, voter_key)
         if vote is None:
             vote = ArticleFeedback(
@@ -162,6 +166,11 @@ _RECOUNT = (
     _ARTICLES.update()
     .where(_ARTICLES.c.id == bindparam("counted_id"))
     .values(helpful_yes=_votes(True), helpful_no=_votes(False))
+)
+
+
+_LOCK_ARTICLE = (
+    select(_ARTICLES.c.id).where(_ARTICLES.c.id == bindparam("locked_id")).with_for_update()
 )
 
 

@@ -2,14 +2,18 @@
 key per window, read with one statement (recent_views) and counted in SQL; record_vote's
 counters counted in SQL too."""
 
+import threading
+import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, func, select
 
 from portal.extensions import db
 from portal.indexing.outbox import drains_deferred
+from portal.kb import feedback
 from portal.kb.feedback import current_vote, recent_views, record_view, record_vote
-from portal.models import ArticleFeedback, ArticleView, SearchLog
+from portal.models import Article, ArticleFeedback, ArticleView, SearchLog
 from portal.visitor import VIEW_DEDUP_WINDOW
 
 
@@ -114,3 +118,40 @@ def test_votes_are_counted_in_sql_and_found_by_each_kind_of_identity(app, make):
     other = make.article(slug="other")
     record_vote(other, True, "", None, None, voter_key="net:c")
     assert current_vote(other, None, None, "net:zz").voter_key == "net:c"
+
+
+def test_two_votes_saved_at_once_are_both_counted(app, make, monkeypatch):
+    """A second vote on an article while the first one's transaction is still open: both
+    counted. (On PostgreSQL the second recount waited on the row, then counted with a
+    snapshot taken before the first vote committed: the concurrency probe lost a vote.)"""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in: no two votes are saved at once")
+    article_id = make.article(slug="voted").id
+    first_counted, second_sent = threading.Event(), threading.Event()
+    commit = feedback.commit_and_index
+
+    def first_commit_waits():
+        if threading.current_thread().name == "first":
+            first_counted.set()
+            second_sent.wait(timeout=30)
+            time.sleep(0.5)  # the second vote is now waiting on this transaction
+        commit()
+
+    monkeypatch.setattr(feedback, "commit_and_index", first_commit_waits)
+
+    def vote(name):
+        with app.app_context():
+            article = db.session.get(Article, article_id)
+            record_vote(article, True, "", None, name, voter_key=f"net:{name}")
+            db.session.remove()
+
+    first = threading.Thread(target=vote, args=("first",), name="first")
+    first.start()
+    assert first_counted.wait(timeout=30)
+    second = threading.Thread(target=vote, args=("second",), name="second")
+    second.start()
+    second_sent.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    db.session.expire_all()
+    assert db.session.get(Article, article_id).helpful_yes == 2
