@@ -6,11 +6,11 @@ import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache, partial
-from pathlib import Path
 from typing import NamedTuple
 
 from whoosh.lang.porter2 import stem as _porter2_stem
 
+from search.folding import fold
 from search.han import is_han
 from search.stopwords import STOP_WORDS
 
@@ -38,15 +38,8 @@ class Token(NamedTuple):
     end: int
 
 
-# Simplified-script variants unified after the T->S table. TSCharacters maps 帳 to 帐, but
-# mainland text writes account as 账 (账号, 账户) while Taiwan writes 帳號; without this a
-# simplified query never meets a traditional document. 帐篷 (tent) becomes 账篷 on both
-# sides, which costs nothing because index and query are folded the same way.
-_VARIANT_OVERRIDES = {"帳": "账", "帐": "账"}
-
-_init_lock = threading.RLock()  # re-entrant: add_user_words folds while holding it
-_fold_table: dict[int, str] | None = None
-_segmenter = None  # the rjieba module, imported lazily (it loads its dictionary on import)
+_init_lock = threading.RLock()  # re-entrant: add_user_words segments while holding it
+_segmenter = None  # rjieba, imported lazily (it loads its dictionary on import)
 # Folded user word -> its parts as the segmenter cut it before the word was added, so the
 # index still holds 青禾 and 笔记 for 青禾笔记 (search mode would only add dictionary parts).
 _user_words: dict[str, tuple[str, ...]] = {}
@@ -55,44 +48,6 @@ _user_words: dict[str, tuple[str, ...]] = {}
 # otherwise runs of letters/digits (any script) with an optional ++ / # (c++, c#).
 # Everything else (punctuation, symbols, emoji, NUL, whitespace) separates or is dropped.
 _PART_RE = re.compile(r"[^\W_]*\d+(?:\.\d+)+|[^\W_]+(?:\+\+|#)?")
-
-
-def _build_fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    # Full-width ASCII variants U+FF01..U+FF5E map to U+0021..U+007E; U+3000 is a space.
-    for code in range(0xFF01, 0xFF5F):
-        table[code] = chr(code - 0xFEE0)
-    table[0x3000] = " "
-    # Lone surrogates cannot cross into the Rust segmenter; a space keeps the length.
-    for code in range(0xD800, 0xE000):
-        table[code] = " "
-    import opencc  # only for locating its data file; its converter is not used
-
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            source, _, targets = line.rstrip("\n").partition("\t")
-            candidates = targets.split()
-            # Only 1:1 character entries keep fold() length-preserving.
-            if (
-                len(source) == 1
-                and candidates
-                and len(candidates[0]) == 1
-                and candidates[0] != source
-            ):
-                table[ord(source)] = candidates[0]
-    for source, target in _VARIANT_OVERRIDES.items():
-        table[ord(source)] = target
-    return table
-
-
-def _table() -> dict[int, str]:
-    global _fold_table
-    if _fold_table is None:
-        with _init_lock:
-            if _fold_table is None:
-                _fold_table = _build_fold_table()
-    return _fold_table
 
 
 def _jieba():
@@ -104,23 +59,6 @@ def _jieba():
 
                 _segmenter = rjieba
     return _segmenter
-
-
-def fold(text: str) -> str:
-    """Normalise width, case and traditional->simplified script without changing the length.
-
-    Every output character corresponds to the input character at the same index, so
-    offsets computed on the folded text are valid for the original text.
-    """
-    if not text:
-        return ""
-    folded = text.translate(_table())
-    lowered = folded.lower()
-    if len(lowered) == len(folded):
-        # No character expanded (each maps to >= 1 char), so the mapping is 1:1.
-        return lowered
-    # Rare: something like U+0130 lower-cases to two characters; keep those unchanged.
-    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in folded)
 
 
 def _stem(word: str) -> str:
@@ -422,11 +360,9 @@ def normalize_query(text: str) -> str:
 
 
 def add_user_words(words: Iterable[str]) -> None:
-    """Teach the segmenter product terms (e.g. 青禾笔记) so they are never cut apart.
-
-    Words are folded first because segmentation runs on folded text. Documents indexed
-    earlier keep their old segmentation until re-indexed.
-    """
+    """Teach the segmenter product terms (e.g. 青禾笔记) so they are never cut apart. Words
+    are folded first (segmentation runs on folded text); documents indexed earlier keep
+    their old segmentation until re-indexed."""
     with _init_lock:
         _update_user_words(set(_user_words) | {_clean_word(word) for word in words})
 
