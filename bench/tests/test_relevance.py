@@ -17,8 +17,9 @@ from bench._metrics import (
     recall_at,
     reciprocal_rank,
 )
+from bench._relevance_report import KINDS, OWN_KINDS, LabelledQuery, LabelledSet, render_report
 from bench.public_set import Pair, normalise, prepare, sample
-from bench.relevance import DEFAULT_QUERIES, KINDS, OWN_KINDS, load_queries, main
+from bench.relevance import DEFAULT_QUERIES, load_queries, main
 from portal.kb.markdown_files import (
     markdown_files,
     parse_markdown_file,
@@ -278,7 +279,7 @@ def test_a_backend_that_fails_is_reported_and_the_baselines_still_run(tmp_path, 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "q00001.md").write_text("# 微信怎么发红包\n\n微信怎么发红包\n", encoding="utf-8")
-    queries = [relevance.LabelledQuery("微信红包怎么发", ("q00001",), "short")]
+    queries = [LabelledQuery("微信红包怎么发", ("q00001",), "short")]
 
     def broken():
         raise RuntimeError("engine missing")
@@ -288,6 +289,6 @@ def test_a_backend_that_fails_is_reported_and_the_baselines_still_run(tmp_path, 
     assert evaluation.failed == {"whoosh": "RuntimeError: engine missing"}
     assert set(evaluation.runs) == {"bm25-chars", "bm25-jieba"}
     assert evaluation.runs["bm25-jieba"] == [["q00001"]]
-    assert "- whoosh: failed — RuntimeError: engine missing" in relevance.render_report(
-        [relevance.LabelledSet("Tiny", queries, evaluation)]
+    assert "- whoosh: failed — RuntimeError: engine missing" in render_report(
+        [LabelledSet("Tiny", queries, evaluation)]
     )
