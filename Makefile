@@ -71,7 +71,7 @@ test: install
 wheel-check: $(STAMP)
 	PYTHON=$(BIN)/python .ci/wheel_check.sh
 
-# The quick part for development (1,163 tests, 2 min 27 s on 2 idle cores): no browser, no processes,
+# The quick part for development (1,233 tests, 1 min 30 s on 2 idle cores): no browser, no processes,
 # nothing marked slow.
 test-fast: install
 	$(PYTEST) -m "not slow and not browser and not multiprocess"
