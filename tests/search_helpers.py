@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import make_url
 
-from search.backend import IndexDocument, SearchBackend
+from search.backend import IndexDocument, SearchBackend, SearchRequest
 
 # The server to create throwaway databases on (any database of it names the server).
 PG_SERVER = os.environ.get("PORTAL_TEST_DATABASE_URL") or (
@@ -103,3 +103,19 @@ def apply_waits_for(
     backend.apply([new], [])
     assert time.monotonic() - started >= 0.2
     releaser.join()
+
+
+def doc(n, title="", body="", **kwargs):
+    kwargs.setdefault("doc_type", "article")
+    return IndexDocument(
+        key=f"{kwargs['doc_type']}:{n}",
+        doc_id=n,
+        title=title,
+        body=body,
+        slug=f"slug-{n}",
+        **kwargs,
+    )
+
+
+def keys(backend, text, **kwargs):
+    return [hit.key for hit in backend.search(SearchRequest(text, **kwargs)).hits]

@@ -1,12 +1,10 @@
 """PostgreSQL backend specifics: lexeme quoting, the query model on RUM and on plain GIN,
-the table layout, the rebuild swap, concurrent writers, suggestions, server limits and
-configuration. Skipped when no PostgreSQL server answers."""
+suggestions, server limits and configuration (the layout check, the rebuild swap and
+concurrent writers: test_postgres_rebuild.py). Skipped when no PostgreSQL server answers."""
 
-import threading
 import uuid
 from datetime import UTC, datetime
 
-import psycopg
 import pytest
 
 from portal import create_app
@@ -23,18 +21,13 @@ from search.postgres.query import (
     tsvector_literal,
 )
 from search.postgres.store import (
-    REINDEX_HINT,
-    IndexLayoutError,
-    conninfo,
-    create_table,
     enable_rum,
     table_state,
 )
 from search.token_documents import TokenRow
 from tests.conftest import _app_config
 from tests.search.test_query_robustness import HOSTILE, assert_safe_html
-from tests.search.test_search_backend import doc, keys, postgres_table, postgres_url  # noqa: F401
-from tests.search_helpers import instances, rebuild_with_late_apply
+from tests.search_helpers import doc, instances, keys
 
 pytestmark = pytest.mark.postgres  # needs a PostgreSQL server (skips without one)
 
@@ -66,7 +59,7 @@ NASTY_TOKENS = [
 
 
 @pytest.fixture
-def open_backend(postgres_url, postgres_table):  # noqa: F811
+def open_backend(postgres_url, postgres_table):
     with instances(lambda: PostgresBackend(postgres_url, postgres_table)) as open_one:
         yield open_one
 
@@ -76,14 +69,8 @@ def backend(open_backend):
     return open_backend()
 
 
-@pytest.fixture
-def sql(postgres_url):  # noqa: F811
-    with psycopg.connect(conninfo(postgres_url), autocommit=True) as conn:
-        yield conn
-
-
 @pytest.fixture(params=["rum", "gin"])
-def model_backend(request, postgres_url, postgres_table, sql):  # noqa: F811
+def model_backend(request, postgres_url, postgres_table, sql):
     """The backend with its pool ordered by the RUM index, and forced onto plain GIN."""
     rum = request.param == "rum"
     if rum and not enable_rum(sql):
@@ -203,8 +190,8 @@ def test_total_counts_hits_beyond_the_candidates(model_backend):
     ],
 )
 def test_gin_pool_takes_the_likeliest_hits_first(
-    postgres_url,  # noqa: F811
-    postgres_table,  # noqa: F811
+    postgres_url,
+    postgres_table,
     monkeypatch,
     text,
     late_docs,
@@ -239,7 +226,7 @@ def test_a_name_the_segmenter_cuts_is_found_through_its_bigram(model_backend):
     assert (result.total, [h.key for h in result.hits]) == (1, ["article:1"])
 
 
-def test_rum_and_gin_rank_a_small_index_alike(postgres_url, sql):  # noqa: F811
+def test_rum_and_gin_rank_a_small_index_alike(postgres_url, sql):
     """Below the pool bounds both paths rank every match by the same text score."""
     if not enable_rum(sql):
         pytest.skip("the rum extension is not installed on this PostgreSQL server")
@@ -268,109 +255,6 @@ def test_rum_and_gin_rank_a_small_index_alike(postgres_url, sql):  # noqa: F811
     assert results[True][0][0][0] == "article:1"  # the title match
 
 
-def test_an_old_layout_is_refused_until_reindex(open_backend, postgres_table, sql):  # noqa: F811
-    """A table of layout 1 (no layout comment) is neither searched nor written; it counts
-    no documents (so `search reindex --if-missing` rebuilds it); rebuild() replaces it."""
-    with sql.transaction():
-        create_table(sql, postgres_table)
-        sql.execute(f'COMMENT ON TABLE "{postgres_table}" IS NULL')
-    backend, other = open_backend(), open_backend()
-    for call in (
-        lambda: backend.search(SearchRequest("发票")),
-        lambda: backend.suggest("发"),
-        lambda: backend.apply([doc(1, "发票")], []),
-    ):
-        with pytest.raises(IndexLayoutError, match="flask --app wsgi search reindex"):
-            call()
-    assert "flask --app wsgi search reindex" in REINDEX_HINT
-    assert backend.document_count() == 0
-    assert backend.rebuild([doc(1, "发票")]) == 1
-    assert keys(backend, "发票") == ["article:1"]
-    assert keys(other, "发票") == ["article:1"]  # another process sees the new table
-
-
-def test_rebuild_swap_while_searching(backend, open_backend):
-    """Searchers never see an empty or partial index: the old one until the swap, then
-    the complete new one."""
-    backend.apply([doc(n, "发票抬头") for n in range(1, 51)], [])
-    reader = open_backend()  # another server process
-    seen, stop, errors = [], threading.Event(), []
-
-    def search_all_the_time():
-        try:
-            while not stop.is_set():
-                # 0 for the old index (50 发票 hits), 1 for the new one (1201 退货 hits)
-                seen.append({50: 0, 0: 1}.get(reader.search(SearchRequest("发票")).total))
-                seen.append({0: 0, 1201: 1}.get(reader.search(SearchRequest("退货")).total))
-        except Exception as exc:  # asserted in the main thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=search_all_the_time)
-    thread.start()
-    try:
-        mid_build = []
-        docs = (doc(n, "退货政策") for n in range(100, 1301))
-        assert (
-            backend.rebuild(
-                docs,
-                progress=lambda _n: mid_build.append(
-                    (keys(reader, "发票", per_page=100), reader.document_count())
-                ),
-            )
-            == 1201
-        )
-        for _ in range(200):  # let the searcher run on the new table too
-            if seen[-2:] == [1, 1]:
-                break
-            threading.Event().wait(0.01)
-    finally:
-        stop.set()
-        thread.join(timeout=30)
-    assert errors == []
-    assert mid_build and all(len(k) == 50 and count == 50 for k, count in mid_build)
-    assert None not in seen and seen == sorted(seen)  # never partial, never back to old
-    assert seen[0] == 0 and seen[-1] == 1
-    assert reader.document_count() == 1201
-
-
-def test_apply_during_rebuild_waits_and_lands_in_the_new_table(backend, open_backend):
-    rebuild_with_late_apply(
-        backend, open_backend(), [doc(n, "文档") for n in range(1, 600)], doc(9999, "迟到的文档")
-    )
-    assert keys(backend, "迟到") == ["article:9999"]
-    assert backend.document_count() == 600
-
-
-def test_concurrent_upserts_from_two_connections(backend, open_backend):
-    """Two writers upserting and deleting the same keys in opposite orders never deadlock
-    and leave exactly one row per key."""
-    other = open_backend()
-    errors = []
-
-    def write(target, order):
-        try:
-            for round_ in range(15):
-                target.apply(
-                    [doc(n, f"发票 {round_}") for n in order],
-                    [f"article:{n}" for n in range(100, 110)],
-                )
-        except Exception as exc:  # asserted in the main thread
-            errors.append(exc)
-
-    keys_ = list(range(1, 41))
-    threads = [
-        threading.Thread(target=write, args=(backend, keys_)),
-        threading.Thread(target=write, args=(other, keys_[::-1])),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert backend.document_count() == 40
-    assert backend.search(SearchRequest("发票", per_page=100)).total == 40
-
-
 def test_suggest_matches_title_prefixes_and_sub_words(backend):
     backend.apply(
         [
@@ -394,7 +278,7 @@ def test_refuses_a_url_that_is_not_postgresql(tmp_path):
         create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "postgres"})
 
 
-def test_portal_on_sqlite_keeps_its_index_in_postgresql(tmp_path, postgres_url, postgres_table):  # noqa: F811
+def test_portal_on_sqlite_keeps_its_index_in_postgresql(tmp_path, postgres_url, postgres_table):
     app = create_app(
         {
             **_app_config(tmp_path),

@@ -4,99 +4,21 @@ The postgres engine runs when a PostgreSQL server answers (PORTAL_TEST_DATABASE_
 127.0.0.1:5432): one throwaway database per session, one new table per test."""
 
 import threading
-import uuid
 from datetime import UTC, datetime
 
-import psycopg
-import pytest
 from whoosh import index as whoosh_index
 
 from search.backend import (
     DocumentBatches,
     DocumentRows,
-    IndexDocument,
     SearchBackend,
     SearchRequest,
 )
-from search.postgres.backend import PostgresBackend
-from search.postgres.store import conninfo
-from search.tantivy import TantivyBackend
-from search.whoosh.backend import WhooshBackend
 from tests.search_helpers import (
     apply_waits_for,
-    instances,
-    postgres_unavailable,
-    throwaway_database,
+    doc,
+    keys,
 )
-
-ENGINES = ["tantivy", "whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
-BACKEND_CLASSES = {"tantivy": TantivyBackend, "whoosh": WhooshBackend}
-
-
-def doc(n, title="", body="", **kwargs):
-    kwargs.setdefault("doc_type", "article")
-    return IndexDocument(
-        key=f"{kwargs['doc_type']}:{n}",
-        doc_id=n,
-        title=title,
-        body=body,
-        slug=f"slug-{n}",
-        **kwargs,
-    )
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A throwaway database for the whole session (skips when no server answers)."""
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with throwaway_database("portal_test") as url:
-        yield url
-
-
-@pytest.fixture
-def postgres_table(postgres_url):
-    """A table name of this test's own; the table is dropped afterwards."""
-    name = f"search_t{uuid.uuid4().hex[:12]}"
-    yield name
-    with psycopg.connect(conninfo(postgres_url), autocommit=True) as conn:
-        conn.execute(f'DROP TABLE IF EXISTS "{name}"')
-
-
-@pytest.fixture(params=ENGINES)
-def open_backend(request, tmp_path):
-    """Opens one more instance on this test's index, as another server process would;
-    every instance is closed afterwards."""
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        table = request.getfixturevalue("postgres_table")
-
-        def factory():
-            return PostgresBackend(url, table)
-    else:
-
-        def factory():
-            return BACKEND_CLASSES[request.param](tmp_path / "index")
-
-    with instances(factory) as open_one:
-        yield open_one
-
-
-@pytest.fixture
-def backend(open_backend):
-    return open_backend()
-
-
-@pytest.fixture
-def whoosh_backend(tmp_path):
-    backend = WhooshBackend(tmp_path / "index")
-    yield backend
-    backend.close()
-
-
-def keys(backend, text, **kwargs):
-    return [hit.key for hit in backend.search(SearchRequest(text, **kwargs)).hits]
 
 
 def test_is_a_search_backend(backend):
@@ -237,60 +159,6 @@ def test_a_search_without_highlighting_finds_the_same_hits_unmarked(backend):
     for hit in plain.hits:
         assert hit.title_html == f"&lt;b&gt;发票&lt;/b&gt;问题 {hit.doc_id}"
         assert hit.snippet.startswith("开头。") and "<mark>" not in hit.snippet
-
-
-def test_title_match_ranks_above_body_only_match(backend):
-    filler = "这里是一些关于账户设置的说明。"
-    backend.apply(
-        [
-            doc(1, "账户设置", filler + "如需开具发票请联系客服。" + filler),
-            doc(2, "发票开具指南", filler + filler),
-        ],
-        [],
-    )
-    assert keys(backend, "发票") == ["article:2", "article:1"]
-
-
-def test_recently_updated_ranks_above_the_same_text_updated_long_ago(backend):
-    """Freshness (search/ranking.py) breaks ties between equally good texts, in every engine."""
-    now = datetime.now(UTC).replace(tzinfo=None)
-    backend.apply(
-        [
-            doc(
-                1,
-                "发票抬头修改",
-                "在订单详情页修改发票抬头。",
-                updated=now.replace(year=now.year - 3),
-            ),
-            doc(2, "发票抬头修改", "在订单详情页修改发票抬头。", updated=now),
-            doc(3, "发票抬头修改", "在订单详情页修改发票抬头。"),  # no date: no freshness bonus
-        ],
-        [],
-    )
-    ranked = keys(backend, "发票抬头")
-    assert ranked[0] == "article:2" and set(ranked[1:]) == {"article:1", "article:3"}
-
-
-def test_more_matched_terms_rank_first(backend):
-    backend.apply(
-        [
-            doc(1, "发票发票发票", "发票 发票 发票 发票"),
-            doc(2, "修改发票抬头", "在订单页面修改发票抬头"),
-        ],
-        [],
-    )
-    assert keys(backend, "我想修改发票抬头怎么弄")[0] == "article:2"
-
-
-def test_document_boost_changes_order(backend):
-    backend.apply(
-        [doc(1, "密码重置", "重置密码", boost=1.0), doc(2, "密码重置", "重置密码", boost=3.0)], []
-    )
-    first = backend.search(SearchRequest("密码")).hits
-    assert [h.key for h in first] == ["article:2", "article:1"]
-    assert first[0].score == pytest.approx(first[1].score * 3.0)
-    backend.apply([doc(1, "密码重置", "重置密码", boost=5.0)], [])
-    assert keys(backend, "密码") == ["article:1", "article:2"]
 
 
 def test_rebuild_replaces_everything_and_reports_progress(backend):
@@ -478,41 +346,3 @@ def test_reopening_an_existing_index(open_backend):
     second = open_backend()
     assert second.document_count() == 1
     assert keys(second, "发票") == ["article:1"]
-
-
-def test_unknown_word_is_found_through_its_characters(backend):
-    # The segmenter cuts 花呗 into 花 + 呗; the bigram field still holds 花呗.
-    backend.apply([doc(1, "花呗付款说明", "分期付款"), doc(2, "鲜花配送", "花店")], [])
-    assert keys(backend, "能用花呗吗")[0] == "article:1"
-
-
-def test_typo_inside_a_word_is_found_through_a_bigram(backend):
-    # 发漂 is a typo of 发票; 抬头 still matches as a bigram and a word.
-    backend.apply([doc(1, "申请开具发票抬头", "说明"), doc(2, "退货", "说明")], [])
-    assert keys(backend, "发漂抬头") == ["article:1"]
-
-
-def test_a_query_of_stop_words_only_is_found_through_its_bigrams(backend):
-    # 我, 是 and 谁 are stop words, yet 我是谁呀 asks something: its bigrams 我是 and 是谁
-    # still match. Bigrams that are stop words themselves (请问, 怎么) match nothing.
-    backend.apply(
-        [doc(1, "你知道我是谁吗", "问答"), doc(2, "谁是你的老师", "请问怎么联系老师")], []
-    )
-    assert keys(backend, "我是谁呀") == ["article:1"]
-    result = backend.search(SearchRequest("请问 怎么"))
-    assert (result.total, result.tokens) == (0, [])
-
-
-def test_a_function_character_of_the_query_counts_as_a_character(backend):
-    # 你 is a stop word, so no word of 你的老师 tells these apart, nor does a bigram (both
-    # share 老师 only); the character 你 does (ranking.FUNCTION_CHAR_WEIGHT).
-    backend.apply([doc(1, "老师我", "老师我"), doc(2, "老师你", "老师你")], [])
-    assert keys(backend, "你的老师") == ["article:2", "article:1"]
-
-
-def test_a_rare_query_word_outweighs_a_common_one(backend):
-    # 帐号 is in every document but one, 发票 in one: idf (on postgres from the index's
-    # document counts, search/postgres/idf.py) ranks the 发票 document first.
-    common = [doc(n, f"帐号{n}", "说明") for n in range(2, 7)]
-    backend.apply([doc(1, "帐号设置", "说明"), *common, doc(7, "发票设置", "说明")], [])
-    assert keys(backend, "帐号 发票")[0] == "article:7"

@@ -22,8 +22,7 @@ from tests import ROOT
 from tests.conftest import _app_config
 from tests.process_support import run_python
 from tests.search.test_query_robustness import HOSTILE, assert_safe_html
-from tests.search.test_search_backend import doc, keys
-from tests.search_helpers import apply_waits_for, rebuild_with_late_apply
+from tests.search_helpers import apply_waits_for, doc, keys, rebuild_with_late_apply
 
 
 @pytest.fixture

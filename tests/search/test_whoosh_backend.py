@@ -16,7 +16,7 @@ from search.whoosh.analysis import GramField
 from search.whoosh.arrays import SegmentCache
 from search.whoosh.backend import OutdatedIndexError, WhooshBackend
 from search.whoosh.schema import build_schema
-from tests.search.test_search_backend import doc, keys
+from tests.search_helpers import doc, keys
 
 
 @pytest.fixture
