@@ -74,22 +74,25 @@ def search_table_filter(app: Flask):
             return True
         if app.config["SEARCH_BACKEND"] != "postgres":
             return True
-        from search.postgres.store import DEFAULT_TABLE
+        from search.postgres.store import is_engine_table
 
-        table = app.config["SEARCH_DATABASE_TABLE"] or DEFAULT_TABLE
-        return name != table and not name.startswith(f"{table}_build_")
+        return not is_engine_table(name, _postgres_table(app))
 
     return include
+
+
+def _postgres_table(app: Flask) -> str:
+    from search.postgres.store import DEFAULT_TABLE
+
+    return app.config["SEARCH_DATABASE_TABLE"] or DEFAULT_TABLE
 
 
 def _create(app: Flask) -> SearchBackend:
     # Imported here so a process only loads the engine it is configured for.
     if app.config["SEARCH_BACKEND"] == "postgres":
         from search.postgres.backend import PostgresBackend
-        from search.postgres.store import DEFAULT_TABLE
 
-        table = app.config["SEARCH_DATABASE_TABLE"] or DEFAULT_TABLE
-        return PostgresBackend(search_database_url(app), table)
+        return PostgresBackend(search_database_url(app), _postgres_table(app))
     if app.config["SEARCH_BACKEND"] == "whoosh":
         from search.whoosh.backend import WhooshBackend
 

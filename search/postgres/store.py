@@ -42,6 +42,7 @@ __all__ = [
     "create_table",
     "enable_rum",
     "ensure_table",
+    "is_engine_table",
     "quote_table",
     "swap_in",
     "table_state",
@@ -97,7 +98,16 @@ def quote_table(name: str) -> str:
 
 def build_table_name(table: str) -> str:
     """A fresh name for the table a rebuild fills before it is swapped in."""
-    return f"{table}_build_{uuid.uuid4().hex[:10]}"
+    return f"{_build_prefix(table)}{uuid.uuid4().hex[:10]}"
+
+
+def _build_prefix(table: str) -> str:
+    return f"{table}_build_"
+
+
+def is_engine_table(name: str, table: str) -> bool:
+    """True for ``table`` itself and the build tables of its rebuilds."""
+    return name == table or name.startswith(_build_prefix(table))
 
 
 def create_table(
