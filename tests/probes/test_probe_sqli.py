@@ -131,7 +131,8 @@ def test_sql_syntax_in_every_get_parameter(app, client, world):
             # the common ones it does not read all at once: they must be ignored.
             for param in read:
                 probe.get(url, {param: payload}, rule)
-            probe.get(url, dict.fromkeys(unread, payload), rule)
+            if unread:
+                probe.get(url, dict.fromkeys(unread, payload), rule)
         for converter in PATH_STRINGS:
             if f"<{converter}>" in rule:
                 for payload in SQLI_PAYLOADS:
