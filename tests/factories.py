@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal.auth.services import create_user
 from portal.editor.services import ArticleData, save_article
+from portal.experts.profiles import profile_for, update_profile
 from portal.extensions import db
 from portal.models import Category
 
@@ -56,3 +57,24 @@ class Factories:
         )
         article, _changed = save_article(None, data, author.id if author else None, "created")
         return article
+
+    def expert(self, name="", categories=(), **profile):
+        """A new expert with the routing profile ``expert_profile`` gives."""
+        user = self.user("expert", name=name)
+        self.expert_profile(user, categories, **profile)
+        return user
+
+    def expert_profile(
+        self, user, categories=(), tags=(), keywords="", on_duty=True, max_open=5, actor=None
+    ):
+        """Save ``user``'s routing profile: the categories (rows) and tags it knows, its
+        keywords, whether it is on duty and how many open questions it takes."""
+        update_profile(
+            profile_for(user),
+            category_ids=[c.id for c in categories],
+            tags=list(tags),
+            keywords=keywords,
+            on_duty=on_duty,
+            max_open=max_open,
+            actor=actor,
+        )

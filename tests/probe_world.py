@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import inspect, text
 
-from portal.experts.profiles import profile_for, update_profile
+from portal.experts.profiles import profile_for
 from portal.experts.router import assign_to
 from portal.extensions import db
 from portal.forum import services as forum
@@ -16,6 +16,7 @@ from portal.models import Product
 from portal.search_tuning.blocked import block_suggestion
 from portal.search_tuning.services import add_word, save_group
 from tests.conftest import portal_app
+from tests.factories import Factories
 
 PDF = b"%PDF-1.7\n" + b"x" * 200
 
@@ -116,14 +117,7 @@ def build_world(app, make, client) -> World:
         author=editor,
     )
     for user in (expert, other_expert):
-        update_profile(
-            profile_for(user),
-            category_ids=[category.id],
-            tags=[],
-            keywords="",
-            on_duty=False,
-            max_open=5,
-        )
+        Factories().expert_profile(user, [category], on_duty=False)
     topic = forum.create_topic(
         owner,
         title="退货运费谁承担？",

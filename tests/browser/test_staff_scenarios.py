@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.auth.services import find_user
-from portal.experts.profiles import profile_for, update_profile
 from portal.experts.sweep import sweep
 from portal.extensions import db
 from portal.forum.services import create_topic
@@ -25,6 +24,7 @@ from tests.browser_support import (
     screenshot,
     type_text,
 )
+from tests.factories import Factories
 
 # The front end (scripts, styles, headers, layout) is the same on either database, and the
 # server side of each scenario is in tests/portal/, which the PostgreSQL pass runs: once.
@@ -44,14 +44,7 @@ def test_expert_answers_a_routed_question_from_the_queue(page, server):
     with server.app_context():
         expert = find_user(ACCOUNTS["expert"])
         returns = db.session.scalar(select(Category).where(Category.slug == "returns"))
-        update_profile(
-            profile_for(expert),
-            category_ids=[returns.id],
-            tags=["退货"],
-            keywords="运费",
-            on_duty=True,
-            max_open=5,
-        )
+        Factories().expert_profile(expert, [returns], tags=["退货"], keywords="运费")
         topic = create_topic(
             find_user(ACCOUNTS["customer"]),
             title=title,

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import TEXT_HEAD_CHARS, record
-from portal.experts.profiles import profile_for, update_profile
 from portal.extensions import db
 from portal.forum.moderation import flag_post, set_locked
 from portal.forum.services import accept_answer, create_topic, reply
@@ -211,16 +210,7 @@ def test_turning_a_topic_into_an_article(client, make, editor):
 
 def test_reassign_and_admin_profile_edit_but_not_an_experts_own(client, make):
     returns = make.category("returns", "退货")
-    experts = [make.user("expert", name=name) for name in ("first", "second")]
-    for expert in experts:
-        update_profile(
-            profile_for(expert),
-            category_ids=[returns.id],
-            tags=[],
-            keywords="",
-            on_duty=True,
-            max_open=5,
-        )
+    experts = [make.expert(name, [returns]) for name in ("first", "second")]
     topic = ask(make.user(), category_id=returns.id)
     client.login(experts[0])
     client.post(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.experts.profiles import profile_for, update_profile
+from portal.experts.profiles import profile_for
 from portal.experts.sweep import sweep
 from portal.extensions import db
 from portal.forum.services import accept_answer, create_topic, reply
@@ -22,19 +22,6 @@ def returns(make):
     category.first_response_hours = 4
     db.session.commit()
     return category
-
-
-def make_expert(make, name, categories=(), tags=(), keywords="", max_open=5, on_duty=True):
-    user = make.user("expert", name=name)
-    update_profile(
-        profile_for(user),
-        category_ids=[c.id for c in categories],
-        tags=list(tags),
-        keywords=keywords,
-        on_duty=on_duty,
-        max_open=max_open,
-    )
-    return user
 
 
 def ask(make, category, title="退货运费谁承担？", tags=("退货",), wants_expert=False, author=None):
@@ -65,10 +52,10 @@ def open_assignment_of(topic):
 def test_whole_life_of_a_question(app, client, make, clock, returns):
     """posted -> no answer in time -> best expert -> declined -> next -> overdue -> escalated
     -> answered -> accepted -> turned into an article."""
-    best = make_expert(make, "退货专家", categories=[returns], tags=["退货"])
-    second = make_expert(make, "购物专家", categories=[returns.parent])
-    third = make_expert(make, "运费专家", keywords="运费 退货")
-    make_expert(make, "软件专家", keywords="安装 激活")  # never matches
+    best = make.expert("退货专家", categories=[returns], tags=["退货"])
+    second = make.expert("购物专家", categories=[returns.parent])
+    third = make.expert("运费专家", keywords="运费 退货")
+    make.expert("软件专家", keywords="安装 激活")  # never matches
     editor = make.user("editor")
     asker = make.user("customer")
     topic = ask(make, returns, author=asker)
@@ -122,14 +109,14 @@ def test_whole_life_of_a_question(app, client, make, clock, returns):
 
 
 def test_asking_for_an_expert_routes_at_once(make, clock, returns):
-    expert = make_expert(make, "e", categories=[returns])
+    expert = make.expert("e", categories=[returns])
     topic = ask(make, returns, wants_expert=True)
     assert sweep().assigned == 1
     assert open_assignment_of(topic).expert_id == expert.id
 
 
 def test_accepted_answer_before_target_means_no_routing(make, clock, returns):
-    make_expert(make, "e", categories=[returns])
+    make.expert("e", categories=[returns])
     asker = make.user("customer")
     topic = ask(make, returns, author=asker)
     helper = make.user("customer")
@@ -141,23 +128,21 @@ def test_accepted_answer_before_target_means_no_routing(make, clock, returns):
 
 
 def test_never_the_asker_off_duty_or_full(make, clock, returns):
-    asker = make_expert(make, "asker", categories=[returns])
-    make_expert(make, "off", categories=[returns], on_duty=False)
-    full = make_expert(make, "full", categories=[returns], max_open=0)
+    asker = make.expert("asker", categories=[returns])
+    make.expert("off", categories=[returns], on_duty=False)
+    full = make.expert("full", categories=[returns], max_open=0)
     topic = ask(make, returns, author=asker, wants_expert=True)
     report = sweep()
     assert report.assigned == 0 and report.unrouted == 1
     assert db.session.get(Topic, topic.id).routing_state == "unrouted"
-    update_profile(
-        profile_for(full), category_ids=[returns.id], tags=[], keywords="", on_duty=True, max_open=3
-    )
+    make.expert_profile(full, [returns], max_open=3)
     assert sweep().assigned == 1  # unrouted questions are retried
     assert open_assignment_of(topic).expert_id == full.id
 
 
 def test_ties_rotate_and_load_counts(make, clock, returns):
-    a = make_expert(make, "a", categories=[returns])
-    b = make_expert(make, "b", categories=[returns])
+    a = make.expert("a", categories=[returns])
+    b = make.expert("b", categories=[returns])
     topics = [ask(make, returns, title=f"退货问题 {i}", wants_expert=True) for i in range(4)]
     sweep()
     owners = [open_assignment_of(t).expert_id for t in topics]
@@ -166,8 +151,8 @@ def test_ties_rotate_and_load_counts(make, clock, returns):
 
 
 def test_topic_match_beats_load(make, clock, returns):
-    specialist = make_expert(make, "s", categories=[returns], tags=["退货"])
-    make_expert(make, "g", categories=[returns])
+    specialist = make.expert("s", categories=[returns], tags=["退货"])
+    make.expert("g", categories=[returns])
     for i in range(2):
         ask(make, returns, title=f"退货 {i}", wants_expert=True)
     sweep()
@@ -178,7 +163,7 @@ def test_topic_match_beats_load(make, clock, returns):
 
 
 def test_database_refuses_two_open_assignments_for_one_topic(make, clock, returns):
-    expert = make_expert(make, "e", categories=[returns])
+    expert = make.expert("e", categories=[returns])
     topic = ask(make, returns)
     for _ in range(2):
         db.session.add(
@@ -191,7 +176,7 @@ def test_database_refuses_two_open_assignments_for_one_topic(make, clock, return
 
 def test_concurrent_sweeps_never_double_assign(app, make, clock, returns):
     for name in "abc":
-        make_expert(make, name, categories=[returns])
+        make.expert(name, categories=[returns])
     topics = [ask(make, returns, title=f"退货 {i}", wants_expert=True) for i in range(6)]
     barrier = threading.Barrier(2)
     reports = []
@@ -219,15 +204,15 @@ def test_concurrent_sweeps_never_double_assign(app, make, clock, returns):
 
 
 def test_cli_sweep(app, make, clock, returns):
-    make_expert(make, "e", categories=[returns])
+    make.expert("e", categories=[returns])
     ask(make, returns, wants_expert=True)
     result = app.test_cli_runner().invoke(args=["experts", "sweep"])
     assert result.exit_code == 0 and "Assigned 1" in result.output
 
 
 def test_queue_permissions_and_manual_reassign(client, make, clock, returns):
-    first = make_expert(make, "first", categories=[returns])
-    other = make_expert(make, "other", categories=[returns])
+    first = make.expert("first", categories=[returns])
+    other = make.expert("other", categories=[returns])
     topic = ask(make, returns, wants_expert=True)
     sweep()
     assignment = open_assignment_of(topic)
@@ -264,7 +249,7 @@ def _rows(page):
 def test_queues_show_category_asker_time_left_sorted_and_history_newest_first(
     client, make, clock, returns
 ):
-    expert = make_expert(make, "e", categories=[returns])
+    expert = make.expert("e", categories=[returns])
     asker = make.user("customer", name="提问的王女士")
     first = ask(make, returns, title="第一个问题", author=asker, wants_expert=True)
     sweep()

@@ -101,10 +101,10 @@ def _prepare_database(url: str, data_dir: Path) -> dict:
 
     from portal import create_app
     from portal.auth.services import create_user
-    from portal.experts.profiles import profile_for, update_profile
     from portal.extensions import db
     from portal.indexing.backend import close_backend
     from portal.models import Category
+    from tests.factories import Factories
 
     app = create_app(
         {
@@ -122,14 +122,7 @@ def _prepare_database(url: str, data_dir: Path) -> dict:
         db.session.commit()
         for name in ("expert-a", "expert-b"):
             expert = create_user(f"{name}@example.com", PASSWORD, name, role="expert")
-            update_profile(
-                profile_for(expert),
-                category_ids=[category.id],
-                tags=[],
-                keywords="退货",
-                on_duty=True,
-                max_open=100,
-            )
+            Factories().expert_profile(expert, [category], keywords="退货", max_open=100)
         for n in range(1, 4):  # one per test: posting limits count per account
             customer = create_user(f"customer{n}@example.com", PASSWORD, f"customer{n}")
             # Old enough to be past the new-account posting throttle (5 an hour).
