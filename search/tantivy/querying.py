@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import tantivy
 
+from search.han import is_han
 from search.ngrams import unigram_weight
 from search.planning import PlannedSearch
 from search.ranking import (
@@ -57,7 +58,7 @@ class SearchQueries:
 
     ranking: tantivy.Query  # prunable: candidates may include documents that are no hits
     exact_ranking: tantivy.Query  # hits only (walks every hit: for a few hits)
-    hits: tantivy.Query  # unscored (constant): only counted
+    hits: tantivy.Query  # only counted (backend.count_hits: nothing scored)
     words: tuple[tantivy.Query, ...]
     flat: bool  # ranking is the prunable flat form, so candidates need the hit check
     # Any of the query's bigrams. In the flat form a hit is a document with a query word
@@ -111,6 +112,25 @@ def _presence(schema: tantivy.Schema, alternatives: Sequence[TokenMatch]) -> tan
     return _any(queries)
 
 
+def _counted_presence(
+    schema: tantivy.Schema, alternatives: Sequence[TokenMatch], bigrams: set[str]
+) -> tantivy.Query | None:
+    """:func:`_presence` for counting beside the query's ``bigrams``: a term starting with
+    two Han characters is left out when its first bigram is counted (None: all are). A
+    document's words and bigrams come from the same folded text, so a document with such
+    a word has the bigram too; each posting list left out is one the count need not walk."""
+    kept = [
+        match
+        for match in alternatives
+        if match.is_phrase or not _has_counted_bigram(match.tokens[0], bigrams)
+    ]
+    return _presence(schema, kept) if kept else None
+
+
+def _has_counted_bigram(token: str, bigrams: set[str]) -> bool:
+    return len(token) >= 2 and is_han(token[0]) and is_han(token[1]) and token[:2] in bigrams
+
+
 def _grams(
     schema: tantivy.Schema, field: str, grams: Sequence[str], weight: float
 ) -> list[tantivy.Query]:
@@ -156,8 +176,13 @@ def build_queries(
         )
         exact = ranking
     else:
+        counted = [_counted_presence(schema, clause, set(bigrams)) for clause in plan.should]
         hits = tantivy.Query.boolean_query(
-            [(Occur.Must, _any(presence + grams_present)), *filters, *excluded]
+            [
+                (Occur.Must, _any([q for q in counted if q is not None] + grams_present)),
+                *filters,
+                *excluded,
+            ]
         )
         exact = tantivy.Query.boolean_query(
             [
@@ -175,8 +200,7 @@ def build_queries(
     return SearchQueries(
         ranking=ranking,
         exact_ranking=exact,
-        # Counting a constant-score query skips BM25 for every hit (a quarter of the count).
-        hits=tantivy.Query.const_score_query(hits, 1.0),
+        hits=hits,
         words=tuple(presence),
         flat=flat,
         grams=_any(grams_present) if grams_present else None,
