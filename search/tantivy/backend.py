@@ -114,11 +114,11 @@ class TantivyBackend:
         searcher = self._searcher()
         unigrams, bigrams = query_grams(planned.parsed)
         queries = build_queries(self._schema, planned, unigrams, bigrams)
-        total = count_hits(searcher, queries.hits)
+        need = planned.offset + planned.per_page
+        total, found, flat = self._candidates(searcher, queries, max(CANDIDATES, need))
         if not total or planned.offset >= total:
             return planned.results(total)
-        need = planned.offset + planned.per_page
-        ranked = self._ranked(searcher, queries, total, need)
+        ranked = self._ranked(searcher, queries, found, flat, need)
         page = ranked[planned.offset : need]
         tokens = planned.highlight_tokens()
         hits = [
@@ -127,12 +127,25 @@ class TantivyBackend:
         ]
         return planned.results(total, hits)
 
-    def _ranked(self, searcher, queries: SearchQueries, total: int, need: int) -> list:
+    @staticmethod
+    def _candidates(searcher, queries: SearchQueries, limit: int) -> tuple[int, list, bool]:
+        """(total, the top ``limit`` by text score, whether they need the hit check)."""
+        if queries.hits is None:
+            # The exact ranking matches the hits and nothing else, and scores every one of
+            # them (nothing to prune beside required clauses or filters): its count is the
+            # total at no cost, where a count of its own walked them all again.
+            result = searcher.search(queries.exact_ranking, limit=limit, count=True)
+            return result.count, result.hits, False
+        total = count_hits(searcher, queries.hits)
+        if not total:
+            return 0, [], False
         # Few hits: rank exactly the hits (cheap, and no candidate can be a non-hit).
         # Many: the prunable ranking, whose candidates are then checked for being hits.
-        flat = queries.flat and total > EXACT_BELOW
+        flat = total > EXACT_BELOW
         query = queries.ranking if flat else queries.exact_ranking
-        found = searcher.search(query, limit=max(CANDIDATES, need), count=False).hits
+        return total, searcher.search(query, limit=limit, count=False).hits, flat
+
+    def _ranked(self, searcher, queries: SearchQueries, found: list, flat: bool, need: int):
         if not found:
             return []
         addresses = [address for _score, address in found]

@@ -4,7 +4,8 @@ Three queries per search, all built from the same clauses:
 - ``ranking``: every word, synonym, character and bigram clause as SHOULD terms, plus the
   required and excluded ones and the filters; its top-k is the candidate set;
 - ``hits``: what counts as a match (words, synonyms, bigrams; single characters only
-  score) — its cheap count is the total, and candidates must match it;
+  score) — its cheap count is the total, and candidates must match it; built only for the
+  flat ranking, which also finds non-hits (an exact ranking counts its own matches);
 - a check of the candidates: how many query words each has (coordination), read from
   constant scores in one search; in the flat form, those with no word are asked once
   more whether they have a query bigram (else they are no hits).
@@ -57,7 +58,9 @@ class SearchQueries:
 
     ranking: tantivy.Query  # prunable: candidates may include documents that are no hits
     exact_ranking: tantivy.Query  # hits only (walks every hit: for a few hits)
-    hits: tantivy.Query  # only counted (backend.count_hits: nothing scored)
+    # What counts as a hit, only counted (backend.count_hits: nothing scored); None when
+    # the ranking is exact, which matches the same documents (its own count is the total).
+    hits: tantivy.Query | None
     words: tuple[tantivy.Query, ...]
     flat: bool  # ranking is the prunable flat form, so candidates need the hit check
     # Any of the query's bigrams. In the flat form a hit is a document with a query word
@@ -164,25 +167,14 @@ def build_queries(
     presence = [_presence(schema, clause) for clause in plan.should]
     grams_present = [tantivy.Query.term_query(schema, BIGRAM_FIELD, gram) for gram in bigrams]
     scoring = [q for clause in words for q in clause] + bigram_terms
-    flat = False
+    hits = None
     if plan.required:
         # Words are optional beside required clauses: they only add to the score.
-        hits = tantivy.Query.boolean_query(
-            [*((Occur.Must, _presence(schema, c)) for c in plan.required), *filters, *excluded]
-        )
         ranking = tantivy.Query.boolean_query(
             [*required, *filters, *excluded, *((Occur.Should, q) for q in scoring + unigram_terms)]
         )
         exact = ranking
     else:
-        counted = [_counted_presence(schema, clause, set(bigrams)) for clause in plan.should]
-        hits = tantivy.Query.boolean_query(
-            [
-                (Occur.Must, _any([q for q in counted if q is not None] + grams_present)),
-                *filters,
-                *excluded,
-            ]
-        )
         exact = tantivy.Query.boolean_query(
             [
                 (Occur.Must, _any(scoring)),
@@ -194,14 +186,17 @@ def build_queries(
         ranking = exact
         if not (filters or excluded):
             # Flat SHOULD terms: tantivy's block-max WAND prunes this shape; candidates that
-            # only share characters are dropped afterwards (they are not hits).
-            ranking, flat = _any(scoring + unigram_terms), True
+            # only share characters are dropped afterwards (they are not hits), so the hits
+            # are counted apart (the same documents as ``exact``).
+            ranking = _any(scoring + unigram_terms)
+            counted = [_counted_presence(schema, clause, set(bigrams)) for clause in plan.should]
+            hits = _any([q for q in counted if q is not None] + grams_present)
     return SearchQueries(
         ranking=ranking,
         exact_ranking=exact,
         hits=hits,
         words=tuple(presence),
-        flat=flat,
+        flat=hits is not None,
         grams=_any(grams_present) if grams_present else None,
     )
 
