@@ -184,10 +184,13 @@ def build_queries(
             ]
         )
         ranking = exact
-        if not (filters or excluded):
+        if unigram_terms and not (filters or excluded):
             # Flat SHOULD terms: tantivy's block-max WAND prunes this shape; candidates that
             # only share characters are dropped afterwards (they are not hits), so the hits
-            # are counted apart (the same documents as ``exact``).
+            # are counted apart (the same documents as ``exact``). Without characters (no
+            # Han text) the exact form is these terms alone: counting it while ranking
+            # costs less than a count of its own (English queries at 100k: 0.43 ms against
+            # 0.71, bench.engines).
             ranking = _any(scoring + unigram_terms)
             counted = [_counted_presence(schema, clause, set(bigrams)) for clause in plan.should]
             hits = _any([q for q in counted if q is not None] + grams_present)
