@@ -256,6 +256,7 @@ def main(argv: list[str] | None = None) -> None:
                 "p95 ms",
                 "p99 ms",
                 "CPU p50 ms",
+                "CPU p95 ms",
                 "zero-hit %",
                 "ratio vs baseline",
             ],
@@ -267,7 +268,17 @@ def main(argv: list[str] | None = None) -> None:
     emit(
         "Search latency per query kind",
         markdown_table(
-            ["engine", "kind", "queries", "p50 ms", "p95 ms", "p99 ms", "zero-hit %"],
+            [
+                "engine",
+                "kind",
+                "queries",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "CPU p50 ms",
+                "CPU p95 ms",
+                "zero-hit %",
+            ],
             kind_rows(results),
         ),
         [],
