@@ -133,12 +133,6 @@ def _has_counted_bigram(token: str, bigrams: set[str]) -> bool:
     return len(token) >= 2 and is_han(token[0]) and is_han(token[1]) and token[:2] in bigrams
 
 
-def _grams(
-    schema: tantivy.Schema, field: str, grams: Sequence[str], weight: float
-) -> list[tantivy.Query]:
-    return [_term(schema, field, gram, weight) for gram in grams]
-
-
 def filter_clauses(schema: tantivy.Schema, search: PlannedSearch) -> list[tantivy.Query]:
     """The request's doc_type / language / category filters as required term queries."""
     filters = []
@@ -159,13 +153,14 @@ def build_queries(
     if plan is None:
         raise ValueError("a search without a query plan has nothing to build")
     words = [_clause(schema, clause) for clause in plan.should]
-    bigram_terms = _grams(schema, BIGRAM_FIELD, bigrams, BIGRAM_WEIGHT)
+    # The bigram terms unweighted (hits, the check) and weighted (scoring): one term each.
+    grams_present = [tantivy.Query.term_query(schema, BIGRAM_FIELD, gram) for gram in bigrams]
+    bigram_terms = [_boosted(term, BIGRAM_WEIGHT) for term in grams_present]
     unigram_terms = [_term(schema, CHAR_FIELD, c, unigram_weight(c)) for c in unigrams]
     filters = [(Occur.Must, f) for f in filter_clauses(schema, search)]
     required = [(Occur.Must, _any(_clause(schema, clause))) for clause in plan.required]
     excluded = [(Occur.MustNot, _presence(schema, plan.excluded))] if plan.excluded else []
     presence = [_presence(schema, clause) for clause in plan.should]
-    grams_present = [tantivy.Query.term_query(schema, BIGRAM_FIELD, gram) for gram in bigrams]
     scoring = [q for clause in words for q in clause] + bigram_terms
     hits = None
     if plan.required:
