@@ -114,8 +114,9 @@ def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
     summary = report.split("## Search latency per query kind")[0]
     assert re.findall(r"^\| ([^|]+?) \| [\d,]+ \|", summary, re.MULTILINE) == engines
     for engine in engines:
-        docs_per_s, p50, p95, p99, _cpu, _zero, _ratio = map(_number, _row(summary, engine))
+        docs_per_s, p50, p95, p99, cpu50, cpu95, _zero, _ratio = map(_number, _row(summary, engine))
         assert docs_per_s > 0 and 0 <= p50 <= p95 <= p99 and p99 > 0
+        assert 0 <= cpu50 <= cpu95
     kinds = report.split("## Search latency per query kind")[1]
     tantivy = {
         kind: [cell.strip() for cell in rest.split("|")[:-1]]
