@@ -127,6 +127,27 @@ def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
     assert _number(tantivy["1-word"][-1]) < 100.0
 
 
+def test_search_benchmark_reuses_a_kept_index(tiny_corpus, tmp_path):
+    """--keep-index builds the engine's index once and reuses it on the next run (no index
+    time to report); --rounds times each query several times, every query still counted."""
+    keep = tmp_path / "kept"
+    args = ["--size", str(TINY), "--base", str(tiny_corpus[0]), "--backend", "tantivy"]
+    args += ["--queries", "20", "--keep-index", str(keep), "--rounds", "2"]
+    reports = []
+    for run in ("first", "second"):
+        out = tmp_path / f"{run}.md"
+        bench("bench.engines", *args, "--markdown", str(out))
+        reports.append(out.read_text(encoding="utf-8"))
+    assert [path.name for path in keep.iterdir()] == [f"tantivy-{TINY}"]
+    first, second = (_number(_row(report, "tantivy")[0]) for report in reports)
+    assert first > 0 and second == 0
+    for report in reports:
+        kinds = report.split("## Search latency per query kind")[1]
+        counts = re.findall(r"^\| tantivy \| [^|]+? \| (\d+) \|", kinds, re.MULTILINE)
+        assert sum(map(int, counts)) == 20
+        assert "each timed 2 times" in report
+
+
 def test_reindex_benchmark_reports_rate_and_cpu(tiny_corpus, tmp_path):
     """bench.reindex rebuilds a copy of the tiny corpus (the corpus itself untouched) and
     reports every document, a positive rate and CPU time."""
