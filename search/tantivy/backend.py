@@ -319,7 +319,7 @@ class TantivyBackend:
 def count_hits(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     """How many live documents match ``query``. An aggregation collects without scores,
     where search(count=True) scores every match for its top-k: a third less at 100k
-    documents (bench.engines). Every document has one uid, so its count is the total."""
+    documents (the bench corpus). Every document has one uid, so its count is the total."""
     counted = searcher.aggregate(query, {"n": {"value_count": {"field": "uid"}}})
     return int(counted["n"]["value"])
 

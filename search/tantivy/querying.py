@@ -185,7 +185,7 @@ def build_queries(
             # are counted apart (the same documents as ``exact``). Without characters (no
             # Han text) the exact form is these terms alone: counting it while ranking
             # costs less than a count of its own (English queries at 100k: 0.43 ms against
-            # 0.71, bench.engines).
+            # 0.71 on the bench corpus).
             ranking = _any(scoring + unigram_terms)
             counted = [_counted_presence(schema, clause, set(bigrams)) for clause in plan.should]
             hits = _any([q for q in counted if q is not None] + grams_present)
