@@ -107,16 +107,24 @@ class EngineResult:
     def kinds(self) -> list[str]:
         return sorted({k for k, _ms, _hits in self.samples})
 
+    def cpu(self, kind: str | None = None) -> list[float]:
+        """CPU milliseconds of the queries of ``kind`` (all when None); cpu_ms is recorded
+        in the order of samples."""
+        if len(self.cpu_ms) != len(self.samples):
+            return []
+        pairs = zip(self.samples, self.cpu_ms, strict=True)
+        return [ms for (k, _ms, _hits), ms in pairs if kind in (None, k)]
+
 
 def summary_rows(results: list[EngineResult], baseline: str | None = None) -> list[list]:
-    """engine | index docs/s | p50 | p95 | p99 | CPU p50 | zero-hit % | ratio of p50 to the
-    baseline (the result named ``baseline``, else the last)."""
+    """engine | index docs/s | p50 | p95 | p99 | CPU p50 | CPU p95 | zero-hit % | ratio of
+    p50 to the baseline (the result named ``baseline``, else the last)."""
     base = next((r for r in results if r.engine == baseline), results[-1])
     base_p50 = percentiles(base.latencies())[0] or 1e-9
     rows = []
     for result in results:
         p50, p95, p99 = percentiles(result.latencies())
-        cpu = fmt(statistics.median(result.cpu_ms), 2) if result.cpu_ms else "—"
+        cpu = _cpu_cells(result.cpu())
         rows.append(
             [
                 result.engine,
@@ -124,7 +132,7 @@ def summary_rows(results: list[EngineResult], baseline: str | None = None) -> li
                 fmt(p50, 2),
                 fmt(p95, 2),
                 fmt(p99, 2),
-                cpu,
+                *cpu,
                 fmt(100 * result.zero_hit_share(), 1),
                 f"{p50 / base_p50:.2f}×",
             ]
@@ -132,8 +140,17 @@ def summary_rows(results: list[EngineResult], baseline: str | None = None) -> li
     return rows
 
 
+def _cpu_cells(cpu_ms: list[float]) -> list[str]:
+    # CPU p50 and p95 (the machine is shared: CPU time is the steadier figure).
+    if not cpu_ms:
+        return ["—", "—"]
+    p50, p95, _p99 = percentiles(cpu_ms)
+    return [fmt(p50, 2), fmt(p95, 2)]
+
+
 def kind_rows(results: list[EngineResult]) -> list[list]:
-    """engine | kind | queries | p50 | p95 | p99 | zero-hit %, per query kind."""
+    """engine | kind | queries | p50 | p95 | p99 | CPU p50 | CPU p95 | zero-hit %, per
+    query kind."""
     rows = []
     for result in results:
         for kind in result.kinds():
@@ -146,6 +163,7 @@ def kind_rows(results: list[EngineResult]) -> list[list]:
                     fmt(p50, 2),
                     fmt(p95, 2),
                     fmt(p99, 2),
+                    *_cpu_cells(result.cpu(kind)),
                     fmt(100 * result.zero_hit_share(kind), 1),
                 ]
             )

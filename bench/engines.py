@@ -1,6 +1,7 @@
 """Search engine benchmark: indexing throughput and in-process query latency per backend.
 
 Run:  .venv/bin/python -m bench.engines --size 10000 [--profile] [--markdown FILE]
+          [--keep-index DIR] [--rounds N]
 
 Every name in portal.indexing.backend.BACKENDS is built through the app's own factory on a
 fresh temporary data directory, from IndexDocuments read once from the corpus database.
@@ -11,6 +12,7 @@ afterwards; it is skipped with a printed line when no PostgreSQL server answers.
 
 import argparse
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -63,10 +65,11 @@ def time_queries(
     queries: list[BenchQuery],
     profile_to: Path | None = None,
     cpu_ms: list[float] | None = None,
+    rounds: int = 1,
 ) -> list[tuple[str, float, int]]:
-    """Warm up, then time each query once: [(kind, milliseconds, hit count)]; each query's
-    CPU milliseconds (this thread's, so other processes' load does not count) go to
-    ``cpu_ms``."""
+    """Warm up, then time each query ``rounds`` times and keep its medians: [(kind,
+    milliseconds, hit count)]; each query's CPU milliseconds (this thread's, so other
+    processes' load does not count) go to ``cpu_ms``."""
     for query in queries[:WARMUP]:
         search(query)
     profiler = None
@@ -77,11 +80,15 @@ def time_queries(
         profiler.start()
     samples = []
     for query in queries:
-        started, cpu_started = time.perf_counter(), time.thread_time()
-        hits = search(query)
-        samples.append((query.kind, (time.perf_counter() - started) * 1000, hits))
+        wall, cpu = [], []
+        for _ in range(rounds):
+            started, cpu_started = time.perf_counter(), time.thread_time()
+            hits = search(query)
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - cpu_started) * 1000)
+        samples.append((query.kind, statistics.median(wall), hits))
         if cpu_ms is not None:
-            cpu_ms.append((time.thread_time() - cpu_started) * 1000)
+            cpu_ms.append(statistics.median(cpu))
     if profiler is not None:
         profiler.stop()
         write_profile(profiler, profile_to)
@@ -117,27 +124,34 @@ def bench_backend(
     workdir: Path,
     profile_to: Path | None = None,
     config: dict | None = None,
+    keep_index: Path | None = None,
+    rounds: int = 1,
 ) -> EngineResult:
-    """Rebuild ``name`` from ``docs`` on a copy of the database, then time the queries."""
+    """Rebuild ``name`` from ``docs`` on a copy of the database, then time the queries.
+    With ``keep_index``, the index lives in keep_index/<name>-<documents> and is reused
+    when it holds as many documents (index time 0: not measured)."""
     from portal.indexing.backend import close_backend, get_backend
     from search.backend import SearchRequest
 
     own_dir = workdir / name
     own_dir.mkdir()
     shutil.copy(data_dir / "portal.db", own_dir / "portal.db")  # a backend may write to it
+    index_dir = keep_index / f"{name}-{len(docs)}" if keep_index else own_dir / "index"
     app = bench_app(
         own_dir,
         SEARCH_BACKEND=name,
-        SEARCH_INDEX_DIR=str(own_dir / "index"),
+        SEARCH_INDEX_DIR=str(index_dir),
         SECRET_KEY="bench",
         **(config or {}),
     )
     ids = category_ids(app)
     with app.app_context():
         backend = get_backend(app)
-        started = time.perf_counter()
-        backend.rebuild(iter(docs))
-        index_seconds = time.perf_counter() - started
+        index_seconds = 0.0
+        if keep_index is None or backend.document_count() != len(docs):
+            started = time.perf_counter()
+            backend.rebuild(iter(docs))
+            index_seconds = time.perf_counter() - started
 
         def search(query: BenchQuery) -> int:
             request = SearchRequest(
@@ -150,7 +164,7 @@ def bench_backend(
             return backend.search(request).total
 
         cpu_ms: list[float] = []
-        samples = time_queries(search, queries, profile_to, cpu_ms)
+        samples = time_queries(search, queries, profile_to, cpu_ms, rounds)
         close_backend(app)
     return EngineResult(name, len(docs), index_seconds, samples, cpu_ms)
 
@@ -161,6 +175,8 @@ def run_benchmark(
     backends=None,
     baseline: bool = True,
     profile_dir: Path | None = None,
+    keep_index: Path | None = None,
+    rounds: int = 1,
 ) -> tuple[list[EngineResult], float]:
     """Every backend (default: all of BACKENDS) plus the baseline; returns the results and
     the seconds spent reading documents from the database."""
@@ -174,7 +190,17 @@ def run_benchmark(
         for name, config in configs.items():
             profile_to = profile_dir / f"profile-search-{name}" if profile_dir else None
             results.append(
-                bench_backend(name, data_dir, docs, queries, Path(workdir), profile_to, config)
+                bench_backend(
+                    name,
+                    data_dir,
+                    docs,
+                    queries,
+                    Path(workdir),
+                    profile_to,
+                    config,
+                    keep_index,
+                    rounds,
+                )
             )
         if baseline:
             fts = TrigramBaseline(Path(workdir) / "fts5.db", category_ids(app))
@@ -185,7 +211,7 @@ def run_benchmark(
                     BASELINE,
                     len(docs),
                     index_seconds,
-                    time_queries(fts.search, queries, cpu_ms=cpu_ms),
+                    time_queries(fts.search, queries, cpu_ms=cpu_ms, rounds=rounds),
                     cpu_ms,
                 )
             )
@@ -198,7 +224,7 @@ def run_benchmark(
                     "bm25s over jieba words (anchor)",
                     len(docs),
                     index_seconds,
-                    time_queries(anchor.search, queries, cpu_ms=cpu_ms),
+                    time_queries(anchor.search, queries, cpu_ms=cpu_ms, rounds=rounds),
                     cpu_ms,
                 )
             )
@@ -225,6 +251,15 @@ def main(argv: list[str] | None = None) -> None:
         help="only this engine (repeatable; default: every one)",
     )
     parser.add_argument("--queries", type=int, help="only the first N queries of the set")
+    parser.add_argument(
+        "--keep-index",
+        type=Path,
+        help="keep each engine's index in DIR/<engine>-<documents> and reuse it when it holds "
+        "that many documents (delete it when the corpus or the index format changes)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="time each query N times and keep its medians"
+    )
     args = parser.parse_args(argv)
     data_dir = corpus_root(args.size, args.base) / "data"
     if not (data_dir / "portal.db").exists():
@@ -235,17 +270,22 @@ def main(argv: list[str] | None = None) -> None:
         queries,
         backends=args.backend,
         profile_dir=CACHE / f"size-{args.size}" if args.profile else None,
+        keep_index=args.keep_index,
+        rounds=max(1, args.rounds),
     )
     docs = results[0].docs
     notes = [
         f"{docs:,} documents read from the database once in {read_seconds:.1f} s "
         f"({fmt(docs / read_seconds, 0)} docs/s), not counted in the index figures",
-        f"{len(queries)} queries after {WARMUP} warm-up queries, top 10 per query, one thread",
+        f"{len(queries)} queries after {WARMUP} warm-up queries, top 10 per query, one thread"
+        + (f", each timed {args.rounds} times (its median kept)" if args.rounds > 1 else ""),
         "ratio = engine p50 / baseline p50 (below 1 means faster than the baseline)",
         "baseline: raw title+body in FTS5 trigram, each query word as a quoted MATCH string; "
         "words under 3 characters (most 2-character Chinese words) cannot match, so such "
         f"queries find nothing: {short_word_share(queries):.0%} of the query set",
     ]
+    if args.keep_index:
+        notes.append(f"indexes kept in {args.keep_index}: a reused one shows 0 index docs/s")
     emit(
         f"Search engines: {args.size:,}-document corpus",
         markdown_table(
@@ -256,6 +296,7 @@ def main(argv: list[str] | None = None) -> None:
                 "p95 ms",
                 "p99 ms",
                 "CPU p50 ms",
+                "CPU p95 ms",
                 "zero-hit %",
                 "ratio vs baseline",
             ],
@@ -267,7 +308,17 @@ def main(argv: list[str] | None = None) -> None:
     emit(
         "Search latency per query kind",
         markdown_table(
-            ["engine", "kind", "queries", "p50 ms", "p95 ms", "p99 ms", "zero-hit %"],
+            [
+                "engine",
+                "kind",
+                "queries",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "CPU p50 ms",
+                "CPU p95 ms",
+                "zero-hit %",
+            ],
             kind_rows(results),
         ),
         [],

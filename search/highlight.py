@@ -27,6 +27,7 @@ SNIPPET_SURROUND = 50  # characters of context on either side of the matched clu
 # Highlighting re-analyses the stored body; long bodies are cut so one hit stays cheap.
 HIGHLIGHT_MAX_CHARS = 20_000
 _SENTENCE_ENDS = "。！？；!?;\n"
+_SENTENCE_END = re.compile(f"[{re.escape(_SENTENCE_ENDS)}]")
 # Where a snippet may start or stop between sentences: spaces and clause punctuation.
 _WORD_EDGES = frozenset(" \t，、,：:（）()「」“”\"'")
 _SPACES = re.compile(r"\s+")
@@ -52,15 +53,17 @@ def sentence_window(text: str, first: int, last: int, surround: int) -> Span:
     no sentence ends near, at a word edge (a space, or a Chinese comma) rather than inside a
     word."""
     start = max(0, first - surround)
-    cut = max(text.rfind(mark, start, first) for mark in _SENTENCE_ENDS)
+    cut = -1
+    for found in _SENTENCE_END.finditer(text, start, first):
+        cut = found.start()
     if cut >= 0:
         start = cut + 1
     elif start > 0:
         start = _word_start(text, start, first)
     end = min(len(text), last + surround)
-    ends = [i for i in (text.find(mark, last, end) for mark in _SENTENCE_ENDS) if i >= 0]
-    if ends:
-        end = min(ends) + 1
+    found = _SENTENCE_END.search(text, last, end)
+    if found:
+        end = found.start() + 1
     elif end < len(text):
         end = _word_end(text, last, end)
     return start, end
@@ -98,26 +101,29 @@ def _likely_region(folded: str, tokens: Collection[str]) -> Span | None:
     return max(0, cluster[0][0] - margin), cluster[-1][1] + margin
 
 
-def _substring_hits(folded: str, tokens: Collection[str]) -> list[tuple[int, int, str]]:
-    # (start, end, token) of every occurrence of a token in the folded text.
-    hits = []
+def _substring_hits(
+    folded: str, tokens: Collection[str], limit: int = 1000
+) -> list[tuple[int, int, str]]:
+    # (start, end, token) of every occurrence of a token in the folded text (overlapping
+    # ones too), the first ``limit`` in all, token by token.
+    hits: list[tuple[int, int, str]] = []
+    append, find = hits.append, folded.find
+    room = limit
     for token in tokens:
-        start = folded.find(token)
-        while start >= 0 and len(hits) < 1000:
-            hits.append((start, start + len(token), token))
-            start = folded.find(token, start + 1)
+        size = len(token)
+        start = find(token)
+        while start >= 0 and room > 0:
+            append((start, start + size, token))
+            room -= 1
+            start = find(token, start + 1)
     return hits
 
 
 def _needs_analysis(folded: str, tokens: Collection[str]) -> bool:
-    # Tokens with ASCII in them (English stems such as polici, versions, c++) need the
-    # analyser to be found where they stand, when the text may hold them at all (a stem
-    # keeps its word's first letters). Han tokens never do (_han_hits).
-    return any(
-        token.isascii() and token[:3] in folded
-        for token in tokens
-        if any(ch.isascii() for ch in token)
-    )
+    # All-ASCII tokens (English stems such as polici, versions, c++) need the analyser to
+    # be found where they stand, when the text may hold them at all (a stem keeps its
+    # word's first letters). Han tokens never do (_han_hits); mixed ones are left to it.
+    return any(token[:3] in folded for token in tokens if token and token.isascii())
 
 
 # A lone Han character is checked with the segmenter at most this often per text: common
@@ -132,7 +138,7 @@ def _han_hits(folded: str, tokens: Collection[str]) -> list[tuple[int, int, str]
     lone = [token for token in tokens if len(token) == 1 and not token.isascii()]
     hits = _substring_hits(folded, [token for token in tokens if token not in lone])
     for char in lone:
-        found = _substring_hits(folded, [char])[:_LONE_CHECKS]
+        found = _substring_hits(folded, [char], _LONE_CHECKS)
         hits.extend(hit for hit in found if is_cut_alone(folded, hit[0]))
     return hits
 
@@ -168,19 +174,25 @@ def _marked(text: str, spans: list[Span], start: int, end: int) -> str:
 
 def _densest(matches: list[tuple[int, int, str]], span: int) -> list[tuple[int, int, str]]:
     # The run of matches fitting in ``span`` characters with the most distinct tokens, then
-    # the most matches; the earliest such run wins ties.
+    # the most matches; the earliest such run wins ties. One pass: the window's tokens are
+    # counted as it slides, not collected again at each step.
     matches = sorted(matches)
-    best: list = []
-    best_key = (0, 0)
-    left = 0
-    for right in range(len(matches)):
-        while matches[right][1] - matches[left][0] > span and left < right:
+    best, best_key = (0, -1), (0, 0)
+    counts: dict[str, int] = {}
+    left = distinct = 0
+    for right, (_start, end, token) in enumerate(matches):
+        seen = counts.get(token, 0)
+        distinct += not seen
+        counts[token] = seen + 1
+        while end - matches[left][0] > span and left < right:
+            gone = matches[left][2]
+            counts[gone] -= 1
+            distinct -= not counts[gone]
             left += 1
-        window = matches[left : right + 1]
-        key = (len({token for _, _, token in window}), len(window))
+        key = (distinct, right - left + 1)
         if key > best_key:
-            best, best_key = window, key
-    return best
+            best, best_key = (left, right), key
+    return matches[best[0] : best[1] + 1]
 
 
 def snippet_html(body: str, tokens: Collection[str], folded: str | None = None) -> str:
@@ -225,7 +237,9 @@ def _snippet(
     first = min(start for start, _, _ in cluster)
     last = max(end for _, end, _ in cluster)
     start, end = sentence_window(text, first, last, SNIPPET_SURROUND)
-    snippet = _marked(text, _merged(matches), start, end)
+    # Only the matches the window shows are merged and marked (a long body has hundreds).
+    shown = [match for match in matches if match[1] > start and match[0] < end]
+    snippet = _marked(text, _merged(shown), start, end)
     return ("…" if start > 0 else "") + snippet + ("…" if end < len(body) else "")
 
 

@@ -127,6 +127,31 @@ def test_total_counts_every_match_beyond_the_candidates(ranking_path):
     assert len(deep.hits) == 50 and "article:999" not in {hit.key for hit in deep.hits}
 
 
+@pytest.mark.parametrize(
+    "text, filters",
+    [
+        ('"退货 说明"', {}),
+        ("+退货 说明", {}),
+        ("退货", {"doc_type": "article"}),
+        ("退货 -发票", {}),
+    ],
+)
+def test_total_of_an_exact_ranking_counts_every_match_and_no_other(backend, text, filters):
+    """Required clauses, filters and exclusions rank exactly; the total is that ranking's
+    own count: every match beyond the candidates, never a document sharing characters."""
+    docs = [doc(n, f"退货说明 {n}", "退货 说明") for n in range(1, ranking.CANDIDATES + 51)]
+    docs += [doc(998, "发票", "退货 说明"), doc(999, "货到付款", "退 说")]
+    docs.append(doc(997, "退货 说明", "forum", doc_type="forum"))
+    backend.apply(docs, [])
+    result = backend.search(SearchRequest(text, per_page=10, page=3, **filters))
+    expected = ranking.CANDIDATES + 50 + (0 if "发票" in text else 1) + (0 if filters else 1)
+    assert result.total == expected
+    assert [hit.rank for hit in result.hits] == list(range(21, 31))
+    everything = backend.search(SearchRequest(text, per_page=100, page=3, **filters))
+    assert "article:999" not in {hit.key for hit in everything.hits}
+    assert len(everything.hits) == expected - 200
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_input_never_raises(backend, text):
     backend.apply([doc(1, "退货政策", '七天无理由退货。<b>注意</b> & "quoted" c++')], [])

@@ -114,8 +114,9 @@ def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
     summary = report.split("## Search latency per query kind")[0]
     assert re.findall(r"^\| ([^|]+?) \| [\d,]+ \|", summary, re.MULTILINE) == engines
     for engine in engines:
-        docs_per_s, p50, p95, p99, _cpu, _zero, _ratio = map(_number, _row(summary, engine))
+        docs_per_s, p50, p95, p99, cpu50, cpu95, _zero, _ratio = map(_number, _row(summary, engine))
         assert docs_per_s > 0 and 0 <= p50 <= p95 <= p99 and p99 > 0
+        assert 0 <= cpu50 <= cpu95
     kinds = report.split("## Search latency per query kind")[1]
     tantivy = {
         kind: [cell.strip() for cell in rest.split("|")[:-1]]
@@ -124,6 +125,27 @@ def test_search_benchmark_returns_sane_figures(tiny_corpus, tmp_path):
     assert sum(int(cells[0]) for cells in tantivy.values()) == 60
     assert _number(tantivy["zero-hit"][-1]) == 100.0
     assert _number(tantivy["1-word"][-1]) < 100.0
+
+
+def test_search_benchmark_reuses_a_kept_index(tiny_corpus, tmp_path):
+    """--keep-index builds the engine's index once and reuses it on the next run (no index
+    time to report); --rounds times each query several times, every query still counted."""
+    keep = tmp_path / "kept"
+    args = ["--size", str(TINY), "--base", str(tiny_corpus[0]), "--backend", "tantivy"]
+    args += ["--queries", "20", "--keep-index", str(keep), "--rounds", "2"]
+    reports = []
+    for run in ("first", "second"):
+        out = tmp_path / f"{run}.md"
+        bench("bench.engines", *args, "--markdown", str(out))
+        reports.append(out.read_text(encoding="utf-8"))
+    assert [path.name for path in keep.iterdir()] == [f"tantivy-{TINY}"]
+    first, second = (_number(_row(report, "tantivy")[0]) for report in reports)
+    assert first > 0 and second == 0
+    for report in reports:
+        kinds = report.split("## Search latency per query kind")[1]
+        counts = re.findall(r"^\| tantivy \| [^|]+? \| (\d+) \|", kinds, re.MULTILINE)
+        assert sum(map(int, counts)) == 20
+        assert "each timed 2 times" in report
 
 
 def test_reindex_benchmark_reports_rate_and_cpu(tiny_corpus, tmp_path):
