@@ -43,6 +43,11 @@ RANK = f"ts_rank_cd({_RANK_WEIGHTS_SQL}, d.tsv, %s::tsquery, {RANK_NORMALIZATION
 _WEIGHTED_RANK = f"ts_rank_cd(%s::float4[], d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
 
 
+# A pooled row's tsvector decompressed once: the CTE would keep the stored (compressed,
+# out-of-line) value, which every rank call and word probe then decompresses again
+# (an empty concatenation returns the same tsvector as a value of its own).
+_DETOASTED = "(d.tsv || ''::tsvector)"
+
 # The doc_filters condition for a category: the document's array holds it.
 CATEGORY_CONDITION = "d.category_ids @> ARRAY[%s]::bigint[]"
 
@@ -140,42 +145,36 @@ def _matched(plan: QueryPlan) -> tuple[str, list[object]]:
 
 @dataclass(frozen=True)
 class Pool:
-    """How the pool of matches is bounded: ``size`` rows, by the RUM distance or not."""
+    """How the pool of matches is bounded: ``size`` rows, by the RUM distance or not; the
+    hits are counted exactly up to ``count`` (the total says "at least" beyond)."""
 
     size: int
     rum: bool
+    count: int
 
 
-def _pool_sql(
+def _tiers_sql(
     table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool
 ) -> tuple[str, list[object]]:
+    # GIN: the hits in tiers by what GIN answers from posting lists alone, each tier in
+    # table order; the last tier is every hit, as many as the total counts.
     where, filter_params = filters
     hits = hits_query(plan, grams)
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
-    columns = "d.id, d.tsv, d.boost, d.updated"
-    if pool.rum:
-        # The RUM index hands matches over in distance order: no match is ranked in SQL
-        # beyond the pool, and the positions come from the index, not the table.
-        return (
-            f"SELECT {columns} FROM {table} d WHERE {conditions}"
-            f" ORDER BY d.tsv <=> %s::tsquery LIMIT %s",
-            [hits, *filter_params, ranking_query(plan, grams), pool.size],
-        )
-    # Tiers by what GIN answers from posting lists alone; the pool is the first
-    # pool.size by tier, each tier in table order.
+    # Without a required or excluded clause every narrower tier is itself a hit: its
+    # query then skips the hits' long posting lists (the bigrams).
+    plain = not plan.required and not plan.excluded
     tiers: list[str] = []
     params: list[object] = []
     narrowing = [all_words_query(plan), title_words_query(plan), None]
     for tier, extra in enumerate(narrowing):
         if tier < len(narrowing) - 1 and extra is None:
             continue
+        query = hits if extra is None else extra if plain else f"({hits}) & {extra}"
+        limit = pool.count if extra is None else pool.size
         tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
-        params += [hits if extra is None else f"({hits}) & {extra}", *filter_params, pool.size]
-    return (
-        f"SELECT {columns} FROM (SELECT id FROM ({' UNION ALL '.join(tiers)}) t"
-        f" GROUP BY id ORDER BY min(tier), id LIMIT %s) p JOIN {table} d ON d.id = p.id",
-        [*params, pool.size],
-    )
+        params += [query, *filter_params, limit]
+    return " UNION ALL ".join(tiers), params
 
 
 def candidates_statement(
@@ -187,31 +186,42 @@ def candidates_statement(
     depth: int,
 ) -> tuple[str, list[object]]:
     """SQL for the best ``depth`` of the pool by text score, best first: (id, text score,
-    boost, updated, should words held, total hits). No row when there is no hit."""
-    pool_sql, pool_params = _pool_sql(table, plan, grams, filters, pool)
+    boost, updated, should words held, total hits up to ``pool.count``). No row when
+    there is no hit."""
     score, score_params = _text_score(plan, grams)
     matched, matched_params = _matched(plan)
     where, filter_params = filters
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
+    hits = hits_query(plan, grams)
+    columns = f"d.id, {_DETOASTED} AS tsv, d.boost, d.updated"
+    if pool.rum:
+        # The RUM index hands matches over in distance order: no match is ranked in SQL
+        # beyond the pool, and the positions come from the index, not the table.
+        head = f"""pool AS MATERIALIZED (
+            SELECT {columns} FROM {table} d WHERE {conditions}
+            ORDER BY d.tsv <=> %s::tsquery LIMIT %s)"""
+        head_params = [hits, *filter_params, ranking_query(plan, grams), pool.size]
+        total = f"(SELECT count(*) FROM (SELECT FROM {table} d WHERE {conditions} LIMIT %s) c)"
+        total_params = [hits, *filter_params, pool.count]
+    else:
+        tiers, head_params = _tiers_sql(table, plan, grams, filters, pool)
+        head = f"""tiers AS MATERIALIZED ({tiers}),
+        pool AS MATERIALIZED (
+            SELECT {columns} FROM (SELECT id FROM tiers GROUP BY id
+                                   ORDER BY min(tier), id LIMIT %s) p
+            JOIN {table} d ON d.id = p.id)"""
+        head_params.append(pool.size)
+        total, total_params = "(SELECT count(*) FROM tiers WHERE tier = 2)", []
     sql = f"""
-        WITH pool AS MATERIALIZED ({pool_sql})
-        SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched,
-               (SELECT count(*) FROM {table} d WHERE {conditions}) AS total
+        WITH {head}
+        SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched, {total} AS total
         FROM (
             SELECT d.id, d.tsv, d.boost, d.updated, {score} AS score FROM pool d
             ORDER BY score DESC, d.id LIMIT %s
         ) d
         ORDER BY d.score DESC, d.id
     """
-    params = [
-        *pool_params,
-        *matched_params,
-        hits_query(plan, grams),
-        *filter_params,
-        *score_params,
-        depth,
-    ]
-    return sql, params
+    return sql, [*head_params, *matched_params, *total_params, *score_params, depth]
 
 
 def page_statement(table: str) -> str:
