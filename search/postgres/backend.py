@@ -44,7 +44,7 @@ from search.highlight import snippet_html, title_html
 from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
 from search.planning import BIGINT, plan_search
-from search.postgres.idf import DocumentFrequencies
+from search.postgres.idf import DocumentFrequencies, bm25_idf
 from search.postgres.query import QueryGrams, clean_text, prefix_query, tsvector_literal
 from search.postgres.statements import (
     CATEGORY_CONDITION,
@@ -238,7 +238,9 @@ class PostgresBackend:
             self._check_layout(conn)
             grams = QueryGrams(unigrams, bigrams)
             operands = [operand for operand, _w, _word in score_units(plan, grams)]
-            grams = QueryGrams(unigrams, bigrams, self._frequencies.idf(conn, operands))
+            total, counts = self._frequencies.counts(conn, operands)
+            idf = {operand: bm25_idf(total, count) for operand, count in counts.items()}
+            grams = QueryGrams(unigrams, bigrams, idf, counts)
             size = max(RUM_POOL if self.uses_rum else GIN_POOL, depth)
             pool = Pool(size, rum=self.uses_rum, count=max(TOTAL_CAP, size))
             sql, params = candidates_statement(self._name, plan, grams, filters, pool, depth)

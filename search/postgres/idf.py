@@ -68,6 +68,13 @@ class DocumentFrequencies:
 
     def idf(self, conn: psycopg.Connection, operands: Sequence[str]) -> dict[str, float]:
         """Operand -> idf for ``operands`` (tsquery text), counting the unseen lexemes."""
+        total, counts = self.counts(conn, operands)
+        return {operand: bm25_idf(total, count) for operand, count in counts.items()}
+
+    def counts(
+        self, conn: psycopg.Connection, operands: Sequence[str]
+    ) -> tuple[int, dict[str, int]]:
+        """The table's rows and operand -> rows matching it (estimated as above)."""
         lexemes = {operand: operand_lexemes(operand) for operand in operands}
         with self._lock:
             stale = time.monotonic() - self._since > IDF_TTL or len(self._counts) > MAX_KEPT
@@ -80,9 +87,8 @@ class DocumentFrequencies:
             self._count(conn, missing)
         with self._lock:
             total, counts = self._total, self._counts
-            return {
-                operand: bm25_idf(total, _operand_count(words, counts, total))
-                for operand, words in lexemes.items()
+            return total, {
+                operand: _operand_count(words, counts, total) for operand, words in lexemes.items()
             }
 
     def _read_statistics(self, conn: psycopg.Connection) -> None:

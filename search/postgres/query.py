@@ -207,6 +207,8 @@ class QueryGrams:
     bigrams: Sequence[str] = ()
     # Operand -> idf (search/postgres/idf.py); an operand missing here weighs idf 1.
     idf: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    # Operand -> rows matching it (idf.py's estimate); missing: unknown.
+    counts: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 def hits_query(plan: QueryPlan, grams: QueryGrams) -> str:

@@ -73,6 +73,7 @@ def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Fi
     return where, params
 
 
+KNOWN_MARGIN = 2  # statements._known_hits: how far the estimated counts are trusted
 _BUCKET = math.log(1.25)  # idfs within 25 % of each other share one rank call
 
 
@@ -164,6 +165,7 @@ def _tiers_sql(
     # Without a required or excluded clause every narrower tier is itself a hit: its
     # query then skips the hits' long posting lists (the bigrams).
     plain = not plan.required and not plan.excluded
+    known = _known_hits(plan, grams, filters, pool) if plain else None
     tiers: list[str] = []
     params: list[object] = []
     narrowing = [all_words_query(plan), title_words_query(plan), None]
@@ -172,9 +174,27 @@ def _tiers_sql(
             continue
         query = hits if extra is None else extra if plain else f"({hits}) & {extra}"
         limit = pool.count if extra is None else pool.size
+        if extra is None and known is not None:
+            query, limit = known, pool.size
         tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
         params += [query, *filter_params, limit]
     return " UNION ALL ".join(tiers), params
+
+
+def _known_hits(plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool) -> str | None:
+    # Unfiltered and without a required or excluded clause, every word, synonym or bigram
+    # of the query is a hit by itself. When one of them is in well over pool.count rows
+    # (idf.py's counts, estimates: hence the margin) the total is known to pass the cap,
+    # and the last tier need not read the posting lists of them all: it takes its hits
+    # from the one with the fewest rows that still fills the pool.
+    if filters[0]:
+        return None
+    operands = [match_operand(match) for clause in plan.should for match in clause]
+    operands += [tsquery_lexeme(GRAM_MARK + g) for g in grams.bigrams]
+    counts = [(grams.counts.get(o, 0), o) for o in operands]
+    if not any(count >= KNOWN_MARGIN * pool.count for count, _o in counts):
+        return None
+    return min((count, o) for count, o in counts if count >= KNOWN_MARGIN * pool.size)[1]
 
 
 def candidates_statement(
@@ -212,6 +232,8 @@ def candidates_statement(
             JOIN {table} d ON d.id = p.id)"""
         head_params.append(pool.size)
         total, total_params = "(SELECT count(*) FROM tiers WHERE tier = 2)", []
+        if not plan.required and not plan.excluded and _known_hits(plan, grams, filters, pool):
+            total, total_params = "%s::bigint", [pool.count]
     sql = f"""
         WITH {head}
         SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched, {total} AS total
