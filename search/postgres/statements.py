@@ -43,9 +43,10 @@ RANK = f"ts_rank_cd({_RANK_WEIGHTS_SQL}, d.tsv, %s::tsquery, {RANK_NORMALIZATION
 _WEIGHTED_RANK = f"ts_rank_cd(%s::float4[], d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
 
 
-# A pooled row's tsvector decompressed once: the CTE would keep the stored (compressed,
-# out-of-line) value, which every rank call and word probe then decompresses again
-# (an empty concatenation returns the same tsvector as a value of its own).
+# A pooled row's tsvector fetched once: the CTE would keep a pointer to the stored value
+# (out of line in the TOAST table), which every rank call and word probe then fetches
+# (and decompresses) again; an empty concatenation returns the tsvector as a value of
+# its own.
 _DETOASTED = "(d.tsv || ''::tsvector)"
 
 # The doc_filters condition for a category: the document's array holds it.
