@@ -25,10 +25,11 @@ row: most are over 2 kB and pglz leaves them uncompressed), then every rank call
 the positions of its operands (the characters' are the longest); the RUM order reads the
 positions of every match of the ordered terms in the index.
 
-The total is exact up to TOTAL_CAP hits and TOTAL_CAP beyond, meaning "at least that many"
-(on GIN the pool's last tier is those hits, so the count reads nothing more): an exact
-count of a common word's hits visits every one of them (190 ms of a 550 ms search for
-54,537 hits at 100,000 documents).
+The total is exact up to TOTAL_CAP hits and TOTAL_CAP beyond, meaning "at least that many":
+an exact count of a common word's hits visits every one of them (190 ms of a 550 ms
+search for 54,537 hits at 100,000 documents). On GIN the pool's last tiers are those
+hits, so the count reads nothing more: TOTAL_CAP rows of one common word or bigram of the
+query when they are there (statements._known_hits), else the OR of every one.
 
 Several app processes on several hosts may write at once.
 """

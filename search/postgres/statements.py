@@ -74,7 +74,7 @@ def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Fi
     return where, params
 
 
-KNOWN_MARGIN = 2  # statements._known_hits: how far the estimated counts are trusted
+KNOWN_MARGIN = 2  # _known_hits: a word's count may be twice its rows (idf.py)
 _BUCKET = math.log(1.25)  # idfs within 25 % of each other share one rank call
 
 
@@ -157,9 +157,11 @@ class Pool:
 
 def _tiers_sql(
     table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool
-) -> tuple[str, list[object]]:
+) -> tuple[str, str, list[object]]:
     # GIN: the hits in tiers by what GIN answers from posting lists alone, each tier in
-    # table order; the last tier is every hit, as many as the total counts.
+    # table order. Returns the SQL of the tiers CTE and of the rest CTE, and their
+    # parameters: the rest is every hit, as many as the total counts, read only when the
+    # known tier (_known_hits) did not already find that many.
     where, filter_params = filters
     hits = hits_query(plan, grams)
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
@@ -169,33 +171,46 @@ def _tiers_sql(
     known = _known_hits(plan, grams, filters, pool) if plain else None
     tiers: list[str] = []
     params: list[object] = []
-    narrowing = [all_words_query(plan), title_words_query(plan), None]
+    narrowing = [all_words_query(plan), title_words_query(plan), known]
     for tier, extra in enumerate(narrowing):
-        if tier < len(narrowing) - 1 and extra is None:
+        if extra is None:
             continue
-        query = hits if extra is None else extra if plain else f"({hits}) & {extra}"
-        limit = pool.count if extra is None else pool.size
-        if extra is None and known is not None:
-            query, limit = known, pool.size
+        query = extra if plain else f"({hits}) & {extra}"
+        limit = pool.count if tier == _KNOWN_TIER else pool.size
         tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
         params += [query, *filter_params, limit]
-    return " UNION ALL ".join(tiers), params
+    if not tiers:
+        tiers.append("(SELECT NULL::bigint AS id, 0 AS tier WHERE false)")
+    # A condition on no row: the planner tests it once, and skips the scan when false.
+    rest = (
+        f"SELECT d.id, {_KNOWN_TIER + 1} AS tier FROM {table} d"
+        f" WHERE ({_KNOWN_COUNT}) < %s AND {conditions} LIMIT %s"
+    )
+    params += [pool.count, hits, *filter_params, pool.count]
+    return " UNION ALL ".join(tiers), rest, params
+
+
+_KNOWN_TIER = 2
+_KNOWN_COUNT = f"SELECT count(*) FROM tiers WHERE tier = {_KNOWN_TIER}"
 
 
 def _known_hits(plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool) -> str | None:
-    # Unfiltered and without a required or excluded clause, every word, synonym or bigram
-    # of the query is a hit by itself. When one of them is in well over pool.count rows
-    # (idf.py's counts, estimates: hence the margin) the total is known to pass the cap,
-    # and the last tier need not read the posting lists of them all: it takes its hits
-    # from the one with the fewest rows that still fills the pool.
-    if filters[0]:
-        return None
+    # Without a required or excluded clause every word, synonym or bigram of the query is
+    # a hit by itself. One in well over pool.count rows (idf.py's counts) likely holds
+    # that many hits alone, filters included: then the known tier finds them, which proves
+    # the total passes the cap, and fills the pool without reading the posting lists of
+    # every word and bigram (the rest). Unfiltered, the one with the fewest such rows
+    # (the cheapest read); filtered, the one with the most (the likeliest to get there).
     operands = [match_operand(match) for clause in plan.should for match in clause]
     operands += [tsquery_lexeme(GRAM_MARK + g) for g in grams.bigrams]
-    counts = [(grams.counts.get(o, 0), o) for o in operands]
-    if not any(count >= KNOWN_MARGIN * pool.count for count, _o in counts):
+    counts = [
+        (grams.counts.get(o, 0), o)
+        for o in operands
+        if grams.counts.get(o, 0) >= KNOWN_MARGIN * pool.count
+    ]
+    if not counts:
         return None
-    return min((count, o) for count, o in counts if count >= KNOWN_MARGIN * pool.size)[1]
+    return (max if filters[0] else min)(counts)[1]
 
 
 def candidates_statement(
@@ -225,16 +240,18 @@ def candidates_statement(
         total = f"(SELECT count(*) FROM (SELECT FROM {table} d WHERE {conditions} LIMIT %s) c)"
         total_params = [hits, *filter_params, pool.count]
     else:
-        tiers, head_params = _tiers_sql(table, plan, grams, filters, pool)
+        tiers, rest, head_params = _tiers_sql(table, plan, grams, filters, pool)
         head = f"""tiers AS MATERIALIZED ({tiers}),
+        rest AS MATERIALIZED ({rest}),
         pool AS MATERIALIZED (
-            SELECT {columns} FROM (SELECT id FROM tiers GROUP BY id
-                                   ORDER BY min(tier), id LIMIT %s) p
+            SELECT {columns} FROM (
+                SELECT id FROM (SELECT * FROM tiers UNION ALL SELECT * FROM rest) t
+                GROUP BY id ORDER BY min(tier), id LIMIT %s) p
             JOIN {table} d ON d.id = p.id)"""
         head_params.append(pool.size)
-        total, total_params = "(SELECT count(*) FROM tiers WHERE tier = 2)", []
-        if not plan.required and not plan.excluded and _known_hits(plan, grams, filters, pool):
-            total, total_params = "%s::bigint", [pool.count]
+        total = f"""(CASE WHEN ({_KNOWN_COUNT}) >= %s THEN %s
+                     ELSE (SELECT count(*) FROM rest) END)"""
+        total_params = [pool.count, pool.count]
     sql = f"""
         WITH {head}
         SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched, {total} AS total

@@ -185,9 +185,10 @@ def test_total_counts_hits_beyond_the_candidates(model_backend):
 
 
 def test_total_is_exact_up_to_the_cap(model_backend, monkeypatch):
-    """Beyond TOTAL_CAP hits the total is the cap ("at least that many"), whether counted
-    (a filter) or known from a word's document count (450 >= 2 x 200); a page deeper than
-    the cap still ranks, and counts as far as it reaches; fewer hits are exact."""
+    """Beyond TOTAL_CAP hits the total is the cap ("at least that many"), found in the
+    rows of a word in more than twice as many documents (450 >= 2 x 200) or counted;
+    a page deeper than the cap still ranks, and counts as far as it reaches; fewer hits
+    are exact, also when the filter leaves few of that word's rows."""
     monkeypatch.setattr(postgres_backend, "TOTAL_CAP", 200)
     monkeypatch.setattr(postgres_backend, "GIN_POOL", 200)
     monkeypatch.setattr(postgres_backend, "RUM_POOL", 200)
@@ -197,6 +198,9 @@ def test_total_is_exact_up_to_the_cap(model_backend, monkeypatch):
     )
     assert backend.search(SearchRequest("发票")).total == 200
     assert backend.search(SearchRequest("发票", doc_type="article")).total == 200
+    # 发票 is in 450 rows, but only 3 are forum topics: the rest is counted after all.
+    backend.apply([doc(n, "发票", "说明", doc_type="forum") for n in range(1, 4)], [])
+    assert backend.search(SearchRequest("发票", doc_type="forum")).total == 3
     deep = backend.search(SearchRequest("发票", page=45))
     assert deep.total == 450 and [h.rank for h in deep.hits] == list(range(441, 451))
     assert backend.search(SearchRequest("退货")).total == 5
