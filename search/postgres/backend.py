@@ -5,8 +5,8 @@ characters and bigrams (search/postgres/query.py) under a RUM index where the se
 the `rum` extension, else a GIN index. A search follows the query model of
 search/ranking.py: the best ranking.CANDIDATES of a bounded pool of matches by text score
 (ts_rank_cd with the field, synonym, character and bigram weights and each operand's idf
-from cached index counts: search/postgres/idf.py), the total from the
-index's count of hits, then boost, freshness and coordination re-rank the candidates in
+from the column's statistics: search/postgres/idf.py), the total from the index's count
+of hits up to TOTAL_CAP, then boost, freshness and coordination re-rank the candidates in
 Python (search/rerank.py) and only the page shown is highlighted (search/highlight.py).
 
 The pool, so that no search ranks every match: with RUM, the first RUM_POOL matches in the
@@ -15,12 +15,21 @@ single characters, whose posting lists are the longest: close to the text score,
 equal); on plain GIN, which has no order, at most GIN_POOL matches in tiers GIN answers
 from posting lists alone (every query word, a query word in the title, the rest in table
 order). The bound's price: a match outside the pool is never a candidate, so a query with
-many matches may miss one that ranking everything would show; the total stays exact.
+many matches may miss one that ranking everything would show.
 Measured on 12,000 synthetic articles and topics (about 3,300 matches per query), the
 top 10 agreed with ranking every match on 84 % of its hits with RUM at 400, 96 % at 800;
-with GIN tiers 56 % at 400, 88 % at 1,000. The cost: each pooled row is read and
-decompressed by every rank call (~0.1 ms a row on a busy machine), and the RUM order reads
-the positions of every match of the ordered terms in the index.
+with GIN tiers 56 % at 400, 88 % at 1,000. On the public relevance set (bench.relevance,
+10,000 FAQ documents) GIN at 600 kept MRR@10 where 1,000 had it (0.540 vs 0.541; 400:
+0.529). The cost: each pooled row's tsvector is read from the TOAST table once (~15 us a
+row: most are over 2 kB and pglz leaves them uncompressed), then every rank call reads
+the positions of its operands (the characters' are the longest); the RUM order reads the
+positions of every match of the ordered terms in the index.
+
+The total is exact up to TOTAL_CAP hits and TOTAL_CAP beyond, meaning "at least that many":
+an exact count of a common word's hits visits every one of them (190 ms of a 550 ms
+search for 54,537 hits at 100,000 documents). On GIN the pool's last tiers are those
+hits, so the count reads nothing more: TOTAL_CAP rows of one common word or bigram of the
+query when they are there (statements._known_hits), else the OR of every one.
 
 Several app processes on several hosts may write at once.
 """
@@ -39,7 +48,7 @@ from search.highlight import snippet_html, title_html
 from search.ngrams import query_grams
 from search.paging import first_unique, suggest_input
 from search.planning import BIGINT, plan_search
-from search.postgres.idf import DocumentFrequencies
+from search.postgres.idf import DocumentFrequencies, bm25_idf
 from search.postgres.query import QueryGrams, clean_text, prefix_query, tsvector_literal
 from search.postgres.statements import (
     CATEGORY_CONDITION,
@@ -83,7 +92,10 @@ logger = logging.getLogger(__name__)
 WRITE_RETRIES = 3  # deadlock victims and serialisation failures are simply run again
 # Pool bounds (module docstring): what keeps the top 10 close to ranking every match.
 RUM_POOL = 4 * CANDIDATES
-GIN_POOL = 5 * CANDIDATES
+GIN_POOL = 3 * CANDIDATES
+# The total counts the hits exactly up to here and says "at least" beyond (module
+# docstring): counting every hit of a common word read tens of thousands of rows.
+TOTAL_CAP = 1000
 
 COLUMNS = (
     "key",
@@ -230,12 +242,11 @@ class PostgresBackend:
             self._check_layout(conn)
             grams = QueryGrams(unigrams, bigrams)
             operands = [operand for operand, _w, _word in score_units(plan, grams)]
-            grams = QueryGrams(unigrams, bigrams, self._frequencies.idf(conn, operands))
-            pool = (
-                Pool(max(RUM_POOL, depth), rum=True)
-                if self.uses_rum
-                else Pool(max(GIN_POOL, depth), rum=False)
-            )
+            total, counts = self._frequencies.counts(conn, operands)
+            idf = {operand: bm25_idf(total, count) for operand, count in counts.items()}
+            grams = QueryGrams(unigrams, bigrams, idf, counts)
+            size = max(RUM_POOL if self.uses_rum else GIN_POOL, depth)
+            pool = Pool(size, rum=self.uses_rum, count=max(TOTAL_CAP, size))
             sql, params = candidates_statement(self._name, plan, grams, filters, pool, depth)
             rows = conn.execute(sql, params).fetchall()
             total = rows[0][5] if rows else 0

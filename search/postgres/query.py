@@ -31,13 +31,15 @@ One search (:func:`search.postgres.statements.candidates_statement`):
    (search/postgres/idf.py), one call per bucket of weights; its best
    `depth` rows are the candidates, with the should words each holds (coordination);
 3. the total: the plain GIN/RUM count of the hits (words, synonyms and bigrams, with the
-   required and excluded clauses and the filters; a character alone never makes a hit).
+   required and excluded clauses and the filters; a character alone never makes a hit),
+   exact up to a cap (backend.TOTAL_CAP) and "at least" the cap beyond.
 The re-rank (boost, freshness, coordination) runs in Python: search/rerank.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +62,7 @@ __all__ = [
     "clean_text",
     "hits_query",
     "match_operand",
+    "operand_lexemes",
     "prefix_query",
     "ranking_query",
     "title_words_query",
@@ -155,6 +158,21 @@ def tsvector_literal(row: TokenRow, chars: str = "", bigrams: str = "") -> str:
     )
 
 
+# A quoted lexeme of _quoted, and its escapes (a backslash escapes the next character, a
+# doubled quote is one quote).
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.|'')*)'", re.DOTALL)
+_ESCAPE = re.compile(r"\\(.)|''", re.DOTALL)
+
+
+def operand_lexemes(operand: str) -> tuple[list[str], bool]:
+    """The lexemes of a tsquery operand built here (match_operand, or one quoted lexeme),
+    and whether they are a phrase (<-> between them, outside the quotes)."""
+    lexemes = [
+        _ESCAPE.sub(lambda m: m.group(1) or "'", m.group(1)) for m in _QUOTED.finditer(operand)
+    ]
+    return lexemes, "<->" in _QUOTED.sub("", operand)
+
+
 def tsquery_lexeme(token: str, suffix: str = "") -> str:
     """One quoted tsquery operand; ``suffix`` is a weight/prefix restriction like ':*A'."""
     return _quoted(token) + suffix
@@ -189,6 +207,8 @@ class QueryGrams:
     bigrams: Sequence[str] = ()
     # Operand -> idf (search/postgres/idf.py); an operand missing here weighs idf 1.
     idf: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    # Operand -> rows matching it (idf.py's estimate); missing: unknown.
+    counts: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 def hits_query(plan: QueryPlan, grams: QueryGrams) -> str:

@@ -43,6 +43,12 @@ RANK = f"ts_rank_cd({_RANK_WEIGHTS_SQL}, d.tsv, %s::tsquery, {RANK_NORMALIZATION
 _WEIGHTED_RANK = f"ts_rank_cd(%s::float4[], d.tsv, %s::tsquery, {RANK_NORMALIZATION})"
 
 
+# A pooled row's tsvector fetched once: the CTE would keep a pointer to the stored value
+# (out of line in the TOAST table), which every rank call and word probe then fetches
+# (and decompresses) again; an empty concatenation returns the tsvector as a value of
+# its own.
+_DETOASTED = "(d.tsv || ''::tsvector)"
+
 # The doc_filters condition for a category: the document's array holds it.
 CATEGORY_CONDITION = "d.category_ids @> ARRAY[%s]::bigint[]"
 
@@ -68,6 +74,7 @@ def doc_filters(search: PlannedSearch, mark: str, category_condition: str) -> Fi
     return where, params
 
 
+KNOWN_MARGIN = 2  # _known_hits: a word's count may be twice its rows (idf.py)
 _BUCKET = math.log(1.25)  # idfs within 25 % of each other share one rank call
 
 
@@ -140,42 +147,70 @@ def _matched(plan: QueryPlan) -> tuple[str, list[object]]:
 
 @dataclass(frozen=True)
 class Pool:
-    """How the pool of matches is bounded: ``size`` rows, by the RUM distance or not."""
+    """How the pool of matches is bounded: ``size`` rows, by the RUM distance or not; the
+    hits are counted exactly up to ``count`` (the total says "at least" beyond)."""
 
     size: int
     rum: bool
+    count: int
 
 
-def _pool_sql(
+def _tiers_sql(
     table: str, plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool
-) -> tuple[str, list[object]]:
+) -> tuple[str, str, list[object]]:
+    # GIN: the hits in tiers by what GIN answers from posting lists alone, each tier in
+    # table order. Returns the SQL of the tiers CTE and of the rest CTE, and their
+    # parameters: the rest is every hit, as many as the total counts, read only when the
+    # known tier (_known_hits) did not already find that many.
     where, filter_params = filters
     hits = hits_query(plan, grams)
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
-    columns = "d.id, d.tsv, d.boost, d.updated"
-    if pool.rum:
-        # The RUM index hands matches over in distance order: no match is ranked in SQL
-        # beyond the pool, and the positions come from the index, not the table.
-        return (
-            f"SELECT {columns} FROM {table} d WHERE {conditions}"
-            f" ORDER BY d.tsv <=> %s::tsquery LIMIT %s",
-            [hits, *filter_params, ranking_query(plan, grams), pool.size],
-        )
-    # Tiers by what GIN answers from posting lists alone; the pool is the first
-    # pool.size by tier, each tier in table order.
+    # Without a required or excluded clause every narrower tier is itself a hit: its
+    # query then skips the hits' long posting lists (the bigrams).
+    plain = not plan.required and not plan.excluded
+    known = _known_hits(plan, grams, filters, pool) if plain else None
     tiers: list[str] = []
     params: list[object] = []
-    narrowing = [all_words_query(plan), title_words_query(plan), None]
+    narrowing = [all_words_query(plan), title_words_query(plan), known]
     for tier, extra in enumerate(narrowing):
-        if tier < len(narrowing) - 1 and extra is None:
+        if extra is None:
             continue
+        query = extra if plain else f"({hits}) & {extra}"
+        limit = pool.count if tier == _KNOWN_TIER else pool.size
         tiers.append(f"(SELECT d.id, {tier} AS tier FROM {table} d WHERE {conditions} LIMIT %s)")
-        params += [hits if extra is None else f"({hits}) & {extra}", *filter_params, pool.size]
-    return (
-        f"SELECT {columns} FROM (SELECT id FROM ({' UNION ALL '.join(tiers)}) t"
-        f" GROUP BY id ORDER BY min(tier), id LIMIT %s) p JOIN {table} d ON d.id = p.id",
-        [*params, pool.size],
+        params += [query, *filter_params, limit]
+    if not tiers:
+        tiers.append("(SELECT NULL::bigint AS id, 0 AS tier WHERE false)")
+    # A condition on no row: the planner tests it once, and skips the scan when false.
+    rest = (
+        f"SELECT d.id, {_KNOWN_TIER + 1} AS tier FROM {table} d"
+        f" WHERE ({_KNOWN_COUNT}) < %s AND {conditions} LIMIT %s"
     )
+    params += [pool.count, hits, *filter_params, pool.count]
+    return " UNION ALL ".join(tiers), rest, params
+
+
+_KNOWN_TIER = 2
+_KNOWN_COUNT = f"SELECT count(*) FROM tiers WHERE tier = {_KNOWN_TIER}"
+
+
+def _known_hits(plan: QueryPlan, grams: QueryGrams, filters: Filters, pool: Pool) -> str | None:
+    # Without a required or excluded clause every word, synonym or bigram of the query is
+    # a hit by itself. One in well over pool.count rows (idf.py's counts) likely holds
+    # that many hits alone, filters included: then the known tier finds them, which proves
+    # the total passes the cap, and fills the pool without reading the posting lists of
+    # every word and bigram (the rest). Unfiltered, the one with the fewest such rows
+    # (the cheapest read); filtered, the one with the most (the likeliest to get there).
+    operands = [match_operand(match) for clause in plan.should for match in clause]
+    operands += [tsquery_lexeme(GRAM_MARK + g) for g in grams.bigrams]
+    counts = [
+        (grams.counts.get(o, 0), o)
+        for o in operands
+        if grams.counts.get(o, 0) >= KNOWN_MARGIN * pool.count
+    ]
+    if not counts:
+        return None
+    return (max if filters[0] else min)(counts)[1]
 
 
 def candidates_statement(
@@ -187,31 +222,46 @@ def candidates_statement(
     depth: int,
 ) -> tuple[str, list[object]]:
     """SQL for the best ``depth`` of the pool by text score, best first: (id, text score,
-    boost, updated, should words held, total hits). No row when there is no hit."""
-    pool_sql, pool_params = _pool_sql(table, plan, grams, filters, pool)
+    boost, updated, should words held, total hits up to ``pool.count``). No row when
+    there is no hit."""
     score, score_params = _text_score(plan, grams)
     matched, matched_params = _matched(plan)
     where, filter_params = filters
     conditions = " AND ".join(["d.tsv @@ %s::tsquery", *where])
+    hits = hits_query(plan, grams)
+    columns = f"d.id, {_DETOASTED} AS tsv, d.boost, d.updated"
+    if pool.rum:
+        # The RUM index hands matches over in distance order: no match is ranked in SQL
+        # beyond the pool, and the positions come from the index, not the table.
+        head = f"""pool AS MATERIALIZED (
+            SELECT {columns} FROM {table} d WHERE {conditions}
+            ORDER BY d.tsv <=> %s::tsquery LIMIT %s)"""
+        head_params = [hits, *filter_params, ranking_query(plan, grams), pool.size]
+        total = f"(SELECT count(*) FROM (SELECT FROM {table} d WHERE {conditions} LIMIT %s) c)"
+        total_params = [hits, *filter_params, pool.count]
+    else:
+        tiers, rest, head_params = _tiers_sql(table, plan, grams, filters, pool)
+        head = f"""tiers AS MATERIALIZED ({tiers}),
+        rest AS MATERIALIZED ({rest}),
+        pool AS MATERIALIZED (
+            SELECT {columns} FROM (
+                SELECT id FROM (SELECT * FROM tiers UNION ALL SELECT * FROM rest) t
+                GROUP BY id ORDER BY min(tier), id LIMIT %s) p
+            JOIN {table} d ON d.id = p.id)"""
+        head_params.append(pool.size)
+        total = f"""(CASE WHEN ({_KNOWN_COUNT}) >= %s THEN %s
+                     ELSE (SELECT count(*) FROM rest) END)"""
+        total_params = [pool.count, pool.count]
     sql = f"""
-        WITH pool AS MATERIALIZED ({pool_sql})
-        SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched,
-               (SELECT count(*) FROM {table} d WHERE {conditions}) AS total
+        WITH {head}
+        SELECT d.id, d.score, d.boost, d.updated, {matched} AS matched, {total} AS total
         FROM (
             SELECT d.id, d.tsv, d.boost, d.updated, {score} AS score FROM pool d
             ORDER BY score DESC, d.id LIMIT %s
         ) d
         ORDER BY d.score DESC, d.id
     """
-    params = [
-        *pool_params,
-        *matched_params,
-        hits_query(plan, grams),
-        *filter_params,
-        *score_params,
-        depth,
-    ]
-    return sql, params
+    return sql, [*head_params, *matched_params, *total_params, *score_params, depth]
 
 
 def page_statement(table: str) -> str:

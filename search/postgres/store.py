@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from search.backend import REINDEX_COMMAND, OutdatedIndexError
+from search.postgres.idf import STATISTICS_TARGET
 
 __all__ = [
     "DEFAULT_TABLE",
@@ -133,6 +134,8 @@ def create_table(
             tsv tsvector NOT NULL  -- query.tsvector_literal
         )""")
     conn.execute(f"COMMENT ON TABLE {name} IS '{LAYOUT}'")
+    # The document counts of the idf come from this column's statistics (idf.py).
+    conn.execute(f"ALTER TABLE {name} ALTER COLUMN tsv SET STATISTICS {STATISTICS_TARGET}")
     if indexes:
         create_indexes(conn, table, rum)
 
@@ -231,6 +234,11 @@ class Connections:
         # row's tsvector: several times slower than the index. These connections only
         # serve the index table, where an index always exists.
         conn.execute("SET enable_seqscan = off")
+        # A search's pool keeps a thousand decompressed tsvectors (statements.py); with
+        # the default 4 MB they spill to a temporary file. Compiling a search's plan
+        # (jit) costs more than the whole search is meant to take.
+        conn.execute("SET work_mem = '32MB'")
+        conn.execute("SET jit = off")
         return conn
 
     def get(self) -> psycopg.Connection:

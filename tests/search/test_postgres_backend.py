@@ -13,6 +13,7 @@ from search import ranking
 from search.backend import SearchRequest
 from search.postgres import backend as postgres_backend
 from search.postgres.backend import PostgresBackend
+from search.postgres.idf import DocumentFrequencies, bm25_idf
 from search.postgres.query import (
     GRAM_MARK,
     SUB_MARK,
@@ -22,6 +23,7 @@ from search.postgres.query import (
 )
 from search.postgres.store import (
     enable_rum,
+    quote_table,
     table_state,
 )
 from search.token_documents import TokenRow
@@ -182,6 +184,28 @@ def test_total_counts_hits_beyond_the_candidates(model_backend):
     assert len(every) == 450
 
 
+def test_total_is_exact_up_to_the_cap(model_backend, monkeypatch):
+    """Beyond TOTAL_CAP hits the total is the cap ("at least that many"), found in the
+    rows of a word in more than twice as many documents (450 >= 2 x 200) or counted;
+    a page deeper than the cap still ranks, and counts as far as it reaches; fewer hits
+    are exact, also when the filter leaves few of that word's rows."""
+    monkeypatch.setattr(postgres_backend, "TOTAL_CAP", 200)
+    monkeypatch.setattr(postgres_backend, "GIN_POOL", 200)
+    monkeypatch.setattr(postgres_backend, "RUM_POOL", 200)
+    backend = model_backend
+    backend.apply(
+        [doc(n, f"发票 {n}", "开具发票 退货" if n <= 5 else "开具发票") for n in range(1, 451)], []
+    )
+    assert backend.search(SearchRequest("发票")).total == 200
+    assert backend.search(SearchRequest("发票", doc_type="article")).total == 200
+    # 发票 is in 450 rows, but only 3 are forum topics: the rest is counted after all.
+    backend.apply([doc(n, "发票", "说明", doc_type="forum") for n in range(1, 4)], [])
+    assert backend.search(SearchRequest("发票", doc_type="forum")).total == 3
+    deep = backend.search(SearchRequest("发票", page=45))
+    assert deep.total == 450 and [h.rank for h in deep.hits] == list(range(441, 451))
+    assert backend.search(SearchRequest("退货")).total == 5
+
+
 @pytest.mark.parametrize(
     "text, late_docs",
     [
@@ -206,6 +230,28 @@ def test_gin_pool_takes_the_likeliest_hits_first(
         result = backend.search(SearchRequest(text))
     assert result.total == 303
     assert {h.key for h in result.hits[:3]} == {"article:301", "article:302", "article:303"}
+
+
+@pytest.mark.parametrize("analysed", [True, False])
+def test_idf_counts_come_from_the_column_statistics(backend, sql, postgres_table, analysed):
+    """Analysed, the counts of common lexemes come from pg_stats; never analysed, every
+    lexeme is counted: either way each operand weighs what counting its rows gives (a
+    phrase its rarest word's count, here the same)."""
+    backend.apply([doc(n, "退货 发票" if n % 3 else "退货 说明", "正文") for n in range(1, 31)], [])
+    table = quote_table(postgres_table)
+    if analysed:
+        sql.execute(f"ANALYZE {table}")
+    operands = [
+        "('退货' | '退货 ')",
+        "('发票' | '发票 ')",
+        "('退货' <-> '发票')",
+        tsquery_lexeme(GRAM_MARK + "说"),
+        tsquery_lexeme("absent"),
+    ]
+    idf = DocumentFrequencies(table).idf(sql, operands)
+    for operand in operands:
+        hits = sql.execute(f"SELECT count(*) FROM {table} WHERE tsv @@ %s::tsquery", [operand])
+        assert idf[operand] == pytest.approx(bm25_idf(30, hits.fetchone()[0]))
 
 
 def test_a_character_only_match_is_not_a_hit(model_backend):
