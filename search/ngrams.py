@@ -10,11 +10,12 @@ already whole tokens, and their letters would only add noise.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 from search.analyzer import fold
 from search.han import HAN_CHAR, HAN_RUN
 from search.query import ParsedQuery
-from search.ranking import FUNCTION_CHAR_WEIGHT, UNIGRAM_WEIGHT
+from search.ranking import CHAR_MAX_DOCUMENT_SHARE, FUNCTION_CHAR_WEIGHT, UNIGRAM_WEIGHT
 from search.stopwords import CHINESE_STOP_WORDS
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "char_grams",
     "folded_grams_text",
     "grams_text",
+    "informative_chars",
     "query_grams",
     "unigram_weight",
 ]
@@ -75,3 +77,13 @@ def query_grams(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
 def unigram_weight(char: str) -> float:
     """What one matched query character weighs in the text score (search/ranking.py)."""
     return FUNCTION_CHAR_WEIGHT if char in _STOP_CHARS else UNIGRAM_WEIGHT
+
+
+def informative_chars(
+    unigrams: Sequence[str], documents_with: Callable[[str], int], documents: int
+) -> list[str]:
+    """The query characters worth scoring: those in at most
+    ranking.CHAR_MAX_DOCUMENT_SHARE of the ``documents`` (``documents_with(char)`` counts
+    them). The others add next to nothing to any score and cost the most to walk."""
+    limit = CHAR_MAX_DOCUMENT_SHARE * documents
+    return [char for char in unigrams if documents_with(char) <= limit]

@@ -4,7 +4,8 @@ One query model for every engine:
 1. the engine retrieves the top CANDIDATES documents by its text score, with its own top-k
    pruning:  text score = BM25 over words (title x3, tags x2, body x1; synonyms x0.6)
                           + UNIGRAM_WEIGHT x BM25 over single Han characters
-                            (FUNCTION_CHAR_WEIGHT for the stop-word ones)
+                            (FUNCTION_CHAR_WEIGHT for the stop-word ones; none
+                            in over CHAR_MAX_DOCUMENT_SHARE of the documents)
                           + BIGRAM_WEIGHT x BM25 over overlapping Han bigrams;
 2. the total is the engine's cheap count of matches;
 3. those candidates are re-ranked here (search/rerank.py):
@@ -45,6 +46,15 @@ BIGRAM_WEIGHT = 1.0
 # at 0 / 1 / 2: tantivy 0.601 / 0.608 / 0.612, whoosh 0.604 / 0.612 / 0.617, postgres
 # 0.479 / 0.491 / 0.487 (its ts_rank_cd has no idf); own queries lose up to 0.005 at 2.
 FUNCTION_CHAR_WEIGHT = 1.0
+
+# A query character found in more than this share of the documents is not scored: its idf
+# is under ln(1 + 0.7/0.3) = 1.2, so it barely orders anything, yet its posting list is
+# the longest the engine walks, and a character in every other document keeps top-k
+# pruning from skipping anything. MRR@10 (bench.relevance, own / public) with every
+# character -> at 0.3: tantivy 0.803 / 0.608 -> 0.802 / 0.608, whoosh 0.784 / 0.612 ->
+# 0.790 / 0.612. Not on postgres (it scores every character): its own-set figure fell
+# 0.791 -> 0.776 there, with document counts from the column statistics.
+CHAR_MAX_DOCUMENT_SHARE = 0.3
 
 # How many candidates the engine hands to the re-rank. Boost, freshness and coordination
 # move a document by tens of percent at most, so what they lift into the first pages is

@@ -26,7 +26,7 @@ from search.backend import (
 )
 from search.file_lock import file_lock
 from search.highlight import snippet_html, title_html
-from search.ngrams import query_grams
+from search.ngrams import informative_chars, query_grams
 from search.paging import first_unique, suggest_input
 from search.planning import plan_search
 from search.ranking import CANDIDATES
@@ -38,7 +38,7 @@ from search.tantivy.querying import (
     candidate_check,
     suggest_query,
 )
-from search.tantivy.schema import build_schema, register_tokenizer
+from search.tantivy.schema import CHAR_FIELD, build_schema, register_tokenizer
 from search.token_documents import REBUILD_BATCH, analysed_batches, days_now, net_changes
 
 __all__ = ["TantivyBackend"]
@@ -113,6 +113,9 @@ class TantivyBackend:
             return planned.results()
         searcher = self._searcher()
         unigrams, bigrams = query_grams(planned.parsed)
+        unigrams = informative_chars(
+            unigrams, lambda char: searcher.doc_freq(CHAR_FIELD, char), searcher.num_docs
+        )
         queries = build_queries(self._schema, planned, unigrams, bigrams)
         need = planned.offset + planned.per_page
         total, found, flat = self._candidates(searcher, queries, max(CANDIDATES, need))

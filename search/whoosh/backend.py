@@ -33,7 +33,7 @@ from whoosh.writing import CLEAR
 from search import backend
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
 from search.highlight import snippet_html, title_html
-from search.ngrams import grams_text, query_grams
+from search.ngrams import grams_text, informative_chars, query_grams
 from search.paging import first_unique, suggest_input
 from search.planning import plan_search
 from search.ranking import CANDIDATES
@@ -250,9 +250,16 @@ class WhooshBackend:
         if planned.plan is None:
             return planned.results()
         unigrams, bigrams = query_grams(planned.parsed)
-        queries = build_queries(planned, unigrams, bigrams)
         offset, per_page = planned.offset, planned.per_page
-        total, ranked, stored = self._read(lambda: self._page(queries, offset, per_page))
+
+        def read():
+            reader = self._current_view().reader
+            chars = informative_chars(
+                unigrams, lambda char: reader.doc_frequency(CHAR_FIELD, char), reader.doc_count()
+            )
+            return self._page(build_queries(planned, chars, bigrams), offset, per_page)
+
+        total, ranked, stored = self._read(read)
         if not ranked:
             return planned.results(total)
         tokens = planned.highlight_tokens()

@@ -17,7 +17,7 @@ from search.analyzer import (
     tokenize,
 )
 from search.backend import IndexDocument, SearchRequest
-from search.ngrams import char_grams, grams_text
+from search.ngrams import char_grams, grams_text, informative_chars
 from search.token_documents import document_tokens, tags_text, token_row
 from search.whoosh.analysis import PortalTokenizer, portal_analyzer
 from search.whoosh.backend import WhooshBackend
@@ -284,3 +284,10 @@ def test_document_tokens_fold_each_field_once_with_the_same_result(title, tags, 
 def test_grams_text_joins_char_grams(text):
     unigrams, bigrams = char_grams(text)
     assert grams_text(text) == (" ".join(unigrams), " ".join(bigrams))
+
+
+def test_only_characters_in_at_most_the_documents_share_are_scored():
+    counts = {"退": 3, "货": 30, "的": 31}
+    # ranking.CHAR_MAX_DOCUMENT_SHARE is 0.3: 30 of 100 documents is the most kept.
+    assert informative_chars(["退", "货", "的"], counts.__getitem__, 100) == ["退", "货"]
+    assert informative_chars(["退"], counts.__getitem__, 0) == []
