@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-__all__ = ["fold"]
+__all__ = ["fold", "fold_prefix"]
 
 # Simplified-script variants unified after the T->S table. TSCharacters maps 帳 to 帐, but
 # mainland text writes account as 账 (账号, 账户) while Taiwan writes 帳號; without this a
@@ -75,6 +75,15 @@ def fold(text: str) -> str:
         return lowered
     # Rare: something like U+0130 lower-cases to two characters; keep those unchanged.
     return "".join(low if len(low := ch.lower()) == 1 else ch for ch in folded)
+
+
+def fold_prefix(text: str, folded: str, length: int) -> str:
+    """``fold(text[:length])``, given ``folded = fold(text)``: its first ``length``
+    characters, unless the prefix holds a capital sigma, whose lower case depends on the
+    text after it (the only character whose fold looks beyond itself)."""
+    if len(text) <= length:
+        return folded
+    return fold(text[:length]) if "\u03a3" in text[:length] else folded[:length]
 
 
 def _translate(text: str) -> str:

@@ -32,6 +32,8 @@ __all__ = [
     "days_now",
     "document_boost",
     "document_tokens",
+    "folded_document_tokens",
+    "folded_fields",
     "freshness_days",
     "net_changes",
     "split_tokens",
@@ -78,7 +80,16 @@ def token_row(doc: IndexDocument) -> TokenRow:
 def document_tokens(doc: IndexDocument) -> tuple[TokenRow, str, str]:
     """(:func:`token_row`, then the Han characters and bigrams of title, tags and body as
     ngrams.grams_text gives them), folding each field once."""
-    title, tags, body = fold(doc.title or ""), fold(tags_text(doc.tags)), fold(doc.body or "")
+    return folded_document_tokens(*folded_fields(doc))
+
+
+def folded_fields(doc: IndexDocument) -> tuple[str, str, str]:
+    """The document's title, tags (:func:`tags_text`) and body, folded."""
+    return fold(doc.title or ""), fold(tags_text(doc.tags)), fold(doc.body or "")
+
+
+def folded_document_tokens(title: str, tags: str, body: str) -> tuple[TokenRow, str, str]:
+    """:func:`document_tokens` of the :func:`folded_fields` of a document."""
     (title_words, title_sub), (tag_words, tags_sub), (body_words, body_sub) = (
         index_text_folded(title),
         index_text_folded(tags),

@@ -323,3 +323,12 @@ def test_index_words_from_the_word_cache_equal_the_analyzer():
     first = index_words(text)
     assert index_words(text) == first
     assert (first[0], sorted(first[1])) == _split_by_positions(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ΣσİIa' 退貨\n")), max_size=30), st.integers(0, 30))
+@settings(max_examples=300, deadline=None)
+def test_fold_prefix_equals_folding_the_prefix(text, length):
+    # Capital sigma lower-cases by what follows it; İ makes fold() lower per character.
+    from search.folding import fold_prefix
+
+    assert fold_prefix(text, fold(text), length) == fold(text[:length])
