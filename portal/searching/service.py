@@ -28,13 +28,10 @@ class LoggedSearch:
     search_id: int
 
 
-def search_index(
-    params: SearchParams, highlight: bool = True, known_articles: dict | None = None
-) -> SearchResults:
+def search_index(params: SearchParams, highlight: bool = True) -> SearchResults:
     """The page of hits PARAMS asks for, as the reader sees it (two translations of one
     article are one answer, in the reader's language). Nothing is logged. ``highlight``
-    False: no <mark> in titles and snippets, for callers that show no hits.
-    ``known_articles``: see one_hit_per_group's ``known``."""
+    False: no <mark> in titles and snippets, for callers that show no hits."""
     ensure_current()  # editors' synonyms and product terms, without a restart
     request = SearchRequest(
         text=params.q,
@@ -46,7 +43,7 @@ def search_index(
         highlight=highlight,
     )
     results = get_backend().search(request)
-    results.hits = one_hit_per_group(results.hits, reader_language(), known_articles)
+    results.hits = one_hit_per_group(results.hits, reader_language())
     return results
 
 
