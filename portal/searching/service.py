@@ -15,6 +15,7 @@ from portal.search_tuning.loader import ensure_current
 from portal.searching.bots import is_bot
 from portal.searching.params import SearchParams
 from portal.searching.pii import mask_pii
+from portal.url_templates import url_with
 from portal.visitor import identity_key
 from search.analyzer import normalize_query, tokenize
 from search.backend import SearchRequest, SearchResults
@@ -90,6 +91,11 @@ def run_search(
 
 def hit_url(doc_type: str, doc_id: int, slug: str) -> str:
     return get_source(doc_type).url(doc_id, slug)
+
+
+def click_url(search_id: int, hit) -> str:
+    """The link that records a click on ``hit`` of search ``search_id``, then opens it."""
+    return url_with("search.click", "search_id", search_id, key=hit.key, rank=hit.rank)
 
 
 def new_click(search_id: int, doc_type: str, doc_id: int, rank: int) -> SearchClick:
