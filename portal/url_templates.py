@@ -4,7 +4,8 @@ that text with the argument encoded as Werkzeug encodes it. A url_for() cost abo
 as running the search's SQL; twenty of them a results page cost more.
 
 Only for rules with one argument and nothing that url_defaults or a value preprocessor
-adds (tests/portal/test_url_templates.py compares every use with url_for)."""
+adds (tests/portal/test_url_templates.py compares every use with url_for). The templates'
+url_for() keeps the URLs it built (remembered_url_for)."""
 
 from urllib.parse import quote, urlencode
 
@@ -37,3 +38,33 @@ def url_with(endpoint: str, name: str, value: str | int, **query: object) -> str
     url = before + argument + after
     items = [(key, item) for key, item in query.items() if item is not None]
     return url + "?" + urlencode(items, safe=_QUERY_SAFE) if items else url
+
+
+MAX_REMEMBERED = 4096  # built URLs kept per app; the whole table is dropped when full
+
+
+def remembered_url_for(endpoint: str, **values: object) -> str:
+    """The templates' url_for(): a URL built once is kept per app, script root and
+    arguments (a results page builds ~25, most the same on every page). Not kept in debug
+    mode (static file versions follow edits there), for relative endpoints (they depend on
+    the request's blueprint), with _external and the other _ options, or outside a request."""
+    if (
+        not has_request_context()
+        or current_app.debug
+        or endpoint.startswith(".")
+        or any(name.startswith("_") for name in values)
+    ):
+        return url_for(endpoint, **values)
+    # The type too: 1 and True are equal keys but build "1" and "True".
+    key = (request.script_root, endpoint, *((k, type(v), v) for k, v in values.items()))
+    store = current_app.extensions.setdefault("remembered_urls", {})
+    try:
+        url = store.get(key)
+    except TypeError:  # an unhashable argument (a list of values)
+        return url_for(endpoint, **values)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(store) >= MAX_REMEMBERED:
+            store.clear()
+        store[key] = url
+    return url

@@ -7,6 +7,7 @@ from flask import url_for
 from portal.forum.search_documents import topic_url
 from portal.kb.search_documents import article_url
 from portal.searching.service import click_url
+from portal.url_templates import remembered_url_for
 from search.backend import SearchHit
 
 SLUGS = ["refund", "退货-流程", "a b", "a/b", "50%off", "q?x=1&y", "#frag", "ü~'()*!$+,;=:@"]
@@ -32,3 +33,23 @@ def test_outside_a_request_the_links_are_url_for(app):
     with app.app_context():  # a command building mail links
         assert article_url(1, "退货") == url_for("kb.article", slug="退货")
         assert article_url(1, "退货").startswith("http://localhost/a/")
+
+
+def test_templates_url_for_remembers_what_url_for_builds(app):
+    """The same URL as url_for for each kind of argument, per script root; 1 and True are
+    different arguments; what it cannot keep is still built."""
+    calls = [
+        ("static", {"filename": "css/portal.css"}),
+        ("search.results", {"q": "退货 a&b", "page": 2, "type": "article"}),
+        ("search.results", {"q": "x", "page": True}),
+        ("search.results", {"q": "x", "page": 1}),
+        ("search.results", {"q": "x", "tag": ["a", "b"]}),
+        ("kb.article", {"slug": "refund", "_anchor": "steps"}),
+        ("kb.home", {"_external": True}),
+    ]
+    for script_root in ("", "/help", ""):
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
+            for endpoint, values in calls:
+                assert remembered_url_for(endpoint, **values) == url_for(endpoint, **values)
+    remembered = app.extensions["remembered_urls"]
+    assert len(remembered) == 2 * 4  # per root: the static file and three searches
