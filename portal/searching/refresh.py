@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from portal.heap import release_free_heap
+
 logger = logging.getLogger(__name__)
 _first_lock = threading.Lock()
 
@@ -93,6 +95,7 @@ class TimedCache:
             entry.building = False
             return
         self._remember(store, key, value)
+        release_free_heap()  # what the build passed through (an unpickled lookup's copies)
 
     def _remember(self, store: dict, key: Hashable, value: Any) -> None:
         if len(store) >= self.max_keys and key not in store:
