@@ -6,7 +6,9 @@ The corpus's data directory (bench/.cache/corpus-<size>/data, built by bench.cor
 copied to a temporary directory, in memory (/dev/shm) when it has room, and migrated; the
 cached corpus itself is never written. Each run rebuilds the index from scratch and reports
 wall time, documents/s, and the CPU time of the command with its worker processes: on a
-machine whose cores others share, CPU time is the figure to compare.
+machine whose cores others share, CPU time is the figure to compare. A change that makes the
+analysis cheaper must keep its output: `python -m bench.analysis` prints a hash of every
+token of every corpus document, the same before and after.
 """
 
 import argparse

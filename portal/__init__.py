@@ -41,8 +41,10 @@ def configure_logging(app: Flask) -> None:
 def configure_extensions(app: Flask) -> None:
     from portal import i18n, nul_guard, sqlite_pragmas, visitor
     from portal.indexing import backend as search_backend
+    from portal.kb import structure
 
     db.init_app(app)
+    structure.install()
     with app.app_context():
         nul_guard.install(db.engine)
         sqlite_pragmas.install(db.engine)
@@ -56,6 +58,7 @@ def configure_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

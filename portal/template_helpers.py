@@ -14,6 +14,7 @@ from portal.models.kb import LANGUAGE_NAMES
 from portal.notify.services import unread_count
 from portal.permissions import can_edit_articles
 from portal.roles import is_admin, is_editor, is_staff
+from portal.url_templates import remembered_url_for
 
 # Stored values as readers see them (one place: the pages and the flash messages use these).
 STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals["url_for"] = remembered_url_for
     app.jinja_env.globals["language_name"] = LANGUAGE_NAMES.get
     app.jinja_env.globals["can_edit_articles"] = can_edit_articles
     app.jinja_env.globals.update(is_staff=is_staff, is_editor=is_editor, is_admin=is_admin)

@@ -43,6 +43,8 @@ _segmenter = None  # rjieba, imported lazily (it loads its dictionary on import)
 # Folded user word -> its parts as the segmenter cut it before the word was added, so the
 # index still holds 青禾 and 笔记 for 青禾笔记 (search mode would only add dictionary parts).
 _user_words: dict[str, tuple[str, ...]] = {}
+# Bumped whenever the dictionary changes: caches of what a word segments into follow it.
+dictionary_version = 0
 
 # Parts of one segmenter word that become tokens: dotted numbers such as 4.2.1 or v4.2.1,
 # otherwise runs of letters/digits (any script) with an optional ++ / # (c++, c#).
@@ -229,99 +231,15 @@ def is_cut_alone(folded: str, at: int) -> bool:
 
 def index_words(text: str) -> tuple[list[str], list[str]]:
     """The terms of ``analyze(text, "index")`` without offsets, for bulk indexing: (whole
-    words in order, their sub-words, each once per word). The same tokens at a fraction
-    of the cost: no Token objects, no per-position sort."""
+    words in order, their sub-words, each once per word); see search/index_words.py."""
     return index_words_folded(fold(text))
-
-
-# (whole word, the sub-words search mode emitted before it) -> what index_words adds for
-# it: the same for every occurrence while the dictionary stays (cleared when it changes).
-_word_index_cache: dict[str | tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-_WORD_INDEX_CACHE_MAX = 262144
 
 
 def index_words_folded(folded: str) -> tuple[list[str], list[str]]:
     """:func:`index_words` of a text already folded (:func:`fold`)."""
-    if not folded:
-        return [], []
-    raw = _jieba().tokenize(folded, mode="search")
-    keys, at, flags = _whole_word_keys(raw)
-    particles = _kept_particles(folded, raw, flags)
-    if len(_word_index_cache) >= _WORD_INDEX_CACHE_MAX:
-        _word_index_cache.clear()
-    cached = _word_index_cache.get
-    entries = [
-        _word_index(*_key_parts(key), particle=True)
-        if particles and i in particles
-        else cached(key) or _cache_word_index(key)
-        for key, i in zip(keys, at, strict=True)
-    ]
-    whole = [term for terms, _sub in entries for term in terms]
-    sub = [term for _terms, sub_terms in entries for term in sub_terms]
-    return whole, sub
+    from search import index_words  # imported here: it builds on this module
 
-
-def _whole_word_keys(raw: list[tuple[str, int, int]]) -> tuple[list, list[int], list[bool]]:
-    # The whole words as _word_index_cache keys (the word, or the word and the sub-words
-    # search mode emitted before it), their indexes in ``raw``, and _whole_word_flags(raw):
-    # one backward walk, as _whole_word_flags makes it.
-    keys: list = []
-    at: list[int] = []
-    flags = [False] * len(raw)
-    cover_start = None
-    subs: list[str] = []  # those of the whole word last found, backwards
-    for i in range(len(raw) - 1, -1, -1):
-        word, start, end = raw[i]
-        if cover_start is None or end <= cover_start:
-            if subs:
-                keys[-1] = (keys[-1], *reversed(subs))
-                subs = []
-            keys.append(word)
-            at.append(i)
-            flags[i] = True
-            cover_start = start
-        else:
-            subs.append(word)
-    if subs:
-        keys[-1] = (keys[-1], *reversed(subs))
-    keys.reverse()
-    at.reverse()
-    return keys, at, flags
-
-
-def _key_parts(key: str | tuple[str, ...]) -> tuple[str, list[str]]:
-    return (key, []) if isinstance(key, str) else (key[0], list(key[1:]))
-
-
-def _cache_word_index(key: str | tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    entry = _word_index_cache[key] = _word_index(*_key_parts(key))
-    return entry
-
-
-def _word_index(
-    word: str, pending: list[str], particle: bool = False
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    # A whole word's terms, and the terms of its sub-words (search mode's, then longer
-    # dictionary ones and a user word's parts), each once and not the word's first term.
-    if len(word) > 4 and not word.isascii():
-        pending.extend(part for part, _offset in _long_subwords(word))
-    if word in _user_words:
-        have = set(pending)
-        pending.extend(part for part in _user_words[word] if part not in have and len(part) > 1)
-    if particle:
-        terms: tuple[str, ...] = (word,)
-    else:
-        terms = tuple(term for term, _s, _e in _word_terms(word))
-        if not terms:
-            return (), ()  # sub-words of a stop-listed word go with it
-    seen = {terms[0]}
-    sub = []
-    for part in pending:
-        for term, _s, _e in _word_terms(part):
-            if term not in seen:
-                seen.add(term)
-                sub.append(term)
-    return terms, tuple(sub)
+    return index_words.index_words_folded(folded)
 
 
 def _user_word_parts(word: str, start: int, pending: list) -> list[tuple[str, int, int]]:
@@ -385,6 +303,7 @@ def _clean_word(word: str) -> str:
 
 def _update_user_words(wanted: set[str]) -> None:
     # Caller holds _init_lock.
+    global dictionary_version
     seg = _jieba()
     wanted.discard("")
     for word in set(_user_words) - wanted:
@@ -396,4 +315,4 @@ def _update_user_words(wanted: set[str]) -> None:
         seg.add_word(word, max(int(seg.suggest_freq(word)), 1), None)
         _user_words[word] = parts if len(parts) > 1 else ()
     _long_subwords.cache_clear()  # they depend on the dictionary
-    _word_index_cache.clear()
+    dictionary_version += 1

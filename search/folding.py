@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-__all__ = ["fold"]
+__all__ = ["fold", "fold_prefix"]
 
 # Simplified-script variants unified after the T->S table. TSCharacters maps 帳 to 帐, but
 # mainland text writes account as 账 (账号, 账户) while Taiwan writes 帳號; without this a
@@ -17,6 +17,9 @@ _VARIANT_OVERRIDES = {"帳": "账", "帐": "账"}
 
 _lock = threading.Lock()
 _fold_table: dict[int, str] | None = None
+_fold_units = None  # the table as a numpy array indexed by UTF-16 code unit
+# Below this many characters str.translate is as quick as numpy's set-up.
+_ARRAY_FROM = 200
 
 
 def _build_fold_table() -> dict[int, str]:
@@ -65,10 +68,48 @@ def fold(text: str) -> str:
     """
     if not text:
         return ""
-    folded = text.translate(_table())
+    folded = _translate(text) if len(text) >= _ARRAY_FROM else text.translate(_table())
     lowered = folded.lower()
     if len(lowered) == len(folded):
         # No character expanded (each maps to >= 1 char), so the mapping is 1:1.
         return lowered
     # Rare: something like U+0130 lower-cases to two characters; keep those unchanged.
     return "".join(low if len(low := ch.lower()) == 1 else ch for ch in folded)
+
+
+def fold_prefix(text: str, folded: str, length: int) -> str:
+    """``fold(text[:length])``, given ``folded = fold(text)``: its first ``length``
+    characters, unless the prefix holds a capital sigma, whose lower case depends on the
+    text after it (the only character whose fold looks beyond itself)."""
+    if len(text) <= length:
+        return folded
+    return fold(text[:length]) if "\u03a3" in text[:length] else folded[:length]
+
+
+def _translate(text: str) -> str:
+    # text.translate(_table()) for long texts, one table look-up per UTF-16 code unit in
+    # numpy instead of one dict look-up per character (documents are folded in bulk).
+    import numpy as np  # only for bulk folding: most processes never load it
+
+    data = text.encode("utf-16-le", "surrogatepass")
+    if len(data) != 2 * len(text):  # characters beyond the BMP: two units each
+        return text.translate(_table())
+    try:
+        return _units()[np.frombuffer(data, np.uint16)].tobytes().decode("utf-16-le")
+    except UnicodeDecodeError:  # a character whose fold lies beyond the BMP (_units)
+        return text.translate(_table())
+
+
+def _units():
+    global _fold_units
+    if _fold_units is None:
+        import numpy as np
+
+        units = np.arange(0x10000, dtype=np.uint16)
+        for code, target in _table().items():
+            if code < 0x10000:
+                # A target beyond the BMP becomes a lone low surrogate, which the strict
+                # decode refuses, so a text with such a character falls back to translate().
+                units[code] = ord(target) if ord(target) < 0x10000 else 0xDC00
+        _fold_units = units  # threads racing here build the same array
+    return _fold_units

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from search.analyzer import fold
-from search.han import HAN_CHAR, HAN_RUN
+from search.han import HAN_BLOCKS, HAN_CHAR, HAN_RUN
 from search.query import ParsedQuery
 from search.ranking import CHAR_MAX_DOCUMENT_SHARE, FUNCTION_CHAR_WEIGHT, UNIGRAM_WEIGHT
 from search.stopwords import CHINESE_STOP_WORDS
@@ -33,6 +33,8 @@ _STOP_CHARS = frozenset(word for word in CHINESE_STOP_WORDS if len(word) == 1)
 MAX_QUERY_GRAMS = 32  # per kind, like query.MAX_SHOULD_TERMS
 # Every two Han characters in a row, overlapping: the bigrams of each run, in order.
 _HAN_BIGRAM = re.compile(f"(?=({HAN_CHAR.pattern}{{2}}))")
+# From this many characters on, the grams are cut with numpy (see _array_grams).
+_ARRAY_FROM = 200
 
 
 def char_grams(text: str) -> tuple[list[str], list[str]]:
@@ -53,8 +55,38 @@ def grams_text(text: str) -> tuple[str, str]:
 
 def folded_grams_text(folded: str) -> tuple[str, str]:
     """:func:`grams_text` of a text already folded (:func:`fold`)."""
+    if len(folded) >= _ARRAY_FROM:
+        return _array_grams(folded)
     unigrams = " ".join("".join(HAN_RUN.findall(folded)))
     return unigrams, " ".join(_HAN_BIGRAM.findall(folded))
+
+
+def _array_grams(folded: str) -> tuple[str, str]:
+    # folded_grams_text over the text's UTF-16 code units: a mask of the Han ones, and the
+    # output strings written unit by unit (grams, spaces) instead of a regex match and a
+    # Python string per gram. Every Han character is in the BMP, so one unit each; the
+    # halves of a character beyond it are never Han, as the character is not.
+    import numpy as np  # only for bulk indexing: most processes never load it
+
+    units = np.frombuffer(folded.encode("utf-16-le", "surrogatepass"), np.uint16)
+    han = np.zeros(len(units), bool)
+    for first, last in HAN_BLOCKS:
+        han |= (units >= first) & (units <= last)
+    chars = units[han]
+    if not len(chars):
+        return "", ""
+    one = np.full(2 * len(chars) - 1, ord(" "), np.uint16)
+    one[0::2] = chars
+    pairs = han[:-1] & han[1:]  # a Han character followed by another
+    first = units[:-1][pairs]
+    two = np.full(max(3 * len(first) - 1, 0), ord(" "), np.uint16)
+    two[0::3] = first
+    two[1::3] = units[1:][pairs]
+    return _decode(one), _decode(two)
+
+
+def _decode(units) -> str:
+    return units.tobytes().decode("utf-16-le", "surrogatepass")
 
 
 def query_grams(parsed: ParsedQuery) -> tuple[list[str], list[str]]:

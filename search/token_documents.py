@@ -17,8 +17,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from search.analyzer import fold, index_words, index_words_folded
+from search.analyzer import fold
 from search.backend import DocumentBatches, DocumentRows, IndexDocument
+from search.index_words import index_text_folded, index_words
 from search.ngrams import folded_grams_text
 from search.timestamps import naive_utc, utcnow
 
@@ -31,6 +32,8 @@ __all__ = [
     "days_now",
     "document_boost",
     "document_tokens",
+    "folded_document_tokens",
+    "folded_fields",
     "freshness_days",
     "net_changes",
     "split_tokens",
@@ -77,20 +80,22 @@ def token_row(doc: IndexDocument) -> TokenRow:
 def document_tokens(doc: IndexDocument) -> tuple[TokenRow, str, str]:
     """(:func:`token_row`, then the Han characters and bigrams of title, tags and body as
     ngrams.grams_text gives them), folding each field once."""
-    title, tags, body = fold(doc.title or ""), fold(tags_text(doc.tags)), fold(doc.body or "")
+    return folded_document_tokens(*folded_fields(doc))
+
+
+def folded_fields(doc: IndexDocument) -> tuple[str, str, str]:
+    """The document's title, tags (:func:`tags_text`) and body, folded."""
+    return fold(doc.title or ""), fold(tags_text(doc.tags)), fold(doc.body or "")
+
+
+def folded_document_tokens(title: str, tags: str, body: str) -> tuple[TokenRow, str, str]:
+    """:func:`document_tokens` of the :func:`folded_fields` of a document."""
     (title_words, title_sub), (tag_words, tags_sub), (body_words, body_sub) = (
-        index_words_folded(title),
-        index_words_folded(tags),
-        index_words_folded(body),
+        index_text_folded(title),
+        index_text_folded(tags),
+        index_text_folded(body),
     )
-    row = TokenRow(
-        " ".join(title_words),
-        " ".join(tag_words),
-        " ".join(body_words),
-        " ".join(title_sub),
-        " ".join(tags_sub),
-        " ".join(body_sub),
-    )
+    row = TokenRow(title_words, tag_words, body_words, title_sub, tags_sub, body_sub)
     # Folding is per character, so the fields folded apart have the Han runs of the text
     # folded whole; a newline between fields keeps bigrams from spanning two of them.
     chars, bigrams = folded_grams_text(f"{title}\n{tags}\n{body}")

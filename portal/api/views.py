@@ -1,6 +1,6 @@
 """GET /api/v1/search, GET /api/v1/ping and GET /healthz."""
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from sqlalchemy import text
 
 from portal.api import bp
@@ -8,7 +8,7 @@ from portal.extensions import csrf, db
 from portal.indexing.backend import get_backend
 from portal.indexing.outbox import pending_count
 from portal.searching.params import SearchParamError, parse_search_params
-from portal.searching.service import hit_url, run_search
+from portal.searching.service import click_url, hit_url, run_search
 from portal.searching.spelling import did_you_mean
 from portal.visitor import current_identity, current_is_staff, visitor_key
 
@@ -48,9 +48,7 @@ def search():
                     "slug": hit.slug,
                     "title": hit.title,
                     "url": hit_url(hit.doc_type, hit.doc_id, hit.slug),
-                    "click_url": url_for(
-                        "search.click", search_id=logged.search_id, key=hit.key, rank=hit.rank
-                    ),
+                    "click_url": click_url(logged.search_id, hit),
                     "snippet": hit.snippet,
                     "score": round(hit.score, 4),
                     "rank": hit.rank,

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import NamedTuple
 
-from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +15,7 @@ from portal.indexing.rows import batches_by_id, category_chains, tag_names
 from portal.markup import markdown_to_text
 from portal.models import Category, Post, Topic
 from portal.models.forum import topic_tags
+from portal.url_templates import url_with
 from search.analyzer import fold
 from search.backend import DocumentRows, IndexDocument
 from search.han import is_han
@@ -156,7 +156,7 @@ def count_topics() -> int:
 
 
 def topic_url(doc_id: int, _slug: str) -> str:
-    return url_for("forum.topic", topic_id=doc_id)
+    return url_with("forum.topic", "topic_id", doc_id)
 
 
 register(DocumentSource("forum", load_topics, topic_batches, count_topics, topic_url))

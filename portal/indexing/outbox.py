@@ -1,5 +1,6 @@
 """The durable outbox: enqueue in the content transaction, drain with a single writer."""
 
+import gc
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -104,13 +105,27 @@ def reindex_all(progress: Callable[[int], None] | None = None) -> int:
         for source in all_sources():
             yield from source.batches(REBUILD_BATCH)
 
-    with writer_lock(timeout=300):
+    with writer_lock(timeout=300), _no_cycle_collection():
         # As batches of rows: the engines that analyse in worker processes make the
         # documents (Markdown to text) there too.
         count = get_backend().rebuild(DocumentBatches(batches()), progress)
         db.session.execute(delete(IndexTask).where(IndexTask.id <= last_task_id))
         db.session.commit()
     return count
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    # A rebuild allocates millions of short-lived objects and makes no reference cycles to
+    # speak of, so the cycle collector only re-scans what is alive: ~7 % of its CPU in this
+    # process and in the analysis workers forked from it (they inherit the setting).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def total_documents() -> int:

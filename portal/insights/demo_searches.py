@@ -15,8 +15,6 @@ class SearchMemo:
 
     def __init__(self) -> None:
         self._answers: dict[tuple, SearchResults] = {}
-        # Translation groups of the articles hit, read once (the traffic changes none).
-        self._articles: dict = {}
         self.searched = 0  # how many searches reached the engine
 
     def results(self, params: SearchParams) -> SearchResults:
@@ -32,13 +30,10 @@ class SearchMemo:
         )
         answer = self._answers.get(key)
         if answer is None:
-            answer = self._answers[key] = search_index(
-                params, highlight=False, known_articles=self._articles
-            )
+            answer = self._answers[key] = search_index(params, highlight=False)
             self.searched += 1
         return answer
 
     def forget(self) -> None:
         """The index changed: search afresh from now on."""
         self._answers.clear()
-        self._articles.clear()

@@ -5,13 +5,32 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.kb import structure
 from portal.models import Article, ArticleRevision, Category, Tag, article_tags
 from portal.searching.refresh import TimedCache
 
 
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    """A category as the menus show it: the row's values, read once per structure version
+    and shared by every request (an ORM object would be bound to one request's session)."""
+
+    id: int
+    parent_id: int | None
+    slug: str
+    name: str
+    name_en: str
+    description: str
+    description_en: str
+    position: int
+
+    display_name = Category.display_name
+    display_description = Category.display_description
+
+
 @dataclass
 class CategoryNode:
-    category: Category
+    category: CategoryView
     children: list["CategoryNode"] = field(default_factory=list)
     article_count: int = 0  # published articles here and below
 
@@ -33,6 +52,7 @@ def published():
 # Per process, rebuilt after KB_LISTS_CACHE_SECONDS: a passage over every published article
 # on each page that shows the sidebar or the most-viewed list cost more than the search.
 _lists = TimedCache("kb_lists", "KB_LISTS_CACHE_SECONDS")
+_CATEGORY_COLUMNS = [getattr(Category, name) for name in CategoryView.__slots__]
 
 
 def _published_counts() -> dict[int | None, int]:
@@ -45,11 +65,33 @@ def _published_counts() -> dict[int | None, int]:
     )
 
 
+def _categories() -> list[CategoryView]:
+    query = select(*_CATEGORY_COLUMNS).order_by(Category.position, Category.id)
+    return [CategoryView(*row) for row in db.session.execute(query)]
+
+
+def all_categories() -> list[CategoryView]:
+    """Every category in menu order (position, id), as of the last structure change."""
+    return structure.cached("categories", _categories)
+
+
+def category_by_slug(slug: str) -> CategoryView | None:
+    by_slug = structure.cached(
+        "categories_by_slug", lambda: {view.slug: view for view in all_categories()}
+    )
+    return by_slug.get(slug)
+
+
 def category_tree() -> list[CategoryNode]:
     """All categories as a tree, with published-article counts that include sub-categories
-    (the counts may be KB_LISTS_CACHE_SECONDS old)."""
-    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    (the counts may be KB_LISTS_CACHE_SECONDS old). Shared between requests: read only."""
     counts = _lists.get("category_counts", _published_counts)
+    return structure.cached(
+        "category_tree", lambda: _tree(all_categories(), counts), depends_on=counts
+    )
+
+
+def _tree(categories: list[CategoryView], counts: dict) -> list[CategoryNode]:
     nodes = {c.id: CategoryNode(c, article_count=counts.get(c.id, 0)) for c in categories}
     roots = []
     for c in categories:

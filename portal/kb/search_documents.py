@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import NamedTuple
 
-from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -14,6 +13,7 @@ from portal.indexing.rows import batches_by_id, category_chains, tag_names
 from portal.markup import markdown_to_text
 from portal.models import Article, Category
 from portal.models.kb import article_tags
+from portal.url_templates import url_with
 from search.backend import DocumentRows, IndexDocument
 from search.ranking import helpful_boost
 
@@ -118,7 +118,7 @@ def count_articles() -> int:
 
 
 def article_url(_doc_id: int, slug: str) -> str:
-    return url_for("kb.article", slug=slug)
+    return url_with("kb.article", "slug", slug)
 
 
 register(DocumentSource("article", load_articles, article_batches, count_articles, article_url))

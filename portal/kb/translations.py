@@ -14,9 +14,10 @@ from typing import NamedTuple
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 
 from portal.extensions import db
+from portal.kb import structure
 from portal.kb.queries import latest_revision_number
 from portal.models import Article
 from portal.models.kb import LANGUAGE_NAMES, LANGUAGES
@@ -168,43 +169,44 @@ def localize(articles: Sequence[Article], language: str | None) -> list[Article]
     return prefer_language(swapped, language)
 
 
-# Built once: every search runs it, and building it cost more than running it does.
-_MEMBERS = select(Article.id, Article.translation_of_id, Article.language).where(
-    Article.id.in_(bindparam("ids", expanding=True))
-)
-
-
 class _Member(NamedTuple):
     id: int
     translation_of_id: int | None
     language: str
 
 
-def _members(ids: list[int], known: dict[int, _Member | None]) -> dict[int, _Member | None]:
-    """``known`` with the rows of ``ids`` it lacks read into it (None: no such article)."""
-    missing = [doc_id for doc_id in ids if doc_id not in known]
-    if missing:
-        found = {row.id: _Member(*row) for row in db.session.execute(_MEMBERS, {"ids": missing})}
-        known.update({doc_id: found.get(doc_id) for doc_id in missing})
-    return known
+_ARTICLES = Article.__table__
+_LINKED = select(_ARTICLES.c.translation_of_id).where(_ARTICLES.c.translation_of_id.is_not(None))
 
 
-def one_hit_per_group(
-    hits: list, language: str | None, known: dict[int, _Member | None] | None = None
-) -> list:
+def _read_groups() -> dict[int, _Member]:
+    # Two index lookups (translation_of_id is indexed) instead of an OR over both columns.
+    columns = (_ARTICLES.c.id, _ARTICLES.c.translation_of_id, _ARTICLES.c.language)
+    rows = [
+        *db.session.execute(select(*columns).where(_ARTICLES.c.translation_of_id.is_not(None))),
+        *db.session.execute(select(*columns).where(_ARTICLES.c.id.in_(_LINKED))),
+    ]
+    return {row.id: _Member(*row) for row in rows}
+
+
+def translation_groups() -> dict[int, _Member]:
+    """The articles that belong to a group of two or more (originals with a translation,
+    and translations), by id; any other article is a group of its own. Read once per
+    change of the KB structure (portal/kb/structure.py), shared by every request."""
+    return structure.cached("translation_groups", _read_groups)
+
+
+def one_hit_per_group(hits: list, language: str | None) -> list:
     """A page of search hits with one article per translation group (the reader's
-    language first, at the group's best rank); ranks renumbered from the first hit's.
-    ``known``: the rows read before, kept by a caller that searches many times while no
-    article is added or changed (the demo traffic); ids it lacks are read and added."""
-    ids = [hit.doc_id for hit in hits if hit.doc_type == "article"]
-    if len(ids) < 2:
+    language first, at the group's best rank); ranks renumbered from the first hit's."""
+    if sum(hit.doc_type == "article" for hit in hits) < 2:
         return hits
-    members = _members(ids, {} if known is None else known)
+    members = translation_groups()
 
     def member(hit):
-        if hit.doc_type != "article" or members.get(hit.doc_id) is None:
+        if hit.doc_type != "article":
             return _Member(-1 - id(hit), None, "")  # a group of its own
-        return members[hit.doc_id]
+        return members.get(hit.doc_id) or _Member(hit.doc_id, None, "")  # its own group
 
     kept = prefer_language(hits, language, key=member)
     if len(kept) == len(hits):

@@ -32,17 +32,23 @@ TIMEOUT_SECONDS = 600
 _CHILD = "import sys; from portal.searching.apart import main; main(sys.argv[1])"
 
 
-def build(target: Callable[[], T]) -> T:
-    """``target()`` (a module-level function of no arguments), in a child process when the
-    index holds LOOKUPS_APART_FROM documents or more, else here; here as well, logged, if
-    the child fails."""
+def builds_apart() -> bool:
+    """Whether build() starts a child: the index holds LOOKUPS_APART_FROM documents or more."""
     app = current_app._get_current_object()
     try:
         documents = get_backend(app).document_count()
     except Exception:  # an index that cannot say is no reason to fail the lookup
         logger.exception("counting the indexed documents failed")
         documents = 0
-    if documents < app.config["LOOKUPS_APART_FROM"]:
+    return documents >= app.config["LOOKUPS_APART_FROM"]
+
+
+def build(target: Callable[[], T]) -> T:
+    """``target()`` (a module-level function of no arguments), in a child process when the
+    index holds LOOKUPS_APART_FROM documents or more, else here; here as well, logged, if
+    the child fails."""
+    app = current_app._get_current_object()
+    if not builds_apart():
         return target()
     name = f"{target.__module__}:{target.__qualname__}"
     env = {

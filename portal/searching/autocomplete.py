@@ -191,7 +191,11 @@ def build_from_database() -> AutocompleteIndex:
 def autocomplete_index() -> AutocompleteIndex:
     """This process's index, rebuilt after AUTOCOMPLETE_REFRESH_SECONDS (apart from the
     process for a large corpus: portal/searching/apart.py)."""
-    return _cache.get(None, lambda: apart.build(build_from_database))
+    return _cache.get(
+        None,
+        lambda: apart.build(build_from_database),
+        meanwhile=lambda: build_autocomplete_index([]) if apart.builds_apart() else None,
+    )
 
 
 def install_index(index: AutocompleteIndex, app=None) -> None:

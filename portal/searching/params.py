@@ -2,11 +2,8 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from portal.extensions import db
 from portal.inputs import whole_number
-from portal.models import Category
+from portal.kb.queries import CategoryView, category_by_slug
 from portal.models.kb import LANGUAGES
 from search.paging import MAX_PAGE
 from search.query import MAX_QUERY_CHARS
@@ -22,7 +19,7 @@ class SearchParamError(ValueError):
 class SearchParams:
     q: str = ""
     doc_type: str | None = None
-    category: Category | None = None
+    category: CategoryView | None = None
     language: str | None = None
     page: int = 1
 
@@ -50,7 +47,7 @@ def parse_search_params(args) -> SearchParams:
     category = None
     category_slug = args.get("category") or None
     if category_slug is not None:
-        category = db.session.scalar(select(Category).where(Category.slug == category_slug[:80]))
+        category = category_by_slug(category_slug[:80])
         if category is None:
             raise SearchParamError(f"unknown category: {category_slug[:80]}")
     try:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from importlib.resources import files
 
+from portal.heap import release_free_heap
 from search.analyzer import fold
 from search.han import HAN_CHAR
 
@@ -52,6 +53,7 @@ def _load_pypinyin() -> Callable[[str], list[str]]:
     # when another module imported pypinyin first).
     if "PYPINYIN_NO_PHRASES" in switches and not PHRASES_DICT:
         pypinyin.load_phrases_dict(_compact_phrases())
+    release_free_heap()  # the decoded file's text and the passing objects
     return pypinyin.lazy_pinyin
 
 

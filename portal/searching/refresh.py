@@ -12,7 +12,10 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from portal.heap import release_free_heap
+
 logger = logging.getLogger(__name__)
+_first_lock = threading.Lock()
 
 
 @dataclass
@@ -43,14 +46,28 @@ class TimedCache:
         """Seconds a value stays fresh in ``app``."""
         return float(app.config[self.ttl_setting])
 
-    def get(self, key: Hashable, build: Callable[[], Any], app: Flask | None = None) -> Any:
+    def get(
+        self,
+        key: Hashable,
+        build: Callable[[], Any],
+        app: Flask | None = None,
+        meanwhile: Callable[[], Any] | None = None,
+    ) -> Any:
         """The cached value for ``key``, built with ``build()`` on first use. A stale value
         is returned at once while a background thread rebuilds it; a TTL of 0 turns the
-        cache off (every call builds, as tests want)."""
+        cache off (every call builds, as tests want). ``meanwhile()``, when given and not
+        None, is returned instead of waiting for the first build, which then runs in the
+        background too (a build of tens of seconds would hold the first request that long,
+        past gunicorn's worker timeout on a busy machine)."""
         app = app or current_app._get_current_object()
         store = self._store(app)
         entry = store.get(key)
         ttl = self.ttl(app)
+        if entry is None and ttl > 0 and meanwhile is not None:
+            stand_in = meanwhile()
+            if stand_in is not None:
+                with _first_lock:  # one stand-in, so one first build
+                    entry = store.setdefault(key, _Entry(stand_in, float("-inf")))
         if entry is None or ttl <= 0:
             value = build()
             self._remember(store, key, value)
@@ -73,9 +90,12 @@ class TimedCache:
                 value = build()
         except Exception:
             logger.exception("rebuilding %s[%r] failed; keeping the previous value", self.name, key)
+            if entry.built_at == float("-inf"):
+                entry.built_at = time.monotonic()  # a failed first build: retried after the TTL
             entry.building = False
             return
         self._remember(store, key, value)
+        release_free_heap()  # what the build passed through (an unpickled lookup's copies)
 
     def _remember(self, store: dict, key: Hashable, value: Any) -> None:
         if len(store) >= self.max_keys and key not in store:

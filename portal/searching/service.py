@@ -15,6 +15,7 @@ from portal.search_tuning.loader import ensure_current
 from portal.searching.bots import is_bot
 from portal.searching.params import SearchParams
 from portal.searching.pii import mask_pii
+from portal.url_templates import url_with
 from portal.visitor import identity_key
 from search.analyzer import normalize_query, tokenize
 from search.backend import SearchRequest, SearchResults
@@ -28,13 +29,10 @@ class LoggedSearch:
     search_id: int
 
 
-def search_index(
-    params: SearchParams, highlight: bool = True, known_articles: dict | None = None
-) -> SearchResults:
+def search_index(params: SearchParams, highlight: bool = True) -> SearchResults:
     """The page of hits PARAMS asks for, as the reader sees it (two translations of one
     article are one answer, in the reader's language). Nothing is logged. ``highlight``
-    False: no <mark> in titles and snippets, for callers that show no hits.
-    ``known_articles``: see one_hit_per_group's ``known``."""
+    False: no <mark> in titles and snippets, for callers that show no hits."""
     ensure_current()  # editors' synonyms and product terms, without a restart
     request = SearchRequest(
         text=params.q,
@@ -46,7 +44,7 @@ def search_index(
         highlight=highlight,
     )
     results = get_backend().search(request)
-    results.hits = one_hit_per_group(results.hits, reader_language(), known_articles)
+    results.hits = one_hit_per_group(results.hits, reader_language())
     return results
 
 
@@ -93,6 +91,11 @@ def run_search(
 
 def hit_url(doc_type: str, doc_id: int, slug: str) -> str:
     return get_source(doc_type).url(doc_id, slug)
+
+
+def click_url(search_id: int, hit) -> str:
+    """The link that records a click on ``hit`` of search ``search_id``, then opens it."""
+    return url_with("search.click", "search_id", search_id, key=hit.key, rank=hit.rank)
 
 
 def new_click(search_id: int, doc_type: str, doc_id: int, rank: int) -> SearchClick:

@@ -55,6 +55,8 @@ class SpellingIndex:
         """Better spellings of ``query``, most promising first (not yet checked for results):
         a past query that sounds the same, then the word-by-word rewrite (which is itself a
         past query when its words came from one)."""
+        if not self.words and not self.queries:  # the stand-in while the first is built
+            return []
         folded = normalize_query(query)
         found = []
         by_sound = self.query_by_pinyin.get(pinyin_key(folded))
@@ -249,8 +251,13 @@ def build_from_database() -> SpellingIndex:
 
 def spelling_index() -> SpellingIndex:
     """This process's lookup, rebuilt after SPELLING_REFRESH_SECONDS (apart from the
-    process for a large corpus: portal/searching/apart.py)."""
-    return _cache.get(None, lambda: apart.build(build_from_database))
+    process for a large corpus: portal/searching/apart.py, and then an empty lookup, which
+    suggests nothing, until the first one is built)."""
+    return _cache.get(
+        None,
+        lambda: apart.build(build_from_database),
+        meanwhile=lambda: SpellingIndex() if apart.builds_apart() else None,
+    )
 
 
 def did_you_mean(params: SearchParams, total: int) -> str | None:

@@ -14,7 +14,7 @@ from portal.models import SearchLog
 from portal.searching import bp
 from portal.searching.autocomplete import suggest
 from portal.searching.params import SearchParamError, SearchParams, parse_search_params
-from portal.searching.service import hit_url, record_click, run_search
+from portal.searching.service import click_url, hit_url, record_click, run_search
 from portal.searching.spelling import FEW_RESULTS, did_you_mean
 from portal.visitor import current_identity, current_is_staff, is_own_record, visitor_key
 from search.query import MAX_QUERY_CHARS
@@ -72,6 +72,7 @@ def _render(
         results=results,
         search_id=logged.search_id if logged else None,
         hit_url=hit_url,
+        click_url=click_url,
         suggestions=(
             localize(popular_articles(6), reader_language())
             if not results or not results.total

@@ -7,8 +7,8 @@ from typing import NamedTuple
 
 import tantivy
 
-from search.analyzer import fold
 from search.backend import IndexDocument
+from search.folding import fold_prefix
 from search.highlight import HIGHLIGHT_MAX_CHARS
 from search.tantivy.schema import (
     ANY_WORD_FIELD,
@@ -20,7 +20,8 @@ from search.tantivy.schema import (
 from search.token_documents import (
     TokenRow,
     document_boost,
-    document_tokens,
+    folded_document_tokens,
+    folded_fields,
     freshness_days,
 )
 
@@ -36,11 +37,16 @@ class Analysed(NamedTuple):
     row: TokenRow
     chars: str
     bigrams: str
+    body_folded: bytes  # the folded start of the body (UTF-8), stored for highlighting
 
 
 def analyse(doc: IndexDocument) -> Analysed:
-    """Words per field, and the Han characters and bigrams of title, tags and body."""
-    return Analysed(*document_tokens(doc))
+    """Words per field, the Han characters and bigrams of title, tags and body, and the
+    folded body as far as highlighting reads it."""
+    title, tags, body = folded_fields(doc)
+    body_folded = fold_prefix(doc.body or "", body, HIGHLIGHT_MAX_CHARS)
+    encoded = body_folded.encode("utf-8", "surrogatepass")  # here: rebuilds run this in workers
+    return Analysed(*folded_document_tokens(title, tags, body), encoded)
 
 
 def analyse_batch(docs: list[IndexDocument]) -> list[Analysed]:
@@ -86,5 +92,5 @@ def to_document(doc: IndexDocument, analysed: Analysed) -> tantivy.Document:
     out.add_bytes("title_text", (doc.title or "").encode("utf-8", "surrogatepass"))
     body = doc.body or ""
     out.add_bytes("body_text", body.encode("utf-8", "surrogatepass"))
-    out.add_bytes("body_folded", fold(body[:HIGHLIGHT_MAX_CHARS]).encode("utf-8", "surrogatepass"))
+    out.add_bytes("body_folded", analysed.body_folded)
     return out

@@ -118,9 +118,9 @@ def test_repeated_searches_log_what_searching_again_would_log(
     rows are those of a run that searches every time."""
     engine_searches = []
 
-    def counted(params, highlight, known_articles):
+    def counted(params, highlight):
         engine_searches.append(params)
-        return search_index(params, highlight, known_articles)
+        return search_index(params, highlight)
 
     monkeypatch.setattr(demo_searches, "search_index", counted)
     generate(days=2, seed=3, per_day=150)

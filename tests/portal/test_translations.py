@@ -1,12 +1,10 @@
 """One article in three languages: translation groups, outdated marks, the reader's
 language first, the editor's "translate to" flow and the localisation dashboard."""
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.kb.translations import one_hit_per_group
 from portal.models import Article
-from search.backend import SearchHit
 from tests import ROOT
 
 
@@ -216,42 +214,3 @@ def test_english_autocomplete_finds_the_shipped_english_articles(app, client):
     for typed, title in expected.items():
         found = client.get(f"/search/autocomplete?q={typed}").json["suggestions"]
         assert title in [s["text"] for s in found], (typed, found)
-
-
-def test_one_hit_per_group_reads_each_article_once_with_known_rows(app, make):
-    """A caller that keeps ``known`` between searches (the demo traffic) gets the answer a
-    fresh read gives, and articles already read are not read again."""
-    original = make.article(title="如何退货", slug="returns")
-    english = make.article(title="How to return", slug="returns-en", language="en")
-    english.translation_of_id = original.id
-    other = make.article(title="运费", slug="shipping")
-    db.session.commit()
-
-    def hit(doc_type, doc_id, rank):
-        return SearchHit(f"{doc_type}:{doc_id}", doc_type, doc_id, "", "", "", "", 1.0, rank)
-
-    hits = [hit("article", original.id, 1), hit("forum", 5, 2), hit("article", english.id, 3)]
-    hits.append(hit("article", other.id, 4))
-    hits.append(hit("article", 99999, 5))  # not (or no longer) an article: its own group
-    fresh = one_hit_per_group(hits, "en")
-    assert [(h.key, h.rank) for h in fresh] == [
-        (f"article:{english.id}", 1),
-        ("forum:5", 2),
-        (f"article:{other.id}", 3),
-        ("article:99999", 4),
-    ]
-    known = {}
-    assert one_hit_per_group(hits, "en", known) == fresh
-    assert set(known) == {original.id, english.id, other.id, 99999} and known[99999] is None
-    reads = []
-
-    def read(_conn, _cursor, statement, *_args):
-        reads.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", read)
-    try:
-        chinese = one_hit_per_group(hits, "zh-CN", known)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", read)
-    assert chinese[0].key == f"article:{original.id}" and len(chinese) == 4
-    assert reads == []

@@ -291,3 +291,51 @@ def test_only_characters_in_at_most_the_documents_share_are_scored():
     # ranking.CHAR_MAX_DOCUMENT_SHARE is 0.3: 30 of 100 documents is the most kept.
     assert informative_chars(["退", "货", "的"], counts.__getitem__, 100) == ["退", "货"]
     assert informative_chars(["退"], counts.__getitem__, 0) == []
+
+
+# Long texts take the bulk paths (numpy over UTF-16 units): traditional characters, one
+# folded to a character beyond the BMP (㑮), characters beyond it (𠁞 folds, 😀 does not),
+# lone surrogates, case that depends on context (Σ) or grows (İ), full width, Han block edges.
+_BMP_CHARS = list("退貨帳號ΣσİIa Ａ１\u3000，。\n\u33ff\u3400\u4dbf\u4dc0\u4e00\u9fff\ua000")
+_BMP_CHARS += list("\uf8ff\uf900\ufaff\ufb00\ud800")
+_LONG_TEXT = st.one_of(
+    st.text(alphabet=st.sampled_from(chars), min_size=200, max_size=400)
+    for chars in (_BMP_CHARS, [*_BMP_CHARS, "㑮"], [*_BMP_CHARS, "𠁞", "😀"])
+)
+
+
+@given(_LONG_TEXT)
+@settings(max_examples=200, deadline=None)
+def test_folding_a_long_text_in_bulk_equals_folding_it_character_by_character(text):
+    from unittest.mock import patch
+
+    from search import folding
+
+    with patch.object(folding, "_ARRAY_FROM", len(text) + 1):
+        expected = fold(text)
+    assert fold(text) == expected
+
+
+@given(_LONG_TEXT)
+@settings(max_examples=200, deadline=None)
+def test_grams_text_of_a_long_text_joins_char_grams(text):
+    unigrams, bigrams = char_grams(text)
+    assert grams_text(text) == (" ".join(unigrams), " ".join(bigrams))
+
+
+def test_index_words_from_the_word_cache_equal_the_analyzer():
+    # The second time round every word is known, so the text is segmented once and its
+    # words' terms come from the cache; particles kept in unknown names stay kept.
+    text = "借呗怎么还款？花呗吗能用。退货政策页 installs c++ v4.2.1 客户服务中心"
+    first = index_words(text)
+    assert index_words(text) == first
+    assert (first[0], sorted(first[1])) == _split_by_positions(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ΣσİIa' 退貨\n")), max_size=30), st.integers(0, 30))
+@settings(max_examples=300, deadline=None)
+def test_fold_prefix_equals_folding_the_prefix(text, length):
+    # Capital sigma lower-cases by what follows it; İ makes fold() lower per character.
+    from search.folding import fold_prefix
+
+    assert fold_prefix(text, fold(text), length) == fold(text[:length])

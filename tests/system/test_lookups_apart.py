@@ -3,6 +3,8 @@ process: the same tables as built in the worker, and built there after all if th
 fails."""
 
 import logging
+import threading
+import time
 from dataclasses import replace
 
 import pytest
@@ -69,3 +71,32 @@ def test_a_failed_child_is_logged_and_the_worker_builds_the_lookup(
     with app.test_request_context(), caplog.at_level(logging.ERROR, "portal.searching.apart"):
         assert spelling.spelling_index().candidates("tuihuo") == ["退货"]
     assert children and "no database" in caplog.text
+
+
+def test_the_first_requests_do_not_wait_for_a_child(app, client, corpus, monkeypatch):
+    """With the cache on, the first search and autocomplete answer at once without
+    suggestions while the children build; once built, the next ones suggest."""
+    app.config.update(
+        LOOKUPS_APART_FROM=3, SPELLING_REFRESH_SECONDS=300, AUTOCOMPLETE_REFRESH_SECONDS=300
+    )
+    release, run, threads = threading.Event(), apart.subprocess.run, []
+
+    def held(args, **kwargs):
+        threads.append(threading.current_thread())
+        if threads[-1] is not threading.main_thread():  # the request's own would deadlock
+            assert release.wait(60)
+        return run(args, **kwargs)
+
+    monkeypatch.setattr(apart.subprocess, "run", held)
+    assert client.get("/api/v1/search?q=tuihuo").json["did_you_mean"] is None
+    assert client.get("/search/autocomplete?q=fapiao").json["suggestions"] == []
+    release.set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        suggested = client.get("/search/autocomplete?q=fapiao").json["suggestions"]
+        if suggested and client.get("/api/v1/search?q=tuihuo").json["did_you_mean"]:
+            break
+        time.sleep(0.2)
+    assert [s["url"] for s in suggested] == ["/a/invoice"]
+    assert client.get("/api/v1/search?q=tuihuo").json["did_you_mean"] == "退货"
+    assert len(threads) == 2 and threading.main_thread() not in threads
