@@ -115,6 +115,8 @@ class SearchResults:
     page: int
     per_page: int
     tokens: list[str]
+    # The engine stopped counting at ``total``: there are at least that many hits.
+    total_is_lower_bound: bool = False
 
     @property
     def pages(self) -> int:

@@ -59,10 +59,18 @@ class PlannedSearch:
             return set()
         return self.plan.highlight_tokens()
 
-    def results(self, total: int = 0, hits: list[SearchHit] | None = None) -> SearchResults:
-        """This page's SearchResults (empty by default)."""
+    def results(
+        self, total: int = 0, hits: list[SearchHit] | None = None, at_least: bool = False
+    ) -> SearchResults:
+        """This page's SearchResults (empty by default); ``at_least`` when the engine stopped
+        counting at ``total``."""
         return SearchResults(
-            total=total, hits=hits or [], page=self.page, per_page=self.per_page, tokens=self.tokens
+            total=total,
+            hits=hits or [],
+            page=self.page,
+            per_page=self.per_page,
+            tokens=self.tokens,
+            total_is_lower_bound=at_least,
         )
 
 

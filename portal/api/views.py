@@ -37,6 +37,7 @@ def search():
     return jsonify(
         {
             "total": results.total,
+            "total_is_lower_bound": results.total_is_lower_bound,
             "page": results.page,
             "pages": results.pages,
             "did_you_mean": did_you_mean(params, results.total),

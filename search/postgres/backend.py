@@ -238,7 +238,7 @@ class PostgresBackend:
         filters = doc_filters(search, "%s", CATEGORY_CONDITION)
         depth = max(CANDIDATES, search.offset + search.per_page)
 
-        def work(conn: psycopg.Connection) -> tuple[list, int]:
+        def work(conn: psycopg.Connection) -> tuple[list, int, bool]:
             self._check_layout(conn)
             grams = QueryGrams(unigrams, bigrams)
             operands = [operand for operand, _w, _word in score_units(plan, grams)]
@@ -246,10 +246,13 @@ class PostgresBackend:
             idf = {operand: bm25_idf(total, count) for operand, count in counts.items()}
             grams = QueryGrams(unigrams, bigrams, idf, counts)
             size = max(RUM_POOL if self.uses_rum else GIN_POOL, depth)
-            pool = Pool(size, rum=self.uses_rum, count=max(TOTAL_CAP, size))
+            cap = max(TOTAL_CAP, size)
+            # One hit past the cap is counted, so "at least" is said only when it is true.
+            pool = Pool(size, rum=self.uses_rum, count=cap + 1)
             sql, params = candidates_statement(self._name, plan, grams, filters, pool, depth)
             rows = conn.execute(sql, params).fetchall()
-            total = rows[0][5] if rows else 0
+            total = min(rows[0][5], cap) if rows else 0
+            at_least = bool(rows) and rows[0][5] > cap
             now = utcnow()
             ranked = rerank(
                 (
@@ -273,11 +276,11 @@ class PostgresBackend:
                         page_statement(self._name), [[r.ref for r in page]]
                     ).fetchall()
                 }
-            return [(r.score, *stored[r.ref]) for r in page if r.ref in stored], total
+            return [(r.score, *stored[r.ref]) for r in page if r.ref in stored], total, at_least
 
-        rows, total = self._read(work)
+        rows, total, at_least = self._read(work)
         hits = page_hits(rows, search.offset, search.highlight_tokens())
-        return search.results(total, hits)
+        return search.results(total, hits, at_least)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles containing the earlier tokens and a token starting with the last one."""

@@ -93,6 +93,7 @@ def test_english_stemming_and_language_filter(client, articles):
 def test_api_contract(client, articles):
     data = client.get("/api/v1/search?q=退款&type=article&category=shop&page=1").json
     assert data["total"] == 2 and isinstance(data["results"], list)
+    assert data["total_is_lower_bound"] is False
     first = data["results"][0]
     assert set(first) >= {"id", "type", "slug", "title", "url", "snippet", "score"}
     assert first["type"] == "article" and first["url"] == f"/a/{first['slug']}"
@@ -227,3 +228,23 @@ def test_a_page_past_the_last_says_so_and_links_the_last_page(client, make):
     link = page.split("past the last page")[1].split("</a>")[0]
     assert "page=2" in link and "type=article" in link and "Go to the last page (2)" in link
     assert "past the last page" not in client.get("/search?q=退货&page=2").get_data(as_text=True)
+
+
+def test_a_total_the_engine_stopped_counting_says_at_least(client, articles, monkeypatch):
+    # The postgres engine stops counting at its cap (search/postgres/backend.py TOTAL_CAP);
+    # here the engine's own results are marked so, whatever engine the pass runs.
+    backend = get_backend()
+    search = backend.search
+
+    def counted_no_further(request):
+        results = search(request)
+        results.total_is_lower_bound = True
+        return results
+
+    monkeypatch.setattr(backend, "search", counted_no_further)
+    client.post("/lang/en")
+    query = "q=退款&type=article&category=shop"  # two hits (test_api_contract)
+    assert "At least 2 results for" in client.get(f"/search?{query}").get_data(as_text=True)
+    assert client.get(f"/api/v1/search?{query}").json["total_is_lower_bound"] is True
+    client.post("/lang/zh_CN")
+    assert "找到至少 2 条" in client.get(f"/search?{query}").get_data(as_text=True)

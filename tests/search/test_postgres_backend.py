@@ -196,14 +196,26 @@ def test_total_is_exact_up_to_the_cap(model_backend, monkeypatch):
     backend.apply(
         [doc(n, f"发票 {n}", "开具发票 退货" if n <= 5 else "开具发票") for n in range(1, 451)], []
     )
-    assert backend.search(SearchRequest("发票")).total == 200
+    capped = backend.search(SearchRequest("发票"))
+    assert (capped.total, capped.total_is_lower_bound) == (200, True)
     assert backend.search(SearchRequest("发票", doc_type="article")).total == 200
     # 发票 is in 450 rows, but only 3 are forum topics: the rest is counted after all.
     backend.apply([doc(n, "发票", "说明", doc_type="forum") for n in range(1, 4)], [])
-    assert backend.search(SearchRequest("发票", doc_type="forum")).total == 3
+    forum = backend.search(SearchRequest("发票", doc_type="forum"))
+    assert (forum.total, forum.total_is_lower_bound) == (3, False)
     deep = backend.search(SearchRequest("发票", page=45))
     assert deep.total == 450 and [h.rank for h in deep.hits] == list(range(441, 451))
+    assert deep.total_is_lower_bound  # 453 hits with the three topics
     assert backend.search(SearchRequest("退货")).total == 5
+
+
+def test_exactly_the_cap_is_an_exact_total(model_backend, monkeypatch):
+    monkeypatch.setattr(postgres_backend, "TOTAL_CAP", 200)
+    monkeypatch.setattr(postgres_backend, "GIN_POOL", 200)
+    monkeypatch.setattr(postgres_backend, "RUM_POOL", 200)
+    model_backend.apply([doc(n, f"发票 {n}", "说明") for n in range(1, 201)], [])
+    exact = model_backend.search(SearchRequest("发票"))
+    assert (exact.total, exact.total_is_lower_bound) == (200, False)
 
 
 @pytest.mark.parametrize(
