@@ -71,7 +71,12 @@ def test_bulk_import_saves_every_file_with_its_first_revision_and_indexes_it(app
         guide.body_md,
     )
     assert get_backend().document_count() == BULK_FILES
-    assert _search_total(client, "widget") == BULK_FILES
+    found = client.get("/api/v1/search?q=widget").json
+    # The postgres engine counts 1,000 hits and says "at least" beyond (TOTAL_CAP).
+    assert (found["total"], found["total_is_lower_bound"]) in [
+        (BULK_FILES, False),
+        (1000, True),
+    ]
     assert [
         hit["slug"] for hit in client.get(f"/api/v1/search?q={_spelled(1107)}").json["results"]
     ] == ["section-1-guide-1107"]
