@@ -12,6 +12,7 @@ import itertools
 import logging
 from array import array
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -39,6 +40,35 @@ _END = "\U0010ffff"
 _cache = TimedCache("autocomplete", "AUTOCOMPLETE_REFRESH_SECONDS")
 
 
+class PackedKeys(Sequence[str]):
+    """The sorted keys as one UTF-8 blob and its offsets: what bisect needs (length and
+    the i-th key) in a fifth of the memory of a list of strings (at 100,000 documents
+    743,000 keys: ~70 MiB as str objects in every worker). UTF-8 sorts bytes in code
+    point order, so the order of the keys is kept."""
+
+    def __init__(self, keys: list[str]) -> None:
+        blob = bytearray()
+        self._offsets = array("I", [0])
+        for key in keys:
+            blob += key.encode("utf-8", "surrogatepass")
+            self._offsets.append(len(blob))
+        self._blob = bytes(blob)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PackedKeys):
+            return NotImplemented
+        return self._blob == other._blob and self._offsets == other._offsets
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, like the list it replaces
+
+    def __getitem__(self, number):  # bisect passes ints; slices are not needed
+        start, end = self._offsets[number], self._offsets[number + 1]
+        return self._blob[start:end].decode("utf-8", "surrogatepass")
+
+
 class Entry(NamedTuple):
     """One thing that can be suggested; doc_id/slug locate articles and topics."""
 
@@ -54,7 +84,7 @@ class AutocompleteIndex:
     """Sorted keys, the entry number of each key, and the best entries of broad prefixes."""
 
     entries: list[Entry] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
+    keys: Sequence[str] = field(default_factory=list)  # PackedKeys once built
     owners: array = field(default_factory=lambda: array("i"))
     broad: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
@@ -142,6 +172,7 @@ def build_autocomplete_index(entries: list[Entry], top: int = LIMIT * 2) -> Auto
                     wider.append((child, position, end))
                 position = end
         frontier = wider
+    index.keys = PackedKeys(index.keys)
     return index
 
 

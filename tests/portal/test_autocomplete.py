@@ -140,3 +140,17 @@ def test_every_page_loads_the_script_without_inline_code(client, corpus):
             r'js/autocomplete\.js\?v=[0-9a-f]{10}" data-url="/search/autocomplete"', page
         )
         assert 'role="search"' in page and "onkeydown" not in page and "<script>" not in page
+
+
+def test_packed_keys_bisect_like_the_sorted_list_they_replace():
+    from bisect import bisect_left
+
+    from portal.searching.autocomplete import _END, PackedKeys
+
+    keys = sorted(["tuihuo", "tuih", "退货", "退货政策", "發票", "a", "z", "😀x", "", "ab c"])
+    packed = PackedKeys(keys)
+    assert len(packed) == len(keys) and [packed[i] for i in range(len(keys))] == keys
+    for probe in ["", "a", "tui", "退", "退货", "發", "😀", "zz", "\u0001"]:
+        for edge in (probe, probe + _END):
+            assert bisect_left(packed, edge) == bisect_left(keys, edge)
+    assert packed == PackedKeys(list(keys)) and packed != PackedKeys(keys[1:])
