@@ -239,6 +239,19 @@ class BenchQuery:
     category: str | None = None  # a category slug
     language: str | None = None
 
+    def request(self, category_ids: dict[str, int]):
+        """This query as a first-page SearchRequest of 10 hits; ``category_ids`` maps the
+        corpus's category slugs to their ids."""
+        from search.backend import SearchRequest  # the vocabulary alone imports no engine
+
+        return SearchRequest(
+            text=self.text,
+            doc_type=self.doc_type,
+            category_id=category_ids.get(self.category) if self.category else None,
+            language=self.language,
+            per_page=10,
+        )
+
 
 def query_set(seed: int = 7) -> list[BenchQuery]:
     """About 400 mixed queries (8 kinds), the same for every engine and every run."""

@@ -37,6 +37,8 @@ from bench._postgres import engine_configs
 from bench._vocab import BenchQuery, query_set
 
 WARMUP = 40
+# The columns of bench._common's summary_rows and kind_rows between their own first and last.
+TIMING_COLUMNS = ("p50 ms", "p95 ms", "p99 ms", "CPU p50 ms", "CPU p95 ms", "zero-hit %")
 BASELINE = "fts5-trigram (baseline)"
 
 
@@ -131,7 +133,6 @@ def bench_backend(
     With ``keep_index``, the index lives in keep_index/<name>-<documents> and is reused
     when it holds as many documents (index time 0: not measured)."""
     from portal.indexing.backend import close_backend, get_backend
-    from search.backend import SearchRequest
 
     own_dir = workdir / name
     own_dir.mkdir()
@@ -154,14 +155,7 @@ def bench_backend(
             index_seconds = time.perf_counter() - started
 
         def search(query: BenchQuery) -> int:
-            request = SearchRequest(
-                text=query.text,
-                doc_type=query.doc_type,
-                category_id=ids.get(query.category) if query.category else None,
-                language=query.language,
-                per_page=10,
-            )
-            return backend.search(request).total
+            return backend.search(query.request(ids)).total
 
         cpu_ms: list[float] = []
         samples = time_queries(search, queries, profile_to, cpu_ms, rounds)
@@ -289,17 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     emit(
         f"Search engines: {args.size:,}-document corpus",
         markdown_table(
-            [
-                "engine",
-                "index docs/s",
-                "p50 ms",
-                "p95 ms",
-                "p99 ms",
-                "CPU p50 ms",
-                "CPU p95 ms",
-                "zero-hit %",
-                "ratio vs baseline",
-            ],
+            ["engine", "index docs/s", *TIMING_COLUMNS, "ratio vs baseline"],
             summary_rows(results, BASELINE),
         ),
         notes,
@@ -308,17 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     emit(
         "Search latency per query kind",
         markdown_table(
-            [
-                "engine",
-                "kind",
-                "queries",
-                "p50 ms",
-                "p95 ms",
-                "p99 ms",
-                "CPU p50 ms",
-                "CPU p95 ms",
-                "zero-hit %",
-            ],
+            ["engine", "kind", "queries", *TIMING_COLUMNS],
             kind_rows(results),
         ),
         [],

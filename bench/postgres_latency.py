@@ -74,7 +74,6 @@ def server_cpu_ms(pid: int) -> float | None:
 
 
 def run(data_dir: Path, name: str, explain: int, markdown: Path | None) -> None:
-    from search.backend import SearchRequest
     from search.postgres.backend import PostgresBackend
 
     ids = category_ids(bench_app(data_dir, SECRET_KEY="bench"))
@@ -82,14 +81,7 @@ def run(data_dir: Path, name: str, explain: int, markdown: Path | None) -> None:
     queries = query_set()
 
     def search(query):
-        request = SearchRequest(
-            text=query.text,
-            doc_type=query.doc_type,
-            category_id=ids.get(query.category) if query.category else None,
-            language=query.language,
-            per_page=10,
-        )
-        return backend.search(request)
+        return backend.search(query.request(ids))
 
     for query in queries[:WARMUP]:
         search(query)
