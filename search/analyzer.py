@@ -19,8 +19,6 @@ __all__ = [
     "add_user_words",
     "analyze",
     "fold",
-    "index_words",
-    "index_words_folded",
     "is_cut_alone",
     "normalize_query",
     "set_user_words",
@@ -227,19 +225,6 @@ def is_cut_alone(folded: str, at: int) -> bool:
         start == at - low and end == start + 1
         for _word, start, end in _jieba().tokenize(window, mode="default")
     )
-
-
-def index_words(text: str) -> tuple[list[str], list[str]]:
-    """The terms of ``analyze(text, "index")`` without offsets, for bulk indexing: (whole
-    words in order, their sub-words, each once per word); see search/index_words.py."""
-    return index_words_folded(fold(text))
-
-
-def index_words_folded(folded: str) -> tuple[list[str], list[str]]:
-    """:func:`index_words` of a text already folded (:func:`fold`)."""
-    from search import index_words  # imported here: it builds on this module
-
-    return index_words.index_words_folded(folded)
 
 
 def _user_word_parts(word: str, start: int, pending: list) -> list[tuple[str, int, int]]:

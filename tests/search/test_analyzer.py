@@ -12,11 +12,11 @@ from search.analyzer import (
     add_user_words,
     analyze,
     fold,
-    index_words,
     normalize_query,
     tokenize,
 )
 from search.backend import IndexDocument, SearchRequest
+from search.index_words import index_words
 from search.ngrams import char_grams, grams_text, informative_chars
 from search.token_documents import document_tokens, tags_text, token_row
 from search.whoosh.analysis import PortalTokenizer, portal_analyzer
