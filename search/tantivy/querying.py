@@ -62,7 +62,6 @@ class SearchQueries:
     # the ranking is exact, which matches the same documents (its own count is the total).
     hits: tantivy.Query | None
     words: tuple[tantivy.Query, ...]
-    flat: bool  # ranking is the prunable flat form, so candidates need the hit check
     # Any of the query's bigrams. In the flat form a hit is a document with a query word
     # or a bigram, so the check asks a candidate with no word for these.
     grams: tantivy.Query | None = None
@@ -194,7 +193,6 @@ def build_queries(
         exact_ranking=exact,
         hits=hits,
         words=tuple(presence),
-        flat=hits is not None,
         grams=_any(grams_present) if grams_present else None,
     )
 
