@@ -10,6 +10,7 @@ from search.query import MAX_QUERY_CHARS
 __all__ = [
     "MAX_PAGE",
     "MAX_PER_PAGE",
+    "TOTAL_CAP",
     "clamp_int",
     "first_unique",
     "page_window",
@@ -20,6 +21,9 @@ MAX_PER_PAGE = 100
 # The deepest page of any list, search results and the portal's paged lists alike: page *
 # per_page bounds how many hits one request scores and sorts, and the SQL offset of a list.
 MAX_PAGE = 500
+# A search's total is exact up to here; beyond it an engine may say "at least N" rather
+# than visit every hit of a common word to count them (tens of thousands at 100k documents).
+TOTAL_CAP = 1000
 
 
 def clamp_int(value: object, default: int, low: int, high: int) -> int:

@@ -46,7 +46,7 @@ from psycopg import errors
 from search.backend import IndexDocument, SearchHit, SearchRequest, SearchResults
 from search.highlight import snippet_html, title_html
 from search.ngrams import query_grams
-from search.paging import first_unique, suggest_input
+from search.paging import TOTAL_CAP, first_unique, suggest_input
 from search.planning import BIGINT, plan_search
 from search.postgres.idf import DocumentFrequencies, bm25_idf
 from search.postgres.query import QueryGrams, clean_text, prefix_query, tsvector_literal
@@ -93,9 +93,6 @@ WRITE_RETRIES = 3  # deadlock victims and serialisation failures are simply run 
 # Pool bounds (module docstring): what keeps the top 10 close to ranking every match.
 RUM_POOL = 4 * CANDIDATES
 GIN_POOL = 3 * CANDIDATES
-# The total counts the hits exactly up to here and says "at least" beyond (module
-# docstring): counting every hit of a common word read tens of thousands of rows.
-TOTAL_CAP = 1000
 
 COLUMNS = (
     "key",

@@ -32,7 +32,7 @@ One search (:func:`search.postgres.statements.candidates_statement`):
    `depth` rows are the candidates, with the should words each holds (coordination);
 3. the total: the plain GIN/RUM count of the hits (words, synonyms and bigrams, with the
    required and excluded clauses and the filters; a character alone never makes a hit),
-   exact up to a cap (backend.TOTAL_CAP) and "at least" the cap beyond.
+   exact up to a cap (search.paging.TOTAL_CAP) and "at least" the cap beyond.
 The re-rank (boost, freshness, coordination) runs in Python: search/rerank.py.
 """
 

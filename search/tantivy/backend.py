@@ -27,7 +27,7 @@ from search.backend import (
 from search.file_lock import file_lock
 from search.highlight import snippet_html, title_html
 from search.ngrams import informative_chars, query_grams
-from search.paging import first_unique, suggest_input
+from search.paging import TOTAL_CAP, first_unique, suggest_input
 from search.planning import plan_search
 from search.ranking import CANDIDATES
 from search.rerank import Candidate, Ranked, rerank_bounded
@@ -118,9 +118,10 @@ class TantivyBackend:
         )
         queries = build_queries(self._schema, planned, unigrams, bigrams)
         need = planned.offset + planned.per_page
-        total, found, flat = self._candidates(searcher, queries, max(CANDIDATES, need))
+        total, at_least = self._total(searcher, queries, planned.offset)
+        total, found, flat = self._candidates(searcher, queries, max(CANDIDATES, need), total)
         if not total or planned.offset >= total:
-            return planned.results(total)
+            return planned.results(total, at_least=at_least)
         ranked = self._ranked(searcher, queries, found, flat, need)
         page = ranked[planned.offset : need]
         tokens = planned.highlight_tokens()
@@ -128,20 +129,37 @@ class TantivyBackend:
             self._hit(searcher, r.ref, r.score, planned.offset + i, tokens)
             for i, r in enumerate(page, start=1)
         ]
-        return planned.results(total, hits)
+        return planned.results(total, hits, at_least)
 
     @staticmethod
-    def _candidates(searcher, queries: SearchQueries, limit: int) -> tuple[int, list, bool]:
-        """(total, the top ``limit`` by text score, whether they need the hit check)."""
+    def _total(searcher, queries: SearchQueries, offset: int) -> tuple[int | None, bool]:
+        """(the total, whether it is a lower bound); None when the exact ranking counts it.
+
+        When one term alone has more than TOTAL_CAP documents, that many is said as "at
+        least" (read from the term dictionary) rather than counting the union of every
+        term, which walks their posting lists (1-1.6 ms of a 6 ms search at 100,000
+        documents). The term's count may still include deleted documents that no merge
+        has dropped yet: a few after recent edits, against thousands of hits."""
         if queries.hits is None:
+            return None, False
+        known = max((searcher.doc_freq(f, t) for f, t in queries.hit_terms), default=0)
+        known = min(known, searcher.num_docs)
+        if known > TOTAL_CAP and offset < known:
+            return known, True
+        return count_hits(searcher, queries.hits), False
+
+    @staticmethod
+    def _candidates(searcher, queries: SearchQueries, limit: int, total: int | None):
+        """(the total, the top ``limit`` by text score, whether they need the hit check);
+        the total is ``total``, or the exact ranking's own count when that is None."""
+        if total is None:
             # The exact ranking matches the hits and nothing else, and scores every one of
             # them (nothing to prune beside required clauses or filters): its count is the
             # total at no cost, where a count of its own walked them all again.
             result = searcher.search(queries.exact_ranking, limit=limit, count=True)
             return result.count, result.hits, False
-        total = count_hits(searcher, queries.hits)
         if not total:
-            return 0, [], False
+            return total, [], False
         # Few hits: rank exactly the hits (cheap, and no candidate can be a non-hit).
         # Many: the prunable ranking, whose candidates are then checked for being hits.
         flat = total > EXACT_BELOW

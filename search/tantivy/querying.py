@@ -4,8 +4,9 @@ Three queries per search, all built from the same clauses:
 - ``ranking``: every word, synonym, character and bigram clause as SHOULD terms, plus the
   required and excluded ones and the filters; its top-k is the candidate set;
 - ``hits``: what counts as a match (words, synonyms, bigrams; single characters only
-  score) — its cheap count is the total, and candidates must match it; built only for the
-  flat ranking, which also finds non-hits (an exact ranking counts its own matches);
+  score) — its cheap count is the total (or, past search.paging.TOTAL_CAP, the largest
+  document count of its terms, as "at least"), and candidates must match it; built only
+  for the flat ranking, which also finds non-hits (an exact ranking counts its own matches);
 - a check of the candidates: how many query words each has (coordination), read from
   constant scores in one search; in the flat form, those with no word are asked once
   more whether they have a query bigram (else they are no hits).
@@ -65,6 +66,9 @@ class SearchQueries:
     # Any of the query's bigrams. In the flat form a hit is a document with a query word
     # or a bigram, so the check asks a candidate with no word for these.
     grams: tantivy.Query | None = None
+    # (field, term) of the single terms among ``hits``: every document of one of them is a
+    # hit, so the largest document count among them is a lower bound of the total.
+    hit_terms: tuple[tuple[str, str], ...] = ()
 
 
 def _boosted(query: tantivy.Query, weight: float) -> tantivy.Query:
@@ -113,19 +117,16 @@ def _presence(schema: tantivy.Schema, alternatives: Sequence[TokenMatch]) -> tan
     return _any(queries)
 
 
-def _counted_presence(
-    schema: tantivy.Schema, alternatives: Sequence[TokenMatch], bigrams: set[str]
-) -> tantivy.Query | None:
-    """:func:`_presence` for counting beside the query's ``bigrams``: a term starting with
-    two Han characters is left out when its first bigram is counted (None: all are). A
-    document's words and bigrams come from the same folded text, so a document with such
-    a word has the bigram too; each posting list left out is one the count need not walk."""
-    kept = [
+def _counted(alternatives: Sequence[TokenMatch], bigrams: set[str]) -> list[TokenMatch]:
+    """The matches to count beside the query's ``bigrams``: a term starting with two Han
+    characters is left out when its first bigram is counted. A document's words and
+    bigrams come from the same folded text, so a document with such a word has the bigram
+    too; each posting list left out is one the count need not walk."""
+    return [
         match
         for match in alternatives
         if match.is_phrase or not _has_counted_bigram(match.tokens[0], bigrams)
     ]
-    return _presence(schema, kept) if kept else None
 
 
 def _has_counted_bigram(token: str, bigrams: set[str]) -> bool:
@@ -161,7 +162,7 @@ def build_queries(
     excluded = [(Occur.MustNot, _presence(schema, plan.excluded))] if plan.excluded else []
     presence = [_presence(schema, clause) for clause in plan.should]
     scoring = [q for clause in words for q in clause] + bigram_terms
-    hits = None
+    hits, hit_terms = None, ()
     if plan.required:
         # Words are optional beside required clauses: they only add to the score.
         ranking = tantivy.Query.boolean_query(
@@ -186,14 +187,24 @@ def build_queries(
             # costs less than a count of its own (English queries at 100k: 0.43 ms against
             # 0.71 on the bench corpus).
             ranking = _any(scoring + unigram_terms)
-            counted = [_counted_presence(schema, clause, set(bigrams)) for clause in plan.should]
-            hits = _any([q for q in counted if q is not None] + grams_present)
+            counted = [_counted(clause, set(bigrams)) for clause in plan.should]
+            hits = _any([_presence(schema, c) for c in counted if c] + grams_present)
+            hit_terms = (
+                *(
+                    (ANY_WORD_FIELD, match.tokens[0])
+                    for clause in counted
+                    for match in clause
+                    if not match.is_phrase
+                ),
+                *((BIGRAM_FIELD, gram) for gram in bigrams),
+            )
     return SearchQueries(
         ranking=ranking,
         exact_ranking=exact,
         hits=hits,
         words=tuple(presence),
         grams=_any(grams_present) if grams_present else None,
+        hit_terms=hit_terms,
     )
 
 

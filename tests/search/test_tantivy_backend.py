@@ -306,3 +306,24 @@ def test_a_shared_bigram_alone_makes_a_hit(ranking_path):
     result = ranking_path.search(SearchRequest("票抬"))
     assert [hit.key for hit in result.hits] == ["article:1"]
     assert result.total == 1
+
+
+def test_past_the_cap_the_total_is_the_largest_term_count_as_at_least(backend, monkeypatch):
+    """When one query term alone has more than TOTAL_CAP documents, the total is that
+    term's count, said as "at least" (the union of every term is not walked to count it);
+    at or under the cap it is exact."""
+    docs = [doc(n, f"退货说明 {n}", "退货") for n in range(1, 61)]
+    docs += [doc(100 + n, f"发票 {n}", "发票") for n in range(1, 31)]
+    # Others, so no query character is in so many documents that it goes unscored.
+    docs += [doc(200 + n, f"登录 {n}", "密码") for n in range(1, 201)]
+    backend.apply(docs, [])
+    monkeypatch.setattr("search.tantivy.backend.TOTAL_CAP", 50)
+    both = backend.search(SearchRequest("退货 发票", per_page=10))
+    assert (both.total, both.total_is_lower_bound) == (60, True)  # 90 hits in all
+    assert len(both.hits) == 10
+    alone = backend.search(SearchRequest("发票", per_page=10))
+    assert (alone.total, alone.total_is_lower_bound) == (30, False)
+    # A page past the bound is not cut off by it: the hits are counted then.
+    deep = backend.search(SearchRequest("退货 发票", per_page=10, page=7))
+    assert (deep.total, deep.total_is_lower_bound) == (90, False)
+    assert [hit.rank for hit in deep.hits] == list(range(61, 71))
