@@ -145,12 +145,44 @@ def test_every_page_loads_the_script_without_inline_code(client, corpus):
 def test_packed_keys_bisect_like_the_sorted_list_they_replace():
     from bisect import bisect_left
 
-    from portal.searching.autocomplete import _END, PackedKeys
+    from portal.searching.autocomplete import _END, PackedStrings
 
     keys = sorted(["tuihuo", "tuih", "退货", "退货政策", "發票", "a", "z", "😀x", "", "ab c"])
-    packed = PackedKeys(keys)
+    packed = PackedStrings(keys)
     assert len(packed) == len(keys) and [packed[i] for i in range(len(keys))] == keys
     for probe in ["", "a", "tui", "退", "退货", "發", "😀", "zz", "\u0001"]:
         for edge in (probe, probe + _END):
             assert bisect_left(packed, edge) == bisect_left(keys, edge)
-    assert packed == PackedKeys(list(keys)) and packed != PackedKeys(keys[1:])
+    assert packed == PackedStrings(list(keys)) and packed != PackedStrings(keys[1:])
+
+
+def test_packed_entries_read_back_as_the_entries_they_were_built_from():
+    from portal.searching.autocomplete import PackedEntries
+
+    entries = [
+        Entry("七天无理由退货政策", "article", 12, 7, "return-policy"),
+        Entry("退货运费谁承担？", "topic", 3, 2**40),  # no slug, a large id
+        Entry("tui huo", "query", 0),  # no doc_id, no slug
+        Entry("𠀋𡈽 emoji 😀 and \U0010ffff", "query", -1, 0, "𠀋-slug"),
+        Entry("", "article", 2**62, None, ""),
+    ]
+    packed = PackedEntries(entries)
+    assert len(packed) == len(entries) and list(packed) == entries
+    assert all(type(packed[i]) is Entry for i in range(len(entries)))
+    assert packed[1].doc_id == 2**40 and packed[2].doc_id is None and packed[3].doc_id == 0
+    assert packed[-1] == entries[-1] and packed[-len(entries)] == entries[0]
+    for outside in (len(entries), -len(entries) - 1):
+        with pytest.raises(IndexError):
+            packed[outside]
+    assert packed == PackedEntries(list(entries)) and packed != PackedEntries(entries[1:])
+    assert len(PackedEntries([])) == 0 and list(PackedEntries([])) == []
+
+
+def test_the_built_index_keeps_its_entries_packed():
+    from portal.searching.autocomplete import PackedEntries
+
+    entries = [Entry("退货政策", "article", 5, 1, "returns"), Entry("退货", "query", 9)]
+    index = build_autocomplete_index(entries)
+    assert isinstance(index.entries, PackedEntries)
+    assert list(index.entries) == [entries[1], entries[0]]  # heaviest first
+    assert index.lookup("tuih") == [entries[1], entries[0]]
