@@ -14,6 +14,7 @@ from search.tantivy.schema import (
     ANY_WORD_FIELD,
     BIGRAM_FIELD,
     CHAR_FIELD,
+    FAST_FILTERS,
     SUB_FIELDS,
     WORD_FIELDS,
 )
@@ -25,7 +26,15 @@ from search.token_documents import (
     freshness_days,
 )
 
-__all__ = ["UNKNOWN_DAYS", "Analysed", "analyse", "days_since_epoch", "key_uid", "to_document"]
+__all__ = [
+    "UNKNOWN_DAYS",
+    "Analysed",
+    "analyse",
+    "days_since_epoch",
+    "key_uid",
+    "to_document",
+    "value_code",
+]
 
 UNKNOWN_DAYS = -1e12  # no update time: so old that freshness adds nothing
 _UID_MASK = (1 << 63) - 1
@@ -54,10 +63,15 @@ def analyse_batch(docs: list[IndexDocument]) -> list[Analysed]:
     return [analyse(doc) for doc in docs]
 
 
-def key_uid(key: str) -> int:
-    """A stable non-negative 63-bit number for a document key."""
-    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+def value_code(value: str) -> int:
+    """A stable non-negative 63-bit number for a text (fast fields hold numbers)."""
+    digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big") & _UID_MASK
+
+
+def key_uid(key: str) -> int:
+    """A stable number for a document key."""
+    return value_code(key)
 
 
 def days_since_epoch(doc: IndexDocument) -> float:
@@ -77,6 +91,9 @@ def to_document(doc: IndexDocument, analysed: Analysed) -> tantivy.Document:
     for category in doc.category_ids:
         out.add_integer("category_ids", int(category))
     out.add_integer("uid", key_uid(doc.key))
+    values = {"doc_type": doc.doc_type or "", "language": doc.language or ""}
+    for name, code in FAST_FILTERS.items():
+        out.add_integer(code, value_code(values[name]))
     out.add_float("boost", document_boost(doc))
     out.add_float("updated_days", days_since_epoch(doc))
     for name, text in zip((*WORD_FIELDS, *SUB_FIELDS), analysed.row, strict=True):

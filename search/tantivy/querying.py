@@ -2,11 +2,13 @@
 
 Three queries per search, all built from the same clauses:
 - ``ranking``: every word, synonym, character and bigram clause as SHOULD terms, plus the
-  required and excluded ones and the filters; its top-k is the candidate set;
+  required and excluded ones and the filters; its top-k is the candidate set. Its flat
+  form (no required or excluded words) leaves the filters to a check of its candidates;
 - ``hits``: what counts as a match (words, synonyms, bigrams; single characters only
-  score) — its cheap count is the total (or, past search.paging.TOTAL_CAP, the largest
-  document count of its terms, as "at least"), and candidates must match it; built only
-  for the flat ranking, which also finds non-hits (an exact ranking counts its own matches);
+  score) — its cheap count is the total (or, past search.paging.TOTAL_CAP, a lower
+  bound from its terms' document counts, as "at least"), and candidates must match it;
+  built only for the flat ranking, which also finds non-hits (an exact ranking counts
+  its own matches);
 - a check of the candidates: how many query words each has (coordination), read from
   constant scores in one search; in the flat form, those with no word are asked once
   more whether they have a query bigram (else they are no hits).
@@ -32,6 +34,7 @@ from search.tantivy.schema import (
     ANY_WORD_FIELD,
     BIGRAM_FIELD,
     CHAR_FIELD,
+    FAST_FILTERS,
     SUB_FIELDS,
     WORD_FIELDS,
 )
@@ -41,10 +44,13 @@ __all__ = [
     "SearchQueries",
     "build_queries",
     "candidate_check",
+    "filter_query",
+    "filter_terms",
     "suggest_query",
 ]
 
 Occur = tantivy.Occur
+FilterTerm = tuple[str, str | int]  # (field, value) of a doc_type / language / category filter
 _FIELD_WEIGHTS = dict(zip(WORD_FIELDS, (TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT), strict=True))
 # A dictionary sub-word weighs what its whole word weighs in the same field.
 _TERM_FIELDS = (
@@ -69,6 +75,8 @@ class SearchQueries:
     # (field, term) of the single terms among ``hits``: every document of one of them is a
     # hit, so the largest document count among them is a lower bound of the total.
     hit_terms: tuple[tuple[str, str], ...] = ()
+    # The request's filters, when ``ranking`` leaves them to a check of its candidates.
+    filters: tuple[FilterTerm, ...] = ()
 
 
 def _boosted(query: tantivy.Query, weight: float) -> tantivy.Query:
@@ -133,16 +141,19 @@ def _has_counted_bigram(token: str, bigrams: set[str]) -> bool:
     return len(token) >= 2 and is_han(token[0]) and is_han(token[1]) and token[:2] in bigrams
 
 
-def filter_clauses(schema: tantivy.Schema, search: PlannedSearch) -> list[tantivy.Query]:
-    """The request's doc_type / language / category filters as required term queries."""
-    filters = []
-    if search.doc_type is not None:
-        filters.append(tantivy.Query.term_query(schema, "doc_type", search.doc_type))
-    if search.language is not None:
-        filters.append(tantivy.Query.term_query(schema, "language", search.language))
-    if search.category_id is not None:
-        filters.append(tantivy.Query.term_query(schema, "category_ids", search.category_id))
-    return filters
+def filter_terms(search: PlannedSearch) -> tuple[FilterTerm, ...]:
+    """The request's doc_type / language / category filters as (field, value) terms."""
+    wanted = (
+        ("doc_type", search.doc_type),
+        ("language", search.language),
+        ("category_ids", search.category_id),
+    )
+    return tuple((name, value) for name, value in wanted if value is not None)
+
+
+def filter_query(schema: tantivy.Schema, terms: Sequence[FilterTerm]) -> list[tantivy.Query]:
+    """Filter terms as term queries, to be required."""
+    return [tantivy.Query.term_query(schema, name, value) for name, value in terms]
 
 
 def build_queries(
@@ -157,7 +168,11 @@ def build_queries(
     grams_present = [tantivy.Query.term_query(schema, BIGRAM_FIELD, gram) for gram in bigrams]
     bigram_terms = [_boosted(term, BIGRAM_WEIGHT) for term in grams_present]
     unigram_terms = [_term(schema, CHAR_FIELD, c, unigram_weight(c)) for c in unigrams]
-    filters = [(Occur.Must, f) for f in filter_clauses(schema, search)]
+    wanted = filter_terms(search)
+    # Unscored: a filter term's own BM25 would add a constant to every filtered hit.
+    filters = [
+        (Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filter_query(schema, wanted)
+    ]
     required = [(Occur.Must, _any(_clause(schema, clause))) for clause in plan.required]
     excluded = [(Occur.MustNot, _presence(schema, plan.excluded))] if plan.excluded else []
     presence = [_presence(schema, clause) for clause in plan.should]
@@ -179,13 +194,15 @@ def build_queries(
             ]
         )
         ranking = exact
-        if unigram_terms and not (filters or excluded):
+        if unigram_terms and not excluded and all(f in FAST_FILTERS for f, _v in wanted):
             # Flat SHOULD terms: tantivy's block-max WAND prunes this shape; candidates that
             # only share characters are dropped afterwards (they are not hits), so the hits
-            # are counted apart (the same documents as ``exact``). Without characters (no
-            # Han text) the exact form is these terms alone: counting it while ranking
-            # costs less than a count of its own (English queries at 100k: 0.43 ms against
-            # 0.71 on the bench corpus).
+            # are counted apart (the same documents as ``exact``), and filters are checked
+            # on the candidates' fast fields (a filter required beside the terms stops the
+            # pruning; a category, a multi-valued field, keeps the exact form). Without
+            # characters (no Han text) the exact form is these terms alone: counting it
+            # while ranking costs less than a count of its own (English queries at 100k:
+            # 0.43 ms against 0.71 on the bench corpus).
             ranking = _any(scoring + unigram_terms)
             counted = [_counted(clause, set(bigrams)) for clause in plan.should]
             hits = _any([_presence(schema, c) for c in counted if c] + grams_present)
@@ -205,6 +222,7 @@ def build_queries(
         words=tuple(presence),
         grams=_any(grams_present) if grams_present else None,
         hit_terms=hit_terms,
+        filters=wanted if hits is not None else (),
     )
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "ANY_WORD_FIELD",
     "BIGRAM_FIELD",
     "CHAR_FIELD",
+    "FAST_FILTERS",
     "SUB_FIELDS",
     "TOKENIZER",
     "WORD_FIELDS",
@@ -29,6 +30,9 @@ SUB_FIELDS = tuple(f"{name}_sub" for name in WORD_FIELDS)
 ANY_WORD_FIELD = "any_word"  # every word and sub-word of every field: "has it at all"
 CHAR_FIELD = "chars"
 BIGRAM_FIELD = "bigrams"
+# Filters with a fast field of their value's code (documents.value_code) beside the term:
+# a filtered search checks its candidates' values there instead of asking the index.
+FAST_FILTERS = {"doc_type": "doc_type_code", "language": "language_code"}
 # tantivy refuses terms over ~64 KB; nothing longer can be a useful token anyway.
 MAX_TOKEN_BYTES = 255
 
@@ -45,6 +49,8 @@ def build_schema() -> tantivy.Schema:
     # A 63-bit hash of the key: the re-rank restricts per-word queries to its candidates
     # by this number (fast fields hold numbers, not text).
     builder.add_integer_field("uid", indexed=True, fast=True)
+    for code in FAST_FILTERS.values():
+        builder.add_integer_field(code, fast=True)
     builder.add_float_field("boost", fast=True)
     builder.add_float_field("updated_days", fast=True)  # days since 2000-01-01 (UTC)
     for name in WORD_FIELDS:

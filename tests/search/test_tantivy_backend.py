@@ -327,3 +327,46 @@ def test_past_the_cap_the_total_is_the_largest_term_count_as_at_least(backend, m
     deep = backend.search(SearchRequest("退货 发票", per_page=10, page=7))
     assert (deep.total, deep.total_is_lower_bound) == (90, False)
     assert [hit.rank for hit in deep.hits] == list(range(61, 71))
+
+
+@pytest.mark.parametrize("margin", [None, 0.01])
+@pytest.mark.parametrize(
+    "filters, broad",
+    [
+        ({"doc_type": "article"}, True),
+        ({"language": "zh-CN"}, True),
+        ({"doc_type": "forum"}, False),  # too few forum documents for a bound past the cap
+    ],
+)
+def test_a_filtered_search_past_the_cap_ranks_as_the_exact_ranking(
+    backend, monkeypatch, filters, broad, margin
+):
+    """Past TOTAL_CAP a filtered search ranks the flat ranking's top and checks the filters
+    on those candidates (a filter required beside the terms stops tantivy's pruning): the
+    same hits in the same order as the exact filtered ranking, with an "at least" total.
+    With too small a margin too few candidates pass, and the exact ranking is asked."""
+    docs = [
+        doc(
+            n,
+            f"退货说明 {n}" if n % 3 else f"运费 {n}",
+            "退货 " * (n % 7 + 1) + "运费" * (n % 2),
+            doc_type="forum" if n % 4 == 0 else "article",
+            language="zh-TW" if n % 5 == 0 else "zh-CN",
+        )
+        for n in range(1, 301)
+    ]
+    docs += [doc(1000 + n, f"登录 {n}", "密码 账号", language="zh-CN") for n in range(1, 401)]
+    backend.apply(docs, [])
+    pages = [SearchRequest("退货 运费", page=page, per_page=10, **filters) for page in (1, 3)]
+    exact = [backend.search(request) for request in pages]
+    assert not exact[0].total_is_lower_bound
+    monkeypatch.setattr("search.tantivy.backend.TOTAL_CAP", 5)
+    monkeypatch.setattr("search.tantivy.backend.EXACT_BELOW", 0)
+    if margin is not None:
+        monkeypatch.setattr("search.tantivy.backend.FILTER_MARGIN", margin)
+    flat = [backend.search(request) for request in pages]
+    for before, after in zip(exact, flat, strict=True):
+        assert [(h.key, h.rank) for h in after.hits] == [(h.key, h.rank) for h in before.hits]
+        assert [h.score for h in after.hits] == pytest.approx([h.score for h in before.hits])
+        assert after.total_is_lower_bound == broad
+        assert 5 < after.total <= before.total if broad else after.total == before.total
