@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL database for the benchmarks (tests/search_helpers.py has the tests' own).
+"""A throwaway PostgreSQL database, for the benchmarks and the postgres engine's tests.
 
 The server is PORTAL_TEST_DATABASE_URL (any database on it; default: the local
 postgresql://postgres@127.0.0.1:5432/postgres). A database with a unique name is created

@@ -1,57 +1,14 @@
 """Helpers shared by the search backend tests: opening several instances of one index (as
 several server processes would), an apply() that arrives in the middle of a rebuild, and
-one that waits for another writer; a throwaway PostgreSQL database for the postgres engine."""
+one that waits for another writer. The postgres engine's throwaway database is the
+benchmarks' (bench/_postgres.py), on the same server (PORTAL_TEST_DATABASE_URL)."""
 
-import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.engine import make_url
-
 from search.backend import IndexDocument, SearchBackend, SearchRequest
-
-# The server to create throwaway databases on (any database of it names the server).
-PG_SERVER = os.environ.get("PORTAL_TEST_DATABASE_URL") or (
-    "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def postgres_unavailable() -> str | None:
-    """None when the PostgreSQL server answers, else why not (for a skip message)."""
-    import psycopg  # only the postgres tests need it
-
-    try:
-        with psycopg.connect(_libpq(PG_SERVER), connect_timeout=3):
-            return None
-    except (psycopg.Error, ValueError) as exc:
-        where = make_url(PG_SERVER).render_as_string(hide_password=True)
-        return f"no PostgreSQL server at {where} (set PORTAL_TEST_DATABASE_URL): {exc}"
-
-
-@contextmanager
-def throwaway_database(prefix: str) -> Iterator[str]:
-    """Create an empty database, yield its URL, drop it (even while connections remain)."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    server = _libpq(PG_SERVER)
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 @contextmanager

@@ -7,11 +7,13 @@ import uuid
 import psycopg
 import pytest
 
+from bench._postgres import throwaway_database
+from bench._postgres import unavailable_reason as postgres_unavailable
 from search.postgres.backend import PostgresBackend
 from search.postgres.store import conninfo
 from search.tantivy import TantivyBackend
 from search.whoosh.backend import WhooshBackend
-from tests.search_helpers import instances, postgres_unavailable, throwaway_database
+from tests.search_helpers import instances
 
 ENGINES = ["tantivy", "whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
 BACKEND_CLASSES = {"tantivy": TantivyBackend, "whoosh": WhooshBackend}
