@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -11,12 +11,19 @@ from portal.models._time import utcnow
 
 class SearchLog(db.Model):
     __tablename__ = "search_logs"
+    # A visitor's searches by time: the flood check (portal/searching/bots.py) counts one
+    # visitor's last minute on every search; an index on the id alone read all their
+    # history, which grows with every search.
+    __table_args__ = (
+        Index("ix_search_logs_user_id_created_at", "user_id", "created_at"),
+        Index("ix_search_logs_anon_id_created_at", "anon_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # A random id kept in the session cookie; never the raw IP address.
-    anon_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    anon_id: Mapped[str | None] = mapped_column(String(64))
     # portal.visitor.visitor_key: the account, or a keyed hash of the network for anonymous
     # searches; what popular-query suggestions count (a cookie is free, a network is not).
     visitor_key: Mapped[str | None] = mapped_column(String(64))

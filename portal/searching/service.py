@@ -10,7 +10,7 @@ from portal.indexing.backend import get_backend
 from portal.indexing.documents import get_source
 from portal.kb.translations import one_hit_per_group, reader_language
 from portal.models import SearchClick, SearchLog
-from portal.rows import insert_row
+from portal.rows import insert_values
 from portal.search_tuning.loader import ensure_current
 from portal.searching.bots import is_bot
 from portal.searching.params import SearchParams
@@ -24,9 +24,12 @@ from search.backend import SearchRequest, SearchResults
 @dataclass
 class LoggedSearch:
     results: SearchResults
-    log: SearchLog
-    # Read before the commit expires the row: reading log.id afterwards reloads all of it.
     search_id: int
+
+    @property
+    def log(self) -> SearchLog:
+        """The logged row, loaded when asked for: the pages need only its id."""
+        return db.session.get(SearchLog, self.search_id)
 
 
 def search_index(params: SearchParams, highlight: bool = True) -> SearchResults:
@@ -67,7 +70,7 @@ def run_search(
     at = now()
     # Personal data typed into the box is masked before anything is stored.
     masked = mask_pii(params.q)
-    log = insert_row(
+    (search_id,) = insert_values(
         SearchLog,
         created_at=at,
         user_id=user_id,
@@ -84,9 +87,8 @@ def run_search(
         is_bot=is_bot(user_agent, user_id, anon_id, at),
         is_staff=is_staff,
     )
-    search_id = log.id
     db.session.commit()
-    return LoggedSearch(results, log, search_id)
+    return LoggedSearch(results, search_id)
 
 
 def hit_url(doc_type: str, doc_id: int, slug: str) -> str:

@@ -1,10 +1,13 @@
 """Personal data is masked before a query is stored; bots and staff are flagged."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import SearchLog
+from portal.searching.bots import _BY_ANON, _BY_USER, RATE_LIMIT, too_fast
 from portal.searching.pii import mask_pii
 
 
@@ -74,3 +77,57 @@ def test_staff_searches_are_flagged(client, make):
     client.login(make.user("editor"))
     client.get("/search?q=退货")
     assert db.session.scalar(select(SearchLog)).is_staff
+
+
+def _logged(at: datetime, user_id=None, anon_id=None, n: int = 1) -> None:
+    for _ in range(n):
+        db.session.add(
+            SearchLog(
+                created_at=at,
+                user_id=user_id,
+                anon_id=anon_id,
+                source="page",
+                query_raw="q",
+                query_normalized="q",
+                tokens="q",
+                result_count=1,
+            )
+        )
+    db.session.commit()
+
+
+def test_the_flood_count_is_the_last_minute_only(app, make):
+    """A long history does not make a visitor a flood; RATE_LIMIT in the last minute does."""
+    at = datetime(2026, 12, 4, 12, 0)
+    user = make.user()
+    _logged(at - timedelta(hours=1), user_id=user.id, anon_id=None, n=RATE_LIMIT + 5)
+    _logged(at - timedelta(hours=1), anon_id="a1", n=RATE_LIMIT + 5)
+    assert not too_fast(user.id, None, at) and not too_fast(None, "a1", at)
+    _logged(at - timedelta(seconds=30), anon_id="a1", n=RATE_LIMIT - 1)
+    assert not too_fast(None, "a1", at)
+    _logged(at - timedelta(seconds=10), anon_id="a1", n=RATE_LIMIT)  # a flood: still True
+    assert too_fast(None, "a1", at)
+    assert not too_fast(None, "a1", at - timedelta(seconds=31))  # nothing of its minute yet
+
+
+def test_the_flood_count_reads_only_the_visitors_minute(app):
+    """On SQLite the count is a range of the (visitor, created_at) index: a visitor's
+    older searches are not read (their number grows with every search)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    for statement, index in (
+        (_BY_ANON, "ix_search_logs_anon_id_created_at"),
+        (_BY_USER, "ix_search_logs_user_id_created_at"),
+    ):
+        compiled = statement.compile(db.engine)
+        values = {**compiled.params, "visitor": "a1", "since": "2026-01-01", "until": "2026-01-02"}
+        plan = (
+            db.session.connection()
+            .exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}",
+                tuple(values[name] for name in compiled.positiontup),
+            )
+            .all()
+        )
+        details = " ".join(row[-1] for row in plan)
+        assert f"COVERING INDEX {index} " in details and "created_at>" in details, details

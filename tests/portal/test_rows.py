@@ -7,7 +7,7 @@ from sqlalchemy import event, inspect, select
 
 from portal.extensions import db
 from portal.models import SearchLog
-from portal.rows import insert_row
+from portal.rows import insert_row, insert_values
 
 VALUES = dict(
     created_at=datetime(2026, 11, 2, 9, 30),
@@ -71,3 +71,13 @@ def test_columns_left_out_get_their_defaults(app):
     values = {key: value for key, value in VALUES.items() if key not in ("page", "is_bot")}
     log = insert_row(SearchLog, **values)
     assert (log.page, log.is_bot) == (1, False)  # read back: the INSERT's defaults
+
+
+def test_insert_values_writes_the_row_and_adds_no_object(app):
+    """insert_values: the same row as insert_row, its key back, nothing in the session."""
+    first = insert_row(SearchLog, **VALUES)
+    db.session.commit()
+    (key,) = insert_values(SearchLog, **VALUES)
+    assert not db.session.new and len(db.session.identity_map) == 1  # only ``first``
+    db.session.commit()
+    assert key == first.id + 1 and stored(key) == stored(first.id)
