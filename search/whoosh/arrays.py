@@ -4,10 +4,11 @@ Whoosh's own matchers walk a posting at a time in Python. A portal query is a un
 many terms (each word in three fields, its synonyms, its Han bigrams and characters), and
 stepping through that tree with whoosh's block-quality top-k was slower than scoring
 every word match had been (median 780 ms against 220 ms, 10,000 documents). So a search
-reads each term's posting blocks whole, decodes them into arrays, and does the set
-algebra and the BM25F sums with numpy, a term at a time. The scores are whoosh's own: its
-BM25F formula, idf, field lengths (as stored, one byte each) and field boosts. A phrase
-intersects its words' postings in numpy and checks positions only where all occur.
+reads each term's posting blocks whole, decodes them into arrays (search/whoosh/postings.py),
+and does the set algebra and the BM25F sums with numpy, a term at a time. The scores are
+whoosh's own: its BM25F formula, idf, field lengths (as stored, one byte each) and field
+boosts. A phrase intersects its words' postings in numpy and checks positions only where
+all occur, from the same decoding of its words' blocks when they were not cached yet.
 
 Segments never change once written (a deletion only marks documents), so their decoded
 postings, field lengths and columns are kept in an LRU of bounded size; phrase answers
@@ -19,20 +20,25 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from pickle import loads
+from itertools import chain
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import TermNotFound
-from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
+
+from search.whoosh.postings import (
+    EMPTY_IDS,
+    EMPTY_WEIGHTS,
+    leaf_postings,
+    position_deltas,
+    values_of,
+)
 
 __all__ = ["DEFAULT_CACHE_BYTES", "ReaderArrays", "SegmentCache"]
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-_EMPTY_IDS = np.zeros(0, dtype=np.int32)
-_EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 # Decoded postings take 8 bytes each. Every term of the 400 benchmark queries over 100,000
 # documents took 121 MB; with them all cached the p95 was 23 ms, against 200 ms while
 # terms were still being decoded for the first time.
@@ -69,67 +75,19 @@ class SegmentCache:
         return value
 
 
-def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums, weights) of one segment's posting list, decoded a block at a time."""
-    if not isinstance(matcher, W3LeafMatcher) or matcher._byteids:  # e.g. inlined
-        ids, values = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            values.append(matcher.weight())
-            matcher.next()
-        return np.array(ids, dtype=np.int32), np.array(values, dtype=np.float32)
-    deltas: list[int] = []
-    weights: list[float] = []
-    starts: list[int] = []  # where each block begins in ``deltas``
-    previous: list[int] = []  # the last docnum of the block before it (0 for the first)
-    last = 0
-    while matcher.is_active():
-        # A block as whoosh stores it: docnums delta-coded from 0 within the block;
-        # weights None (all 1), one float (all equal) or one per posting. Gathered into
-        # plain lists and turned into arrays once per term.
-        matcher._read_data()
-        block_deltas, block_weights = matcher._data[0], matcher._data[1]
-        starts.append(len(deltas))
-        previous.append(last)
-        deltas.extend(block_deltas)
-        if block_weights is None or isinstance(block_weights, float):
-            weights.extend([1.0 if block_weights is None else block_weights] * len(block_deltas))
-        else:
-            weights.extend(block_weights)
-        last = matcher._maxid
-        matcher._next_block()
-    if not deltas:
-        return _EMPTY_IDS, _EMPTY_WEIGHTS
-    ids = np.array(deltas, dtype=np.int64)
-    ids[starts] -= np.array(previous, dtype=np.int64)  # continue from the previous block
-    return np.cumsum(ids).astype(np.int32), np.array(weights, dtype=np.float32)
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array (np.unique without its sort or hash)."""
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
-def _values_of(matcher, docnums: np.ndarray):
-    """(docnum, encoded value) of the postings of ``docnums`` (sorted, all present),
-    reading only the blocks that hold them."""
-    if not isinstance(matcher, W3LeafMatcher) or matcher._byteids:
-        wanted = set(docnums.tolist())
-        while matcher.is_active():
-            if matcher.id() in wanted:
-                yield matcher.id(), matcher.value()
-            matcher.next()
-        return
-    start = 0
-    while matcher.is_active() and start < len(docnums):
-        end = int(np.searchsorted(docnums, matcher._maxid, side="right"))
-        if end > start:
-            matcher._read_data()
-            ids = np.cumsum(np.array(matcher._data[0], dtype=np.int64))
-            values = matcher._data[2]
-            for docnum, at in zip(
-                docnums[start:end].tolist(),
-                np.searchsorted(ids, docnums[start:end]).tolist(),
-                strict=True,
-            ):
-                yield docnum, values[at]
-            start = end
-        matcher._next_block()
+def _members(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``pool`` (sorted): np.isin by binary search."""
+    if not len(pool):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return pool[at] == values
 
 
 def _segment_column(sub, name: str) -> np.ndarray:
@@ -174,29 +132,39 @@ class ReaderArrays:
 
     # -- postings ----------------------------------------------------------------------
 
-    def _segment_postings(self, sub, segid: str, field: str, text: str) -> tuple:
+    def _segment_postings(
+        self, sub, segid: str, field: str, text: str, values: dict | None = None
+    ) -> tuple:
+        # With ``values``, postings decoded now (not found in the cache) also leave
+        # values[segid] = (docnums, their encoded values) for a phrase to read positions.
         def load() -> tuple[np.ndarray, np.ndarray]:
             try:
                 tbytes = sub.schema[field].to_bytes(text)
                 matcher = sub._terms.matcher(field, tbytes, sub.schema[field].format)
             except (TermNotFound, KeyError):
-                return _EMPTY_IDS, _EMPTY_WEIGHTS
-            return _leaf_postings(matcher)
+                return EMPTY_IDS, EMPTY_WEIGHTS
+            if values is None:
+                return leaf_postings(matcher)
+            ids, weights, encoded = leaf_postings(matcher, keep_values=True)
+            values[segid] = (ids, encoded)
+            return ids, weights
 
         if field not in sub.schema:
-            return _EMPTY_IDS, _EMPTY_WEIGHTS
+            return EMPTY_IDS, EMPTY_WEIGHTS
         return self._cache.get(("postings", segid, field, text), load)
 
-    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def postings(
+        self, field: str, text: str, values: dict | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(global docnums, weights) of a term over every segment, deleted ones included."""
         ids, weights = [], []
         for sub, offset, segid in self._segments:
-            local, weight = self._segment_postings(sub, segid, field, text)
+            local, weight = self._segment_postings(sub, segid, field, text, values)
             if len(local):
                 ids.append(local + offset if offset else local)
                 weights.append(weight)
         if not ids:
-            return _EMPTY_IDS, _EMPTY_WEIGHTS
+            return EMPTY_IDS, EMPTY_WEIGHTS
         if len(ids) == 1:
             return ids[0], weights[0]
         return np.concatenate(ids), np.concatenate(weights)
@@ -207,34 +175,36 @@ class ReaderArrays:
             return self.postings(query.fieldname, query.text)[0]
         return self.scored(query)[0]
 
-    def _occurrences(self, field: str, text: str, docnums: np.ndarray) -> np.ndarray:
+    def _occurrences(self, field: str, text: str, docnums: np.ndarray, decoded: dict) -> np.ndarray:
         """Every occurrence of a term in ``docnums`` (sorted, all have the term) as sorted
-        keys docnum << 32 | position."""
-        docs: list[int] = []
-        counts: list[int] = []
-        deltas: list[int] = []
-        for sub, offset, _segid in self._segments:
+        keys docnum << 32 | position; ``decoded`` holds the values of segments whose
+        postings were just decoded (see _segment_postings), the others are read again."""
+        docs: list[np.ndarray] = []
+        lists: list[list[int]] = []
+        for sub, offset, segid in self._segments:
             local = docnums[(docnums >= offset) & (docnums < offset + sub.doc_count_all())]
             if not len(local):
                 continue
-            field_format = sub.schema[field].format
-            matcher = sub._terms.matcher(field, sub.schema[field].to_bytes(text), field_format)
-            for docnum, value in _values_of(matcher, local - offset):
-                # whoosh's Positions value: the count, then the pickled position deltas.
-                # Our own index files, written by Whoosh: never data from a request.
-                codes = loads(  # noqa: S301
-                    value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."
-                )
-                docs.append(docnum + offset)
-                counts.append(len(codes))
-                deltas.extend(codes)
-        if not deltas:
+            if segid in decoded:
+                ids, encoded = decoded[segid]
+                values = [encoded[at] for at in np.searchsorted(ids, local - offset).tolist()]
+            else:
+                field_format = sub.schema[field].format
+                tbytes = sub.schema[field].to_bytes(text)
+                values = values_of(sub._terms.matcher(field, tbytes, field_format), local - offset)
+            docs.append(local.astype(np.int64))
+            lists.extend(position_deltas(values))
+        sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        if not sizes.sum():
             return np.zeros(0, dtype=np.int64)
-        sizes = np.array(counts, dtype=np.int64)
-        running = np.cumsum(np.array(deltas, dtype=np.int64))
+        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(sizes.sum()))
+        running = np.cumsum(deltas)
         firsts = np.cumsum(sizes) - sizes  # each document's first delta
-        before = np.repeat(running[firsts] - np.array(deltas, dtype=np.int64)[firsts], sizes)
-        return (np.repeat(np.array(docs, dtype=np.int64), sizes) << 32) | (running - before)
+        before = np.repeat(running[firsts] - deltas[firsts], sizes)
+        keys = (np.repeat(np.concatenate(docs), sizes) << 32) | (running - before)
+        if len(keys) > 1 and (keys[1:] < keys[:-1]).any():  # positions stored out of order
+            keys.sort()
+        return keys
 
     def _phrase(self, query: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
         # A search asks twice (its hits, its scores); the same generation keeps the answer.
@@ -256,21 +226,26 @@ class ReaderArrays:
         schema = self.searcher.schema
         if field not in schema or not schema[field].format.supports("positions"):
             return self._matched(query)
+        # The words' postings, when decoded now, come with the values that hold their
+        # positions, so no block is read twice.
+        decoded: dict[str, dict] = {word: {} for word in words}
+        for word in words:
+            self.postings(field, word, decoded[word])
         terms = [self.scored(wq.Term(field, word)) for word in words]
         docnums = terms[0][0]
         for ids, _scores in terms[1:]:
             docnums = np.intersect1d(docnums, ids, assume_unique=True)
         if not len(docnums):
-            return _EMPTY_IDS, _EMPTY_WEIGHTS
+            return EMPTY_IDS, EMPTY_WEIGHTS
         # Where the phrase could start, as docnum << 32 | position; each further word
         # keeps the starts it follows at the right distance.
-        starts = self._occurrences(field, words[0], docnums)
+        starts = self._occurrences(field, words[0], docnums, decoded[words[0]])
         for k, word in enumerate(words[1:], start=1):
-            following = self._occurrences(field, word, np.unique(starts >> 32))
-            starts = starts[np.isin(starts + k, following)]
+            following = self._occurrences(field, word, _distinct(starts >> 32), decoded[word])
+            starts = starts[_members(starts + k, following)]
             if not len(starts):
-                return _EMPTY_IDS, _EMPTY_WEIGHTS
-        docnums = np.unique(starts >> 32)
+                return EMPTY_IDS, EMPTY_WEIGHTS
+        docnums = _distinct(starts >> 32)
         total = np.zeros(len(docnums), dtype=np.float64)
         for ids, scores in terms:
             total += scores[np.searchsorted(ids, docnums)]
@@ -281,7 +256,7 @@ class ReaderArrays:
         try:
             matcher = query.matcher(self.searcher, self.searcher.context())
         except TermNotFound:
-            return _EMPTY_IDS, _EMPTY_WEIGHTS
+            return EMPTY_IDS, EMPTY_WEIGHTS
         ids, scores = [], []
         while matcher.is_active():
             ids.append(matcher.id())
