@@ -11,6 +11,9 @@ from portal.searching.params import SearchParamError, parse_search_params
 from portal.searching.service import click_url, hit_url, run_search
 from portal.searching.spelling import did_you_mean
 from portal.visitor import current_identity, current_is_staff, visitor_key
+from search.backend import SearchRequest
+
+_HEALTH_PROBE = SearchRequest("healthz", per_page=1, highlight=False)
 
 csrf.exempt(bp)  # read-only GET endpoints; nothing here changes state for the caller
 
@@ -78,7 +81,11 @@ def healthz():
         status, body["status"] = 503, "degraded"
         body["database"] = {"ok": False, "error": error.__class__.__name__}
     try:
-        body["index"] = {"ok": True, "documents": get_backend().document_count()}
+        backend = get_backend()
+        body["index"] = {"ok": True, "documents": backend.document_count()}
+        # An index the engine can count but not search (one an older version wrote counts
+        # 0 documents until `flask search reindex`) fails here, not on customers' searches.
+        backend.search(_HEALTH_PROBE)
     except Exception as error:
         status, body["status"] = 503, "degraded"
         body["index"] = {"ok": False, "error": error.__class__.__name__}

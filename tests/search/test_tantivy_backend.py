@@ -12,7 +12,7 @@ import tantivy
 
 from portal import create_app
 from portal.config import ConfigError
-from portal.indexing.backend import get_backend
+from portal.indexing.backend import close_backend, get_backend
 from search import ranking
 from search.backend import OutdatedIndexError, SearchRequest
 from search.query import parse_user_query
@@ -370,3 +370,26 @@ def test_a_filtered_search_past_the_cap_ranks_as_the_exact_ranking(
         assert [h.score for h in after.hits] == pytest.approx([h.score for h in before.hits])
         assert after.total_is_lower_bound == broad
         assert 5 < after.total <= before.total if broad else after.total == before.total
+
+
+def test_healthz_reports_an_index_of_an_older_version(tmp_path):
+    """An old index counts 0 documents (so `search reindex --if-missing` replaces it) but
+    cannot be searched: the health check says so with a 503 before customers meet it."""
+    app = create_app({**_app_config(tmp_path), "SEARCH_BACKEND": "tantivy"})
+    with app.app_context():
+        from portal.extensions import db
+
+        db.create_all()
+    client = app.test_client()
+    assert client.get("/healthz").json["index"] == {"ok": True, "documents": 0}
+    old_builder = tantivy.SchemaBuilder()
+    old_builder.add_text_field("key", stored=True, tokenizer_name="raw")
+    engine_dir = get_backend(app).index_dir
+    close_backend(app)
+    for path in engine_dir.iterdir():
+        if path.is_file():
+            path.unlink()
+    tantivy.Index(old_builder.build(), path=str(engine_dir), reuse=False)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json["status"] == "degraded"
+    assert response.json["index"] == {"ok": False, "error": "OutdatedIndexError"}
