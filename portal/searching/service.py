@@ -24,12 +24,7 @@ from search.backend import SearchRequest, SearchResults
 @dataclass
 class LoggedSearch:
     results: SearchResults
-    search_id: int
-
-    @property
-    def log(self) -> SearchLog:
-        """The logged row, loaded when asked for: the pages need only its id."""
-        return db.session.get(SearchLog, self.search_id)
+    search_id: int  # the SearchLog row's: the pages need only its id
 
 
 def search_index(params: SearchParams, highlight: bool = True) -> SearchResults:

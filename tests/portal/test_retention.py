@@ -39,9 +39,10 @@ def search_at(clock, article):
 
     def search(days_ago: float, text: str = "退货", anon: str = "visitor-1") -> SearchLog:
         clock.current = now - timedelta(days=days_ago)
-        log = run_search(
+        search_id = run_search(
             parse_search_params({"q": text}), None, anon, "page", "Mozilla/5.0 Firefox/125.0"
-        ).log
+        ).search_id
+        log = db.session.get(SearchLog, search_id)
         record_click(log, "article", article.id, 1)
         clock.current = now
         return log

@@ -146,7 +146,8 @@ def test_click_is_logged_with_rank_and_view_tied_to_search(client, articles):
 
 def test_record_click_writes_the_row_new_click_builds(app, clock, articles):
     """The demo traffic adds a day's new_click rows at once: the rows record_click adds."""
-    log = run_search(parse_search_params({"q": "退款"}), None, "s1", "page", "Mozilla/5.0").log
+    logged = run_search(parse_search_params({"q": "退款"}), None, "s1", "page", "Mozilla/5.0")
+    log = db.session.get(SearchLog, logged.search_id)
     built = new_click(log.id, "article", 7, 2)
     written = record_click(log, "article", 7, 2)
     fields = ("search_id", "doc_type", "doc_id", "rank", "created_at")

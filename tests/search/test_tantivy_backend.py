@@ -279,11 +279,16 @@ def test_the_retired_sqlite_engine_names_its_replacement(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_an_index_of_an_older_version_is_refused_until_rebuilt(index_dir):
+def _older_version_index(path: Path) -> tantivy.Index:
+    """An index with other fields than this version's, in ``path`` (an existing folder)."""
     old_builder = tantivy.SchemaBuilder()
     old_builder.add_text_field("key", stored=True, tokenizer_name="raw")
+    return tantivy.Index(old_builder.build(), path=str(path), reuse=False)
+
+
+def test_an_index_of_an_older_version_is_refused_until_rebuilt(index_dir):
     index_dir.mkdir()
-    old = tantivy.Index(old_builder.build(), path=str(index_dir), reuse=False)
+    old = _older_version_index(index_dir)
     writer = old.writer(heap_size=15_000_000, num_threads=1)
     writer.add_document(tantivy.Document(key="article:1"))
     writer.commit()
@@ -382,14 +387,12 @@ def test_healthz_reports_an_index_of_an_older_version(tmp_path):
         db.create_all()
     client = app.test_client()
     assert client.get("/healthz").json["index"] == {"ok": True, "documents": 0}
-    old_builder = tantivy.SchemaBuilder()
-    old_builder.add_text_field("key", stored=True, tokenizer_name="raw")
     engine_dir = get_backend(app).index_dir
     close_backend(app)
     for path in engine_dir.iterdir():
         if path.is_file():
             path.unlink()
-    tantivy.Index(old_builder.build(), path=str(engine_dir), reuse=False)
+    _older_version_index(engine_dir)
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json["status"] == "degraded"
     assert response.json["index"] == {"ok": False, "error": "OutdatedIndexError"}
