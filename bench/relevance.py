@@ -13,7 +13,10 @@ set and backend (every name in portal.indexing.backend.BACKENDS unless --backend
 it builds a throw-away data directory, migrates a fresh SQLite database, imports the corpus
 through the real importer (Markdown without front matter is accepted), builds the index
 and runs every labelled query (articles only, top 10). A backend that fails is reported and
-skipped. In the same run it ranks the same articles with two baselines (bench/_metrics.py):
+skipped. A translation answers what its original answers: every system's ranked slugs are
+read as their translation group's (the original's slug, which is what the labels name),
+one per group, as the portal's result pages show one language of each article. In the same
+run it ranks the same articles with two baselines (bench/_metrics.py):
 BM25 over single characters ("bm25-chars") and BM25 over jieba words with the bm25s package
 ("bm25-jieba"). It prints one table per set: MRR@10, Recall@10 and nDCG@10 overall and per
 query kind, each backend's ratio to the better baseline, and the queries each backend
@@ -56,6 +59,9 @@ from search.backend import SearchRequest
 
 logger = logging.getLogger(__name__)
 DEFAULT_QUERIES = Path(__file__).with_name("relevance_queries.yaml")
+# Hits read per query: enough for CUTOFF translation groups when every article has a
+# translation or two beside it.
+GROUP_DEPTH = 3 * CUTOFF
 SETS = ("own", "public", "both")
 
 
@@ -93,8 +99,9 @@ def _app_config(data_dir: Path, backend: str, extra: dict | None = None) -> dict
 
 def _load_corpus(
     corpus: Path, queries: Sequence[LabelledQuery], name: str, progress: bool
-) -> dict[int, str]:
-    """Import ``corpus``, index it and return article id -> slug; every label must exist."""
+) -> dict[str, str]:
+    """Import ``corpus``, index it and return slug -> the slug of its translation group's
+    original (its own slug when it is no translation); every label must name an original."""
     with tqdm(
         total=len(markdown_files(corpus)), desc=f"{name}: import", unit="file", disable=not progress
     ) as bar:
@@ -105,15 +112,28 @@ def _load_corpus(
         total=total_documents(), desc=f"{name}: index", unit="doc", disable=not progress
     ) as bar:
         reindex_all(bar.update)
-    slugs = dict(
-        db.session.execute(
-            select(Article.id, Article.slug).where(Article.status == "published")
-        ).all()
-    )
-    missing = {s for query in queries for s in query.relevant} - set(slugs.values())
+    rows = db.session.execute(
+        select(Article.id, Article.slug, Article.translation_of_id).where(
+            Article.status == "published"
+        )
+    ).all()
+    slug_of = {row.id: row.slug for row in rows}
+    group_of = {row.slug: slug_of.get(row.translation_of_id, row.slug) for row in rows}
+    labels = {s for query in queries for s in query.relevant}
+    missing = labels - group_of.keys()
     if missing:
         raise ValueError(f"labelled slugs missing from {corpus}: {', '.join(sorted(missing))}")
-    return slugs
+    translations = labels - set(group_of.values())
+    if translations:
+        names = ", ".join(sorted(translations))
+        raise ValueError(f"label the original, not a translation: {names}")
+    return group_of
+
+
+def one_per_group(ranked: Sequence[str], group_of: dict[str, str], k: int = CUTOFF) -> list[str]:
+    """The first ``k`` translation groups of ``ranked`` slugs, each by its original's slug."""
+    groups = dict.fromkeys(group_of.get(slug, slug) for slug in ranked)
+    return list(groups)[:k]
 
 
 def baseline_documents() -> dict[str, str]:
@@ -123,7 +143,10 @@ def baseline_documents() -> dict[str, str]:
 
 
 def _run_baselines(
-    queries: Sequence[LabelledQuery], evaluation: Evaluation, progress: bool
+    queries: Sequence[LabelledQuery],
+    group_of: dict[str, str],
+    evaluation: Evaluation,
+    progress: bool,
 ) -> None:
     documents = baseline_documents()
     evaluation.titles = {slug: text.partition("\n")[0] for slug, text in documents.items()}
@@ -131,7 +154,7 @@ def _run_baselines(
         started = time.perf_counter()
         ranker = baseline(documents)
         evaluation.runs[name] = [
-            ranker.rank(q.text)
+            one_per_group(ranker.rank(q.text, GROUP_DEPTH), group_of)
             for q in tqdm(queries, desc=name, unit="query", disable=not progress)
         ]
         evaluation.timings[name] = (
@@ -140,14 +163,14 @@ def _run_baselines(
 
 
 def _search(
-    queries: Sequence[LabelledQuery], slugs: dict[int, str], name: str, progress: bool
+    queries: Sequence[LabelledQuery], group_of: dict[str, str], name: str, progress: bool
 ) -> list[list[str]]:
     backend, ranked = get_backend(), []
     for query in tqdm(queries, desc=f"{name}: search", unit="query", disable=not progress):
         results = backend.search(
-            SearchRequest(text=query.text, doc_type="article", per_page=CUTOFF)
+            SearchRequest(text=query.text, doc_type="article", per_page=GROUP_DEPTH)
         )
-        ranked.append([hit.slug or slugs[hit.doc_id] for hit in results.hits])
+        ranked.append(one_per_group([hit.slug for hit in results.hits], group_of))
     return ranked
 
 
@@ -185,12 +208,12 @@ def _evaluate_backend(
             try:
                 upgrade()
                 started = time.perf_counter()
-                slugs = _load_corpus(corpus, queries, name, progress)
+                group_of = _load_corpus(corpus, queries, name, progress)
                 loaded = time.perf_counter()
                 if not BASELINES.keys() <= evaluation.runs.keys():
-                    _run_baselines(queries, evaluation, progress)
+                    _run_baselines(queries, group_of, evaluation, progress)
                 searched = time.perf_counter()
-                evaluation.runs[name] = _search(queries, slugs, name, progress)
+                evaluation.runs[name] = _search(queries, group_of, name, progress)
                 evaluation.timings[name] = (
                     f"import and index {loaded - started:.1f} s, {len(queries)} queries "
                     f"{time.perf_counter() - searched:.1f} s"
