@@ -292,3 +292,53 @@ def test_a_backend_that_fails_is_reported_and_the_baselines_still_run(tmp_path, 
     assert "- whoosh: failed — RuntimeError: engine missing" in render_report(
         [LabelledSet("Tiny", queries, evaluation)]
     )
+
+
+TRANSLATED = {
+    "_categories.yaml": "- {slug: returns, name: 退款}\n- {slug: invoices, name: 发票}\n",
+    "refund.md": "---\nslug: refund\ntitle: 退款多久到账\ncategory: returns\nlanguage: zh-CN\n"
+    "---\n\n退款审核通过后，原路退回一般需要三到七个工作日。\n",
+    "refund-en.md": "---\nslug: refund-en\ntitle: How long does a refund take\ncategory: returns\n"
+    "language: en\ntranslation_of: refund\n---\n\nAfter approval a refund takes three to "
+    "seven working days to reach the original payment method.\n",
+    "invoice.md": "---\nslug: invoice\ntitle: 申请电子发票\ncategory: invoices\nlanguage: zh-CN\n"
+    "---\n\n在订单详情页申请开票，退款后发票作废。\n",
+}
+
+
+def _translated_corpus(tmp_path: Path, queries: str) -> tuple[Path, Path]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in TRANSLATED.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    query_file = tmp_path / "queries.yaml"
+    query_file.write_text(queries, encoding="utf-8")
+    return corpus, query_file
+
+
+def test_a_translation_answers_for_its_original_and_a_group_takes_one_place(tmp_path):
+    """The English query finds the English translation of the labelled Chinese article:
+    a hit at rank 1 (not a miss); the Chinese query finds both languages of the refund
+    article, which take one place, so the invoice article is second, not third."""
+    corpus, query_file = _translated_corpus(
+        tmp_path,
+        "- {q: refund working days, relevant: [refund], kind: english}\n"
+        "- {q: 退款, relevant: [invoice], kind: keyword}\n",
+    )
+    evaluation = relevance.run_evaluation(
+        corpus, load_queries(query_file), ["tantivy"], progress=False
+    )
+    english, chinese = evaluation.runs["tantivy"]
+    assert english[0] == "refund" and "refund-en" not in english
+    assert chinese == ["refund", "invoice"]
+    assert evaluation.runs["bm25-chars"][1] == ["refund", "invoice"]
+
+
+def test_a_label_naming_a_translation_is_refused(tmp_path):
+    corpus, query_file = _translated_corpus(
+        tmp_path, "- {q: refund, relevant: [refund-en], kind: english}\n"
+    )
+    evaluation = relevance.run_evaluation(
+        corpus, load_queries(query_file), ["tantivy"], progress=False
+    )
+    assert "label the original, not a translation: refund-en" in evaluation.failed["tantivy"]
