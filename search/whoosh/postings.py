@@ -172,8 +172,7 @@ def leaf_postings(matcher, keep_values: bool = False) -> tuple:
         elif variable:
             block_deltas, block_weights = _ids_and_weights(block)
         else:
-            data = zlib.decompress(block.data) if block.compressed else block.data
-            block_deltas, block_weights, _values = loads(data)  # noqa: S301 (our files)
+            block_deltas, block_weights, _values = _whole_block(block)
         starts.append(len(deltas))
         previous.append(last)
         deltas.extend(block_deltas)
