@@ -168,7 +168,9 @@ def _search(
     backend, ranked = get_backend(), []
     for query in tqdm(queries, desc=f"{name}: search", unit="query", disable=not progress):
         results = backend.search(
-            SearchRequest(text=query.text, doc_type="article", per_page=GROUP_DEPTH)
+            SearchRequest(
+                text=query.text, doc_type="article", per_page=GROUP_DEPTH, highlight=False
+            )
         )
         ranked.append(one_per_group([hit.slug for hit in results.hits], group_of))
     return ranked
